@@ -1,0 +1,208 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventContracts, type EventOf, type TopicName } from '@parley/contracts';
+import { ParleyError, toParleyError } from '@parley/errors';
+import type { Logger } from '@parley/logger';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { type CloudEventAttributes, readCloudEventHeaders } from './cloud-events.js';
+import type { EventProducer } from './event-producer.js';
+import { processInKeyOrder } from './keyed-concurrency.js';
+import { dlqTopicFor, topicNameFor } from './topics.js';
+
+export interface EventMeta {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly cloudEvent: CloudEventAttributes;
+  /** Child of the consumer's logger with topic, partition, offset and event id bound. */
+  readonly logger: Logger;
+}
+
+export type EventHandlers<T extends TopicName> = {
+  readonly [K in T]: (event: EventOf<K>, meta: EventMeta) => Promise<void>;
+};
+
+export interface EventConsumerOptions<T extends TopicName> {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly handlers: EventHandlers<T>;
+  /** Sends poison events to `<topic>.dlq`; shared with the service's own producer. */
+  readonly dlqProducer: EventProducer;
+  readonly logger: Logger;
+  readonly topicPrefix?: string;
+  /** Distinct keys of one batch handled at once; one key is always handled in order. */
+  readonly keyConcurrency?: number;
+  /** Attempts for a handler failing with a retriable error before the consumer gives up and restarts. */
+  readonly maxAttempts?: number;
+  readonly retryBackoffMs?: number;
+  readonly maxRetryBackoffMs?: number;
+  readonly sessionTimeoutMs?: number;
+  /** Where a new group starts; existing groups resume from their committed offsets. */
+  readonly fromBeginning?: boolean;
+  /** Called after every record with its outcome; services feed metrics from it. */
+  readonly onOutcome?: (outcome: { topic: string; result: 'handled' | 'dead_lettered'; seconds: number }) => void;
+}
+
+export interface EventConsumer {
+  start(): Promise<void>;
+  /** Stops fetching, lets in-flight records finish, commits their offsets and leaves the group. */
+  stop(): Promise<void>;
+  /** True while the consumer is a member of its group. */
+  isReady(): boolean;
+}
+
+class PoisonEvent extends ParleyError {}
+
+/** Thrown for records left unhandled because the consumer is stopping; they stay uncommitted. */
+class StopRequested extends Error {}
+
+/**
+ * A Kafka consumer of Parley events with at-least-once delivery: records are schema-checked, distinct
+ * keys of a batch run concurrently with per-key order kept, retriable failures are retried with
+ * backoff (then the consumer restarts from the last committed offset), and poison records go to
+ * `<topic>.dlq` with the error in headers. Handlers must therefore be idempotent.
+ *
+ * @example
+ * const consumer = createEventConsumer({
+ *   kafka, groupId: 'history', dlqProducer: producer, logger,
+ *   handlers: { 'chat.messages.enriched.v1': async (event, meta) => store(event) },
+ * });
+ * await consumer.start();
+ */
+export function createEventConsumer<T extends TopicName>(options: EventConsumerOptions<T>): EventConsumer {
+  const {
+    kafka,
+    groupId,
+    handlers,
+    dlqProducer,
+    logger,
+    topicPrefix = '',
+    keyConcurrency = 16,
+    maxAttempts = 5,
+    retryBackoffMs = 100, // doubled per attempt
+    maxRetryBackoffMs = 5000,
+    sessionTimeoutMs = 30000,
+    fromBeginning = true,
+    onOutcome = () => {},
+  } = options;
+
+  const baseTopicOf = new Map<string, T>(
+    (Object.keys(handlers) as T[]).map((base) => [topicNameFor(topicPrefix, base), base]),
+  );
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, allowAutoTopicCreation: false });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    logger.error({ err: payload.error, groupId, restart: payload.restart }, 'consumer crashed');
+  });
+  consumer.on(consumer.events.STOP, () => {
+    joined = false;
+  });
+
+  function decode(topic: string, message: KafkaMessage): { event: unknown; cloudEvent: CloudEventAttributes } {
+    const base = baseTopicOf.get(topic);
+    if (!base) throw new PoisonEvent('invalid_event', `no handler for topic ${topic}`);
+    const contract = eventContracts[base];
+    const cloudEvent = readCloudEventHeaders(message.headers);
+    if ('problem' in cloudEvent) throw new PoisonEvent('invalid_event', `not a CloudEvent: ${cloudEvent.problem}`);
+    if (cloudEvent.type !== contract.type) {
+      throw new PoisonEvent('invalid_event', `ce_type ${cloudEvent.type} does not belong on ${base}`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch (error) {
+      throw new PoisonEvent('invalid_event', 'value is not JSON', { cause: error });
+    }
+    const parsed = contract.schema.safeParse(value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      throw new PoisonEvent('invalid_event', `event does not match ${contract.type}: ${issues.join('; ')}`);
+    }
+    return { event: parsed.data, cloudEvent };
+  }
+
+  async function deadLetter(topic: string, partition: number, message: KafkaMessage, error: ParleyError) {
+    const headers = {
+      ...message.headers,
+      dlq_error_code: error.code,
+      dlq_error_message: error.message.slice(0, 1000),
+      dlq_original_topic: topic,
+      dlq_original_partition: String(partition),
+      dlq_original_offset: message.offset,
+      dlq_consumer_group: groupId,
+      dlq_failed_at: new Date().toISOString(),
+    };
+    await dlqProducer.sendRecords(dlqTopicFor(topic), [{ key: message.key, value: message.value, headers }]);
+  }
+
+  async function handleRecord(topic: string, partition: number, message: KafkaMessage, isRunning: () => boolean) {
+    const started = process.hrtime.bigint();
+    const key = message.key?.toString('utf8') ?? null;
+    const recordLogger = logger.child({ topic, partition, offset: message.offset });
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const { event, cloudEvent } = decode(topic, message);
+      const meta: EventMeta = { topic, partition, offset: message.offset, key, cloudEvent, logger: recordLogger.child({ eventId: cloudEvent.id }) };
+      const handler = handlers[baseTopicOf.get(topic) as T] as (event: unknown, meta: EventMeta) => Promise<void>;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await handler(event, meta);
+          break;
+        } catch (thrown) {
+          const error = toParleyError(thrown);
+          if (!error.retriable) throw new PoisonEvent(error.code, error.message, { cause: thrown });
+          if (attempt >= maxAttempts || !isRunning()) throw error;
+          const backoff = Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** (attempt - 1));
+          recordLogger.warn({ err: error, attempt, backoffMs: backoff }, 'handler failed, retrying');
+          await sleep(backoff);
+        }
+      }
+      onOutcome({ topic, result: 'handled', seconds: seconds() });
+    } catch (error) {
+      if (!(error instanceof PoisonEvent)) throw error;
+      recordLogger.error({ err: error, code: error.code }, 'poison event sent to dead-letter topic');
+      await deadLetter(topic, partition, message, error);
+      onOutcome({ topic, result: 'dead_lettered', seconds: seconds() });
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const messages = batch.messages;
+    const { done, failures } = await processInKeyOrder(
+      messages,
+      (message) => message.key?.toString('base64') ?? `offset:${message.offset}`,
+      async (message) => {
+        // Stopping: leave the record unresolved so the next member of the group gets it.
+        if (!isRunning() || isStale()) throw new StopRequested('consumer stopping');
+        await handleRecord(batch.topic, batch.partition, message, isRunning);
+        await heartbeat();
+      },
+      keyConcurrency,
+    );
+    // Offsets are committed only up to the first record not handled, so nothing is skipped.
+    const firstPending = done.indexOf(false);
+    const lastHandled = firstPending === -1 ? messages.length - 1 : firstPending - 1;
+    if (lastHandled >= 0) resolveOffset((messages[lastHandled] as KafkaMessage).offset);
+    await commitOffsetsIfNecessary();
+    const failure = failures.find(({ error }) => !(error instanceof StopRequested));
+    if (failure) throw failure.error;
+  }
+
+  return {
+    isReady: () => joined,
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...baseTopicOf.keys()], fromBeginning });
+      await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, eachBatch });
+    },
+    async stop() {
+      await consumer.disconnect();
+      joined = false;
+    },
+  };
+}

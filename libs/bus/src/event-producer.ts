@@ -1,0 +1,75 @@
+import { eventContracts, type EventOf, type TopicName } from '@parley/contracts';
+import { ParleyError } from '@parley/errors';
+import type { Logger } from '@parley/logger';
+import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { cloudEventHeaders } from './cloud-events.js';
+import { topicNameFor } from './topics.js';
+
+export interface EventProducerOptions {
+  readonly kafka: Kafka;
+  /** CloudEvents `source` of everything this producer sends, e.g. `parley/ingress`. */
+  readonly source: string;
+  readonly topicPrefix?: string;
+  readonly logger: Logger;
+}
+
+export interface PublishOptions {
+  /** CloudEvents id; defaults to a random UUID. Reuse it when re-publishing the same fact. */
+  readonly id?: string;
+  /** W3C trace context of the request that caused the event. */
+  readonly traceparent?: string;
+}
+
+export interface EventProducer {
+  connect(): Promise<void>;
+  /** Validates the event against its contract and sends it with `acks=all`; resolves once stored. */
+  publish<T extends TopicName>(topic: T, event: EventOf<T>, options?: PublishOptions): Promise<void>;
+  /** Sends pre-built records unchanged (dead-lettering); `acks=all`. */
+  sendRecords(topic: string, messages: Message[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * An idempotent Kafka producer for Parley events: schema-checked, CloudEvents binary-mode headers,
+ * keyed by the contract's key so per-thread (or per-customer) order holds.
+ *
+ * @example
+ * const producer = createEventProducer({ kafka, source: 'parley/ingress', logger });
+ * await producer.connect();
+ * await producer.publish('chat.messages.received.v1', event);
+ */
+export function createEventProducer(options: EventProducerOptions): EventProducer {
+  const { kafka, source, topicPrefix = '', logger } = options;
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+
+  async function send(topic: string, messages: Message[]): Promise<void> {
+    try {
+      await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
+    } catch (error) {
+      throw new ParleyError('dependency_unavailable', `could not produce to ${topic}`, {
+        cause: error,
+        context: { topic },
+      });
+    }
+  }
+
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    sendRecords: send,
+    async publish(topic, event, publishOptions = {}) {
+      const contract = eventContracts[topic];
+      const parsed = contract.schema.safeParse(event);
+      if (!parsed.success) {
+        throw new ParleyError('invalid_event', `event for ${topic} does not match its schema`, {
+          context: { topic, issues: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) },
+        });
+      }
+      const headers = cloudEventHeaders({ source, type: contract.type, ...publishOptions });
+      const key = (contract.key as (value: unknown) => string)(parsed.data);
+      const deployedTopic = topicNameFor(topicPrefix, topic);
+      await send(deployedTopic, [{ key, value: JSON.stringify(parsed.data), headers }]);
+      logger.debug({ topic: deployedTopic, eventId: headers.ce_id }, 'event published');
+    },
+  };
+}

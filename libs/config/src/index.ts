@@ -1,0 +1,2 @@
+export { parseConfig } from './parse-config.js';
+export { envSchemas } from './env-schemas.js';

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Limits shared by every producer of chat text. */
+export const limits = {
+  textMaxLength: 4000,
+  idMaxLength: 128,
+  customFieldCount: 50,
+} as const;
+
+const id = z.string().min(1).max(limits.idMaxLength);
+const timestamp = z.iso.datetime({ offset: true });
+
+export const customFieldValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
+
+/** The customer as the brand's customer-data endpoint described them at `fetchedAt`. */
+export const customerSnapshot = z.object({
+  id: id.describe('customer id at the brand, from the channel mapping'),
+  name: z.string().max(256).nullable(),
+  customFields: z
+    .record(z.string().min(1).max(64), customFieldValue)
+    .refine((fields) => Object.keys(fields).length <= limits.customFieldCount, {
+      message: `at most ${limits.customFieldCount} custom fields`,
+    }),
+});
+
+const inboundBase = {
+  messageId: id.describe('Parley message id; unique per thread, the idempotency key downstream'),
+  clientMessageId: id.describe('id chosen by the sending device; the same one twice is one message'),
+  tenantId: id,
+  channelId: id,
+  threadId: id,
+  customerKey: id.describe('URL-safe hash of (tenantId, issuer, subject)'),
+  deviceId: id,
+  text: z.string().min(1).max(limits.textMaxLength),
+  sentAt: timestamp,
+};
+
+export const messageReceived = z.object(inboundBase).strict();
+
+export const enrichmentResult = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), fetchedAt: timestamp, latencyMs: z.number().nonnegative() }),
+  z.object({
+    status: z.literal('unavailable'),
+    reason: z.string().max(200),
+    latencyMs: z.number().nonnegative(),
+  }),
+]);
+
+export const messageEnriched = z
+  .object({ ...inboundBase, customer: customerSnapshot.nullable(), enrichment: enrichmentResult })
+  .strict();
+
+export const messageAuthor = z.object({
+  kind: z.enum(['customer', 'bot', 'agent']),
+  id,
+  name: z.string().max(256).optional(),
+});
+
+export const messageOutbound = z
+  .object({
+    messageId: id,
+    tenantId: id,
+    threadId: id,
+    customerKey: id,
+    author: messageAuthor.refine((author) => author.kind !== 'customer', 'outbound authors are bots or agents'),
+    text: z.string().min(1).max(limits.textMaxLength),
+    sentAt: timestamp,
+  })
+  .strict();
+
+export const delivery = z
+  .object({
+    tenantId: id,
+    customerKey: id,
+    threadId: id,
+    seq: z.number().int().positive(),
+    message: z.object({
+      messageId: id,
+      author: messageAuthor,
+      deviceId: id.optional().describe('the sending device, for inbound messages'),
+      text: z.string().min(1).max(limits.textMaxLength),
+      sentAt: timestamp,
+      storedAt: timestamp,
+    }),
+  })
+  .strict();
+
+export const customerUpdated = z
+  .object({
+    tenantId: id,
+    customerKey: id,
+    customer: customerSnapshot,
+    changedFields: z.array(z.string()).min(1),
+    fetchedAt: timestamp,
+  })
+  .strict();
+
+export type MessageReceived = z.infer<typeof messageReceived>;
+export type MessageEnriched = z.infer<typeof messageEnriched>;
+export type MessageOutbound = z.infer<typeof messageOutbound>;
+export type Delivery = z.infer<typeof delivery>;
+export type CustomerUpdated = z.infer<typeof customerUpdated>;
+export type CustomerSnapshot = z.infer<typeof customerSnapshot>;

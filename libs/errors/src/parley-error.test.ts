@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { errorCodes, isErrorCode, ParleyError, toParleyError } from './index.js';
+
+describe('ParleyError', () => {
+  it('carries code, cause, context and the registry default for retriable', () => {
+    const cause = new Error('socket hang up');
+    const error = new ParleyError('auth_unavailable', 'brand token endpoint did not answer', {
+      cause,
+      context: { channelId: 'web' },
+    });
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: 'auth_unavailable', retriable: true, context: { channelId: 'web' } });
+    expect(error.cause).toBe(cause);
+    expect(Object.isFrozen(error.context)).toBe(true);
+  });
+
+  it('lets the caller override retriable', () => {
+    expect(new ParleyError('dependency_unavailable', 'x', { retriable: false }).retriable).toBe(false);
+  });
+
+  it('hides messages of codes that are not safe to expose', () => {
+    expect(new ParleyError('server_error', 'mongo at 10.0.0.5 refused').toPublic()).toEqual({
+      code: 'server_error',
+      message: 'internal error',
+    });
+    expect(new ParleyError('not_found', 'thread t1 not found').toPublic()).toEqual({
+      code: 'not_found',
+      message: 'thread t1 not found',
+    });
+  });
+
+  it('wraps foreign errors, keeping a registered code and the cause', () => {
+    const foreign = Object.assign(new Error('refused'), { code: 'permission_denied' });
+    expect(toParleyError(foreign)).toMatchObject({ code: 'permission_denied', message: 'refused', cause: foreign });
+    expect(toParleyError(new Error('boom'))).toMatchObject({ code: 'server_error' });
+    expect(toParleyError('text', 'dependency_unavailable')).toMatchObject({ code: 'dependency_unavailable' });
+    const original = new ParleyError('not_found', 'gone');
+    expect(toParleyError(original)).toBe(original);
+    expect(isErrorCode('ECONNREFUSED')).toBe(false);
+  });
+});
+
+describe('error code registry', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const documented = new Map(
+    [...readme.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| ([A-Z_]+) \| (yes|no) \|/gm)].map((m) => [
+      m[1],
+      { httpStatus: Number(m[2]), grpcStatus: m[3], retriable: m[4] === 'yes' },
+    ]),
+  );
+
+  it('documents every code with its statuses, and nothing else', () => {
+    expect([...documented.keys()].sort()).toEqual(Object.keys(errorCodes).sort());
+    for (const [code, info] of Object.entries(errorCodes)) {
+      expect(documented.get(code), code).toEqual({
+        httpStatus: info.httpStatus,
+        grpcStatus: info.grpcStatus,
+        retriable: info.retriable,
+      });
+    }
+  });
+});

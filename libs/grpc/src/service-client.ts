@@ -1,0 +1,61 @@
+import { type CallOptions, Client, credentials, Metadata, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import { fromServiceError } from './status-mapping.js';
+
+export interface ClientOptions {
+  /** Deadline of every call unless the call gives its own. */
+  readonly deadlineMs?: number;
+}
+
+type UnaryCallOf<M> =
+  M extends MethodDefinition<infer Request, unknown, unknown, infer ResponseOutput>
+    ? (request: Request, options?: { deadlineMs?: number; metadata?: Metadata }) => Promise<ResponseOutput>
+    : never;
+
+/** Promise-returning methods of a service; errors reject as ParleyError with the server's code. */
+export type UnaryClient<D extends ServiceDefinition> = { readonly [K in keyof D]: UnaryCallOf<D[K]> };
+
+export interface ServiceClient<D extends ServiceDefinition> {
+  readonly call: UnaryClient<D>;
+  /** Resolves when the channel is connected, rejects after `timeoutMs`. */
+  waitForReady(timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+/**
+ * A typed client for a Parley gRPC service; every call carries a deadline.
+ *
+ * @example
+ * const auth = createServiceClient(protos.auth.AuthService.service, 'auth:50051', { deadlineMs: 3000 });
+ * const session = await auth.call.AuthorizeMessage({ sessionToken });
+ */
+export function createServiceClient<D extends ServiceDefinition>(
+  definition: D,
+  address: string,
+  options: ClientOptions = {},
+): ServiceClient<D> {
+  const { deadlineMs: defaultDeadlineMs = 5000 } = options;
+  const client = new Client(address, credentials.createInsecure());
+  const call = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
+    call[name] = (request: unknown, callOptions: { deadlineMs?: number; metadata?: Metadata } = {}) =>
+      new Promise((resolve, reject) => {
+        const grpcOptions: CallOptions = { deadline: Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs) };
+        client.makeUnaryRequest(
+          method.path,
+          method.requestSerialize,
+          method.responseDeserialize,
+          request,
+          callOptions.metadata ?? new Metadata(),
+          grpcOptions,
+          (error: ServiceError | null, response?: unknown) => (error ? reject(fromServiceError(error, method.path)) : resolve(response)),
+        );
+      });
+  }
+  return {
+    call: call as UnaryClient<D>,
+    waitForReady: (timeoutMs) =>
+      new Promise((resolve, reject) => client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve()))),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,33 @@
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type ErrorCode, isErrorCode, ParleyError, toParleyError } from '@parley/errors';
+
+/** Trailer carrying the stable Parley error code of a failed call. */
+export const errorCodeTrailer = 'parley-error-code';
+
+/** Turns any error into what a gRPC handler sends: status, public message, code in the trailer. */
+export function toServiceError(error: unknown): Partial<ServiceError> & { code: status } {
+  const parleyError = toParleyError(error);
+  const exposed = parleyError.toPublic();
+  const metadata = new Metadata();
+  metadata.set(errorCodeTrailer, exposed.code);
+  const grpcStatus = exposed.code === parleyError.code ? parleyError.info.grpcStatus : 'INTERNAL';
+  return { code: status[grpcStatus], details: exposed.message, metadata };
+}
+
+const statusFallback: Partial<Record<status, ErrorCode>> = {
+  [status.DEADLINE_EXCEEDED]: 'deadline_exceeded',
+  [status.UNAVAILABLE]: 'dependency_unavailable',
+  [status.CANCELLED]: 'dependency_unavailable',
+  [status.RESOURCE_EXHAUSTED]: 'rate_limited',
+  [status.UNAUTHENTICATED]: 'unauthenticated',
+  [status.PERMISSION_DENIED]: 'permission_denied',
+  [status.NOT_FOUND]: 'not_found',
+  [status.INVALID_ARGUMENT]: 'invalid_argument',
+};
+
+/** Rebuilds the ParleyError a server sent, from the trailer, or from the status when there is none. */
+export function fromServiceError(error: ServiceError, method: string): ParleyError {
+  const trailer = error.metadata?.get(errorCodeTrailer)[0];
+  const code = isErrorCode(trailer) ? trailer : (statusFallback[error.code] ?? 'server_error');
+  return new ParleyError(code, error.details || error.message, { cause: error, context: { method, grpcStatus: error.code } });
+}

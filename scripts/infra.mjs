@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// @ts-check
+// npm run infra -- start | status | stop | env
+//   start   start Kafka and the store as background processes (idempotent) and print where they listen
+//   status  show what runs
+//   stop    stop them
+//   env     print KAFKA_BROKERS and MONGO_URL for a shell (`eval "$(npm run -s infra -- env)"`)
+import { ensureInfrastructure, InfraError, infrastructureStatus, stopInfrastructure } from './infra/index.mjs';
+
+const command = process.argv[2] ?? 'status';
+
+async function main() {
+  switch (command) {
+    case 'start':
+    case 'env': {
+      const infra = await ensureInfrastructure({ allowDocker: false });
+      if (command === 'env') console.log(`export KAFKA_BROKERS=${infra.kafka.brokers}\nexport MONGO_URL=${infra.mongo.url}`);
+      else console.log(infra.describe());
+      return;
+    }
+    case 'status': {
+      const status = infrastructureStatus();
+      for (const [name, server] of Object.entries({ kafka: status.kafka, ferretdb: status.ferretdb })) {
+        console.log(`${name}: ${server.pid ? `running (pid ${server.pid}) on ${server.address}` : 'stopped'} — log ${server.log}`);
+      }
+      return;
+    }
+    case 'stop': {
+      const stopped = await stopInfrastructure();
+      console.log(`kafka: ${stopped.kafka ? 'stopped' : 'was not running'}\nferretdb: ${stopped.ferretdb ? 'stopped' : 'was not running'}`);
+      return;
+    }
+    default:
+      throw new InfraError(`unknown command "${command}": use start, status, stop or env`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof InfraError ? `infra: ${error.message}` : error);
+  process.exit(error instanceof InfraError ? 2 : 1);
+});

@@ -1,0 +1,53 @@
+// @ts-check
+// Where the local infrastructure keeps its state and which loopback ports it uses. Everything can be
+// changed through environment variables; the defaults avoid the well-known ports so that a Kafka or
+// MongoDB already running on the machine is left alone.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** @param {string} name @param {number} fallback */
+function port(env, name, fallback) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new InfraError(`${name} must be a port number (1-65535), got "${raw}"`);
+  }
+  return value;
+}
+
+/** An error whose message is one line meant for a person; the CLI prints it without a stack. */
+export class InfraError extends Error {}
+
+/** @param {NodeJS.ProcessEnv} env */
+export function infraSettings(env = process.env) {
+  const cacheDir = env.PARLEY_CACHE_DIR || join(repoRoot, '.cache');
+  const dataDir = env.PARLEY_INFRA_DATA_DIR || join(cacheDir, 'infra');
+  const mode = env.PARLEY_INFRA || 'auto';
+  if (!['auto', 'local', 'docker'].includes(mode)) {
+    throw new InfraError(`PARLEY_INFRA must be auto, local or docker, got "${mode}"`);
+  }
+  return Object.freeze({
+    mode: /** @type {'auto' | 'local' | 'docker'} */ (mode),
+    cacheDir,
+    dataDir,
+    host: '127.0.0.1',
+    externalKafkaBrokers: env.KAFKA_BROKERS || undefined,
+    externalMongoUrl: env.MONGO_URL || undefined,
+    kafka: Object.freeze({
+      version: env.PARLEY_KAFKA_VERSION || '3.9.2',
+      port: port(env, 'PARLEY_KAFKA_PORT', 29092),
+      controllerPort: port(env, 'PARLEY_KAFKA_CONTROLLER_PORT', 29093),
+      heap: env.PARLEY_KAFKA_HEAP || '512m',
+    }),
+    ferretdb: Object.freeze({
+      version: 'v1.24.0',
+      port: port(env, 'PARLEY_MONGO_PORT', 27027),
+      debugPort: port(env, 'PARLEY_FERRETDB_DEBUG_PORT', 28088),
+    }),
+  });
+}
+
+/** @typedef {ReturnType<typeof infraSettings>} InfraSettings */
