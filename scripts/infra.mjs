@@ -5,7 +5,12 @@
 //   status  show what runs
 //   stop    stop them
 //   env     print KAFKA_BROKERS and MONGO_URL for a shell (`eval "$(npm run -s infra -- env)"`)
-import { ensureInfrastructure, InfraError, infrastructureStatus, stopInfrastructure } from './infra/index.mjs';
+import {
+  ensureInfrastructure,
+  InfraError,
+  infrastructureStatus,
+  stopInfrastructure,
+} from './infra/index.mjs';
 
 const command = process.argv[2] ?? 'status';
 
@@ -14,20 +19,25 @@ async function main() {
     case 'start':
     case 'env': {
       const infra = await ensureInfrastructure({ allowDocker: false });
-      if (command === 'env') console.log(`export KAFKA_BROKERS=${infra.kafka.brokers}\nexport MONGO_URL=${infra.mongo.url}`);
+      if (command === 'env')
+        console.log(`export KAFKA_BROKERS=${infra.kafka.brokers}\nexport MONGO_URL=${infra.mongo.url}`);
       else console.log(infra.describe());
       return;
     }
     case 'status': {
       const status = infrastructureStatus();
       for (const [name, server] of Object.entries({ kafka: status.kafka, ferretdb: status.ferretdb })) {
-        console.log(`${name}: ${server.pid ? `running (pid ${server.pid}) on ${server.address}` : 'stopped'} — log ${server.log}`);
+        console.log(
+          `${name}: ${server.pid ? `running (pid ${server.pid}) on ${server.address}` : 'stopped'} — log ${server.log}`,
+        );
       }
       return;
     }
     case 'stop': {
       const stopped = await stopInfrastructure();
-      console.log(`kafka: ${stopped.kafka ? 'stopped' : 'was not running'}\nferretdb: ${stopped.ferretdb ? 'stopped' : 'was not running'}`);
+      console.log(
+        `kafka: ${stopped.kafka ? 'stopped' : 'was not running'}\nferretdb: ${stopped.ferretdb ? 'stopped' : 'was not running'}`,
+      );
       return;
     }
     default:

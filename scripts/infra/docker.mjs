@@ -12,7 +12,11 @@ export function dockerAnswers(env = process.env) {
   /** @type {import('node:http').RequestOptions} */
   const options = host.startsWith('unix://')
     ? { socketPath: host.slice('unix://'.length), path: '/_ping' }
-    : { host: new URL(host.replace(/^tcp:/, 'http:')).hostname, port: new URL(host.replace(/^tcp:/, 'http:')).port, path: '/_ping' };
+    : {
+        host: new URL(host.replace(/^tcp:/, 'http:')).hostname,
+        port: new URL(host.replace(/^tcp:/, 'http:')).port,
+        path: '/_ping',
+      };
   return new Promise((resolve) => {
     const req = request({ ...options, timeout: 1500 }, (res) => {
       res.resume();
@@ -27,11 +31,19 @@ export function dockerAnswers(env = process.env) {
 export async function startMongoContainer() {
   const { MongoDBContainer } = await import('@testcontainers/mongodb');
   const container = await new MongoDBContainer(images.mongo).start();
-  return { url: `${container.getConnectionString()}/?directConnection=true`, version: images.mongo, stop: () => container.stop() };
+  return {
+    url: `${container.getConnectionString()}/?directConnection=true`,
+    version: images.mongo,
+    stop: () => container.stop(),
+  };
 }
 
 export async function startKafkaContainer() {
   const { KafkaContainer } = await import('@testcontainers/kafka');
   const container = await new KafkaContainer(images.kafka).withKraft().start();
-  return { brokers: `${container.getHost()}:${container.getMappedPort(9093)}`, version: images.kafka, stop: () => container.stop() };
+  return {
+    brokers: `${container.getHost()}:${container.getMappedPort(9093)}`,
+    version: images.kafka,
+    stop: () => container.stop(),
+  };
 }

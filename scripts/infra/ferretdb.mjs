@@ -4,7 +4,15 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { portAnswers, requireCommand, runningPid, runToCompletion, startDetached, stopProcess, waitUntilReady } from './processes.mjs';
+import {
+  portAnswers,
+  requireCommand,
+  runningPid,
+  runToCompletion,
+  startDetached,
+  stopProcess,
+  waitUntilReady,
+} from './processes.mjs';
 import { InfraError, repoRoot } from './settings.mjs';
 
 /** @typedef {import('./settings.mjs').InfraSettings} InfraSettings */
@@ -34,15 +42,36 @@ function paths(settings) {
 function ensureBinary(settings) {
   const p = paths(settings);
   if (existsSync(p.binary)) return false;
-  requireCommand('go', ['version'], 'to build FerretDB (the local MongoDB-compatible store)', 'install Go 1.22+ (apt-get install golang), or set MONGO_URL to a running MongoDB');
-  console.error(`[infra] building FerretDB ${settings.ferretdb.version} with go install (first run only, about a minute)`);
+  requireCommand(
+    'go',
+    ['version'],
+    'to build FerretDB (the local MongoDB-compatible store)',
+    'install Go 1.22+ (apt-get install golang), or set MONGO_URL to a running MongoDB',
+  );
+  console.error(
+    `[infra] building FerretDB ${settings.ferretdb.version} with go install (first run only, about a minute)`,
+  );
   rmSync(p.buildDir, { recursive: true, force: true });
   mkdirSync(p.buildDir, { recursive: true });
-  for (const file of ['go.mod', 'go.sum', 'tools.go']) cpSync(join(repoRoot, 'scripts/infra/ferretdb', file), join(p.buildDir, file));
-  const env = { ...process.env, GOFLAGS: '-buildvcs=false', GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOBIN: p.binDir };
+  for (const file of ['go.mod', 'go.sum', 'tools.go'])
+    cpSync(join(repoRoot, 'scripts/infra/ferretdb', file), join(p.buildDir, file));
+  const env = {
+    ...process.env,
+    GOFLAGS: '-buildvcs=false',
+    GOTOOLCHAIN: 'local',
+    CGO_ENABLED: '0',
+    GOBIN: p.binDir,
+  };
   runToCompletion('go', ['mod', 'vendor'], { cwd: p.buildDir, env, what: 'fetching FerretDB sources' });
-  writeFileSync(join(p.buildDir, 'vendor/github.com/FerretDB/FerretDB/build/version/version.txt'), `${settings.ferretdb.version}\n`);
-  runToCompletion('go', ['install', '-mod=vendor', 'github.com/FerretDB/FerretDB/cmd/ferretdb'], { cwd: p.buildDir, env, what: 'building FerretDB' });
+  writeFileSync(
+    join(p.buildDir, 'vendor/github.com/FerretDB/FerretDB/build/version/version.txt'),
+    `${settings.ferretdb.version}\n`,
+  );
+  runToCompletion('go', ['install', '-mod=vendor', 'github.com/FerretDB/FerretDB/cmd/ferretdb'], {
+    cwd: p.buildDir,
+    env,
+    what: 'building FerretDB',
+  });
   rmSync(p.buildDir, { recursive: true, force: true });
   return true;
 }
@@ -52,7 +81,10 @@ export async function mongoBuildInfo(url) {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 1000, connectTimeoutMS: 1000 });
   try {
     const info = await client.db('admin').command({ buildInfo: 1 });
-    return { version: String(info.version), ferretdbVersion: info.ferretdbVersion ? String(info.ferretdbVersion) : undefined };
+    return {
+      version: String(info.version),
+      ferretdbVersion: info.ferretdbVersion ? String(info.ferretdbVersion) : undefined,
+    };
   } catch {
     return undefined;
   } finally {
@@ -76,7 +108,9 @@ export async function ensureFerretDB(settings) {
     await stopProcess(p.pidFile);
   }
   if (await portAnswers(host, port)) {
-    throw new InfraError(`port ${port} is taken by another process: set PARLEY_MONGO_PORT, or MONGO_URL to use that server`);
+    throw new InfraError(
+      `port ${port} is taken by another process: set PARLEY_MONGO_PORT, or MONGO_URL to use that server`,
+    );
   }
   ensureBinary(settings);
   mkdirSync(p.sqliteDir, { recursive: true });
@@ -90,14 +124,30 @@ export async function ensureFerretDB(settings) {
     '--log-format=json',
     '--log-level=warn',
   ];
-  const pid = startDetached({ name: 'FerretDB', command: p.binary, args, pidFile: p.pidFile, logFile: p.logFile });
-  await waitUntilReady({ name: 'FerretDB', pid, logFile: p.logFile, timeoutMs: 30_000, ready: async () => Boolean(await mongoBuildInfo(url)) });
+  const pid = startDetached({
+    name: 'FerretDB',
+    command: p.binary,
+    args,
+    pidFile: p.pidFile,
+    logFile: p.logFile,
+  });
+  await waitUntilReady({
+    name: 'FerretDB',
+    pid,
+    logFile: p.logFile,
+    timeoutMs: 30_000,
+    ready: async () => Boolean(await mongoBuildInfo(url)),
+  });
   return { url, version, started: true, pid };
 }
 
 /** @param {InfraSettings} settings */
 export function ferretdbStatus(settings) {
-  return { pid: runningPid(paths(settings).pidFile), address: `${settings.host}:${settings.ferretdb.port}`, log: paths(settings).logFile };
+  return {
+    pid: runningPid(paths(settings).pidFile),
+    address: `${settings.host}:${settings.ferretdb.port}`,
+    log: paths(settings).logFile,
+  };
 }
 
 /** @param {InfraSettings} settings */

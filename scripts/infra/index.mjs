@@ -30,9 +30,14 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
   const settings = infraSettings(env);
   const useDocker =
     settings.mode === 'docker' ||
-    (settings.mode === 'auto' && allowDocker && !(settings.externalKafkaBrokers && settings.externalMongoUrl) && (await dockerAnswers(env)));
+    (settings.mode === 'auto' &&
+      allowDocker &&
+      !(settings.externalKafkaBrokers && settings.externalMongoUrl) &&
+      (await dockerAnswers(env)));
   if (settings.mode === 'docker' && !(await dockerAnswers(env))) {
-    throw new InfraError('PARLEY_INFRA=docker but no Docker engine answers: start Docker, or use PARLEY_INFRA=local');
+    throw new InfraError(
+      'PARLEY_INFRA=docker but no Docker engine answers: start Docker, or use PARLEY_INFRA=local',
+    );
   }
   /** @type {(() => Promise<unknown>)[]} */
   const stops = [];
@@ -43,9 +48,16 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       let kafka;
       if (settings.externalKafkaBrokers) {
         if (!(await kafkaAnswers(settings.externalKafkaBrokers))) {
-          throw new InfraError(`KAFKA_BROKERS=${settings.externalKafkaBrokers} does not answer metadata requests`);
+          throw new InfraError(
+            `KAFKA_BROKERS=${settings.externalKafkaBrokers} does not answer metadata requests`,
+          );
         }
-        kafka = { kind: 'external', brokers: settings.externalKafkaBrokers, version: 'external', started: false };
+        kafka = {
+          kind: 'external',
+          brokers: settings.externalKafkaBrokers,
+          version: 'external',
+          started: false,
+        };
       } else if (useDocker) {
         const container = await startKafkaContainer();
         stops.push(container.stop);
@@ -53,7 +65,12 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       } else {
         const local = await ensureKafka(settings);
         if (local.started) stops.push(() => stopKafka(settings));
-        kafka = { kind: 'local', brokers: local.brokers, version: `Apache Kafka ${local.version} (KRaft)`, started: local.started };
+        kafka = {
+          kind: 'local',
+          brokers: local.brokers,
+          version: `Apache Kafka ${local.version} (KRaft)`,
+          started: local.started,
+        };
       }
 
       /** @type {Infrastructure['mongo']} */
@@ -61,7 +78,12 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       if (settings.externalMongoUrl) {
         const info = await mongoBuildInfo(settings.externalMongoUrl);
         if (!info) throw new InfraError('MONGO_URL does not answer buildInfo');
-        mongo = { kind: 'external', url: settings.externalMongoUrl, version: describeStore(info), started: false };
+        mongo = {
+          kind: 'external',
+          url: settings.externalMongoUrl,
+          version: describeStore(info),
+          started: false,
+        };
       } else if (useDocker) {
         const container = await startMongoContainer();
         stops.push(container.stop);
@@ -70,7 +92,12 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
         const local = await ensureFerretDB(settings);
         if (local.started) stops.push(() => stopFerretDB(settings));
         const info = await mongoBuildInfo(local.url);
-        mongo = { kind: 'local', url: local.url, version: info ? describeStore(info) : `FerretDB ${local.version}`, started: local.started };
+        mongo = {
+          kind: 'local',
+          url: local.url,
+          version: info ? describeStore(info) : `FerretDB ${local.version}`,
+          started: local.started,
+        };
       }
 
       return {
@@ -94,7 +121,9 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
 
 /** @param {{ version: string, ferretdbVersion?: string }} info */
 function describeStore(info) {
-  return info.ferretdbVersion ? `FerretDB ${info.ferretdbVersion} (MongoDB ${info.version} wire, SQLite backend)` : `MongoDB ${info.version}`;
+  return info.ferretdbVersion
+    ? `FerretDB ${info.ferretdbVersion} (MongoDB ${info.version} wire, SQLite backend)`
+    : `MongoDB ${info.version}`;
 }
 
 /** @param {string} url */
@@ -111,5 +140,8 @@ export function infrastructureStatus(env = process.env) {
 /** Stops the local processes, whoever started them. @param {NodeJS.ProcessEnv} [env] */
 export async function stopInfrastructure(env = process.env) {
   const settings = infraSettings(env);
-  return withLock(settings.dataDir, async () => ({ kafka: await stopKafka(settings), ferretdb: await stopFerretDB(settings) }));
+  return withLock(settings.dataDir, async () => ({
+    kafka: await stopKafka(settings),
+    ferretdb: await stopFerretDB(settings),
+  }));
 }

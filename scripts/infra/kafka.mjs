@@ -4,7 +4,15 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { portAnswers, requireCommand, runningPid, runToCompletion, startDetached, stopProcess, waitUntilReady } from './processes.mjs';
+import {
+  portAnswers,
+  requireCommand,
+  runningPid,
+  runToCompletion,
+  startDetached,
+  stopProcess,
+  waitUntilReady,
+} from './processes.mjs';
 import { InfraError, repoRoot } from './settings.mjs';
 
 /** @typedef {import('./settings.mjs').InfraSettings} InfraSettings */
@@ -27,8 +35,15 @@ function paths(settings) {
 function ensureJars(settings) {
   const { libs } = paths(settings);
   if (existsSync(libs) && readdirSync(libs).some((file) => file.startsWith('kafka_2.13-'))) return false;
-  requireCommand('mvn', ['-v'], 'to download the Kafka broker from Maven Central', 'install Maven (apt-get install maven), or set KAFKA_BROKERS to a running broker');
-  console.error(`[infra] downloading Apache Kafka ${settings.kafka.version} from Maven Central (first run only)`);
+  requireCommand(
+    'mvn',
+    ['-v'],
+    'to download the Kafka broker from Maven Central',
+    'install Maven (apt-get install maven), or set KAFKA_BROKERS to a running broker',
+  );
+  console.error(
+    `[infra] downloading Apache Kafka ${settings.kafka.version} from Maven Central (first run only)`,
+  );
   runToCompletion(
     'mvn',
     [
@@ -95,7 +110,7 @@ function writeConfig(settings) {
   );
 }
 
-/** @param {InfraSettings} settings */
+/** @param {InfraSettings} settings @param {string} mainClass @param {string[]} args */
 function javaArgs(settings, mainClass, args) {
   const p = paths(settings);
   return [
@@ -143,29 +158,61 @@ export async function ensureKafka(settings) {
   const brokers = `${settings.host}:${settings.kafka.port}`;
   const running = runningPid(p.pidFile);
   if (running) {
-    if (await kafkaAnswers(brokers)) return { brokers, version: settings.kafka.version, started: false, pid: running };
+    if (await kafkaAnswers(brokers))
+      return { brokers, version: settings.kafka.version, started: false, pid: running };
     await stopProcess(p.pidFile);
   }
   if (await portAnswers(settings.host, settings.kafka.port)) {
-    throw new InfraError(`port ${settings.kafka.port} is taken by another process: set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker`);
+    throw new InfraError(
+      `port ${settings.kafka.port} is taken by another process: set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker`,
+    );
   }
-  requireCommand('java', ['-version'], 'to run the Kafka broker', 'install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to a running broker');
+  requireCommand(
+    'java',
+    ['-version'],
+    'to run the Kafka broker',
+    'install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to a running broker',
+  );
   ensureJars(settings);
   writeConfig(settings);
   if (!existsSync(join(p.logDirs, 'meta.properties'))) {
-    const clusterId = runToCompletion('java', javaArgs(settings, 'kafka.tools.StorageTool', ['random-uuid']), { what: 'creating a Kafka cluster id' }).trim();
-    runToCompletion('java', javaArgs(settings, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', p.properties]), {
-      what: 'formatting Kafka storage',
-    });
+    const clusterId = runToCompletion(
+      'java',
+      javaArgs(settings, 'kafka.tools.StorageTool', ['random-uuid']),
+      { what: 'creating a Kafka cluster id' },
+    ).trim();
+    runToCompletion(
+      'java',
+      javaArgs(settings, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', p.properties]),
+      {
+        what: 'formatting Kafka storage',
+      },
+    );
   }
-  const pid = startDetached({ name: 'Kafka', command: 'java', args: javaArgs(settings, 'kafka.Kafka', [p.properties]), pidFile: p.pidFile, logFile: p.logFile });
-  await waitUntilReady({ name: 'Kafka', pid, logFile: p.logFile, timeoutMs: 90_000, ready: () => kafkaAnswers(brokers) });
+  const pid = startDetached({
+    name: 'Kafka',
+    command: 'java',
+    args: javaArgs(settings, 'kafka.Kafka', [p.properties]),
+    pidFile: p.pidFile,
+    logFile: p.logFile,
+  });
+  await waitUntilReady({
+    name: 'Kafka',
+    pid,
+    logFile: p.logFile,
+    timeoutMs: 90_000,
+    ready: () => kafkaAnswers(brokers),
+  });
   return { brokers, version: settings.kafka.version, started: true, pid };
 }
 
 /** @param {InfraSettings} settings */
 export function kafkaStatus(settings) {
-  return { pid: runningPid(paths(settings).pidFile), address: `${settings.host}:${settings.kafka.port}`, log: paths(settings).logFile };
+  return {
+    pid: runningPid(paths(settings).pidFile),
+    address: `${settings.host}:${settings.kafka.port}`,
+    log: paths(settings).logFile,
+  };
 }
 
 /** @param {InfraSettings} settings */

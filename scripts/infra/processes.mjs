@@ -1,7 +1,16 @@
 // @ts-check
 // Detached server processes with pid files, so that start is idempotent and stop works from any shell.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,7 +58,12 @@ export function startDetached({ name, command, args, pidFile, logFile, env, cwd 
   mkdirSync(dirname(pidFile), { recursive: true });
   mkdirSync(dirname(logFile), { recursive: true });
   const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: env ?? process.env, cwd });
+  const child = spawn(command, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: env ?? process.env,
+    cwd,
+  });
   closeSync(out);
   if (!child.pid) throw new InfraError(`${name} did not start (${command} ${args.join(' ')})`);
   child.unref();
@@ -121,10 +135,17 @@ export function requireCommand(command, versionArgs, purpose, howToGet) {
  * @param {string} command @param {string[]} args @param {{ cwd?: string, env?: NodeJS.ProcessEnv, what: string }} options
  */
 export function runToCompletion(command, args, { cwd, env, what }) {
-  const result = spawnSync(command, args, { cwd, env: env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, {
+    cwd,
+    env: env ?? process.env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
-    throw new InfraError(`${what} failed (${command} ${args.join(' ')}):\n${output || result.error?.message}`);
+    throw new InfraError(
+      `${what} failed (${command} ${args.join(' ')}):\n${output || result.error?.message}`,
+    );
   }
   return result.stdout;
 }
@@ -151,7 +172,8 @@ export async function withLock(dir, work) {
         holder = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
       } catch {}
       // A lock without a live holder is stale; a very young one may not have its pid file yet.
-      if ((holder && !isAlive(holder)) || (!holder && age > 5000)) rmSync(lockDir, { recursive: true, force: true });
+      if ((holder && !isAlive(holder)) || (!holder && age > 5000))
+        rmSync(lockDir, { recursive: true, force: true });
       if (Date.now() > deadline) throw new InfraError(`infrastructure lock ${lockDir} held by pid ${holder}`);
       await sleep(500);
     }

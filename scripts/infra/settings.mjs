@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** @param {string} name @param {number} fallback */
+/** @param {NodeJS.ProcessEnv} env @param {string} name @param {number} fallback */
 function port(env, name, fallback) {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -17,7 +17,9 @@ export function newTraceparent(): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }
 
-export function cloudEventHeaders(attributes: Partial<CloudEventAttributes> & Pick<CloudEventAttributes, 'source' | 'type'>): Record<string, string> {
+export function cloudEventHeaders(
+  attributes: Partial<CloudEventAttributes> & Pick<CloudEventAttributes, 'source' | 'type'>,
+): Record<string, string> {
   return {
     ce_specversion: '1.0',
     ce_id: attributes.id ?? randomUUID(),
@@ -25,7 +27,10 @@ export function cloudEventHeaders(attributes: Partial<CloudEventAttributes> & Pi
     ce_type: attributes.type,
     ce_time: attributes.time ?? new Date().toISOString(),
     'content-type': 'application/json',
-    traceparent: attributes.traceparent && traceparentPattern.test(attributes.traceparent) ? attributes.traceparent : newTraceparent(),
+    traceparent:
+      attributes.traceparent && traceparentPattern.test(attributes.traceparent)
+        ? attributes.traceparent
+        : newTraceparent(),
   };
 }
 
@@ -39,7 +44,9 @@ function header(headers: IHeaders | undefined, name: string): string | undefined
  * Reads the CloudEvents attributes of a consumed record; returns the name of the first missing or
  * wrong header instead when the record is not a CloudEvent Parley can read.
  */
-export function readCloudEventHeaders(headers: IHeaders | undefined): CloudEventAttributes | { problem: string } {
+export function readCloudEventHeaders(
+  headers: IHeaders | undefined,
+): CloudEventAttributes | { problem: string } {
   if (header(headers, 'ce_specversion') !== '1.0') return { problem: 'ce_specversion must be 1.0' };
   const contentType = header(headers, 'content-type');
   if (contentType !== 'application/json') return { problem: 'content-type must be application/json' };
@@ -52,5 +59,11 @@ export function readCloudEventHeaders(headers: IHeaders | undefined): CloudEvent
   if (!type) return { problem: 'ce_type is missing' };
   if (!time || Number.isNaN(Date.parse(time))) return { problem: 'ce_time is missing or not a timestamp' };
   const traceparent = header(headers, 'traceparent');
-  return { id, source, type, time, traceparent: traceparent && traceparentPattern.test(traceparent) ? traceparent : newTraceparent() };
+  return {
+    id,
+    source,
+    type,
+    time,
+    traceparent: traceparent && traceparentPattern.test(traceparent) ? traceparent : newTraceparent(),
+  };
 }

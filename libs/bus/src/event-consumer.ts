@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventContracts, type EventOf, type TopicName } from '@parley/contracts';
+import { type EventOf, eventContracts, type TopicName } from '@parley/contracts';
 import { ParleyError, toParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
@@ -40,7 +40,11 @@ export interface EventConsumerOptions<T extends TopicName> {
   /** Where a new group starts; existing groups resume from their committed offsets. */
   readonly fromBeginning?: boolean;
   /** Called after every record with its outcome; services feed metrics from it. */
-  readonly onOutcome?: (outcome: { topic: string; result: 'handled' | 'dead_lettered'; seconds: number }) => void;
+  readonly onOutcome?: (outcome: {
+    topic: string;
+    result: 'handled' | 'dead_lettered';
+    seconds: number;
+  }) => void;
 }
 
 export interface EventConsumer {
@@ -89,7 +93,11 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
   const baseTopicOf = new Map<string, T>(
     (Object.keys(handlers) as T[]).map((base) => [topicNameFor(topicPrefix, base), base]),
   );
-  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, allowAutoTopicCreation: false });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: sessionTimeoutMs,
+    allowAutoTopicCreation: false,
+  });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
@@ -102,12 +110,16 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     joined = false;
   });
 
-  function decode(topic: string, message: KafkaMessage): { event: unknown; cloudEvent: CloudEventAttributes } {
+  function decode(
+    topic: string,
+    message: KafkaMessage,
+  ): { event: unknown; cloudEvent: CloudEventAttributes } {
     const base = baseTopicOf.get(topic);
     if (!base) throw new PoisonEvent('invalid_event', `no handler for topic ${topic}`);
     const contract = eventContracts[base];
     const cloudEvent = readCloudEventHeaders(message.headers);
-    if ('problem' in cloudEvent) throw new PoisonEvent('invalid_event', `not a CloudEvent: ${cloudEvent.problem}`);
+    if ('problem' in cloudEvent)
+      throw new PoisonEvent('invalid_event', `not a CloudEvent: ${cloudEvent.problem}`);
     if (cloudEvent.type !== contract.type) {
       throw new PoisonEvent('invalid_event', `ce_type ${cloudEvent.type} does not belong on ${base}`);
     }
@@ -139,15 +151,30 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     await dlqProducer.sendRecords(dlqTopicFor(topic), [{ key: message.key, value: message.value, headers }]);
   }
 
-  async function handleRecord(topic: string, partition: number, message: KafkaMessage, isRunning: () => boolean) {
+  async function handleRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    isRunning: () => boolean,
+  ) {
     const started = process.hrtime.bigint();
     const key = message.key?.toString('utf8') ?? null;
     const recordLogger = logger.child({ topic, partition, offset: message.offset });
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       const { event, cloudEvent } = decode(topic, message);
-      const meta: EventMeta = { topic, partition, offset: message.offset, key, cloudEvent, logger: recordLogger.child({ eventId: cloudEvent.id }) };
-      const handler = handlers[baseTopicOf.get(topic) as T] as (event: unknown, meta: EventMeta) => Promise<void>;
+      const meta: EventMeta = {
+        topic,
+        partition,
+        offset: message.offset,
+        key,
+        cloudEvent,
+        logger: recordLogger.child({ eventId: cloudEvent.id }),
+      };
+      const handler = handlers[baseTopicOf.get(topic) as T] as (
+        event: unknown,
+        meta: EventMeta,
+      ) => Promise<void>;
       for (let attempt = 1; ; attempt += 1) {
         try {
           await handler(event, meta);

@@ -1,4 +1,4 @@
-import { eventContracts, type EventOf, type TopicName } from '@parley/contracts';
+import { type EventOf, eventContracts, type TopicName } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
@@ -40,7 +40,11 @@ export interface EventProducer {
  */
 export function createEventProducer(options: EventProducerOptions): EventProducer {
   const { kafka, source, topicPrefix = '', logger } = options;
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    allowAutoTopicCreation: false,
+  });
 
   async function send(topic: string, messages: Message[]): Promise<void> {
     try {
@@ -62,7 +66,10 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
       const parsed = contract.schema.safeParse(event);
       if (!parsed.success) {
         throw new ParleyError('invalid_event', `event for ${topic} does not match its schema`, {
-          context: { topic, issues: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) },
+          context: {
+            topic,
+            issues: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+          },
         });
       }
       const headers = cloudEventHeaders({ source, type: contract.type, ...publishOptions });

@@ -1,6 +1,9 @@
-export { createKafkaClient, type KafkaClientOptions } from './kafka-client.js';
-export { type CloudEventAttributes, cloudEventHeaders, readCloudEventHeaders, newTraceparent } from './cloud-events.js';
-export { createEventProducer, type EventProducer, type EventProducerOptions, type PublishOptions } from './event-producer.js';
+export {
+  type CloudEventAttributes,
+  cloudEventHeaders,
+  newTraceparent,
+  readCloudEventHeaders,
+} from './cloud-events.js';
 export {
   createEventConsumer,
   type EventConsumer,
@@ -8,5 +11,12 @@ export {
   type EventHandlers,
   type EventMeta,
 } from './event-consumer.js';
-export { processInKeyOrder, type KeyedOutcome } from './keyed-concurrency.js';
-export { ensureTopics, topicNameFor, dlqTopicFor, type EnsureTopicsOptions } from './topics.js';
+export {
+  createEventProducer,
+  type EventProducer,
+  type EventProducerOptions,
+  type PublishOptions,
+} from './event-producer.js';
+export { createKafkaClient, type KafkaClientOptions } from './kafka-client.js';
+export { type KeyedOutcome, processInKeyOrder } from './keyed-concurrency.js';
+export { dlqTopicFor, type EnsureTopicsOptions, ensureTopics, topicNameFor } from './topics.js';

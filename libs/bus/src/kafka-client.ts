@@ -1,5 +1,5 @@
-import { type Kafka as KafkaType, Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '@parley/logger';
+import { Kafka, logLevel as KafkaLogLevel, type Kafka as KafkaType, type LogEntry } from 'kafkajs';
 
 export interface KafkaClientOptions {
   readonly brokers: readonly string[];

@@ -1,2 +1,2 @@
-export { parseConfig } from './parse-config.js';
 export { envSchemas } from './env-schemas.js';
+export { parseConfig } from './parse-config.js';

@@ -49,9 +49,9 @@ describe('event contracts', () => {
         storedAt: received.sentAt,
       },
     } as const;
-    expect(eventContracts['chat.deliveries.v1'].key(eventContracts['chat.deliveries.v1'].schema.parse(delivery))).toBe(
-      'ck1',
-    );
+    expect(
+      eventContracts['chat.deliveries.v1'].key(eventContracts['chat.deliveries.v1'].schema.parse(delivery)),
+    ).toBe('ck1');
   });
 
   it('refuses outbound messages authored as a customer', () => {

@@ -62,7 +62,10 @@ export const messageOutbound = z
     tenantId: id,
     threadId: id,
     customerKey: id,
-    author: messageAuthor.refine((author) => author.kind !== 'customer', 'outbound authors are bots or agents'),
+    author: messageAuthor.refine(
+      (author) => author.kind !== 'customer',
+      'outbound authors are bots or agents',
+    ),
     text: z.string().min(1).max(limits.textMaxLength),
     sentAt: timestamp,
   })

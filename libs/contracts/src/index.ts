@@ -1,3 +1,3 @@
 export * from './events.js';
 export { renderJsonSchemas } from './json-schemas.js';
-export { type EventContract, eventContracts, type TopicName, type EventOf, topicNames } from './registry.js';
+export { type EventContract, type EventOf, eventContracts, type TopicName, topicNames } from './registry.js';

@@ -1,2 +1,2 @@
-export { type ErrorCode, errorCodes, type ErrorCodeInfo, isErrorCode } from './codes.js';
-export { ParleyError, type ParleyErrorOptions, isParleyError, toParleyError } from './parley-error.js';
+export { type ErrorCode, type ErrorCodeInfo, errorCodes, isErrorCode } from './codes.js';
+export { isParleyError, ParleyError, type ParleyErrorOptions, toParleyError } from './parley-error.js';

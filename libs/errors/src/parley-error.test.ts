@@ -32,7 +32,11 @@ describe('ParleyError', () => {
 
   it('wraps foreign errors, keeping a registered code and the cause', () => {
     const foreign = Object.assign(new Error('refused'), { code: 'permission_denied' });
-    expect(toParleyError(foreign)).toMatchObject({ code: 'permission_denied', message: 'refused', cause: foreign });
+    expect(toParleyError(foreign)).toMatchObject({
+      code: 'permission_denied',
+      message: 'refused',
+      cause: foreign,
+    });
     expect(toParleyError(new Error('boom'))).toMatchObject({ code: 'server_error' });
     expect(toParleyError('text', 'dependency_unavailable')).toMatchObject({ code: 'dependency_unavailable' });
     const original = new ParleyError('not_found', 'gone');
@@ -44,10 +48,9 @@ describe('ParleyError', () => {
 describe('error code registry', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const documented = new Map(
-    [...readme.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| ([A-Z_]+) \| (yes|no) \|/gm)].map((m) => [
-      m[1],
-      { httpStatus: Number(m[2]), grpcStatus: m[3], retriable: m[4] === 'yes' },
-    ]),
+    [...readme.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|\s*([A-Z_]+)\s*\|\s*(yes|no)\s*\|/gm)].map(
+      (m) => [m[1], { httpStatus: Number(m[2]), grpcStatus: m[3], retriable: m[4] === 'yes' }],
+    ),
   );
 
   it('documents every code with its statuses, and nothing else', () => {

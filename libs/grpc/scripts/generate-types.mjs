@@ -2,8 +2,8 @@
 // `node libs/grpc/scripts/generate-types.mjs [outDir]`; the default is libs/grpc/src/generated.
 // A test regenerates into a temporary folder and compares, so the committed types never drift.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,11 +25,25 @@ const protos = files(protoRoot)
   .sort();
 rmSync(outDir, { recursive: true, force: true });
 // The generator of the very @grpc/proto-loader that libs/grpc resolves (grpc-health-check pins an older one).
-const generator = createRequire(join(root, 'libs/grpc/package.json')).resolve('@grpc/proto-loader/build/bin/proto-loader-gen-types.js');
+const generator = createRequire(join(root, 'libs/grpc/package.json')).resolve(
+  '@grpc/proto-loader/build/bin/proto-loader-gen-types.js',
+);
 execFileSync(
   process.execPath,
-  [generator,
-  '--longs=Number', '--enums=String', '--defaults', '--oneofs', '--includeComments', '--grpcLib=@grpc/grpc-js', '-I', protoRoot, '-O', outDir, ...protos],
+  [
+    generator,
+    '--longs=Number',
+    '--enums=String',
+    '--defaults',
+    '--oneofs',
+    '--includeComments',
+    '--grpcLib=@grpc/grpc-js',
+    '-I',
+    protoRoot,
+    '-O',
+    outDir,
+    ...protos,
+  ],
   { stdio: 'inherit' },
 );
 // NodeNext resolution wants explicit extensions on relative imports.

@@ -1,11 +1,20 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { Logger } from '@parley/logger';
 import { HealthImplementation } from 'grpc-health-check';
 
 export interface GrpcServerOptions {
   /** `host:port`; port 0 picks a free one. */
   readonly address: string;
-  readonly services: readonly { readonly name: string; readonly definition: ServiceDefinition; readonly implementation: UntypedServiceImplementation }[];
+  readonly services: readonly {
+    readonly name: string;
+    readonly definition: ServiceDefinition;
+    readonly implementation: UntypedServiceImplementation;
+  }[];
   readonly logger: Logger;
   readonly maxReceiveMessageBytes?: number;
 }
@@ -28,12 +37,17 @@ export interface GrpcServer {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const { address, services, logger, maxReceiveMessageBytes = 1024 * 1024 } = options;
   const server = new Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
-  const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(services.map(({ name }) => [name, 'SERVING'])) });
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    ...Object.fromEntries(services.map(({ name }) => [name, 'SERVING'])),
+  });
   health.addToServer(server);
   for (const { definition, implementation } of services) server.addService(definition, implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
   });
   const host = address.slice(0, address.lastIndexOf(':'));
   const bound = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -42,7 +56,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   return {
     address: bound,
     drain() {
-      for (const name of ['', ...services.map((service) => service.name)]) health.setStatus(name, 'NOT_SERVING');
+      for (const name of ['', ...services.map((service) => service.name)])
+        health.setStatus(name, 'NOT_SERVING');
     },
     close: (graceMs = 10000) =>
       new Promise<void>((resolve) => {

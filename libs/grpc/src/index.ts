@@ -1,7 +1,12 @@
-export { loadParleyProtos, type ParleyProtos, protoLoaderOptions, protoRoot } from './load-protos.js';
-export { type CallContext, type UnaryImplementation, implementService } from './server-handlers.js';
-export { type GrpcServer, type GrpcServerOptions, startGrpcServer } from './grpc-server.js';
-export { type ClientOptions, createServiceClient, type ServiceClient, type UnaryClient } from './service-client.js';
-export { errorCodeTrailer, fromServiceError, toServiceError } from './status-mapping.js';
 export type { AuthServiceDefinition } from './generated/parley/auth/v1/AuthService.js';
 export type { HistoryServiceDefinition } from './generated/parley/history/v1/HistoryService.js';
+export { type GrpcServer, type GrpcServerOptions, startGrpcServer } from './grpc-server.js';
+export { loadParleyProtos, type ParleyProtos, protoLoaderOptions, protoRoot } from './load-protos.js';
+export { type CallContext, implementService, type UnaryImplementation } from './server-handlers.js';
+export {
+  type ClientOptions,
+  createServiceClient,
+  type ServiceClient,
+  type UnaryClient,
+} from './service-client.js';
+export { errorCodeTrailer, fromServiceError, toServiceError } from './status-mapping.js';

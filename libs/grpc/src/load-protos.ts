@@ -30,7 +30,10 @@ export interface ParleyProtos {
  * const client = createServiceClient(auth.AuthService, 'auth:50051');
  */
 export function loadParleyProtos(): ParleyProtos {
-  const definition = loadSync(['parley/auth/v1/auth.proto', 'parley/history/v1/history.proto'], protoLoaderOptions);
+  const definition = loadSync(
+    ['parley/auth/v1/auth.proto', 'parley/history/v1/history.proto'],
+    protoLoaderOptions,
+  );
   const loaded = loadPackageDefinition(definition) as unknown as AuthProto & HistoryProto;
   return { auth: loaded.parley.auth.v1, history: loaded.parley.history.v1 };
 }

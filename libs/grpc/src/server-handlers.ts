@@ -1,4 +1,10 @@
-import type { Metadata, ServerUnaryCall, ServiceDefinition, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  Metadata,
+  ServerUnaryCall,
+  ServiceDefinition,
+  sendUnaryData,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { isParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
@@ -36,7 +42,11 @@ export function implementService<D extends ServiceDefinition>(
     const handle = implementation[name] as (request: unknown, context: CallContext) => Promise<unknown>;
     const methodLogger = logger.child({ grpcMethod: definition[name]?.path });
     handlers[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      const context: CallContext = { metadata: call.metadata, deadline: call.getDeadline(), logger: methodLogger };
+      const context: CallContext = {
+        metadata: call.metadata,
+        deadline: call.getDeadline(),
+        logger: methodLogger,
+      };
       handle(call.request, context).then(
         (response) => callback(null, response),
         (error: unknown) => {

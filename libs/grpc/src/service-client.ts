@@ -1,4 +1,11 @@
-import { type CallOptions, Client, credentials, Metadata, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import {
+  type CallOptions,
+  Client,
+  credentials,
+  Metadata,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { fromServiceError } from './status-mapping.js';
 
@@ -40,7 +47,9 @@ export function createServiceClient<D extends ServiceDefinition>(
   for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
     call[name] = (request: unknown, callOptions: { deadlineMs?: number; metadata?: Metadata } = {}) =>
       new Promise((resolve, reject) => {
-        const grpcOptions: CallOptions = { deadline: Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs) };
+        const grpcOptions: CallOptions = {
+          deadline: Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs),
+        };
         client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
@@ -48,14 +57,17 @@ export function createServiceClient<D extends ServiceDefinition>(
           request,
           callOptions.metadata ?? new Metadata(),
           grpcOptions,
-          (error: ServiceError | null, response?: unknown) => (error ? reject(fromServiceError(error, method.path)) : resolve(response)),
+          (error: ServiceError | null, response?: unknown) =>
+            error ? reject(fromServiceError(error, method.path)) : resolve(response),
         );
       });
   }
   return {
     call: call as UnaryClient<D>,
     waitForReady: (timeoutMs) =>
-      new Promise((resolve, reject) => client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve()))),
+      new Promise((resolve, reject) =>
+        client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
+      ),
     close: () => client.close(),
   };
 }

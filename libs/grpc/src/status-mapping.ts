@@ -29,5 +29,8 @@ const statusFallback: Partial<Record<status, ErrorCode>> = {
 export function fromServiceError(error: ServiceError, method: string): ParleyError {
   const trailer = error.metadata?.get(errorCodeTrailer)[0];
   const code = isErrorCode(trailer) ? trailer : (statusFallback[error.code] ?? 'server_error');
-  return new ParleyError(code, error.details || error.message, { cause: error, context: { method, grpcStatus: error.code } });
+  return new ParleyError(code, error.details || error.message, {
+    cause: error,
+    context: { method, grpcStatus: error.code },
+  });
 }

@@ -65,7 +65,10 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (destination) return pino(base, destination);
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } },
+    });
   }
   return pino(base);
 }

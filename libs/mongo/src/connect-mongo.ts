@@ -18,13 +18,20 @@ export interface ConnectMongoOptions {
  */
 export async function connectMongo(options: ConnectMongoOptions): Promise<MongoClient> {
   const { url, appName, serverSelectionTimeoutMs = 5000, maxPoolSize = 20 } = options;
-  const client = new MongoClient(url, { appName, serverSelectionTimeoutMS: serverSelectionTimeoutMs, maxPoolSize });
+  const client = new MongoClient(url, {
+    appName,
+    serverSelectionTimeoutMS: serverSelectionTimeoutMs,
+    maxPoolSize,
+  });
   try {
     await client.connect();
     await client.db('admin').command({ ping: 1 });
     return client;
   } catch (error) {
     await client.close().catch(() => {});
-    throw new ParleyError('dependency_unavailable', 'MongoDB did not answer', { cause: error, context: { appName } });
+    throw new ParleyError('dependency_unavailable', 'MongoDB did not answer', {
+      cause: error,
+      context: { appName },
+    });
   }
 }

@@ -1,4 +1,6 @@
-export { connectMongo, type ConnectMongoOptions } from './connect-mongo.js';
-export { ensureIndexes, type IndexSpec } from './ensure-indexes.js';
+export { type ConnectMongoOptions, connectMongo } from './connect-mongo.js';
+export { ensureIndexes, type IndexSpec, type SweptExpiry } from './ensure-indexes.js';
+export { type InsertWithNextSequenceOptions, insertWithNextSequence } from './insert-with-next-sequence.js';
 export { isDuplicateKeyError, toStoreError } from './store-errors.js';
-export { type TenantScope, tenantCollection, type TenantCollection } from './tenant-collection.js';
+export { type TenantCollection, type TenantScope, tenantCollection } from './tenant-collection.js';
+export { createTtlSweeper, type TtlSweeper } from './ttl-sweeper.js';

@@ -13,10 +13,14 @@ export function isDuplicateKeyError(error: unknown): boolean {
 export function toStoreError(error: unknown, operation: string): ParleyError {
   if (error instanceof ParleyError) return error;
   if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) {
-    return new ParleyError('dependency_unavailable', `MongoDB unavailable during ${operation}`, { cause: error });
+    return new ParleyError('dependency_unavailable', `MongoDB unavailable during ${operation}`, {
+      cause: error,
+    });
   }
   if (error instanceof MongoError && error.hasErrorLabel('RetryableWriteError')) {
-    return new ParleyError('dependency_unavailable', `MongoDB write can be retried: ${operation}`, { cause: error });
+    return new ParleyError('dependency_unavailable', `MongoDB write can be retried: ${operation}`, {
+      cause: error,
+    });
   }
   return new ParleyError('server_error', `MongoDB failed during ${operation}`, { cause: error });
 }

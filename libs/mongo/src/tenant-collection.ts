@@ -1,3 +1,4 @@
+import { ParleyError } from '@parley/errors';
 import type {
   Collection,
   Document,
@@ -38,15 +39,26 @@ export interface TenantCollection<T extends Document & TenantScope> {
  * const threads = tenantCollection(db.collection<Thread>('threads'));
  * await threads.findOne({ tenantId }, { customerKey });
  */
-export function tenantCollection<T extends Document & TenantScope>(collection: Collection<T>): TenantCollection<T> {
-  const scoped = (scope: TenantScope, filter: Filter<T>): Filter<T> => ({ ...filter, tenantId: scope.tenantId });
+export function tenantCollection<T extends Document & TenantScope>(
+  collection: Collection<T>,
+): TenantCollection<T> {
+  const scoped = (scope: TenantScope, filter: Filter<T>): Filter<T> => {
+    // A filter naming another tenant is a bug in the caller: refuse it rather than guess.
+    if ('tenantId' in filter && filter.tenantId !== scope.tenantId) {
+      throw new ParleyError('permission_denied', 'filter names a tenant other than the scope', {
+        context: { collection: collection.collectionName },
+      });
+    }
+    return { ...filter, tenantId: scope.tenantId };
+  };
   return {
-    findOne: (scope, filter, options = {}) => collection.findOne(scoped(scope, filter), options),
-    find: (scope, filter, options = {}) => collection.find(scoped(scope, filter), options).toArray(),
+    findOne: async (scope, filter, options = {}) => collection.findOne(scoped(scope, filter), options),
+    find: async (scope, filter, options = {}) => collection.find(scoped(scope, filter), options).toArray(),
     async insertOne(document) {
+      if (!document.tenantId) throw new ParleyError('invalid_argument', 'document has no tenantId');
       await collection.insertOne(document);
     },
-    findOneAndUpdate: (scope, filter, update, options = {}) =>
+    findOneAndUpdate: async (scope, filter, update, options = {}) =>
       collection.findOneAndUpdate(scoped(scope, filter), update, { returnDocument: 'after', ...options }),
     async deleteMany(scope, filter) {
       return (await collection.deleteMany(scoped(scope, filter))).deletedCount;

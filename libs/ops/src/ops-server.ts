@@ -62,10 +62,15 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (path === '/healthz') return send(response, 200, { status: 'ok' });
     if (path === '/readyz') {
       const names = Object.keys(readiness);
-      const results = await Promise.all(names.map((name) => runCheck(readiness[name] as ReadinessCheck, checkTimeoutMs)));
+      const results = await Promise.all(
+        names.map((name) => runCheck(readiness[name] as ReadinessCheck, checkTimeoutMs)),
+      );
       const checks = Object.fromEntries(names.map((name, i) => [name, results[i] ? 'ok' : 'failing']));
       const ready = !draining && results.every(Boolean);
-      return send(response, ready ? 200 : 503, { status: draining ? 'draining' : ready ? 'ready' : 'not_ready', checks });
+      return send(response, ready ? 200 : 503, {
+        status: draining ? 'draining' : ready ? 'ready' : 'not_ready',
+        checks,
+      });
     }
     if (path === '/metrics') return send(response, 200, await registry.metrics(), registry.contentType);
     return send(response, 404, { error: { code: 'not_found', message: `no route ${path}` } });
@@ -74,7 +79,8 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       logger.error({ err: error }, 'ops endpoint failed');
-      if (!response.headersSent) send(response, 500, { error: { code: 'server_error', message: 'internal error' } });
+      if (!response.headersSent)
+        send(response, 500, { error: { code: 'server_error', message: 'internal error' } });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,110 @@
+import { createLogger } from '@parley/logger';
+import { Counter } from 'prom-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createMetricsRegistry, type OpsServer, runService, startOpsServer } from './index.js';
+
+const logger = createLogger({ service: 'ops-test', version: 'test', level: 'silent' });
+
+describe('ops server', () => {
+  let server: OpsServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('answers /healthz, /readyz by its checks, and /metrics with service labels', async () => {
+    const registry = createMetricsRegistry({ service: 'history', version: '1.2.3' });
+    new Counter({ name: 'parley_test_events_total', help: 'test', registers: [registry] }).inc(3);
+    let kafkaReady = false;
+    server = await startOpsServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry,
+      logger,
+      readiness: { kafka: () => kafkaReady, mongo: async () => true },
+    });
+
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    const notReady = await fetch(`${server.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: 'not_ready', checks: { kafka: 'failing', mongo: 'ok' } });
+
+    kafkaReady = true;
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', mongo: 'ok' } });
+
+    const metrics = await fetch(`${server.url}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    const text = await metrics.text();
+    expect(text).toContain('parley_test_events_total{service="history",version="1.2.3"} 3');
+    expect(text).toContain('process_resident_memory_bytes');
+
+    server.drain();
+    const draining = await fetch(`${server.url}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toMatchObject({ status: 'draining' });
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('treats a hanging or throwing check as failing', async () => {
+    server = await startOpsServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: createMetricsRegistry({ service: 's', version: '1' }),
+      logger,
+      checkTimeoutMs: 50,
+      readiness: {
+        hangs: () => new Promise<boolean>(() => {}),
+        throws: () => Promise.reject(new Error('down')),
+      },
+    });
+    const response = await fetch(`${server.url}/readyz`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      status: 'not_ready',
+      checks: { hangs: 'failing', throws: 'failing' },
+    });
+  });
+
+  it('answers unknown paths and methods with JSON errors', async () => {
+    server = await startOpsServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: createMetricsRegistry({ service: 's', version: '1' }),
+      logger,
+      readiness: {},
+    });
+    const missing = await fetch(`${server.url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+    const post = await fetch(`${server.url}/healthz`, { method: 'POST' });
+    expect(post.status).toBe(405);
+  });
+});
+
+describe('runService', () => {
+  it('exits 1 when start fails, after stopping what started', async () => {
+    const exit = vi.fn();
+    const stop = vi.fn(async () => {});
+    await runService({
+      logger,
+      exit,
+      service: { start: async () => Promise.reject(new Error('kafka down')), stop },
+    });
+    expect(stop).toHaveBeenCalledOnce();
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
+  it('stops gracefully on SIGTERM and exits 0', async () => {
+    const exit = vi.fn();
+    const stop = vi.fn(async () => {});
+    await runService({ logger, exit, service: { start: async () => {}, stop } });
+    process.emit('SIGTERM');
+    await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
+    expect(stop).toHaveBeenCalledOnce();
+  });
+});

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createEventConsumer,
+  createEventProducer,
+  dlqTopicFor,
+  type EventConsumer,
+  type EventProducer,
+  topicNameFor,
+} from '@parley/bus';
+import type { MessageReceived } from '@parley/contracts';
+import { ParleyError } from '@parley/errors';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+
+const topic = 'chat.messages.received.v1' as const;
+
+function received(threadId: string, n: number): MessageReceived {
+  return {
+    messageId: `${threadId}-m${n}`,
+    clientMessageId: `c-${randomUUID()}`,
+    tenantId: 'tenant-a',
+    channelId: 'web',
+    threadId,
+    customerKey: `ck-${threadId}`,
+    deviceId: 'd1',
+    text: `message ${n}`,
+    sentAt: new Date().toISOString(),
+  };
+}
+
+/** Reads every record of a topic from the beginning into an array that fills as they arrive. */
+async function collectRaw(kafka: Kafka, deployedTopic: string) {
+  const records: KafkaMessage[] = [];
+  const consumer = kafka.consumer({ groupId: randomName('raw') });
+  await consumer.connect();
+  await consumer.subscribe({ topic: deployedTopic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
+  return { records, stop: () => consumer.disconnect() };
+}
+
+describe('bus against the real broker', () => {
+  const logger = testLogger('bus-test');
+  let kafka: Kafka;
+  let prefix: string;
+  let producer: EventProducer;
+  const cleanup: (() => Promise<unknown>)[] = [];
+
+  beforeEach(async () => {
+    kafka = testKafka();
+    prefix = await freshTopics(kafka, [topic]);
+    producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+  });
+
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  function consumer(
+    handle: (event: MessageReceived) => Promise<void>,
+    options: { groupId?: string; maxAttempts?: number } = {},
+  ): EventConsumer {
+    const created = createEventConsumer({
+      kafka,
+      groupId: options.groupId ?? randomName('group'),
+      topicPrefix: prefix,
+      dlqProducer: producer,
+      logger,
+      maxAttempts: options.maxAttempts ?? 3,
+      retryBackoffMs: 20,
+      handlers: { [topic]: handle },
+    });
+    cleanup.push(() => created.stop());
+    return created;
+  }
+
+  it('produces and consumes with CloudEvents headers and trace context', async () => {
+    console.log(`bus test broker: ${testInfra().kafka} at ${testInfra().kafkaBrokers.join(',')}`);
+    const seen: { event: MessageReceived; headers: Record<string, string> }[] = [];
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const events = createEventConsumer({
+      kafka,
+      groupId: randomName('group'),
+      topicPrefix: prefix,
+      dlqProducer: producer,
+      logger,
+      handlers: {
+        [topic]: async (event, meta) => {
+          seen.push({ event, headers: { ...meta.cloudEvent } });
+        },
+      },
+    });
+    cleanup.push(() => events.stop());
+    await events.start();
+
+    const event = received('thread-1', 1);
+    await producer.publish(topic, event, { id: 'event-1', traceparent });
+    await waitFor('the event to be consumed', () => seen.length === 1);
+    expect(seen[0]?.event).toEqual(event);
+    expect(seen[0]?.headers).toMatchObject({
+      id: 'event-1',
+      source: 'parley/test',
+      type: 'parley.chat.message.received.v1',
+      traceparent,
+    });
+
+    const raw = await collectRaw(kafka, topicNameFor(prefix, topic));
+    cleanup.push(raw.stop);
+    const record = await waitFor('the raw record', () => raw.records[0]);
+    expect(record.key?.toString()).toBe('thread-1');
+    expect(
+      Object.fromEntries(Object.entries(record.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    ).toMatchObject({
+      ce_specversion: '1.0',
+      ce_id: 'event-1',
+      ce_type: 'parley.chat.message.received.v1',
+      'content-type': 'application/json',
+      traceparent,
+    });
+    await waitFor('the consumer to report ready', () => events.isReady());
+  });
+
+  it('refuses to produce an event that breaks its schema, and sends nothing', async () => {
+    const bad = { ...received('thread-x', 1), accessToken: 'must-never-reach-kafka' };
+    await expect(producer.publish(topic, bad as MessageReceived)).rejects.toMatchObject({
+      code: 'invalid_event',
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topicNameFor(prefix, topic));
+    await admin.disconnect();
+    expect(offsets.every((partition) => partition.high === '0')).toBe(true);
+  });
+
+  it('keeps per-key order while handling distinct keys concurrently', async () => {
+    const threads = Array.from({ length: 8 }, (_, i) => `thread-${i}`);
+    const perThread = 25;
+    const seen = new Map<string, number[]>();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const events = consumer(async (event) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+      const list = seen.get(event.threadId) ?? [];
+      list.push(Number(event.messageId.split('-m')[1]));
+      seen.set(event.threadId, list);
+      inFlight -= 1;
+    });
+    for (let n = 1; n <= perThread; n += 1) {
+      await Promise.all(threads.map((thread) => producer.publish(topic, received(thread, n))));
+    }
+    await events.start();
+    await waitFor(
+      'every event',
+      () => [...seen.values()].reduce((sum, list) => sum + list.length, 0) === threads.length * perThread,
+    );
+    for (const thread of threads) {
+      expect(seen.get(thread), thread).toEqual(Array.from({ length: perThread }, (_, i) => i + 1));
+    }
+    expect(maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('sends poison events to the DLQ with the error in headers and moves on', async () => {
+    const deployed = topicNameFor(prefix, topic);
+    const handled: string[] = [];
+    const events = consumer(async (event) => {
+      if (event.text === 'explode') throw new ParleyError('invalid_argument', 'handler refuses this message');
+      handled.push(event.messageId);
+    });
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({
+      topic: deployed,
+      messages: [{ key: 'thread-p', value: '{not json', headers: { ce_specversion: '1.0' } }],
+    });
+    await raw.send({
+      topic: deployed,
+      messages: [
+        {
+          key: 'thread-p',
+          value: JSON.stringify({ text: 'missing fields' }),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: 'x',
+            ce_source: 's',
+            ce_type: 'parley.chat.message.received.v1',
+            ce_time: new Date().toISOString(),
+            'content-type': 'application/json',
+          },
+        },
+      ],
+    });
+    await raw.disconnect();
+    await producer.publish(topic, { ...received('thread-p', 1), text: 'explode' });
+    await producer.publish(topic, received('thread-p', 2));
+
+    const dlq = await collectRaw(kafka, dlqTopicFor(deployed));
+    cleanup.push(dlq.stop);
+    await events.start();
+    await waitFor('the good event after the poison ones', () => handled.includes('thread-p-m2'));
+    await waitFor('three dead letters', () => dlq.records.length === 3);
+    const codes = dlq.records.map((record) => String(record.headers?.dlq_error_code));
+    expect(codes).toEqual(['invalid_event', 'invalid_event', 'invalid_argument']);
+    expect(String(dlq.records[0]?.headers?.dlq_error_message)).toContain('not a CloudEvent');
+    expect(String(dlq.records[1]?.headers?.dlq_error_message)).toContain('does not match');
+    expect(dlq.records[0]?.value?.toString()).toBe('{not json');
+    expect(String(dlq.records[2]?.headers?.dlq_original_topic)).toBe(deployed);
+    expect(handled).toEqual(['thread-p-m2']);
+  });
+
+  it('redelivers after the consumer crashes on a failing dependency, losing nothing', async () => {
+    const total = 12;
+    const handled: string[] = [];
+    let failuresLeft = 6; // more than maxAttempts (3): the consumer gives up, crashes and restarts
+    const events = consumer(async (event) => {
+      if (event.messageId === 'thread-r-m5' && failuresLeft > 0) {
+        failuresLeft -= 1;
+        throw new ParleyError('dependency_unavailable', 'store is down');
+      }
+      handled.push(event.messageId);
+    });
+    for (let n = 1; n <= total; n += 1) await producer.publish(topic, received('thread-r', n));
+    await events.start();
+    await waitFor('all events after the crash', () => new Set(handled).size === total, { timeoutMs: 45_000 });
+    expect(failuresLeft).toBe(0);
+    const unique = [...new Set(handled)];
+    expect(unique).toEqual(Array.from({ length: total }, (_, i) => `thread-r-m${i + 1}`));
+    // Per-key order holds across the restart: nothing after m5 was handled before m5.
+    expect(handled.indexOf('thread-r-m6')).toBeGreaterThan(handled.indexOf('thread-r-m5'));
+  });
+
+  it('commits on graceful stop so the next group member continues where it left off', async () => {
+    const groupId = randomName('group');
+    const total = 40;
+    const first: string[] = [];
+    const second: string[] = [];
+    let releaseFirst: () => void = () => {};
+    const firstDone = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const a = consumer(
+      async (event) => {
+        first.push(event.messageId);
+        if (first.length === 10) releaseFirst();
+      },
+      { groupId },
+    );
+    for (let n = 1; n <= total; n += 1) await producer.publish(topic, received(`thread-g${n % 4}`, n));
+    await a.start();
+    await firstDone;
+    await a.stop();
+    const b = consumer(async (event) => void second.push(event.messageId), { groupId });
+    await b.start();
+    await waitFor('every event across both members', () => new Set([...first, ...second]).size === total);
+    // A committed offset is never handed out again: the second member starts after the first's work.
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+  });
+});

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureTopics, topicNameFor } from '@parley/bus';
+import type { TopicName } from '@parley/contracts';
+import { createLogger, type Logger } from '@parley/logger';
+import { type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs';
+import { inject } from 'vitest';
+
+/** The servers the global setup ensured. */
+export function testInfra() {
+  return inject('infra');
+}
+
+/** A unique, valid name for topics, groups and databases: `<prefix>-<10 hex chars>`. */
+export function randomName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Logs at TEST_LOG_LEVEL (default: silent) so failures can be investigated on demand. */
+export function testLogger(service = 'test'): Logger {
+  return createLogger({ service, version: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+}
+
+export function testKafka(clientId = randomName('test')): Kafka {
+  return new KafkaClient({ clientId, brokers: testInfra().kafkaBrokers, logLevel: logLevel.NOTHING });
+}
+
+/** A fresh topic prefix with the given event topics (and their DLQs) created on the real broker. */
+export async function freshTopics(kafka: Kafka, topics: readonly TopicName[], partitions = 3) {
+  const prefix = `${randomName('t')}.`;
+  await ensureTopics({ kafka, topics: topics.map((topic) => topicNameFor(prefix, topic)), partitions });
+  return prefix;
+}
+
+/**
+ * Polls `condition` until it returns a truthy value (returned) or `timeoutMs` passes (throws with
+ * `description` and the last value seen). Tests wait on conditions, never on fixed sleeps.
+ */
+export async function waitFor<T>(
+  description: string,
+  condition: () => T | Promise<T>,
+  { timeoutMs = 30_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await condition();
+    if (last) return last as NonNullable<T>;
+    await sleep(intervalMs);
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${description}; last value: ${JSON.stringify(last)}`,
+  );
+}
