@@ -18,12 +18,14 @@ export interface CallContext {
 }
 
 type UnaryOf<M> =
-  M extends MethodDefinition<unknown, infer Response, infer RequestOutput, unknown>
+  M extends MethodDefinition<infer _Request, infer Response, infer RequestOutput, infer _ResponseOutput>
     ? (request: RequestOutput, context: CallContext) => Promise<Response>
     : never;
 
 /** The async implementation of every method of a generated service definition. */
-export type UnaryImplementation<D extends ServiceDefinition> = { readonly [K in keyof D]: UnaryOf<D[K]> };
+export type UnaryImplementation<D extends ServiceDefinition> = {
+  readonly [K in keyof D as string extends K ? never : K]: UnaryOf<D[K]>;
+};
 
 /**
  * Adapts async handlers to grpc-js: errors become status + `parley-error-code` trailer, errors not
@@ -38,8 +40,13 @@ export function implementService<D extends ServiceDefinition>(
   logger: Logger,
 ): UntypedServiceImplementation {
   const handlers: UntypedServiceImplementation = {};
-  for (const name of Object.keys(definition) as (keyof D & string)[]) {
-    const handle = implementation[name] as (request: unknown, context: CallContext) => Promise<unknown>;
+  const byName = implementation as unknown as Record<
+    string,
+    (request: unknown, context: CallContext) => Promise<unknown>
+  >;
+  for (const name of Object.keys(definition)) {
+    const handle = byName[name];
+    if (!handle) throw new TypeError(`no implementation for ${definition[name]?.path}`);
     const methodLogger = logger.child({ grpcMethod: definition[name]?.path });
     handlers[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const context: CallContext = {

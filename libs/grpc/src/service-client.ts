@@ -15,12 +15,14 @@ export interface ClientOptions {
 }
 
 type UnaryCallOf<M> =
-  M extends MethodDefinition<infer Request, unknown, unknown, infer ResponseOutput>
+  M extends MethodDefinition<infer Request, infer _Response, infer _RequestOutput, infer ResponseOutput>
     ? (request: Request, options?: { deadlineMs?: number; metadata?: Metadata }) => Promise<ResponseOutput>
     : never;
 
 /** Promise-returning methods of a service; errors reject as ParleyError with the server's code. */
-export type UnaryClient<D extends ServiceDefinition> = { readonly [K in keyof D]: UnaryCallOf<D[K]> };
+export type UnaryClient<D extends ServiceDefinition> = {
+  readonly [K in keyof D as string extends K ? never : K]: UnaryCallOf<D[K]>;
+};
 
 export interface ServiceClient<D extends ServiceDefinition> {
   readonly call: UnaryClient<D>;
