@@ -1,7 +1,7 @@
 import { type EventOf, eventContracts, type TopicName } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
-import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { cloudEventHeaders } from './cloud-events.js';
 import { topicNameFor } from './topics.js';
 
@@ -22,6 +22,8 @@ export interface PublishOptions {
 
 export interface EventProducer {
   connect(): Promise<void>;
+  /** True between a successful connect and a disconnect. */
+  isConnected(): boolean;
   /** Validates the event against its contract and sends it with `acks=all`; resolves once stored. */
   publish<T extends TopicName>(topic: T, event: EventOf<T>, options?: PublishOptions): Promise<void>;
   /** Sends pre-built records unchanged (dead-lettering); `acks=all`. */
@@ -44,6 +46,15 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     idempotent: true,
     maxInFlightRequests: 5,
     allowAutoTopicCreation: false,
+    // murmur2 like the Java client, so bots in any language agree on key -> partition.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  let connected = false;
+  producer.on(producer.events.CONNECT, () => {
+    connected = true;
+  });
+  producer.on(producer.events.DISCONNECT, () => {
+    connected = false;
   });
 
   async function send(topic: string, messages: Message[]): Promise<void> {
@@ -59,6 +70,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
 
   return {
     connect: () => producer.connect(),
+    isConnected: () => connected,
     disconnect: () => producer.disconnect(),
     sendRecords: send,
     async publish(topic, event, publishOptions = {}) {
@@ -78,5 +90,15 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
       await send(deployedTopic, [{ key, value: JSON.stringify(parsed.data), headers }]);
       logger.debug({ topic: deployedTopic, eventId: headers.ce_id }, 'event published');
     },
+  };
+}
+
+/** The producer as a service lifecycle component (connect on start, readiness while connected). */
+export function producerComponent(producer: EventProducer) {
+  return {
+    name: 'kafka-producer',
+    start: () => producer.connect(),
+    stop: () => producer.disconnect(),
+    isReady: () => producer.isConnected(),
   };
 }

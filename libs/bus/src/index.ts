@@ -16,6 +16,7 @@ export {
   type EventProducer,
   type EventProducerOptions,
   type PublishOptions,
+  producerComponent,
 } from './event-producer.js';
 export { createKafkaClient, type KafkaClientOptions } from './kafka-client.js';
 export { type KeyedOutcome, processInKeyOrder } from './keyed-concurrency.js';

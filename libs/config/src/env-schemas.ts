@@ -19,3 +19,40 @@ export const envSchemas = {
   /** `true`/`false`/`1`/`0`; unlike z.coerce.boolean, the string "false" is false. */
   flag: z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1'),
 } as const;
+
+/**
+ * Variables every Parley service reads, to spread into its own schema.
+ *
+ * @example
+ * const schema = z.object({ ...commonEnv, OPS_PORT: envSchemas.port.default(9401) });
+ */
+export const commonEnv = {
+  LOG_LEVEL: envSchemas.logLevel.default('info'),
+  /** Human-readable logs for local runs; JSON lines otherwise. */
+  LOG_PRETTY: envSchemas.flag.default(false),
+  /** Address the ops (`/healthz`, `/readyz`, `/metrics`) and service ports bind to. */
+  BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Seconds a SIGTERM may take before the process gives up (below the pod's grace period). */
+  SHUTDOWN_TIMEOUT_SECONDS: envSchemas.positiveInt.default(25),
+} as const;
+
+/** Kafka connection variables of services that produce or consume events. */
+export const kafkaEnv = {
+  KAFKA_BROKERS: envSchemas.brokerList,
+  /** Prepended to every topic name, e.g. `staging.`; empty in production by default. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
+} as const;
+
+/** MongoDB variables of services that own a database; `database` is the service's default. */
+export function mongoEnv(database: string) {
+  return {
+    MONGO_URL: envSchemas.mongoUrl,
+    MONGO_DATABASE: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,63}$/, 'a MongoDB database name')
+      .default(database),
+  } as const;
+}

@@ -72,3 +72,27 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       }),
   };
 }
+
+/**
+ * The gRPC server as a lifecycle component: bound on start; on stop marked NOT_SERVING, then
+ * closed after in-flight calls finish (up to `graceMs`).
+ */
+export function createGrpcServerComponent(options: GrpcServerOptions & { graceMs?: number }) {
+  let server: GrpcServer | undefined;
+  return {
+    name: 'grpc',
+    async start() {
+      server = await startGrpcServer(options);
+    },
+    async stop() {
+      server?.drain();
+      await server?.close(options.graceMs);
+      server = undefined;
+    },
+    /** `host:port` bound; only after start. */
+    address(): string {
+      if (!server) throw new Error('gRPC server not started');
+      return server.address;
+    },
+  };
+}

@@ -135,7 +135,13 @@ describe('gRPC server and client', () => {
             Health: new (
               address: string,
               creds: ReturnType<typeof credentials.createInsecure>,
-            ) => { check: Function; close(): void };
+            ) => {
+              check: (
+                request: { service: string },
+                callback: (error: Error | null, response: { status: string }) => void,
+              ) => void;
+              close(): void;
+            };
           };
         };
       };

@@ -1,6 +1,11 @@
 export type { AuthServiceDefinition } from './generated/parley/auth/v1/AuthService.js';
 export type { HistoryServiceDefinition } from './generated/parley/history/v1/HistoryService.js';
-export { type GrpcServer, type GrpcServerOptions, startGrpcServer } from './grpc-server.js';
+export {
+  createGrpcServerComponent,
+  type GrpcServer,
+  type GrpcServerOptions,
+  startGrpcServer,
+} from './grpc-server.js';
 export { loadParleyProtos, type ParleyProtos, protoLoaderOptions, protoRoot } from './load-protos.js';
 export { type CallContext, implementService, type UnaryImplementation } from './server-handlers.js';
 export {

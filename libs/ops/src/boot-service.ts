@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { isParleyError } from '@parley/errors';
+import { createLogger, type Logger } from '@parley/logger';
+import { type RunnableService, runService } from './run-service.js';
+
+export interface BootOptions<C extends BootConfig> {
+  readonly name: string;
+  /** `import.meta.url` of the service's main module: its package.json (one level up) gives the version. */
+  readonly mainUrl: string;
+  /** The service's `config.ts` loader; the only reader of process.env. */
+  readonly loadConfig: () => C;
+  readonly createApp: (deps: {
+    config: C;
+    logger: Logger;
+    version: string;
+  }) => RunnableService | Promise<RunnableService>;
+}
+
+interface BootConfig {
+  readonly LOG_LEVEL: string;
+  readonly LOG_PRETTY: boolean;
+  readonly SHUTDOWN_TIMEOUT_SECONDS: number;
+}
+
+/** The version in the package.json beside `src/` or `dist/`. */
+export function packageVersion(mainUrl: string): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', mainUrl), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? '0.0.0';
+}
+
+/**
+ * What every service's `main.ts` does: load config (a bad one is one line on stderr and exit 2),
+ * create the one root logger, create the app and run it until SIGTERM.
+ *
+ * @example
+ * await bootService({ name: 'auth', mainUrl: import.meta.url, loadConfig, createApp });
+ */
+export async function bootService<C extends BootConfig>(options: BootOptions<C>): Promise<void> {
+  const { name, mainUrl, loadConfig, createApp } = options;
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(`${name}: ${isParleyError(error) ? error.message : String(error)}`);
+    process.exit(2);
+  }
+  const version = packageVersion(mainUrl);
+  const logger = createLogger({ service: name, version, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const service = await createApp({ config, logger, version });
+  await runService({ logger, service, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 });
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// @ts-check
+// npm run up — the whole system on this machine: installs what is missing, starts Kafka and the
+// store (or uses KAFKA_BROKERS / MONGO_URL), builds, creates the topics, starts the four services,
+// prints where they listen, and stops everything it started on Ctrl-C.
+//
+// Environment: PARLEY_UP_PORT_OFFSET shifts every service port (to run two systems side by side);
+// LOG_LEVEL and LOG_PRETTY pass through to the services; the infrastructure variables are those of
+// scripts/infra (README).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const offset = Number(process.env.PARLEY_UP_PORT_OFFSET ?? 0);
+if (!Number.isInteger(offset) || offset < 0 || offset > 50000) {
+  console.error(
+    `up: PARLEY_UP_PORT_OFFSET must be a whole number from 0 to 50000, got "${process.env.PARLEY_UP_PORT_OFFSET}"`,
+  );
+  process.exit(2);
+}
+
+/** @param {string} what @param {string} command @param {string[]} args */
+function run(what, command, args) {
+  console.log(`[up] ${what}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`up: ${what} failed (${command} ${args.join(' ')})`);
+    process.exit(1);
+  }
+}
+
+if (!existsSync(join(root, 'node_modules/.package-lock.json')))
+  run('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund']);
+
+const { ensureInfrastructure, InfraError } = await import('./infra/index.mjs');
+
+/** @type {{ name: string, ops: number, grpc?: number }[]} */
+const services = [
+  { name: 'auth', ops: 9401, grpc: 50051 },
+  { name: 'history', ops: 9403, grpc: 50052 },
+  { name: 'enrichment', ops: 9402 },
+  { name: 'ingress', ops: 9400 },
+];
+
+/** @type {Awaited<ReturnType<typeof ensureInfrastructure>> | undefined} */
+let infra;
+/** @type {Map<string, import('node:child_process').ChildProcess>} */
+const children = new Map();
+let stopping = false;
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  console.log('\n[up] stopping services');
+  for (const child of children.values()) child.kill('SIGTERM');
+  const deadline = Date.now() + 30_000;
+  while (
+    [...children.values()].some((child) => child.exitCode === null && child.signalCode === null) &&
+    Date.now() < deadline
+  )
+    await sleep(100);
+  for (const child of children.values())
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (infra && (infra.kafka.started || infra.mongo.started)) {
+    console.log('[up] stopping infrastructure started by this run');
+    await infra.stop();
+  }
+  console.log('[up] stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  infra = await ensureInfrastructure();
+  console.log(infra.describe());
+  run('building (turbo run build)', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
+
+  const { createKafkaClient, ensureTopics } = await import('@parley/bus');
+  const { topicNames } = await import('@parley/contracts');
+  const { createLogger } = await import('@parley/logger');
+  const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
+  const kafka = createKafkaClient({
+    brokers: infra.kafka.brokers.split(','),
+    clientId: 'parley-up',
+    logger: createLogger({ service: 'up', version: '0', level: 'warn' }),
+  });
+  await ensureTopics({ kafka, topics: topicNames.map((topic) => `${prefix}${topic}`) });
+  console.log(
+    `[up] topics ready: ${topicNames.map((topic) => `${prefix}${topic}`).join(', ')} (+ .dlq each)`,
+  );
+
+  for (const service of services) {
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: infra.kafka.brokers,
+      MONGO_URL: infra.mongo.url,
+      KAFKA_TOPIC_PREFIX: prefix,
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: String(service.ops + offset),
+      LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
+      ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
+    };
+    const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist/main.js')], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(service.name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => console.log(`[${service.name}] ${line}`));
+    }
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`up: ${service.name} exited (${signal ?? `code ${code}`}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+  }
+
+  for (const service of services) {
+    const url = `http://127.0.0.1:${service.ops + offset}/readyz`;
+    const deadline = Date.now() + 60_000;
+    while (
+      !(await fetch(url)
+        .then((response) => response.ok)
+        .catch(() => false))
+    ) {
+      if (Date.now() > deadline) throw new Error(`${service.name} was not ready after 60s (${url})`);
+      await sleep(200);
+    }
+  }
+
+  const rows = services.map((service) => {
+    const grpc = service.grpc ? `  gRPC 127.0.0.1:${service.grpc + offset}` : '';
+    return `  ${service.name.padEnd(11)} http://127.0.0.1:${service.ops + offset}/{healthz,readyz,metrics}${grpc}`;
+  });
+  console.log(
+    [
+      '',
+      'Parley is up:',
+      ...rows,
+      `  Kafka       ${infra.kafka.brokers}`,
+      `  store       ${infra.mongo.url}`,
+      '',
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].join('\n'),
+  );
+} catch (error) {
+  console.error(error instanceof InfraError ? `up: ${error.message}` : error);
+  await shutdown(1);
+}

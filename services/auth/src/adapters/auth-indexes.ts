@@ -1,0 +1,23 @@
+import type { IndexSpec } from '@parley/mongo';
+
+/** The auth database (DESIGN.md §4): channels, credentials, sessions (expiring), audit. */
+export const authIndexes: readonly IndexSpec[] = [
+  {
+    collection: 'channels',
+    key: { tenantId: 1, channelId: 1 },
+    options: { name: 'tenant_channel', unique: true },
+  },
+  {
+    collection: 'credentials',
+    key: { tenantId: 1, customerKey: 1 },
+    options: { name: 'tenant_customer', unique: true },
+  },
+  { collection: 'sessions', key: { sessionId: 1 }, options: { name: 'session', unique: true } },
+  {
+    collection: 'sessions',
+    key: { tenantId: 1, customerKey: 1, deviceId: 1 },
+    options: { name: 'tenant_customer_device' },
+  },
+  { collection: 'sessions', key: { expiresAt: 1 }, options: { name: 'sessions_ttl', expireAfterSeconds: 0 } },
+  { collection: 'audit', key: { tenantId: 1, at: -1 }, options: { name: 'tenant_at' } },
+];

@@ -1,0 +1,21 @@
+import type { IndexSpec } from '@parley/mongo';
+
+/** The history database (DESIGN.md §4): threads, messages stored once with a per-thread seq, customers. */
+export const historyIndexes: readonly IndexSpec[] = [
+  {
+    collection: 'threads',
+    key: { tenantId: 1, customerKey: 1, threadId: 1 },
+    options: { name: 'tenant_customer_thread', unique: true },
+  },
+  {
+    collection: 'messages',
+    key: { threadId: 1, messageId: 1 },
+    options: { name: 'thread_message', unique: true },
+  },
+  { collection: 'messages', key: { threadId: 1, seq: 1 }, options: { name: 'thread_seq', unique: true } },
+  {
+    collection: 'customers',
+    key: { tenantId: 1, customerKey: 1 },
+    options: { name: 'tenant_customer', unique: true },
+  },
+];

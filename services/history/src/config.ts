@@ -1,0 +1,17 @@
+import { commonEnv, envSchemas, kafkaEnv, mongoEnv, parseConfig } from '@parley/config';
+import { z } from 'zod';
+
+const schema = z.object({
+  ...commonEnv,
+  ...kafkaEnv,
+  ...mongoEnv('parley_history'),
+  OPS_PORT: envSchemas.port.default(9403),
+  GRPC_PORT: envSchemas.port.default(50052),
+});
+
+export type HistoryConfig = ReturnType<typeof loadConfig>;
+
+/** The history service's configuration, from the environment, validated once at start. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
+  return parseConfig(schema, env);
+}
