@@ -1,0 +1,144 @@
+import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { describe, expect, it } from 'vitest';
+import { createApp as createAuth } from '../../services/auth/src/app.js';
+import { loadConfig as authConfig } from '../../services/auth/src/config.js';
+import { createApp as createEnrichment } from '../../services/enrichment/src/app.js';
+import { loadConfig as enrichmentConfig } from '../../services/enrichment/src/config.js';
+import { createApp as createHistory } from '../../services/history/src/app.js';
+import { loadConfig as historyConfig } from '../../services/history/src/config.js';
+import { createApp as createIngress } from '../../services/ingress/src/app.js';
+import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
+import { randomName, testInfra, testLogger, waitFor } from '../support/harness.js';
+
+function env(extra: Record<string, string> = {}) {
+  return {
+    KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+    MONGO_URL: testInfra().mongoUrl,
+    MONGO_DATABASE: randomName('svc').replace('-', '_'),
+    BIND_HOST: '127.0.0.1',
+    OPS_PORT: '0',
+    GRPC_PORT: '0',
+    ...extra,
+  };
+}
+
+async function grpcHealth(address: string, service: string): Promise<string> {
+  const path = new URL(import.meta.resolve('grpc-health-check/proto/health/v1/health.proto')).pathname;
+  const loaded = loadPackageDefinition(loadSync(path, { enums: String })) as unknown as {
+    grpc: {
+      health: {
+        v1: {
+          Health: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient;
+        };
+      };
+    };
+  };
+  type HealthClient = {
+    check(
+      request: { service: string },
+      options: { deadline: number },
+      callback: (error: Error | null, response: { status: string }) => void,
+    ): void;
+    close(): void;
+  };
+  const client = new loaded.grpc.health.v1.Health(address, credentials.createInsecure());
+  try {
+    return await new Promise((resolve, reject) =>
+      client.check({ service }, { deadline: Date.now() + 3000 }, (error, response) =>
+        error ? reject(error) : resolve(response.status),
+      ),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+async function expectOpsEndpoints(opsUrl: string, service: string, checks: string[]) {
+  expect((await fetch(`${opsUrl}/healthz`)).status).toBe(200);
+  const ready = await waitFor(`${service} /readyz`, async () => {
+    const response = await fetch(`${opsUrl}/readyz`);
+    return response.status === 200
+      ? ((await response.json()) as { checks: Record<string, string> })
+      : undefined;
+  });
+  expect(Object.keys(ready.checks).sort()).toEqual([...checks].sort());
+  const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
+  expect(metrics).toContain(`nodejs_heap_size_used_bytes{service="${service}",version="test"}`);
+}
+
+describe('the four services start on the real broker and store', () => {
+  const logger = testLogger('services-test');
+
+  it('auth: store with its indexes, gRPC health, ops endpoints; stops cleanly', async () => {
+    const config = authConfig(env());
+    const app = createAuth({ config, logger, version: 'test' });
+    await app.start();
+    try {
+      await expectOpsEndpoints(app.opsUrl(), 'auth', ['mongo', 'grpc']);
+      expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
+      const indexes = (await app.db().collection('channels').listIndexes().toArray()).map(
+        (index) => index.name,
+      );
+      expect(indexes).toContain('tenant_channel');
+      const sessions = (await app.db().collection('sessions').listIndexes().toArray()).map(
+        (index) => index.name,
+      );
+      expect(sessions).toEqual(expect.arrayContaining(['session', 'sessions_ttl']));
+    } finally {
+      const opsUrl = app.opsUrl();
+      await app.db().dropDatabase();
+      await app.stop();
+      await expect(fetch(`${opsUrl}/healthz`)).rejects.toThrow();
+    }
+  });
+
+  it('history: store, producer and gRPC health', async () => {
+    const config = historyConfig(env());
+    const app = createHistory({ config, logger, version: 'test' });
+    await app.start();
+    try {
+      await expectOpsEndpoints(app.opsUrl(), 'history', ['mongo', 'kafka-producer', 'grpc']);
+      expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
+      const indexes = (await app.db().collection('messages').listIndexes().toArray()).map(
+        (index) => index.name,
+      );
+      expect(indexes).toEqual(expect.arrayContaining(['thread_message', 'thread_seq']));
+    } finally {
+      await app.db().dropDatabase();
+      await app.stop();
+    }
+  });
+
+  it('enrichment and ingress: producer connected, ops endpoints', async () => {
+    for (const [name, app] of [
+      ['enrichment', createEnrichment({ config: enrichmentConfig(env()), logger, version: 'test' })],
+      ['ingress', createIngress({ config: ingressConfig(env()), logger, version: 'test' })],
+    ] as const) {
+      await app.start();
+      try {
+        await expectOpsEndpoints(app.opsUrl(), name, ['kafka-producer']);
+      } finally {
+        await app.stop();
+      }
+    }
+  });
+
+  it('fails to start, with dependency_unavailable, when the store is unreachable', async () => {
+    const config = authConfig(env({ MONGO_URL: 'mongodb://127.0.0.1:1/' }));
+    const app = createAuth({ config, logger, version: 'test' });
+    await expect(app.start()).rejects.toMatchObject({ code: 'dependency_unavailable' });
+    await app.stop();
+  });
+
+  it('refuses a bad configuration naming every bad variable', () => {
+    expect(() => historyConfig({ KAFKA_BROKERS: 'nope', OPS_PORT: '-1' })).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringMatching(
+          /KAFKA_BROKERS.*MONGO_URL.*OPS_PORT|OPS_PORT.*KAFKA_BROKERS.*MONGO_URL/,
+        ),
+      }),
+    );
+  });
+});
