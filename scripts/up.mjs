@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// npm run up — the whole system on this machine: installs what is missing, starts Kafka and the
+// npm run up — the whole system on this machine (after scripts/ensure-deps.mjs): starts Kafka and the
 // store (or uses KAFKA_BROKERS / MONGO_URL), builds, creates the topics, starts the four services,
 // prints where they listen, and stops everything it started on Ctrl-C.
 //
@@ -8,17 +8,17 @@
 // LOG_LEVEL and LOG_PRETTY pass through to the services; the infrastructure variables are those of
 // scripts/infra (README).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { ensureInfrastructure, InfraError } from './infra/index.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const offset = Number(process.env.PARLEY_UP_PORT_OFFSET ?? 0);
-if (!Number.isInteger(offset) || offset < 0 || offset > 50000) {
+if (!Number.isInteger(offset) || offset < 0 || offset > 15000) {
   console.error(
-    `up: PARLEY_UP_PORT_OFFSET must be a whole number from 0 to 50000, got "${process.env.PARLEY_UP_PORT_OFFSET}"`,
+    `up: PARLEY_UP_PORT_OFFSET must be a whole number from 0 to 15000, got "${process.env.PARLEY_UP_PORT_OFFSET}"`,
   );
   process.exit(2);
 }
@@ -32,11 +32,6 @@ function run(what, command, args) {
     process.exit(1);
   }
 }
-
-if (!existsSync(join(root, 'node_modules/.package-lock.json')))
-  run('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund']);
-
-const { ensureInfrastructure, InfraError } = await import('./infra/index.mjs');
 
 /** @type {{ name: string, ops: number, grpc?: number }[]} */
 const services = [

@@ -28,10 +28,13 @@ export { InfraError, infraSettings };
  */
 export async function ensureInfrastructure({ env = process.env, allowDocker = true } = {}) {
   const settings = infraSettings(env);
+  // Local servers already running (e.g. from `npm run infra -- start`) win over new containers.
+  const localRunning = Boolean(kafkaStatus(settings).pid || ferretdbStatus(settings).pid);
   const useDocker =
     settings.mode === 'docker' ||
     (settings.mode === 'auto' &&
       allowDocker &&
+      !localRunning &&
       !(settings.externalKafkaBrokers && settings.externalMongoUrl) &&
       (await dockerAnswers(env)));
   if (settings.mode === 'docker' && !(await dockerAnswers(env))) {
