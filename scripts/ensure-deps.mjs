@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 if (!existsSync(new URL('../node_modules/.package-lock.json', import.meta.url))) {
-  console.log('[deps] node_modules is missing: running npm ci');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // npm install honours package-lock.json; npm ci is avoided because the registry reachable here
+  // lacks some other-platform optional binaries, which npm ci reports as a lock file out of sync.
+  console.log('[deps] node_modules is missing: running npm install');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
-    console.error('deps: npm ci failed');
+    console.error('deps: npm install failed');
     process.exit(1);
   }
 }
