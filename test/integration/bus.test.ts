@@ -1,4 +1,6 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   createEventConsumer,
   createEventProducer,
@@ -230,6 +232,62 @@ describe('bus against the real broker', () => {
     expect(unique).toEqual(Array.from({ length: total }, (_, i) => `thread-r-m${i + 1}`));
     // Per-key order holds across the restart: nothing after m5 was handled before m5.
     expect(handled.indexOf('thread-r-m6')).toBeGreaterThan(handled.indexOf('thread-r-m5'));
+  });
+
+  it('redelivers what a SIGKILLed consumer process had handled but not committed', {
+    timeout: 120_000,
+  }, async () => {
+    // The fixture runs libs/bus from dist, as a service would.
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const build = spawnSync(
+      'npx',
+      ['turbo', 'run', 'build', '--filter=@parley/bus', '--output-logs=errors-only'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(build.status, build.stderr).toBe(0);
+
+    const groupId = randomName('group');
+    const total = 20;
+    for (let n = 1; n <= total; n += 1) {
+      await producer.publish(topic, { ...received('thread-k', n), text: n === 10 ? 'hang' : `message ${n}` });
+    }
+    let childOutput = '';
+    const child = spawn(process.execPath, ['test/integration/fixtures/consumer-process.mjs'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        FIXTURE_BROKERS: testInfra().kafkaBrokers.join(','),
+        FIXTURE_PREFIX: prefix,
+        FIXTURE_GROUP: groupId,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      childOutput += chunk.toString();
+    });
+    const childExit = new Promise((resolve) => child.once('exit', resolve));
+    cleanup.push(async () => {
+      child.kill('SIGKILL');
+      await childExit;
+    });
+    await waitFor(
+      'the child to reach the hanging event',
+      () => childOutput.includes('hanging thread-k-m10'),
+      { timeoutMs: 60_000 },
+    );
+    const handledByChild = [...childOutput.matchAll(/^handled (\S+)$/gm)].map((match) => match[1]);
+    expect(handledByChild).toEqual(Array.from({ length: 9 }, (_, i) => `thread-k-m${i + 1}`));
+    child.kill('SIGKILL');
+    await childExit;
+
+    const handled: string[] = [];
+    const successor = consumer(async (event) => void handled.push(event.messageId), { groupId });
+    await successor.start();
+    await waitFor('every event after the crash', () => new Set(handled).size === total, {
+      timeoutMs: 60_000,
+    });
+    // Nothing the killed process had handled was committed: at-least-once means it comes again.
+    expect(handled).toEqual(Array.from({ length: total }, (_, i) => `thread-k-m${i + 1}`));
   });
 
   it('commits on graceful stop so the next group member continues where it left off', async () => {

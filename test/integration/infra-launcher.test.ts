@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,10 +44,10 @@ describe('infrastructure launcher', () => {
   });
 
   it('refuses a port taken by another process and says how to choose another', async () => {
-    blocker = createServer();
-    const port = await new Promise<number>((resolve) =>
-      blocker?.listen(0, '127.0.0.1', () => resolve((blocker?.address() as { port: number }).port)),
-    );
+    const server = createServer();
+    blocker = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
     const result = infra('start', { PARLEY_KAFKA_PORT: String(port) });
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(

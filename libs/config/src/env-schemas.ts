@@ -28,8 +28,8 @@ export const envSchemas = {
  */
 export const commonEnv = {
   LOG_LEVEL: envSchemas.logLevel.default('info'),
-  /** Human-readable logs for local runs; JSON lines otherwise. */
-  LOG_PRETTY: envSchemas.flag.default(false),
+  /** Human-readable logs; unset means: only when stdout is a terminal. JSON lines otherwise. */
+  LOG_PRETTY: envSchemas.flag.optional(),
   /** Address the ops (`/healthz`, `/readyz`, `/metrics`) and service ports bind to. */
   BIND_HOST: z.string().min(1).default('0.0.0.0'),
   /** Seconds a SIGTERM may take before the process gives up (below the pod's grace period). */

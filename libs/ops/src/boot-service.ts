@@ -18,7 +18,7 @@ export interface BootOptions<C extends BootConfig> {
 
 interface BootConfig {
   readonly LOG_LEVEL: string;
-  readonly LOG_PRETTY: boolean;
+  readonly LOG_PRETTY?: boolean | undefined;
   readonly SHUTDOWN_TIMEOUT_SECONDS: number;
 }
 
@@ -47,7 +47,8 @@ export async function bootService<C extends BootConfig>(options: BootOptions<C>)
     process.exit(2);
   }
   const version = packageVersion(mainUrl);
-  const logger = createLogger({ service: name, version, level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const pretty = config.LOG_PRETTY ?? Boolean(process.stdout.isTTY);
+  const logger = createLogger({ service: name, version, level: config.LOG_LEVEL, pretty });
   const service = await createApp({ config, logger, version });
   await runService({ logger, service, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 });
 }

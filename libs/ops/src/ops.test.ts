@@ -1,7 +1,14 @@
 import { createLogger } from '@parley/logger';
 import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMetricsRegistry, type OpsServer, runService, startOpsServer } from './index.js';
+import {
+  bootService,
+  createMetricsRegistry,
+  type OpsServer,
+  packageVersion,
+  runService,
+  startOpsServer,
+} from './index.js';
 
 const logger = createLogger({ service: 'ops-test', version: 'test', level: 'silent' });
 
@@ -106,5 +113,37 @@ describe('runService', () => {
     process.emit('SIGTERM');
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));
     expect(stop).toHaveBeenCalledOnce();
+  });
+});
+
+describe('bootService', () => {
+  it('reports a bad configuration in one line and exits 2 without creating the app', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const createApp = vi.fn();
+    const { ParleyError } = await import('@parley/errors');
+    try {
+      await expect(
+        bootService({
+          name: 'auth',
+          mainUrl: import.meta.url,
+          loadConfig: () => {
+            throw new ParleyError('invalid_config', 'invalid configuration: MONGO_URL: Required');
+          },
+          createApp,
+        }),
+      ).rejects.toThrow('exit 2');
+      expect(stderr).toHaveBeenCalledWith('auth: invalid configuration: MONGO_URL: Required');
+      expect(createApp).not.toHaveBeenCalled();
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
+  it('reads the version from the package.json beside src/', () => {
+    expect(packageVersion(import.meta.url)).toBe('0.1.0');
   });
 });
