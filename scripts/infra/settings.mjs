@@ -29,6 +29,12 @@ export function infraSettings(env = process.env) {
   if (!['auto', 'local', 'docker'].includes(mode)) {
     throw new InfraError(`PARLEY_INFRA must be auto, local or docker, got "${mode}"`);
   }
+  const kafkaVersion = env.PARLEY_KAFKA_VERSION || '3.9.2';
+  // Kafka 4 logs through log4j2 (the launcher configures reload4j) and removed old protocol
+  // versions (KIP-896); 3.9.x is the line proven with kafkajs 2.2 here.
+  if (!/^3\.\d+\.\d+$/.test(kafkaVersion)) {
+    throw new InfraError(`PARLEY_KAFKA_VERSION must be a 3.x release such as 3.9.2, got "${kafkaVersion}"`);
+  }
   return Object.freeze({
     mode: /** @type {'auto' | 'local' | 'docker'} */ (mode),
     cacheDir,
@@ -37,7 +43,7 @@ export function infraSettings(env = process.env) {
     externalKafkaBrokers: env.KAFKA_BROKERS || undefined,
     externalMongoUrl: env.MONGO_URL || undefined,
     kafka: Object.freeze({
-      version: env.PARLEY_KAFKA_VERSION || '3.9.2',
+      version: kafkaVersion,
       port: port(env, 'PARLEY_KAFKA_PORT', 29092),
       controllerPort: port(env, 'PARLEY_KAFKA_CONTROLLER_PORT', 29093),
       heap: env.PARLEY_KAFKA_HEAP || '512m',

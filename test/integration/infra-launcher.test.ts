@@ -60,6 +60,10 @@ describe('infrastructure launcher', () => {
       status: 2,
       stderr: 'infra: PARLEY_MONGO_PORT must be a port number (1-65535), got "abc"',
     });
+    expect(infra('start', { PARLEY_KAFKA_VERSION: '4.1.0' })).toMatchObject({
+      status: 2,
+      stderr: 'infra: PARLEY_KAFKA_VERSION must be a 3.x release such as 3.9.2, got "4.1.0"',
+    });
     expect(infra('restart', {})).toMatchObject({
       status: 2,
       stderr: 'infra: unknown command "restart": use start, status, stop or env',
