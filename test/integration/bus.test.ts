@@ -62,10 +62,18 @@ describe('bus against the real broker', () => {
 
   function consumer(
     handle: (event: MessageReceived) => Promise<void>,
-    options: { groupId?: string; maxAttempts?: number } = {},
+    options: {
+      groupId?: string;
+      maxAttempts?: number;
+      batchRetries?: number;
+      onCrash?: (crash: { restart: boolean }) => void;
+    } = {},
   ): EventConsumer {
     const created = createEventConsumer({
       kafka,
+      batchRetries: options.batchRetries ?? 5,
+      fromBeginning: true,
+      ...(options.onCrash ? { onCrash: options.onCrash } : {}),
       groupId: options.groupId ?? randomName('group'),
       topicPrefix: prefix,
       dlqProducer: producer,
@@ -84,6 +92,7 @@ describe('bus against the real broker', () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const events = createEventConsumer({
       kafka,
+      fromBeginning: true,
       groupId: randomName('group'),
       topicPrefix: prefix,
       dlqProducer: producer,
@@ -213,21 +222,76 @@ describe('bus against the real broker', () => {
     expect(handled).toEqual(['thread-p-m2']);
   });
 
-  it('redelivers after the consumer crashes on a failing dependency, losing nothing', async () => {
-    const total = 12;
+  it('retries errors that are not deliberate refusals instead of dead-lettering them', async () => {
+    let failuresLeft = 2;
     const handled: string[] = [];
-    let failuresLeft = 6; // more than maxAttempts (3): the consumer gives up, crashes and restarts
     const events = consumer(async (event) => {
-      if (event.messageId === 'thread-r-m5' && failuresLeft > 0) {
+      if (failuresLeft > 0) {
         failuresLeft -= 1;
-        throw new ParleyError('dependency_unavailable', 'store is down');
+        throw new TypeError('fetch failed');
       }
       handled.push(event.messageId);
     });
+    const dlq = await collectRaw(kafka, dlqTopicFor(topicNameFor(prefix, topic)));
+    cleanup.push(dlq.stop);
+    await producer.publish(topic, received('thread-u', 1));
+    await events.start();
+    await waitFor('the event after two failures', () => handled.length === 1);
+    expect(failuresLeft).toBe(0);
+    expect(dlq.records).toEqual([]);
+  });
+
+  it('accepts events carrying fields it does not know yet (rolling deploys)', async () => {
+    const handled: MessageReceived[] = [];
+    const events = consumer(async (event) => void handled.push(event));
+    const raw = kafka.producer();
+    await raw.connect();
+    const event = received('thread-n', 1);
+    await raw.send({
+      topic: topicNameFor(prefix, topic),
+      messages: [
+        {
+          key: 'thread-n',
+          value: JSON.stringify({ ...event, addedInANewerVersion: true }),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: 'n1',
+            ce_source: 'parley/newer',
+            ce_type: 'parley.chat.message.received.v1',
+            ce_time: new Date().toISOString(),
+            'content-type': 'application/json; charset=utf-8',
+          },
+        },
+      ],
+    });
+    await raw.disconnect();
+    await events.start();
+    await waitFor('the event', () => handled.length === 1);
+    expect(handled[0]).toEqual(event);
+  });
+
+  it('redelivers after the consumer crashes on a failing dependency, losing nothing', async () => {
+    const total = 12;
+    const handled: string[] = [];
+    const crashes: { restart: boolean }[] = [];
+    // maxAttempts 3 per run of the batch, kafkajs retries the batch once: after 6 failures the
+    // consumer crashes and restarts from the committed offset.
+    let failuresLeft = 8;
+    const events = consumer(
+      async (event) => {
+        if (event.messageId === 'thread-r-m5' && failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw new ParleyError('dependency_unavailable', 'store is down');
+        }
+        handled.push(event.messageId);
+      },
+      { batchRetries: 1, onCrash: (crash) => crashes.push(crash) },
+    );
     for (let n = 1; n <= total; n += 1) await producer.publish(topic, received('thread-r', n));
     await events.start();
     await waitFor('all events after the crash', () => new Set(handled).size === total, { timeoutMs: 45_000 });
     expect(failuresLeft).toBe(0);
+    expect(crashes).toEqual([expect.objectContaining({ restart: true })]);
     const unique = [...new Set(handled)];
     expect(unique).toEqual(Array.from({ length: total }, (_, i) => `thread-r-m${i + 1}`));
     // Per-key order holds across the restart: nothing after m5 was handled before m5.
@@ -306,7 +370,9 @@ describe('bus against the real broker', () => {
       },
       { groupId },
     );
-    for (let n = 1; n <= total; n += 1) await producer.publish(topic, received(`thread-g${n % 4}`, n));
+    // One key: records are handled strictly in order, so the committed prefix is exactly what the
+    // first member handled.
+    for (let n = 1; n <= total; n += 1) await producer.publish(topic, received('thread-g', n));
     await a.start();
     await firstDone;
     await a.stop();

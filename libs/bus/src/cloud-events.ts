@@ -48,8 +48,8 @@ export function readCloudEventHeaders(
   headers: IHeaders | undefined,
 ): CloudEventAttributes | { problem: string } {
   if (header(headers, 'ce_specversion') !== '1.0') return { problem: 'ce_specversion must be 1.0' };
-  const contentType = header(headers, 'content-type');
-  if (contentType !== 'application/json') return { problem: 'content-type must be application/json' };
+  const mediaType = header(headers, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') return { problem: 'content-type must be application/json' };
   const id = header(headers, 'ce_id');
   const source = header(headers, 'ce_source');
   const type = header(headers, 'ce_type');

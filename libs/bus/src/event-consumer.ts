@@ -3,6 +3,7 @@ import { type EventOf, eventContracts, type TopicName } from '@parley/contracts'
 import { ParleyError, toParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { z } from 'zod';
 import { type CloudEventAttributes, readCloudEventHeaders } from './cloud-events.js';
 import type { EventProducer } from './event-producer.js';
 import { processInKeyOrder } from './keyed-concurrency.js';
@@ -32,13 +33,24 @@ export interface EventConsumerOptions<T extends TopicName> {
   readonly topicPrefix?: string;
   /** Distinct keys of one batch handled at once; one key is always handled in order. */
   readonly keyConcurrency?: number;
-  /** Attempts for a handler failing with a retriable error before the consumer gives up and restarts. */
+  /** Attempts for a handler failing with a retriable error before the batch fails. */
   readonly maxAttempts?: number;
+  /** Runs of a failed batch (by kafkajs) before the consumer crashes and restarts from the committed offset. */
+  readonly batchRetries?: number;
   readonly retryBackoffMs?: number;
   readonly maxRetryBackoffMs?: number;
   readonly sessionTimeoutMs?: number;
-  /** Where a new group starts; existing groups resume from their committed offsets. */
-  readonly fromBeginning?: boolean;
+  /**
+   * Where a group without committed offsets starts: `true` for durable groups that must see every
+   * event (history, enrichment), `false` for per-instance groups that want only what comes next
+   * (each ingress pod's deliveries). Existing groups resume from their committed offsets.
+   */
+  readonly fromBeginning: boolean;
+  /**
+   * Called when the kafkajs consumer crashes. With `restart: false` it will not come back by itself:
+   * services exit so that Kubernetes restarts the pod.
+   */
+  readonly onCrash?: (crash: { error: unknown; restart: boolean }) => void;
   /** Called after every record with its outcome; services feed metrics from it. */
   readonly onOutcome?: (outcome: {
     topic: string;
@@ -56,6 +68,17 @@ export interface EventConsumer {
 }
 
 class PoisonEvent extends ParleyError {}
+
+const lenientSchemas = new Map<TopicName, z.ZodType>();
+function lenientSchemaOf(topic: TopicName): z.ZodType {
+  let schema = lenientSchemas.get(topic);
+  if (!schema) {
+    const strict = eventContracts[topic].schema as z.ZodType;
+    schema = strict instanceof z.ZodObject ? strict.strip() : strict;
+    lenientSchemas.set(topic, schema);
+  }
+  return schema;
+}
 
 /** Thrown for records left unhandled because the consumer is stopping; they stay uncommitted. */
 class StopRequested extends Error {}
@@ -83,10 +106,12 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     topicPrefix = '',
     keyConcurrency = 16,
     maxAttempts = 5,
+    batchRetries = 5,
     retryBackoffMs = 100, // doubled per attempt
     maxRetryBackoffMs = 5000,
     sessionTimeoutMs = 30000,
-    fromBeginning = true,
+    fromBeginning,
+    onCrash = () => {},
     onOutcome = () => {},
   } = options;
 
@@ -97,6 +122,7 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     groupId,
     sessionTimeout: sessionTimeoutMs,
     allowAutoTopicCreation: false,
+    retry: { retries: batchRetries },
   });
   let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -105,6 +131,7 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
     logger.error({ err: payload.error, groupId, restart: payload.restart }, 'consumer crashed');
+    onCrash({ error: payload.error, restart: payload.restart });
   });
   consumer.on(consumer.events.STOP, () => {
     joined = false;
@@ -129,7 +156,9 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     } catch (error) {
       throw new PoisonEvent('invalid_event', 'value is not JSON', { cause: error });
     }
-    const parsed = contract.schema.safeParse(value);
+    // Producers are strict; consumers ignore fields they do not know yet, so that adding an optional
+    // field to a v1 event during a rolling deploy does not dead-letter it at older consumers.
+    const parsed = lenientSchemaOf(base).safeParse(value);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
       throw new PoisonEvent('invalid_event', `event does not match ${contract.type}: ${issues.join('; ')}`);
@@ -155,7 +184,7 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     topic: string,
     partition: number,
     message: KafkaMessage,
-    isRunning: () => boolean,
+    shouldGoOn: () => Promise<boolean>,
   ) {
     const started = process.hrtime.bigint();
     const key = message.key?.toString('utf8') ?? null;
@@ -180,12 +209,18 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
           await handler(event, meta);
           break;
         } catch (thrown) {
-          const error = toParleyError(thrown);
-          if (!error.retriable) throw new PoisonEvent(error.code, error.message, { cause: thrown });
-          if (attempt >= maxAttempts || !isRunning()) throw error;
+          // Only a deliberate, permanent refusal dead-letters an event. Anything else (a dependency
+          // down, a network error, a bug) is retried and then redelivered: nothing accepted is lost.
+          if (thrown instanceof ParleyError && !thrown.retriable) {
+            throw new PoisonEvent(thrown.code, thrown.message, { cause: thrown });
+          }
+          const error = toParleyError(thrown, 'dependency_unavailable');
+          if (attempt >= maxAttempts) throw error;
           const backoff = Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** (attempt - 1));
           recordLogger.warn({ err: error, attempt, backoffMs: backoff }, 'handler failed, retrying');
           await sleep(backoff);
+          // Heartbeat while retrying so the group keeps this member; stop if it is leaving.
+          if (!(await shouldGoOn())) throw new StopRequested('consumer stopping or rebalancing');
         }
       }
       onOutcome({ topic, result: 'handled', seconds: seconds() });
@@ -200,14 +235,33 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const messages = batch.messages;
+    // Set when a record fails for good, the consumer stops or the group rebalances: no new record
+    // of this batch starts, so that little is handled again after the redelivery.
+    let aborted = false;
+    const shouldGoOn = async () => {
+      if (aborted || !isRunning() || isStale()) return false;
+      try {
+        await heartbeat();
+        return true;
+      } catch (error) {
+        logger.warn({ err: error, groupId }, 'heartbeat failed; finishing the batch early');
+        aborted = true;
+        return false;
+      }
+    };
     const { done, failures } = await processInKeyOrder(
       messages,
       (message) => message.key?.toString('base64') ?? `offset:${message.offset}`,
       async (message) => {
-        // Stopping: leave the record unresolved so the next member of the group gets it.
-        if (!isRunning() || isStale()) throw new StopRequested('consumer stopping');
-        await handleRecord(batch.topic, batch.partition, message, isRunning);
-        await heartbeat();
+        // Leave the record unresolved so that the next owner of the partition gets it.
+        if (aborted || !isRunning() || isStale()) throw new StopRequested('consumer stopping');
+        try {
+          await handleRecord(batch.topic, batch.partition, message, shouldGoOn);
+        } catch (error) {
+          aborted = true;
+          throw error;
+        }
+        await shouldGoOn();
       },
       keyConcurrency,
     );

@@ -61,10 +61,18 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     try {
       await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
     } catch (error) {
-      throw new ParleyError('dependency_unavailable', `could not produce to ${topic}`, {
-        cause: error,
-        context: { topic },
-      });
+      // kafkajs says whether trying again can help (a leader election can, an unknown topic or a
+      // record over the size limit cannot).
+      const retriable = (error as { retriable?: unknown }).retriable !== false;
+      throw new ParleyError(
+        retriable ? 'dependency_unavailable' : 'server_error',
+        `could not produce to ${topic}`,
+        {
+          cause: error,
+          context: { topic },
+          retriable,
+        },
+      );
     }
   }
 

@@ -7,6 +7,12 @@ export interface KafkaClientOptions {
   readonly logger: Logger;
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Retries of kafkajs requests (and of a failing batch before the consumer restarts). */
+  readonly retry?: {
+    readonly retries: number;
+    readonly initialRetryTimeMs: number;
+    readonly maxRetryTimeMs: number;
+  };
 }
 
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -24,13 +30,26 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'history', logger });
  */
 export function createKafkaClient(options: KafkaClientOptions): KafkaType {
-  const { brokers, clientId, logger, connectionTimeoutMs = 3000, requestTimeoutMs = 30000 } = options;
+  const {
+    brokers,
+    clientId,
+    logger,
+    connectionTimeoutMs = 3000,
+    requestTimeoutMs = 30000,
+    // Explicit, so kafkajs does not pick other defaults from NODE_ENV behind the config's back.
+    retry = { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30000 },
+  } = options;
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers: [...brokers],
     connectionTimeout: connectionTimeoutMs,
     requestTimeout: requestTimeoutMs,
+    retry: {
+      retries: retry.retries,
+      initialRetryTime: retry.initialRetryTimeMs,
+      maxRetryTime: retry.maxRetryTimeMs,
+    },
     logLevel: KafkaLogLevel.INFO,
     logCreator:
       () =>

@@ -20,7 +20,7 @@ export interface ErrorCodeInfo {
     | 'INTERNAL';
   /** Whether trying the same operation again later can succeed. */
   readonly retriable: boolean;
-  /** Whether the message is safe to show to a caller; otherwise callers see `server_error`. */
+  /** Whether the message is safe to show to a caller; otherwise callers get the code with a generic message. */
   readonly expose: boolean;
 }
 

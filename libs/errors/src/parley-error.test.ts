@@ -19,10 +19,14 @@ describe('ParleyError', () => {
     expect(new ParleyError('dependency_unavailable', 'x', { retriable: false }).retriable).toBe(false);
   });
 
-  it('hides messages of codes that are not safe to expose', () => {
+  it('keeps the code but hides messages that are not safe to expose', () => {
     expect(new ParleyError('server_error', 'mongo at 10.0.0.5 refused').toPublic()).toEqual({
       code: 'server_error',
       message: 'internal error',
+    });
+    expect(new ParleyError('dependency_unavailable', 'mongo at 10.0.0.5 refused').toPublic()).toEqual({
+      code: 'dependency_unavailable',
+      message: 'a service Parley depends on is unavailable; retry later',
     });
     expect(new ParleyError('not_found', 'thread t1 not found').toPublic()).toEqual({
       code: 'not_found',

@@ -1,5 +1,10 @@
 import { type ErrorCode, type ErrorCodeInfo, errorCodes, isErrorCode } from './codes.js';
 
+const genericMessages: Partial<Record<ErrorCode, string>> = {
+  dependency_unavailable: 'a service Parley depends on is unavailable; retry later',
+  deadline_exceeded: 'the operation ran out of time; retry later',
+};
+
 export interface ParleyErrorOptions {
   /** The error that caused this one; kept for logs, never shown to callers. */
   readonly cause?: unknown;
@@ -35,11 +40,15 @@ export class ParleyError extends Error {
     return errorCodes[this.code];
   }
 
-  /** What a caller may see: the message when the code is safe to expose, a generic one otherwise. */
+  /**
+   * What a caller may see: always the stable code (so callers can retry `dependency_unavailable`),
+   * the message only when it is safe to expose; otherwise a generic one, the details being logged.
+   */
   toPublic(): { code: ErrorCode; message: string } {
-    return this.info.expose
-      ? { code: this.code, message: this.message }
-      : { code: 'server_error', message: 'internal error' };
+    return {
+      code: this.code,
+      message: this.info.expose ? this.message : (genericMessages[this.code] ?? 'internal error'),
+    };
   }
 }
 

@@ -37,6 +37,9 @@ const handlers: UnaryImplementation<AuthServiceDefinition> = {
       throw new ParleyError('reauthentication_required', 'the brand refused the grant');
     if (request.sessionToken === 'slow') await new Promise((resolve) => setTimeout(resolve, 500));
     if (request.sessionToken === 'crash') throw new Error('mongo at 10.1.2.3 exploded');
+    if (request.sessionToken === 'store-down') {
+      throw new ParleyError('dependency_unavailable', 'mongo at 10.1.2.3 refused the connection');
+    }
     return {
       tenantId: 'tenant-a',
       customerKey: 'ck1',
@@ -107,6 +110,14 @@ describe('gRPC server and client', () => {
   it('hides unexpected errors behind server_error', async () => {
     const failure = client.call.AuthorizeMessage({ sessionToken: 'crash' });
     await expect(failure).rejects.toMatchObject({ code: 'server_error', message: 'internal error' });
+  });
+
+  it('keeps a retriable code retriable across the wire, hiding its details', async () => {
+    await expect(client.call.AuthorizeMessage({ sessionToken: 'store-down' })).rejects.toMatchObject({
+      code: 'dependency_unavailable',
+      retriable: true,
+      message: 'a service Parley depends on is unavailable; retry later',
+    });
   });
 
   it('enforces the deadline of every call', async () => {

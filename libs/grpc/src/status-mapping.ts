@@ -10,14 +10,17 @@ export function toServiceError(error: unknown): Partial<ServiceError> & { code: 
   const exposed = parleyError.toPublic();
   const metadata = new Metadata();
   metadata.set(errorCodeTrailer, exposed.code);
-  const grpcStatus = exposed.code === parleyError.code ? parleyError.info.grpcStatus : 'INTERNAL';
-  return { code: status[grpcStatus], details: exposed.message, metadata };
+  return { code: status[parleyError.info.grpcStatus], details: exposed.message, metadata };
 }
 
+// Without a trailer the error came from the transport (connection reset, RST_STREAM, proxy), not
+// from a Parley handler: such failures are worth retrying.
 const statusFallback: Partial<Record<status, ErrorCode>> = {
   [status.DEADLINE_EXCEEDED]: 'deadline_exceeded',
   [status.UNAVAILABLE]: 'dependency_unavailable',
   [status.CANCELLED]: 'dependency_unavailable',
+  [status.UNKNOWN]: 'dependency_unavailable',
+  [status.INTERNAL]: 'dependency_unavailable',
   [status.RESOURCE_EXHAUSTED]: 'rate_limited',
   [status.UNAUTHENTICATED]: 'unauthenticated',
   [status.PERMISSION_DENIED]: 'permission_denied',
