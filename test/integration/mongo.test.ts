@@ -150,8 +150,28 @@ describe('mongo against the real store', () => {
     const customers = tenantCollection(
       db.collection<{ tenantId: string; customerKey: string; name: string }>('customers'),
     );
-    await customers.insertOne({ tenantId: 'tenant-a', customerKey: 'ck1', name: 'Ada' });
-    await customers.insertOne({ tenantId: 'tenant-b', customerKey: 'ck1', name: 'Bob' });
+    await customers.insertOne(
+      { tenantId: 'tenant-a' },
+      { tenantId: 'tenant-a', customerKey: 'ck1', name: 'Ada' },
+    );
+    await customers.insertOne(
+      { tenantId: 'tenant-b' },
+      { tenantId: 'tenant-b', customerKey: 'ck1', name: 'Bob' },
+    );
+    await expect(
+      customers.insertOne(
+        { tenantId: 'tenant-a' },
+        { tenantId: 'tenant-b', customerKey: 'ck2', name: 'Eve' },
+      ),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(
+      customers.findOneAndUpdate(
+        { tenantId: 'tenant-a' },
+        { customerKey: 'ck1' },
+        { $set: { tenantId: 'tenant-b' } },
+      ),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(customers.find({ tenantId: '' }, {})).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(await customers.findOne({ tenantId: 'tenant-a' }, { customerKey: 'ck1' })).toMatchObject({
       name: 'Ada',
     });

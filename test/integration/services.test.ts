@@ -103,7 +103,7 @@ describe('the four services start on the real broker and store', () => {
       const indexes = (await app.db().collection('messages').listIndexes().toArray()).map(
         (index) => index.name,
       );
-      expect(indexes).toEqual(expect.arrayContaining(['thread_message', 'thread_seq']));
+      expect(indexes).toEqual(expect.arrayContaining(['tenant_thread_message', 'tenant_thread_seq']));
     } finally {
       await app.db().dropDatabase();
       await app.stop();

@@ -46,6 +46,52 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({ req: { headers: { host: 'parley', authorization: '[redacted]' } } });
   });
 
+  it('redacts at any depth and in any key case, inside errors and their causes', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: 'auth', version: '1', destination });
+    const cause = Object.assign(new Error('brand said 401'), {
+      config: { headers: { Authorization: 'Bearer deep-secret' } },
+    });
+    const err = Object.assign(new Error('token exchange failed', { cause }), {
+      code: 'ECONNRESET',
+      response: { headers: { authorization: 'Bearer on-the-error' } },
+    });
+    logger.error(
+      {
+        err,
+        options: { headers: { Authorization: 'Bearer s1', 'Set-Cookie': 'sid=s2' } },
+        grant: { tokens: { access_token: 's3', client_assertion: 's4' } },
+        list: [{ API_KEY: 's5' }],
+        body: { code: 'SplxlOBeZQQYbYS6WxSbIA', redirectUri: 'https://brand.example/cb' },
+      },
+      'exchange failed',
+    );
+    const line = JSON.stringify(lines[0]);
+    for (const secret of [
+      'deep-secret',
+      'on-the-error',
+      's1',
+      'sid=s2',
+      '"s3"',
+      '"s4"',
+      '"s5"',
+      'SplxlOBeZQQYbYS6WxSbIA',
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+    expect(lines[0]).toMatchObject({
+      err: { message: expect.stringContaining('token exchange failed'), code: 'ECONNRESET' },
+      body: { redirectUri: 'https://brand.example/cb' },
+    });
+  });
+
+  it('keeps error codes, which are not secrets', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: 'bus', version: '1', destination });
+    logger.warn({ code: 'invalid_event', err: Object.assign(new Error('dup'), { code: 11000 }) }, 'failed');
+    expect(lines[0]).toMatchObject({ code: 'invalid_event', err: { code: 11000 } });
+  });
+
   it('honours the level', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ service: 's', version: '1', level: 'warn', destination });

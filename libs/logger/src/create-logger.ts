@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { redactSecrets } from './redact-secrets.js';
 
 export type { Logger };
 
@@ -11,40 +12,6 @@ export interface LoggerOptions {
   /** Where JSON lines go; tests pass a stream to read them. Defaults to stdout. */
   readonly destination?: DestinationStream;
 }
-
-// Secrets can sit at any depth of a logged object: pino's redaction needs explicit paths, so the
-// common shapes (top level, one level down, HTTP request headers) are listed.
-const secretKeys = [
-  'authorization',
-  'cookie',
-  'password',
-  'secret',
-  'clientSecret',
-  'client_secret',
-  'token',
-  'accessToken',
-  'access_token',
-  'refreshToken',
-  'refresh_token',
-  'idToken',
-  'id_token',
-  'sessionToken',
-  'code',
-  'codeVerifier',
-  'code_verifier',
-  'apiKey',
-];
-
-export const redactedPaths: readonly string[] = [
-  ...secretKeys,
-  ...secretKeys.map((key) => `*.${key}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["sec-websocket-protocol"]',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'req.headers["x-api-key"]',
-];
 
 /**
  * The one root logger of a process, with `service` and `version` bound and secrets redacted.
@@ -59,9 +26,14 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level,
     base: { service, version },
-    redact: { paths: [...redactedPaths], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ level: label }) },
+    // Redaction walks every logged object (and child bindings), whatever the depth or key case:
+    // tokens arrive nested in headers, grants and error causes.
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
+      bindings: (bindings: Record<string, unknown>) => redactSecrets(bindings) as Record<string, unknown>,
+    },
   };
   if (destination) return pino(base, destination);
   if (pretty) {

@@ -1,1 +1,2 @@
-export { createLogger, type Logger, type LoggerOptions, redactedPaths } from './create-logger.js';
+export { createLogger, type Logger, type LoggerOptions } from './create-logger.js';
+export { redactedValue, redactSecrets } from './redact-secrets.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ParleyError } from '@parley/errors';
 import type { Collection, Document, Filter, OptionalUnlessRequiredId, WithId } from 'mongodb';
-import { isDuplicateKeyError } from './store-errors.js';
+import { isDuplicateKeyError, toStoreError } from './store-errors.js';
 
 export interface InsertWithNextSequenceOptions<T extends Document> {
   readonly collection: Collection<T>;
@@ -22,7 +22,9 @@ export interface InsertWithNextSequenceOptions<T extends Document> {
  * Inserts a document with the next number of a sequence (max + 1), atomically on MongoDB and on
  * FerretDB alike. The unique index decides between concurrent writers: read-modify-write updates
  * (`$inc`, even conditional ones) are not atomic under concurrency on FerretDB 1.x, inserts into a
- * unique index are. Sequences never repeat; a number can be skipped only when an insert fails.
+ * unique index are. Numbers are unique among stored documents and never skipped; deleting the
+ * highest-numbered document would let its number be handed out again, so callers keep the newest
+ * document of a sequence (or a tombstone of it).
  *
  * @example
  * const { seq, inserted } = await insertWithNextSequence({
@@ -43,7 +45,7 @@ export async function insertWithNextSequence<T extends Document>(
       await collection.insertOne(document);
       return { document, seq, inserted: true };
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw toStoreError(error, 'insert with next sequence number');
       const existing = await findExisting();
       if (existing) return { document: existing, seq: Number(existing[field]), inserted: false };
       // Lost the race for this number: back off a little (jittered) so that writers spread out.

@@ -11,7 +11,13 @@ describe('store errors', () => {
     expect(isDuplicateKeyError(new Error('E11000'))).toBe(false);
   });
 
-  it('maps an unreachable server to a retriable dependency_unavailable, anything else to server_error', () => {
+  it('maps an unreachable server or a primary change to retriable dependency_unavailable, others to server_error', () => {
+    expect(
+      toStoreError(new MongoServerError({ code: 10107, errmsg: 'not primary' }), 'insert'),
+    ).toMatchObject({
+      code: 'dependency_unavailable',
+      retriable: true,
+    });
     expect(toStoreError(new MongoNetworkError('connection reset'), 'insert')).toMatchObject({
       code: 'dependency_unavailable',
       retriable: true,
@@ -43,12 +49,24 @@ describe('tenantCollection', () => {
     expect(calls.at(-1)).toEqual({ customerKey: 'ck', tenantId: 'a' });
   });
 
-  it('refuses a filter that names another tenant, and a document without one', async () => {
+  it('refuses other tenants in filters, documents and updates, and an empty scope', async () => {
     await expect(customers.findOne({ tenantId: 'a' }, { tenantId: 'b' } as never)).rejects.toMatchObject({
       code: 'permission_denied',
     });
-    await expect(customers.insertOne({ tenantId: '' } as never)).rejects.toMatchObject({
+    await expect(customers.findOne({ tenantId: '' }, {} as never)).rejects.toMatchObject({
       code: 'invalid_argument',
     });
+    await expect(customers.insertOne({ tenantId: 'a' }, { tenantId: 'b' } as never)).rejects.toMatchObject({
+      code: 'permission_denied',
+    });
+    await expect(
+      customers.findOneAndUpdate({ tenantId: 'a' }, {} as never, { $rename: { other: 'tenantId' } } as never),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(
+      customers.findOneAndUpdate({ tenantId: 'a' }, {} as never, { $set: { tenantId: 'b' } } as never),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
+    await expect(
+      customers.findOneAndUpdate({ tenantId: 'a' }, {} as never, { name: 'replacement' } as never),
+    ).rejects.toMatchObject({ code: 'permission_denied' });
   });
 });

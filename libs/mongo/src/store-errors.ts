@@ -1,5 +1,12 @@
 import { ParleyError } from '@parley/errors';
-import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import { MongoError, MongoNetworkError, MongoServerSelectionError, MongoWriteConcernError } from 'mongodb';
+
+// Server errors of a replica set changing primary, shutting down or timing out, which often arrive
+// without the RetryableWriteError label: HostUnreachable, HostNotFound, NetworkTimeout,
+// ShutdownInProgress, PrimarySteppedDown, ExceededTimeLimit, SocketException, NotWritablePrimary,
+// InterruptedAtShutdown, InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk,
+// NotPrimaryOrSecondary, MaxTimeMSExpired.
+const transientServerCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 50]);
 
 /** True for a unique-index violation (E11000): the write was a duplicate of one already stored. */
 export function isDuplicateKeyError(error: unknown): boolean {
@@ -7,20 +14,19 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
- * Maps a driver error to a ParleyError: an unreachable server is `dependency_unavailable`
- * (retriable, so consumers retry and then redeliver), anything else `server_error`.
+ * Maps a driver error to a ParleyError: an unreachable server, a primary change or a write concern
+ * failure is `dependency_unavailable` (retriable, so consumers retry and then redeliver), anything
+ * else `server_error`.
  */
 export function toStoreError(error: unknown, operation: string): ParleyError {
   if (error instanceof ParleyError) return error;
-  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) {
-    return new ParleyError('dependency_unavailable', `MongoDB unavailable during ${operation}`, {
-      cause: error,
-    });
-  }
-  if (error instanceof MongoError && error.hasErrorLabel('RetryableWriteError')) {
-    return new ParleyError('dependency_unavailable', `MongoDB write can be retried: ${operation}`, {
-      cause: error,
-    });
-  }
-  return new ParleyError('server_error', `MongoDB failed during ${operation}`, { cause: error });
+  const transient =
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoWriteConcernError ||
+    (error instanceof MongoError &&
+      (error.hasErrorLabel('RetryableWriteError') || transientServerCodes.has(Number(error.code))));
+  return transient
+    ? new ParleyError('dependency_unavailable', `MongoDB unavailable during ${operation}`, { cause: error })
+    : new ParleyError('server_error', `MongoDB failed during ${operation}`, { cause: error });
 }

@@ -22,7 +22,7 @@ export interface TenantScope {
 export interface TenantCollection<T extends Document & TenantScope> {
   findOne(scope: TenantScope, filter: Filter<T>, options?: FindOptions): Promise<WithId<T> | null>;
   find(scope: TenantScope, filter: Filter<T>, options?: FindOptions): Promise<WithId<T>[]>;
-  insertOne(document: OptionalUnlessRequiredId<T>): Promise<void>;
+  insertOne(scope: TenantScope, document: OptionalUnlessRequiredId<T>): Promise<void>;
   findOneAndUpdate(
     scope: TenantScope,
     filter: Filter<T>,
@@ -30,6 +30,19 @@ export interface TenantCollection<T extends Document & TenantScope> {
     options?: FindOneAndUpdateOptions,
   ): Promise<WithId<T> | null>;
   deleteMany(scope: TenantScope, filter: Filter<T>): Promise<number>;
+}
+
+function touchesTenant(update: object): boolean {
+  const entries = Object.entries(update);
+  if (entries.some(([key]) => !key.startsWith('$'))) return true;
+  return entries.some(
+    ([, fields]) =>
+      fields !== null &&
+      typeof fields === 'object' &&
+      Object.entries(fields as object).some(
+        ([field, value]) => field === 'tenantId' || field.startsWith('tenantId.') || value === 'tenantId',
+      ),
+  );
 }
 
 /**
@@ -43,6 +56,7 @@ export function tenantCollection<T extends Document & TenantScope>(
   collection: Collection<T>,
 ): TenantCollection<T> {
   const scoped = (scope: TenantScope, filter: Filter<T>): Filter<T> => {
+    if (!scope.tenantId) throw new ParleyError('invalid_argument', 'tenant scope is empty');
     // A filter naming another tenant is a bug in the caller: refuse it rather than guess.
     if ('tenantId' in filter && filter.tenantId !== scope.tenantId) {
       throw new ParleyError('permission_denied', 'filter names a tenant other than the scope', {
@@ -54,12 +68,23 @@ export function tenantCollection<T extends Document & TenantScope>(
   return {
     findOne: async (scope, filter, options = {}) => collection.findOne(scoped(scope, filter), options),
     find: async (scope, filter, options = {}) => collection.find(scoped(scope, filter), options).toArray(),
-    async insertOne(document) {
-      if (!document.tenantId) throw new ParleyError('invalid_argument', 'document has no tenantId');
+    async insertOne(scope, document) {
+      if (!scope.tenantId) throw new ParleyError('invalid_argument', 'tenant scope is empty');
+      if (document.tenantId !== scope.tenantId) {
+        throw new ParleyError('permission_denied', 'document belongs to a tenant other than the scope');
+      }
       await collection.insertOne(document);
     },
-    findOneAndUpdate: async (scope, filter, update, options = {}) =>
-      collection.findOneAndUpdate(scoped(scope, filter), update, { returnDocument: 'after', ...options }),
+    async findOneAndUpdate(scope, filter, update, options = {}) {
+      // The update may not move a document to another tenant (nor replace it wholesale); an upsert
+      // takes tenantId from the scoped filter.
+      if (touchesTenant(update))
+        throw new ParleyError('permission_denied', 'an update may not change tenantId');
+      return collection.findOneAndUpdate(scoped(scope, filter), update, {
+        returnDocument: 'after',
+        ...options,
+      });
+    },
     async deleteMany(scope, filter) {
       return (await collection.deleteMany(scoped(scope, filter))).deletedCount;
     },

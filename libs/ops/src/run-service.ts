@@ -27,7 +27,8 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   const { logger, service, shutdownTimeoutMs = 25000, exit = (code) => process.exit(code) } = options;
   let stopping = false;
 
-  async function shutdown(signal: string): Promise<void> {
+  /** Stops the service; exits with `code` (non-zero after a crash), or 1 if stopping fails. */
+  async function shutdown(signal: string, code = 0): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -39,7 +40,7 @@ export async function runService(options: RunServiceOptions): Promise<void> {
     try {
       await service.stop();
       logger.info('stopped');
-      exit(0);
+      exit(code);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
       exit(1);
@@ -50,7 +51,7 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled rejection');
-    void shutdown('unhandledRejection');
+    void shutdown('unhandledRejection', 1);
   });
 
   try {

@@ -1,6 +1,9 @@
 import type { IndexSpec } from '@parley/mongo';
 
-/** The history database (DESIGN.md §4): threads, messages stored once with a per-thread seq, customers. */
+/**
+ * The history database (DESIGN.md §4): threads, messages stored once with a per-thread seq, customers.
+ * Every index leads with tenantId, so no tenant shares a key or a sequence with another.
+ */
 export const historyIndexes: readonly IndexSpec[] = [
   {
     collection: 'threads',
@@ -9,10 +12,14 @@ export const historyIndexes: readonly IndexSpec[] = [
   },
   {
     collection: 'messages',
-    key: { threadId: 1, messageId: 1 },
-    options: { name: 'thread_message', unique: true },
+    key: { tenantId: 1, threadId: 1, messageId: 1 },
+    options: { name: 'tenant_thread_message', unique: true },
   },
-  { collection: 'messages', key: { threadId: 1, seq: 1 }, options: { name: 'thread_seq', unique: true } },
+  {
+    collection: 'messages',
+    key: { tenantId: 1, threadId: 1, seq: 1 },
+    options: { name: 'tenant_thread_seq', unique: true },
+  },
   {
     collection: 'customers',
     key: { tenantId: 1, customerKey: 1 },
