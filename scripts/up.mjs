@@ -23,14 +23,14 @@ if (!Number.isInteger(offset) || offset < 0 || offset > 15000) {
   process.exit(2);
 }
 
+/** An error of this script whose message is enough for a person (no stack). */
+class UpError extends Error {}
+
 /** @param {string} what @param {string} command @param {string[]} args */
 function run(what, command, args) {
   console.log(`[up] ${what}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error(`up: ${what} failed (${command} ${args.join(' ')})`);
-    process.exit(1);
-  }
+  if (result.status !== 0) throw new UpError(`${what} failed (${command} ${args.join(' ')})`);
 }
 
 /** @type {{ name: string, ops: number, grpc?: number }[]} */
@@ -41,6 +41,8 @@ const services = [
   { name: 'ingress', ops: 9400 },
 ];
 
+/** @type {ReturnType<typeof ensureInfrastructure> | undefined} */
+let starting;
 /** @type {Awaited<ReturnType<typeof ensureInfrastructure>> | undefined} */
 let infra;
 /** @type {Map<string, import('node:child_process').ChildProcess>} */
@@ -60,6 +62,8 @@ async function shutdown(code = 0) {
     await sleep(100);
   for (const child of children.values())
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // Ctrl-C while the infrastructure is still starting: let it finish, then stop what it started.
+  infra ??= await starting?.catch(() => undefined);
   if (infra && (infra.kafka.started || infra.mongo.started)) {
     console.log('[up] stopping infrastructure started by this run');
     await infra.stop();
@@ -71,7 +75,9 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 try {
-  infra = await ensureInfrastructure();
+  starting = ensureInfrastructure();
+  infra = await starting;
+  if (stopping) await new Promise(() => {}); // shutdown() is under way and exits
   console.log(infra.describe());
   run('building (turbo run build)', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
 
@@ -125,7 +131,7 @@ try {
         .then((response) => response.ok)
         .catch(() => false))
     ) {
-      if (Date.now() > deadline) throw new Error(`${service.name} was not ready after 60s (${url})`);
+      if (Date.now() > deadline) throw new UpError(`${service.name} was not ready after 60s (${url})`);
       await sleep(200);
     }
   }
@@ -147,6 +153,6 @@ try {
     ].join('\n'),
   );
 } catch (error) {
-  console.error(error instanceof InfraError ? `up: ${error.message}` : error);
+  console.error(error instanceof InfraError || error instanceof UpError ? `up: ${error.message}` : error);
   await shutdown(1);
 }

@@ -4,16 +4,8 @@
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import {
-  portAnswers,
-  requireCommand,
-  runningPid,
-  runToCompletion,
-  startDetached,
-  stopProcess,
-  waitUntilReady,
-} from './processes.mjs';
-import { InfraError, repoRoot } from './settings.mjs';
+import { ensureServer, requireCommand, runToCompletion, serverStatus, stopProcess } from './processes.mjs';
+import { repoRoot } from './settings.mjs';
 
 /** @typedef {import('./settings.mjs').InfraSettings} InfraSettings */
 
@@ -102,55 +94,49 @@ export async function ensureFerretDB(settings) {
   const { host } = settings;
   const { port, debugPort, version } = settings.ferretdb;
   const url = `mongodb://${host}:${port}/`;
-  const running = runningPid(p.pidFile);
-  if (running) {
-    if (await mongoBuildInfo(url)) return { url, version, started: false, pid: running };
-    await stopProcess(p.pidFile);
-  }
-  if (await portAnswers(host, port)) {
-    throw new InfraError(
-      `port ${port} is taken by another process: set PARLEY_MONGO_PORT, or MONGO_URL to use that server`,
-    );
-  }
-  ensureBinary(settings);
-  mkdirSync(p.sqliteDir, { recursive: true });
-  const args = [
-    '--handler=sqlite',
-    `--sqlite-url=file:${p.sqliteDir}/`,
-    `--state-dir=${p.dataRoot}`,
-    `--listen-addr=${host}:${port}`,
-    `--debug-addr=${host}:${debugPort}`,
-    '--telemetry=disable',
-    '--log-format=json',
-    '--log-level=warn',
-  ];
-  const pid = startDetached({
+  const stateDirFlag = `--state-dir=${p.dataRoot}`;
+  const { pid, started } = await ensureServer({
     name: 'FerretDB',
-    command: p.binary,
-    args,
     pidFile: p.pidFile,
+    marker: stateDirFlag,
     logFile: p.logFile,
-  });
-  await waitUntilReady({
-    name: 'FerretDB',
-    pid,
-    logFile: p.logFile,
+    host,
+    port,
+    portHint: 'set PARLEY_MONGO_PORT, or MONGO_URL to use that server',
     timeoutMs: 30_000,
     ready: async () => Boolean(await mongoBuildInfo(url)),
+    prepare() {
+      ensureBinary(settings);
+      mkdirSync(p.sqliteDir, { recursive: true });
+      const args = [
+        '--handler=sqlite',
+        `--sqlite-url=file:${p.sqliteDir}/`,
+        stateDirFlag,
+        `--listen-addr=${host}:${port}`,
+        `--debug-addr=${host}:${debugPort}`,
+        '--telemetry=disable',
+        '--log-format=json',
+        '--log-level=warn',
+      ];
+      return { command: p.binary, args };
+    },
   });
-  return { url, version, started: true, pid };
+  return { url, version, started, pid };
 }
 
 /** @param {InfraSettings} settings */
 export function ferretdbStatus(settings) {
-  return {
-    pid: runningPid(paths(settings).pidFile),
-    address: `${settings.host}:${settings.ferretdb.port}`,
-    log: paths(settings).logFile,
-  };
+  const p = paths(settings);
+  return serverStatus(
+    p.pidFile,
+    `--state-dir=${p.dataRoot}`,
+    `${settings.host}:${settings.ferretdb.port}`,
+    p.logFile,
+  );
 }
 
 /** @param {InfraSettings} settings */
 export function stopFerretDB(settings) {
-  return stopProcess(paths(settings).pidFile, 10_000);
+  const p = paths(settings);
+  return stopProcess(p.pidFile, `--state-dir=${p.dataRoot}`, 10_000);
 }

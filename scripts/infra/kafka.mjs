@@ -1,18 +1,10 @@
 // @ts-check
 // A real Apache Kafka broker (KRaft, one node: broker + controller) from Maven Central's jars, run
 // with the machine's Java. Data, logs and the pid file live under the data dir; jars under the cache.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import {
-  portAnswers,
-  requireCommand,
-  runningPid,
-  runToCompletion,
-  startDetached,
-  stopProcess,
-  waitUntilReady,
-} from './processes.mjs';
+import { ensureServer, requireCommand, runToCompletion, serverStatus, stopProcess } from './processes.mjs';
 import { InfraError, repoRoot } from './settings.mjs';
 
 /** @typedef {import('./settings.mjs').InfraSettings} InfraSettings */
@@ -34,7 +26,7 @@ function paths(settings) {
 /** Copies the broker's jars from Maven Central into the cache once per version. @param {InfraSettings} settings */
 function ensureJars(settings) {
   const { libs } = paths(settings);
-  if (existsSync(libs) && readdirSync(libs).some((file) => file.startsWith('kafka_2.13-'))) return false;
+  if (existsSync(libs)) return false;
   requireCommand(
     'mvn',
     ['-v'],
@@ -44,6 +36,9 @@ function ensureJars(settings) {
   console.error(
     `[infra] downloading Apache Kafka ${settings.kafka.version} from Maven Central (first run only)`,
   );
+  // Into a fresh folder renamed at the end, so an interrupted download is never taken as complete.
+  const partial = `${libs}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
   runToCompletion(
     'mvn',
     [
@@ -53,11 +48,15 @@ function ensureJars(settings) {
       join(repoRoot, 'scripts/infra/kafka/pom.xml'),
       `-Dkafka.version=${settings.kafka.version}`,
       'dependency:copy-dependencies',
-      `-DoutputDirectory=${libs}`,
+      `-DoutputDirectory=${partial}`,
       '-DincludeScope=runtime',
     ],
     { what: 'resolving Kafka jars with Maven' },
   );
+  if (!readdirSync(partial).some((file) => file.startsWith('kafka_2.13-'))) {
+    throw new InfraError(`Maven resolved no kafka_2.13 jar into ${partial}`);
+  }
+  renameSync(partial, libs);
   return true;
 }
 
@@ -156,66 +155,55 @@ export async function kafkaAnswers(brokers) {
 export async function ensureKafka(settings) {
   const p = paths(settings);
   const brokers = `${settings.host}:${settings.kafka.port}`;
-  const running = runningPid(p.pidFile);
-  if (running) {
-    if (await kafkaAnswers(brokers))
-      return { brokers, version: settings.kafka.version, started: false, pid: running };
-    await stopProcess(p.pidFile);
-  }
-  if (await portAnswers(settings.host, settings.kafka.port)) {
-    throw new InfraError(
-      `port ${settings.kafka.port} is taken by another process: set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker`,
-    );
-  }
-  requireCommand(
-    'java',
-    ['-version'],
-    'to run the Kafka broker',
-    'install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to a running broker',
-  );
-  ensureJars(settings);
-  writeConfig(settings);
-  if (!existsSync(join(p.logDirs, 'meta.properties'))) {
-    const clusterId = runToCompletion(
-      'java',
-      javaArgs(settings, 'kafka.tools.StorageTool', ['random-uuid']),
-      { what: 'creating a Kafka cluster id' },
-    ).trim();
-    runToCompletion(
-      'java',
-      javaArgs(settings, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', p.properties]),
-      {
-        what: 'formatting Kafka storage',
-      },
-    );
-  }
-  const pid = startDetached({
+  const { pid, started } = await ensureServer({
     name: 'Kafka',
-    command: 'java',
-    args: javaArgs(settings, 'kafka.Kafka', [p.properties]),
     pidFile: p.pidFile,
+    marker: p.properties,
     logFile: p.logFile,
-  });
-  await waitUntilReady({
-    name: 'Kafka',
-    pid,
-    logFile: p.logFile,
+    host: settings.host,
+    port: settings.kafka.port,
+    portHint: 'set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker',
     timeoutMs: 90_000,
     ready: () => kafkaAnswers(brokers),
+    prepare() {
+      requireCommand(
+        'java',
+        ['-version'],
+        'to run the Kafka broker',
+        'install a JDK 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to a running broker',
+      );
+      ensureJars(settings);
+      writeConfig(settings);
+      if (!existsSync(join(p.logDirs, 'meta.properties'))) {
+        const clusterId = runToCompletion(
+          'java',
+          javaArgs(settings, 'kafka.tools.StorageTool', ['random-uuid']),
+          {
+            what: 'creating a Kafka cluster id',
+          },
+        ).trim();
+        runToCompletion(
+          'java',
+          javaArgs(settings, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', p.properties]),
+          {
+            what: 'formatting Kafka storage',
+          },
+        );
+      }
+      return { command: 'java', args: javaArgs(settings, 'kafka.Kafka', [p.properties]) };
+    },
   });
-  return { brokers, version: settings.kafka.version, started: true, pid };
+  return { brokers, version: settings.kafka.version, started, pid };
 }
 
 /** @param {InfraSettings} settings */
 export function kafkaStatus(settings) {
-  return {
-    pid: runningPid(paths(settings).pidFile),
-    address: `${settings.host}:${settings.kafka.port}`,
-    log: paths(settings).logFile,
-  };
+  const p = paths(settings);
+  return serverStatus(p.pidFile, p.properties, `${settings.host}:${settings.kafka.port}`, p.logFile);
 }
 
 /** @param {InfraSettings} settings */
 export function stopKafka(settings) {
-  return stopProcess(paths(settings).pidFile, 30_000);
+  const p = paths(settings);
+  return stopProcess(p.pidFile, p.properties, 30_000);
 }

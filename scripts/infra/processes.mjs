@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -26,11 +27,27 @@ export function isAlive(pid) {
   }
 }
 
-/** @param {string} pidFile @returns {number | undefined} the pid when that process is alive */
-export function runningPid(pidFile) {
+/** @param {number} pid @returns {string} the command line of a live process, or '' */
+function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 ? ps.stdout : '';
+  }
+}
+
+/**
+ * The pid in a pid file when that process is alive and is ours: its command line contains
+ * `marker` (a path unique to this data directory). A pid reused by an unrelated process after a
+ * reboot is never signalled.
+ * @param {string} pidFile @param {string} marker @returns {number | undefined}
+ */
+export function runningPid(pidFile, marker) {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  return commandLine(pid).includes(marker) ? pid : undefined;
 }
 
 /** @param {string} host @param {number} port @returns {Promise<boolean>} */
@@ -93,10 +110,11 @@ export function tail(file, lines = 15) {
 
 /**
  * SIGTERM, then SIGKILL after `graceMs`; removes the pid file.
- * @param {string} pidFile @param {number} graceMs @returns {Promise<boolean>} whether a process was stopped
+ * @param {string} pidFile @param {string} marker see runningPid @param {number} graceMs
+ * @returns {Promise<boolean>} whether a process was stopped
  */
-export async function stopProcess(pidFile, graceMs = 20000) {
-  const pid = runningPid(pidFile);
+export async function stopProcess(pidFile, marker, graceMs = 20000) {
+  const pid = runningPid(pidFile, marker);
   if (pid) {
     // Detached children lead their own process group: signal the group so nothing is left behind.
     const signal = (/** @type {NodeJS.Signals} */ sig) => {
@@ -152,7 +170,8 @@ export function runToCompletion(command, args, { cwd, env, what }) {
 
 /**
  * A cross-process lock (mkdir is atomic) so that `npm test` and `npm run up` started together do
- * not both format Kafka's storage.
+ * not both format Kafka's storage. A lock whose holder died is taken over by renaming it away,
+ * which only one waiter can do.
  * @template T @param {string} dir @param {() => Promise<T>} work @returns {Promise<T>}
  */
 export async function withLock(dir, work) {
@@ -164,23 +183,65 @@ export async function withLock(dir, work) {
       mkdirSync(lockDir);
       writeFileSync(join(lockDir, 'pid'), String(process.pid));
       break;
-    } catch {
-      let holder = 0;
-      let age = 0;
-      try {
-        age = Date.now() - statSync(lockDir).mtimeMs;
-        holder = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-      } catch {}
-      // A lock without a live holder is stale; a very young one may not have its pid file yet.
-      if ((holder && !isAlive(holder)) || (!holder && age > 5000))
-        rmSync(lockDir, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new InfraError(`infrastructure lock ${lockDir} held by pid ${holder}`);
-      await sleep(500);
+    } catch (error) {
+      if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
     }
+    let holder = 0;
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lockDir).mtimeMs;
+      holder = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    } catch {}
+    // Stale: the holder is dead, or it never wrote its pid (a very young lock may not have yet).
+    if ((holder && !isAlive(holder)) || (!holder && age > 5000)) {
+      const stale = `${lockDir}.stale-${process.pid}-${Date.now()}`;
+      try {
+        renameSync(lockDir, stale);
+        rmSync(stale, { recursive: true, force: true });
+      } catch {}
+      continue;
+    }
+    if (Date.now() > deadline) throw new InfraError(`infrastructure lock ${lockDir} held by pid ${holder}`);
+    await sleep(500);
   }
   try {
     return await work();
   } finally {
     rmSync(lockDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Reuses a server whose process runs (waiting for it if it is still starting, never killing it),
+ * or starts it detached and waits until it answers; a start that never answers is stopped again.
+ * @param {{
+ *   name: string, pidFile: string, marker: string, logFile: string, host: string, port: number,
+ *   portHint: string, timeoutMs: number, ready: () => Promise<boolean>,
+ *   prepare: () => { command: string, args: string[] },
+ * }} options
+ * @returns {Promise<{ pid: number, started: boolean }>}
+ */
+export async function ensureServer(options) {
+  const { name, pidFile, marker, logFile, host, port, portHint, timeoutMs, ready, prepare } = options;
+  const running = runningPid(pidFile, marker);
+  if (running) {
+    await waitUntilReady({ name, pid: running, logFile, timeoutMs, ready });
+    return { pid: running, started: false };
+  }
+  if (await portAnswers(host, port))
+    throw new InfraError(`port ${port} is taken by another process: ${portHint}`);
+  const { command, args } = prepare();
+  const pid = startDetached({ name, command, args, pidFile, logFile });
+  try {
+    await waitUntilReady({ name, pid, logFile, timeoutMs, ready });
+  } catch (error) {
+    await stopProcess(pidFile, marker, 5000);
+    throw error;
+  }
+  return { pid, started: true };
+}
+
+/** @param {string} pidFile @param {string} marker @param {string} address @param {string} log */
+export function serverStatus(pidFile, marker, address, log) {
+  return { pid: runningPid(pidFile, marker), address, log };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,19 @@ describe('infrastructure launcher', () => {
     expect(infra('restart', {})).toMatchObject({
       status: 2,
       stderr: 'infra: unknown command "restart": use start, status, stop or env',
+    });
+  });
+
+  it('never signals an unrelated process whose pid is in a stale pid file', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'parley-infra-'));
+    mkdirSync(join(scratch, 'infra/kafka'), { recursive: true });
+    // The pid of this very test worker: alive, but not a Kafka broker of that data directory.
+    writeFileSync(join(scratch, 'infra/kafka/kafka.pid'), `${process.pid}\n`);
+    const env = { PARLEY_CACHE_DIR: scratch };
+    expect(infra('status', env).stdout).toMatch(/^kafka: stopped/m);
+    expect(infra('stop', env)).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/^kafka: was not running/m),
     });
   });
 

@@ -1,9 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomName, testInfra, waitFor } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** An offset for `PARLEY_UP_PORT_OFFSET` whose six service ports are all free right now. */
+async function freePortOffset(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const offset = 2000 + Math.floor(Math.random() * 13000);
+    const ports = [9400, 9401, 9402, 9403, 50051, 50052].map((port) => port + offset);
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
+  }
+  throw new Error('no free set of ports for the services');
+}
 
 describe('npm run up', () => {
   let up: ChildProcess | undefined;
@@ -14,7 +31,7 @@ describe('npm run up', () => {
   it('builds, starts the four services on the given Kafka and store, and stops them all on Ctrl-C', {
     timeout: 240_000,
   }, async () => {
-    const offset = 2000 + Math.floor(Math.random() * 12000);
+    const offset = await freePortOffset();
     let output = '';
     up = spawn(process.execPath, ['scripts/up.mjs'], {
       cwd: root,
