@@ -29,6 +29,31 @@ describe('event contracts', () => {
     expect(result.success).toBe(false);
   });
 
+  it('keeps credentials out of customer snapshots and enrichment reasons', () => {
+    const schema = eventContracts['chat.messages.enriched.v1'].schema;
+    const enriched = {
+      ...received,
+      customer: { id: 'c-1', name: 'Ada', customFields: { tier: 'gold', openCase: 42 } },
+      enrichment: { status: 'ok', fetchedAt: received.sentAt, latencyMs: 12 },
+    };
+    expect(schema.safeParse(enriched).success).toBe(true);
+    const withField = (customFields: Record<string, unknown>) => ({
+      ...enriched,
+      customer: { ...enriched.customer, customFields },
+    });
+    expect(schema.safeParse(withField({ accessToken: 'opaque' })).success).toBe(false);
+    expect(schema.safeParse(withField({ crm_api_key: 'k' })).success).toBe(false);
+    expect(schema.safeParse(withField({ note: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln' })).success).toBe(
+      false,
+    );
+    const unavailable = (reason: string) => ({
+      ...enriched,
+      enrichment: { status: 'unavailable', reason, latencyMs: 3000 },
+    });
+    expect(schema.safeParse(unavailable('timeout')).success).toBe(true);
+    expect(schema.safeParse(unavailable('401 {"error":"invalid_token","token":"abc"}')).success).toBe(false);
+  });
+
   it('refuses text over the limit and empty text', () => {
     const schema = eventContracts['chat.messages.received.v1'].schema;
     expect(schema.safeParse({ ...received, text: 'x'.repeat(limits.textMaxLength + 1) }).success).toBe(false);

@@ -10,14 +10,34 @@ export const limits = {
 const id = z.string().min(1).max(limits.idMaxLength);
 const timestamp = z.iso.datetime({ offset: true });
 
-export const customFieldValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
+// Custom fields come from an admin-chosen mapping of the brand's customer data: keep credentials
+// out of events even when a mapping points at one by mistake.
+const credentialName = /token|secret|password|passwd|assertion|api[-_]?key|authorization/i;
+const jwtShape = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
+
+export const customFieldValue = z.union([
+  z
+    .string()
+    .max(2000)
+    .refine((value) => !jwtShape.test(value), 'looks like a token (JWT); tokens never go into events'),
+  z.number(),
+  z.boolean(),
+  z.null(),
+]);
 
 /** The customer as the brand's customer-data endpoint described them at `fetchedAt`. */
 export const customerSnapshot = z.object({
   id: id.describe('customer id at the brand, from the channel mapping'),
   name: z.string().max(256).nullable(),
   customFields: z
-    .record(z.string().min(1).max(64), customFieldValue)
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .refine((name) => !credentialName.test(name), 'names a credential; tokens never go into events'),
+      customFieldValue,
+    )
     .refine((fields) => Object.keys(fields).length <= limits.customFieldCount, {
       message: `at most ${limits.customFieldCount} custom fields`,
     }),
@@ -41,7 +61,16 @@ export const enrichmentResult = z.discriminatedUnion('status', [
   z.object({ status: z.literal('ok'), fetchedAt: timestamp, latencyMs: z.number().nonnegative() }),
   z.object({
     status: z.literal('unavailable'),
-    reason: z.string().max(200),
+    // A fixed vocabulary, not free text: a brand's error body must not ride along into events.
+    reason: z.enum([
+      'timeout',
+      'unreachable',
+      'http_error',
+      'invalid_response',
+      'circuit_open',
+      'token_unavailable',
+    ]),
+    httpStatus: z.number().int().min(100).max(599).optional(),
     latencyMs: z.number().nonnegative(),
   }),
 ]);

@@ -7,7 +7,7 @@ import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ParleyError } from '@parley/errors';
 import { createLogger } from '@parley/logger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type AuthServiceDefinition,
   createServiceClient,
@@ -26,16 +26,29 @@ const notImplemented = async () => {
   throw new ParleyError('server_error', 'not part of this test');
 };
 
+const signals: { aborted: boolean; deadlineInFuture: boolean }[] = [];
+
 const handlers: UnaryImplementation<AuthServiceDefinition> = {
   ExchangeCode: notImplemented,
   GetAccessToken: notImplemented,
   RevokeSession: notImplemented,
   PutChannel: notImplemented,
   TestChannel: notImplemented,
-  async AuthorizeMessage(request) {
+  async AuthorizeMessage(request, context) {
     if (request.sessionToken === 'expired')
       throw new ParleyError('reauthentication_required', 'the brand refused the grant');
     if (request.sessionToken === 'slow') await new Promise((resolve) => setTimeout(resolve, 500));
+    if (request.sessionToken === 'watch-signal') {
+      // Resolves when the caller gives up; records how the handler learnt of it.
+      await new Promise<void>((resolve) =>
+        context.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
+      signals.push({
+        aborted: context.signal.aborted,
+        deadlineInFuture: context.deadline > Date.now() - 1000,
+      });
+      return { tenantId: '', customerKey: '', threadId: '', deviceId: '', channelId: '', sessionId: '' };
+    }
     if (request.sessionToken === 'crash') throw new Error('mongo at 10.1.2.3 exploded');
     if (request.sessionToken === 'store-down') {
       throw new ParleyError('dependency_unavailable', 'mongo at 10.1.2.3 refused the connection');
@@ -127,6 +140,15 @@ describe('gRPC server and client', () => {
       code: 'deadline_exceeded',
       retriable: true,
     });
+  });
+
+  it('tells the handler through its signal when the deadline of the caller passes', async () => {
+    await expect(
+      client.call.AuthorizeMessage({ sessionToken: 'watch-signal' }, { deadline: Date.now() + 150 }),
+    ).rejects.toMatchObject({
+      code: 'deadline_exceeded',
+    });
+    await vi.waitFor(() => expect(signals).toEqual([{ aborted: true, deadlineInFuture: true }]));
   });
 
   it('reports an unreachable server as dependency_unavailable', async () => {

@@ -9,6 +9,7 @@ export {
 export { loadParleyProtos, type ParleyProtos, protoLoaderOptions, protoRoot } from './load-protos.js';
 export { type CallContext, implementService, type UnaryImplementation } from './server-handlers.js';
 export {
+  type CallParameters,
   type ClientOptions,
   createServiceClient,
   type ServiceClient,

@@ -12,8 +12,13 @@ import { toServiceError } from './status-mapping.js';
 
 export interface CallContext {
   readonly metadata: Metadata;
-  /** The caller's deadline; handlers pass what is left of it to their own calls. */
-  readonly deadline: Date | number;
+  /**
+   * Epoch milliseconds by which the caller wants the answer (capped at `maxDeadlineMs` from now);
+   * handlers pass it on to their own calls so a chain never outlives its first caller.
+   */
+  readonly deadline: number;
+  /** Aborted when the caller cancels or the deadline passes: hand it to fetch and other I/O. */
+  readonly signal: AbortSignal;
   readonly logger: Logger;
 }
 
@@ -38,6 +43,8 @@ export function implementService<D extends ServiceDefinition>(
   definition: D,
   implementation: UnaryImplementation<D>,
   logger: Logger,
+  /** A call without a deadline gets this one, so no work runs unbounded. */
+  maxDeadlineMs = 30_000,
 ): UntypedServiceImplementation {
   const handlers: UntypedServiceImplementation = {};
   const byName = implementation as unknown as Record<
@@ -49,14 +56,31 @@ export function implementService<D extends ServiceDefinition>(
     if (!handle) throw new TypeError(`no implementation for ${definition[name]?.path}`);
     const methodLogger = logger.child({ grpcMethod: definition[name]?.path });
     handlers[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const requested = call.getDeadline();
+      const requestedMs = requested instanceof Date ? requested.getTime() : requested;
+      const deadline = Math.min(
+        Number.isFinite(requestedMs) ? requestedMs : Number.POSITIVE_INFINITY,
+        Date.now() + maxDeadlineMs,
+      );
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(new Error('deadline exceeded')),
+        Math.max(0, deadline - Date.now()),
+      );
+      call.once('cancelled', () => controller.abort(new Error('cancelled by the caller')));
       const context: CallContext = {
         metadata: call.metadata,
-        deadline: call.getDeadline(),
+        deadline,
+        signal: controller.signal,
         logger: methodLogger,
       };
       handle(call.request, context).then(
-        (response) => callback(null, response),
+        (response) => {
+          clearTimeout(timer);
+          callback(null, response);
+        },
         (error: unknown) => {
+          clearTimeout(timer);
           const exposed = isParleyError(error) && error.info.expose;
           methodLogger[exposed ? 'info' : 'error']({ err: error }, 'call failed');
           callback(toServiceError(error));

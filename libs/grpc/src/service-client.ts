@@ -16,8 +16,16 @@ export interface ClientOptions {
 
 type UnaryCallOf<M> =
   M extends MethodDefinition<infer Request, infer _Response, infer _RequestOutput, infer ResponseOutput>
-    ? (request: Request, options?: { deadlineMs?: number; metadata?: Metadata }) => Promise<ResponseOutput>
+    ? (request: Request, options?: CallParameters) => Promise<ResponseOutput>
     : never;
+
+export interface CallParameters {
+  /** Relative deadline of this call; defaults to the client's. */
+  readonly deadlineMs?: number;
+  /** Absolute deadline (epoch ms), e.g. a handler's `context.deadline`; the earlier of the two wins. */
+  readonly deadline?: number;
+  readonly metadata?: Metadata;
+}
 
 /** Promise-returning methods of a service; errors reject as ParleyError with the server's code. */
 export type UnaryClient<D extends ServiceDefinition> = {
@@ -47,11 +55,10 @@ export function createServiceClient<D extends ServiceDefinition>(
   const client = new Client(address, credentials.createInsecure());
   const call = {} as Record<string, unknown>;
   for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
-    call[name] = (request: unknown, callOptions: { deadlineMs?: number; metadata?: Metadata } = {}) =>
+    call[name] = (request: unknown, callOptions: CallParameters = {}) =>
       new Promise((resolve, reject) => {
-        const grpcOptions: CallOptions = {
-          deadline: Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs),
-        };
+        const relative = Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs);
+        const grpcOptions: CallOptions = { deadline: Math.min(relative, callOptions.deadline ?? relative) };
         client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
