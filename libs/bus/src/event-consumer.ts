@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EventOf, eventContracts, type TopicName } from '@parley/contracts';
+import type { EventOf, TopicName } from '@parley/contracts';
 import { ParleyError, toParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { z } from 'zod';
-import { type CloudEventAttributes, readCloudEventHeaders } from './cloud-events.js';
+import type { CloudEventAttributes } from './cloud-events.js';
+import { deadLetterRecord, decodeRecord, PoisonEvent } from './decode-record.js';
 import type { EventProducer } from './event-producer.js';
 import { processInKeyOrder } from './keyed-concurrency.js';
 import { dlqTopicFor, topicNameFor } from './topics.js';
@@ -67,19 +67,6 @@ export interface EventConsumer {
   isReady(): boolean;
 }
 
-class PoisonEvent extends ParleyError {}
-
-const lenientSchemas = new Map<TopicName, z.ZodType>();
-function lenientSchemaOf(topic: TopicName): z.ZodType {
-  let schema = lenientSchemas.get(topic);
-  if (!schema) {
-    const strict = eventContracts[topic].schema as z.ZodType;
-    schema = strict instanceof z.ZodObject ? strict.strip() : strict;
-    lenientSchemas.set(topic, schema);
-  }
-  return schema;
-}
-
 /** Thrown for records left unhandled because the consumer is stopping; they stay uncommitted. */
 class StopRequested extends Error {}
 
@@ -137,47 +124,16 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     joined = false;
   });
 
-  function decode(
-    topic: string,
-    message: KafkaMessage,
-  ): { event: unknown; cloudEvent: CloudEventAttributes } {
+  function decode(topic: string, message: KafkaMessage) {
     const base = baseTopicOf.get(topic);
     if (!base) throw new PoisonEvent('invalid_event', `no handler for topic ${topic}`);
-    const contract = eventContracts[base];
-    const cloudEvent = readCloudEventHeaders(message.headers);
-    if ('problem' in cloudEvent)
-      throw new PoisonEvent('invalid_event', `not a CloudEvent: ${cloudEvent.problem}`);
-    if (cloudEvent.type !== contract.type) {
-      throw new PoisonEvent('invalid_event', `ce_type ${cloudEvent.type} does not belong on ${base}`);
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(message.value?.toString('utf8') ?? '');
-    } catch (error) {
-      throw new PoisonEvent('invalid_event', 'value is not JSON', { cause: error });
-    }
-    // Producers are strict; consumers ignore fields they do not know yet, so that adding an optional
-    // field to a v1 event during a rolling deploy does not dead-letter it at older consumers.
-    const parsed = lenientSchemaOf(base).safeParse(value);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-      throw new PoisonEvent('invalid_event', `event does not match ${contract.type}: ${issues.join('; ')}`);
-    }
-    return { event: parsed.data, cloudEvent };
+    return decodeRecord(base, message);
   }
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, error: ParleyError) {
-    const headers = {
-      ...message.headers,
-      dlq_error_code: error.code,
-      dlq_error_message: error.message.slice(0, 1000),
-      dlq_original_topic: topic,
-      dlq_original_partition: String(partition),
-      dlq_original_offset: message.offset,
-      dlq_consumer_group: groupId,
-      dlq_failed_at: new Date().toISOString(),
-    };
-    await dlqProducer.sendRecords(dlqTopicFor(topic), [{ key: message.key, value: message.value, headers }]);
+    await dlqProducer.sendRecords(dlqTopicFor(topic), [
+      deadLetterRecord(message, { topic, partition, groupId, error }),
+    ]);
   }
 
   async function handleRecord(
