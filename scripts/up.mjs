@@ -8,6 +8,8 @@
 // LOG_LEVEL and LOG_PRETTY pass through to the services; the infrastructure variables are those of
 // scripts/infra (README).
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +33,24 @@ function run(what, command, args) {
   console.log(`[up] ${what}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) throw new UpError(`${what} failed (${command} ${args.join(' ')})`);
+}
+
+/**
+ * Keys for local runs only, made once per clone and kept in the git-ignored cache so that stored
+ * secrets and sessions survive restarts. Production keys come from Kubernetes Secrets.
+ * @returns {Record<string, string>}
+ */
+function devSecrets() {
+  const file = join(root, '.cache', 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const secrets = {
+    SECRET_KEYS: `dev1:${randomBytes(32).toString('base64url')}`,
+    SECRET_ACTIVE_KID: 'dev1',
+    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+  };
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
 }
 
 /** @type {{ name: string, ops: number, grpc?: number }[]} */
@@ -95,8 +115,10 @@ try {
     `[up] topics ready: ${topicNames.map((topic) => `${prefix}${topic}`).join(', ')} (+ .dlq each)`,
   );
 
+  const secrets = devSecrets();
   for (const service of services) {
     const env = {
+      ...secrets,
       ...process.env,
       KAFKA_BROKERS: infra.kafka.brokers,
       MONGO_URL: infra.mongo.url,

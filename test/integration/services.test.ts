@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,9 @@ function env(extra: Record<string, string> = {}) {
     BIND_HOST: '127.0.0.1',
     OPS_PORT: '0',
     GRPC_PORT: '0',
+    SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+    SECRET_ACTIVE_KID: 'k1',
+    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
     ...extra,
   };
 }

@@ -77,12 +77,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
  * The gRPC server as a lifecycle component: bound on start; on stop marked NOT_SERVING, then
  * closed after in-flight calls finish (up to `graceMs`).
  */
-export function createGrpcServerComponent(options: GrpcServerOptions & { graceMs?: number }) {
+export function createGrpcServerComponent(
+  options: Omit<GrpcServerOptions, 'services'> & {
+    /** The services, or a function giving them at start (when the stores they use are connected). */
+    services: GrpcServerOptions['services'] | (() => GrpcServerOptions['services']);
+    graceMs?: number;
+  },
+) {
   let server: GrpcServer | undefined;
   return {
     name: 'grpc',
     async start() {
-      server = await startGrpcServer(options);
+      const services = typeof options.services === 'function' ? options.services() : options.services;
+      server = await startGrpcServer({ ...options, services });
     },
     async stop() {
       server?.drain();

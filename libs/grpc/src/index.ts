@@ -1,4 +1,4 @@
-export type { AuthServiceDefinition } from './generated/parley/auth/v1/AuthService.js';
+export type { AuthServiceClient, AuthServiceDefinition } from './generated/parley/auth/v1/AuthService.js';
 export type { HistoryServiceDefinition } from './generated/parley/history/v1/HistoryService.js';
 export {
   createGrpcServerComponent,
@@ -16,3 +16,4 @@ export {
   type UnaryClient,
 } from './service-client.js';
 export { errorCodeTrailer, fromServiceError, toServiceError } from './status-mapping.js';
+export { fromStruct, toStruct } from './struct-values.js';

@@ -36,11 +36,14 @@ function touchesTenant(update: object): boolean {
   const entries = Object.entries(update);
   if (entries.some(([key]) => !key.startsWith('$'))) return true;
   return entries.some(
-    ([, fields]) =>
+    ([operator, fields]) =>
       fields !== null &&
       typeof fields === 'object' &&
       Object.entries(fields as object).some(
-        ([field, value]) => field === 'tenantId' || field.startsWith('tenantId.') || value === 'tenantId',
+        ([field, value]) =>
+          field === 'tenantId' ||
+          field.startsWith('tenantId.') ||
+          (operator === '$rename' && value === 'tenantId'),
       ),
   );
 }

@@ -1,18 +1,30 @@
-import { createGrpcServerComponent } from '@parley/grpc';
+import { isIP } from 'node:net';
+import { createBrandHttpClient, isNonPublicAddress } from '@parley/brand-http';
+import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { createMongoComponent } from '@parley/mongo';
 import { composeService, createMetricsRegistry } from '@parley/ops';
 import { authIndexes } from './adapters/auth-indexes.js';
+import { createAuthRepositories } from './adapters/auth-repositories.js';
+import { createBrandOAuth } from './adapters/brand-oauth.js';
+import { createSecretBox, parseKeyRing } from './adapters/secret-box.js';
+import { createSessionTokens } from './adapters/session-tokens.js';
 import type { AuthConfig } from './config.js';
+import { createAuthUseCases } from './domain/auth-use-cases.js';
+import type { Clock } from './domain/ports.js';
+import { authServiceHandlers } from './grpc/auth-service.js';
 
 export interface AuthDeps {
   readonly config: AuthConfig;
   readonly logger: Logger;
   readonly version: string;
+  readonly clock?: Clock;
 }
 
-/** The auth service: its MongoDB database and the gRPC server (health for now; AuthService arrives with the auth issue). */
-export function createApp({ config, logger, version }: AuthDeps) {
+const systemClock: Clock = { now: () => new Date() };
+
+/** The auth service: channels, brand tokens and Parley sessions over gRPC, on its own database. */
+export function createApp({ config, logger, version, clock = systemClock }: AuthDeps) {
   const registry = createMetricsRegistry({ service: 'auth', version });
   const store = createMongoComponent({
     url: config.MONGO_URL,
@@ -21,10 +33,49 @@ export function createApp({ config, logger, version }: AuthDeps) {
     indexes: authIndexes,
     logger,
   });
+  const secretBox = createSecretBox({
+    keys: parseKeyRing(config.SECRET_KEYS),
+    activeKid: config.SECRET_ACTIVE_KID,
+  });
+  const http = createBrandHttpClient({
+    logger,
+    registry,
+    allowHosts: config.BRAND_HOST_ALLOW_LIST,
+    timeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
+  });
+  const allowHosts = new Set(config.BRAND_HOST_ALLOW_LIST);
+  // Checked again, on the connected address, by the brand HTTP client; refusing early gives the
+  // admin a precise error at PutChannel.
+  const brandUrl = (url: URL) => {
+    if (allowHosts.has(url.hostname.toLowerCase()))
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    return url.protocol === 'https:' && !(isIP(literal) && isNonPublicAddress(literal));
+  };
+  const { auth } = loadParleyProtos();
   const grpc = createGrpcServerComponent({
     address: `${config.BIND_HOST}:${config.GRPC_PORT}`,
-    services: [],
     logger,
+    // Built at start, once the store is connected.
+    services: () => {
+      const repositories = createAuthRepositories({ db: store.db(), secretBox, clock });
+      const useCases = createAuthUseCases({
+        ...repositories,
+        brand: createBrandOAuth({ http, clock }),
+        sessionTokens: createSessionTokens({ key: Buffer.from(config.SESSION_SIGNING_KEY, 'base64url') }),
+        clock,
+        brandUrl,
+        sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+      });
+      const definition = auth.AuthService.service;
+      return [
+        {
+          name: 'parley.auth.v1.AuthService',
+          definition,
+          implementation: implementService(definition, authServiceHandlers(useCases), logger),
+        },
+      ];
+    },
   });
   const service = composeService({
     logger,

@@ -1,11 +1,36 @@
 import { commonEnv, envSchemas, mongoEnv, parseConfig } from '@parley/config';
 import { z } from 'zod';
 
+// Kept as text (the frozen config has no Buffers); decoded where the key is used.
+const base64urlKey = (minBytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'base64url')
+    .refine((value) => Buffer.from(value, 'base64url').length >= minBytes, `at least ${minBytes} bytes`);
+
 const schema = z.object({
   ...commonEnv,
   ...mongoEnv('parley_auth'),
   OPS_PORT: envSchemas.port.default(9401),
   GRPC_PORT: envSchemas.port.default(50051),
+  /** Keys that encrypt refresh/access tokens and client secrets at rest: `kid:base64url,…` (32 bytes each). */
+  SECRET_KEYS: z.string().min(1),
+  /** The key id new secrets are sealed with; older ids stay readable, so keys rotate without downtime. */
+  SECRET_ACTIVE_KID: z.string().min(1),
+  /** HMAC key signing Parley session tokens (base64url, at least 32 bytes). */
+  SESSION_SIGNING_KEY: base64urlKey(32),
+  SESSION_TTL_SECONDS: envSchemas.positiveInt.default(7 * 24 * 3600),
+  /** Brand hosts that may be called over http or on non-public addresses (on-premises brands, demos). */
+  BRAND_HOST_ALLOW_LIST: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.default(5000),
 });
 
 export type AuthConfig = ReturnType<typeof loadConfig>;

@@ -1,6 +1,9 @@
 import type { IndexSpec } from '@parley/mongo';
 
-/** The auth database (DESIGN.md §4): channels, credentials, sessions (expiring), audit. */
+/**
+ * The auth database (DESIGN.md §4): channels, credentials, sessions (expiring), audit, and the
+ * per-customer refresh locks (expiring; the unique index is what makes acquiring one atomic).
+ */
 export const authIndexes: readonly IndexSpec[] = [
   {
     collection: 'channels',
@@ -20,4 +23,14 @@ export const authIndexes: readonly IndexSpec[] = [
   },
   { collection: 'sessions', key: { expiresAt: 1 }, options: { name: 'sessions_ttl', expireAfterSeconds: 0 } },
   { collection: 'audit', key: { tenantId: 1, at: -1 }, options: { name: 'tenant_at' } },
+  {
+    collection: 'refresh_locks',
+    key: { tenantId: 1, customerKey: 1 },
+    options: { name: 'tenant_customer', unique: true },
+  },
+  {
+    collection: 'refresh_locks',
+    key: { expiresAt: 1 },
+    options: { name: 'refresh_locks_ttl', expireAfterSeconds: 0 },
+  },
 ];

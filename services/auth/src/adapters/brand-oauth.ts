@@ -1,0 +1,210 @@
+import type { BrandHttpClient, BrandResponse } from '@parley/brand-http';
+import { ParleyError } from '@parley/errors';
+import type { Channel } from '../domain/model.js';
+import type { BrandOAuth, Clock, DiscoveredEndpoints, TokenSet, TokenVerdict } from '../domain/ports.js';
+import { createJwtValidator } from './jwt-validator.js';
+
+type Json = Record<string, unknown>;
+
+function clientAuthentication(channel: Channel, form: URLSearchParams): Record<string, string> {
+  const { clientId, clientSecret, method } = channel.client;
+  if (method === 'client_secret_post') {
+    form.set('client_id', clientId);
+    form.set('client_secret', clientSecret);
+    return {};
+  }
+  // RFC 6749 §2.3.1: form-urlencode both parts before joining them.
+  const credentials = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`;
+  return { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+function objectBody(response: BrandResponse, what: string): Json {
+  const body = response.json();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ParleyError('brand_error', `the brand's ${what} answer is not a JSON object`);
+  }
+  return body as Json;
+}
+
+/**
+ * The brand's OAuth server over the guarded brand HTTP client: RFC 6749 token requests, RFC 7662
+ * introspection or JWT validation against the brand's JWKS, RFC 7009 revocation, OpenID discovery.
+ */
+export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }): BrandOAuth {
+  const { http, clock } = deps;
+  const jwt = createJwtValidator({ http, clock });
+
+  async function tokenRequest(
+    channel: Channel,
+    form: URLSearchParams,
+    refusal: 'unauthenticated' | 'reauthentication_required',
+  ) {
+    const headers = clientAuthentication(channel, form);
+    const response = await http.request(channel.endpoints.token, { method: 'POST', form, headers });
+    if (response.status >= 500)
+      throw new ParleyError('brand_unavailable', `the brand's token endpoint answered ${response.status}`);
+    const body = objectBody(response, 'token');
+    if (response.status !== 200) {
+      const error = typeof body.error === 'string' ? body.error : 'unknown';
+      if (error === 'invalid_grant') {
+        throw new ParleyError(
+          refusal,
+          refusal === 'unauthenticated'
+            ? 'the brand refused the authorization code'
+            : 'the brand refused the refresh token',
+          {
+            context: { brandError: error },
+          },
+        );
+      }
+      // invalid_client, unauthorized_client, …: Parley's configuration for this brand is wrong.
+      throw new ParleyError('brand_error', `the brand's token endpoint refused the request: ${error}`, {
+        context: { brandError: error, status: response.status },
+      });
+    }
+    return parseTokenSet(body, channel);
+  }
+
+  return {
+    async discover(issuer) {
+      const response = await http.request(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+      if (response.status !== 200)
+        throw new ParleyError('brand_error', `OpenID discovery at ${issuer} answered ${response.status}`);
+      const document = objectBody(response, 'discovery');
+      // RFC 8414 §3.3: the document must be about the issuer asked for (mix-up defence).
+      if (document.issuer !== issuer) {
+        throw new ParleyError(
+          'brand_error',
+          `discovery at ${issuer} describes another issuer (${String(document.issuer)})`,
+        );
+      }
+      const pick = (key: string) =>
+        typeof document[key] === 'string' ? (document[key] as string) : undefined;
+      const endpoints: DiscoveredEndpoints = {
+        ...(pick('token_endpoint') ? { token: pick('token_endpoint') } : {}),
+        ...(pick('introspection_endpoint') ? { introspection: pick('introspection_endpoint') } : {}),
+        ...(pick('jwks_uri') ? { jwks: pick('jwks_uri') } : {}),
+        ...(pick('revocation_endpoint') ? { revocation: pick('revocation_endpoint') } : {}),
+        ...(pick('authorization_endpoint') ? { authorization: pick('authorization_endpoint') } : {}),
+      };
+      return endpoints;
+    },
+
+    async probe(url) {
+      const response = await http.request(url, { retries: 0 });
+      const date = response.headers.date ? new Date(response.headers.date) : undefined;
+      return {
+        status: response.status,
+        ...(date && !Number.isNaN(date.getTime()) ? { serverDate: date } : {}),
+      };
+    },
+
+    exchangeCode(channel, request) {
+      const form = new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: request.code,
+        redirect_uri: request.redirectUri,
+      });
+      if (request.codeVerifier) form.set('code_verifier', request.codeVerifier);
+      return tokenRequest(channel, form, 'unauthenticated');
+    },
+
+    refresh(channel, refreshToken) {
+      return tokenRequest(
+        channel,
+        new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        'reauthentication_required',
+      );
+    },
+
+    async validate(channel, accessToken): Promise<TokenVerdict> {
+      if (channel.validation.mode === 'jwt') return jwt.validate(channel, accessToken);
+      const endpoint = channel.endpoints.introspection;
+      if (!endpoint) throw new ParleyError('brand_error', 'the channel has no introspection endpoint');
+      const form = new URLSearchParams({ token: accessToken, token_type_hint: 'access_token' });
+      const headers = clientAuthentication(channel, form);
+      // Introspection only reads: safe to retry once.
+      const response = await http.request(endpoint, { method: 'POST', form, headers, retries: 1 });
+      if (response.status >= 500)
+        throw new ParleyError(
+          'brand_unavailable',
+          `the brand's introspection endpoint answered ${response.status}`,
+        );
+      if (response.status !== 200)
+        throw new ParleyError(
+          'brand_error',
+          `the brand's introspection endpoint answered ${response.status}`,
+        );
+      const body = objectBody(response, 'introspection');
+      if (body.active !== true) return { active: false };
+      // RFC 7662: trust an active token only if it is unexpired, for a subject, and issued to us.
+      if (typeof body.exp === 'number' && body.exp * 1000 <= clock.now().getTime()) return { active: false };
+      if (typeof body.client_id === 'string' && body.client_id !== channel.client.clientId)
+        return { active: false };
+      if (typeof body.sub !== 'string' || body.sub === '')
+        throw new ParleyError('brand_error', 'introspection answered an active token without sub');
+      return { active: true, subject: body.sub };
+    },
+
+    async revoke(channel, token, hint) {
+      const endpoint = channel.endpoints.revocation;
+      if (!endpoint) return false;
+      const form = new URLSearchParams({ token, token_type_hint: hint });
+      const headers = clientAuthentication(channel, form);
+      const response = await http.request(endpoint, { method: 'POST', form, headers, retries: 1 });
+      return response.status === 200;
+    },
+
+    async fetchCustomerData(channel, accessToken) {
+      const response = await http.request(channel.endpoints.customerData, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      if (response.status !== 200)
+        throw new ParleyError(
+          'brand_error',
+          `the brand's customer-data endpoint answered ${response.status}`,
+        );
+      return objectBody(response, 'customer-data');
+    },
+  };
+}
+
+function parseTokenSet(body: Json, channel: Channel): TokenSet {
+  if (typeof body.access_token !== 'string' || body.access_token === '')
+    throw new ParleyError('brand_error', 'the token response has no access_token');
+  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') {
+    throw new ParleyError(
+      'brand_error',
+      `the token response has token_type ${String(body.token_type)}, not Bearer`,
+    );
+  }
+  const expiresIn = body.expires_in === undefined ? 300 : Number(body.expires_in); // RFC 6749 leaves it optional: assume short
+  if (!Number.isFinite(expiresIn) || expiresIn <= 0)
+    throw new ParleyError('brand_error', 'the token response has an invalid expires_in');
+  const idTokenIssuer = typeof body.id_token === 'string' ? issuerOfJwt(body.id_token) : undefined;
+  if (idTokenIssuer && channel.issuer && idTokenIssuer !== channel.issuer) {
+    throw new ParleyError(
+      'brand_error',
+      `the ID token was issued by ${idTokenIssuer}, not ${channel.issuer}`,
+    );
+  }
+  return {
+    accessToken: body.access_token,
+    tokenType: 'Bearer',
+    expiresInSeconds: expiresIn,
+    ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
+    ...(typeof body.scope === 'string' ? { scope: body.scope } : {}),
+    ...(idTokenIssuer ? { idTokenIssuer } : {}),
+  };
+}
+
+function issuerOfJwt(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      iss?: unknown;
+    };
+    return typeof payload.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
+}

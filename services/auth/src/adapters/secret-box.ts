@@ -1,0 +1,103 @@
+import { ParleyError } from '@parley/errors';
+import { CompactEncrypt, compactDecrypt, type ProtectedHeaderParameters } from 'jose';
+import type { SecretBox } from '../domain/ports.js';
+
+/** Key id to 32-byte AES key; several ids let old secrets open while new ones use the active key. */
+export type KeyRing = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
+
+const keyBytes = 32; // A256GCM with `dir`: the key is the content-encryption key
+const kidPattern = /^[A-Za-z0-9._-]{1,64}$/;
+const base64urlPattern = /^[A-Za-z0-9_-]+$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+const invalidConfig = (message: string) => new ParleyError('invalid_config', message);
+
+/**
+ * Parses the key-ring environment format `kid1:base64url,kid2:base64url`. Errors name the entry
+ * (position and kid) but never echo key material.
+ *
+ * @example
+ * const keys = parseKeyRing(config.SECRET_KEYS); // { '2024-06': Uint8Array(32), ... }
+ */
+export function parseKeyRing(text: string): Record<string, Uint8Array> {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) throw invalidConfig('key ring is empty; expected kid1:base64url,kid2:base64url');
+  const keys: Record<string, Uint8Array> = {};
+  entries.forEach((entry, index) => {
+    const where = `key ring entry ${index + 1}`;
+    const colon = entry.indexOf(':');
+    if (colon < 0) throw invalidConfig(`${where} is not kid:base64url`);
+    const kid = entry.slice(0, colon);
+    const encoded = entry.slice(colon + 1).replace(/=+$/, '');
+    if (!kidPattern.test(kid)) {
+      throw invalidConfig(`${where}: the kid must be 1-64 letters, digits, dots, dashes or underscores`);
+    }
+    if (Object.hasOwn(keys, kid)) throw invalidConfig(`${where}: kid '${kid}' appears twice`);
+    if (!base64urlPattern.test(encoded)) throw invalidConfig(`${where} (kid '${kid}'): key is not base64url`);
+    const key = new Uint8Array(Buffer.from(encoded, 'base64url'));
+    if (key.length !== keyBytes) {
+      throw invalidConfig(`${where} (kid '${kid}'): key is ${key.length} bytes, expected ${keyBytes}`);
+    }
+    keys[kid] = key;
+  });
+  return keys;
+}
+
+/**
+ * Encrypts secrets at rest as compact JWE (`dir`, `A256GCM`) with the key id in the protected
+ * header, so that keys rotate: seal with the active key, open with whichever key the header names.
+ *
+ * @example
+ * const box = createSecretBox({ keys: parseKeyRing(config.SECRET_KEYS), activeKid: config.SECRET_ACTIVE_KID });
+ * const sealed = await box.seal(clientSecret);
+ */
+export function createSecretBox(options: { keys: KeyRing; activeKid: string }): SecretBox {
+  const { activeKid } = options;
+  const entries = options.keys instanceof Map ? [...options.keys] : Object.entries(options.keys);
+  const keys = new Map<string, Uint8Array>();
+  for (const [kid, key] of entries) {
+    if (!kidPattern.test(kid)) throw invalidConfig(`secret box kid '${kid}' is not a valid key id`);
+    if (!(key instanceof Uint8Array) || key.length !== keyBytes) {
+      throw invalidConfig(`secret box key '${kid}' must be exactly ${keyBytes} bytes`);
+    }
+    // A copy, so that a caller reusing its buffer cannot change the key under us.
+    keys.set(kid, Uint8Array.from(key));
+  }
+  const activeKey = keys.get(activeKid);
+  if (!activeKey) throw invalidConfig(`secret box active kid '${activeKid}' is not in the key ring`);
+
+  const keyFor = ({ kid }: ProtectedHeaderParameters): Uint8Array => {
+    const key = kid === undefined ? undefined : keys.get(kid);
+    if (!key) {
+      throw new ParleyError('server_error', 'no key for the kid of a sealed secret', {
+        context: { kid: kid?.slice(0, 64) ?? null },
+      });
+    }
+    return key;
+  };
+
+  return {
+    async seal(plaintext) {
+      return new CompactEncrypt(encoder.encode(plaintext))
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: activeKid })
+        .encrypt(activeKey);
+    },
+    async open(sealed) {
+      try {
+        const { plaintext } = await compactDecrypt(sealed, keyFor, {
+          keyManagementAlgorithms: ['dir'],
+          contentEncryptionAlgorithms: ['A256GCM'],
+        });
+        return decoder.decode(plaintext);
+      } catch (error) {
+        if (error instanceof ParleyError) throw error;
+        // The jose error says what failed (format, tag, header); it never holds the plaintext.
+        throw new ParleyError('server_error', 'sealed secret could not be opened', { cause: error });
+      }
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { createCodeExchange, createMessageAuthorization } from './customer-sessions.js';
+import { createAccessTokenIssuer, createLogout } from './customer-tokens.js';
+import type { AuthDomainDeps } from './deps.js';
+import { createChannelManagement } from './manage-channels.js';
+import type { RefreshLocks } from './ports.js';
+import { createChannelTest } from './test-channel.js';
+import { createTokenRefresher } from './token-refresher.js';
+
+/** Every auth use case, as the transport layers call them. */
+export type AuthUseCases = ReturnType<typeof createAuthUseCases>;
+
+/** Every auth use case, wired from ports. */
+export function createAuthUseCases(
+  deps: Omit<AuthDomainDeps, 'refresher'> & { readonly refreshLocks: RefreshLocks },
+) {
+  const refresher = createTokenRefresher({
+    credentials: deps.credentials,
+    refreshLocks: deps.refreshLocks,
+    brand: deps.brand,
+    clock: deps.clock,
+  });
+  const full: AuthDomainDeps = { ...deps, refresher };
+  const channels = createChannelManagement(full);
+  return {
+    putChannel: channels.putChannel,
+    getChannel: channels.getChannel,
+    exchangeCode: createCodeExchange(full),
+    authorizeMessage: createMessageAuthorization(full),
+    getAccessToken: createAccessTokenIssuer(full),
+    revokeSession: createLogout(full),
+    testChannel: createChannelTest(full),
+  };
+}

@@ -1,0 +1,163 @@
+import { ParleyError } from '@parley/errors';
+import { z } from 'zod';
+import { isSupportedPath } from './customer-mapping.js';
+
+/** Algorithms accepted for brand JWT access tokens: asymmetric only (no `none`, no shared secrets). */
+export const jwtAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64');
+const fieldName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a letter, then letters, digits or underscores; at most 64')
+  .refine((name) => !/token|secret|password|assertion|api_?key/i.test(name), 'must not name a credential');
+const jsonPath = z.string().refine(isSupportedPath, 'a JSON path such as $.sub or $.profile.tier');
+
+/** What an admin sends to PutChannel, before defaults, discovery and secret handling. */
+export interface ChannelInput {
+  tenantId: string;
+  channelId: string;
+  issuer?: string;
+  endpoints?: {
+    token?: string;
+    introspection?: string;
+    jwks?: string;
+    revocation?: string;
+    authorization?: string;
+  };
+  customerDataUrl?: string;
+  client?: { clientId?: string; clientSecret?: string; method?: string };
+  redirectUris?: string[];
+  validationMode?: string;
+  jwt?: { issuer?: string; audiences?: string[]; algorithms?: string[]; clockToleranceSeconds?: number };
+  mapping?: { customerId?: string; name?: string; customFields?: Record<string, string> };
+  messagingMode?: string;
+}
+
+/**
+ * The schema of channel settings; `brandUrl` decides which URLs Parley may call (https, or an
+ * allow-listed host), redirect URIs must be https or a loopback address (RFC 8252).
+ */
+export function channelInputSchema(brandUrl: (url: URL) => boolean) {
+  const url = (what: string) =>
+    z
+      .string()
+      .url(`${what} must be an absolute URL`)
+      .refine((value) => brandUrl(new URL(value)), `${what} must be https (or an allow-listed host)`);
+  const redirectUri = z
+    .string()
+    .url('redirect URIs must be absolute URLs')
+    .refine((value) => {
+      const parsed = new URL(value);
+      return (
+        parsed.protocol === 'https:' ||
+        (parsed.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname))
+      );
+    }, 'redirect URIs must be https, or http on a loopback address')
+    .refine((value) => !new URL(value).hash, 'redirect URIs must not have a fragment');
+  const optional = <T extends z.ZodType>(schema: T) =>
+    z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+  return z
+    .object({
+      tenantId: identifier,
+      channelId: identifier,
+      issuer: optional(url('issuer')),
+      endpoints: z
+        .object({
+          token: optional(url('endpoints.token')),
+          introspection: optional(url('endpoints.introspection')),
+          jwks: optional(url('endpoints.jwks')),
+          revocation: optional(url('endpoints.revocation')),
+          authorization: optional(url('endpoints.authorization')),
+        })
+        .default({}),
+      customerDataUrl: url('customerDataUrl'),
+      client: z.object({
+        clientId: z.string().min(1, 'client.clientId is required').max(256),
+        clientSecret: optional(z.string().max(1024)),
+        method: z.preprocess(
+          (value) => value || undefined,
+          z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+        ),
+      }),
+      redirectUris: z.array(redirectUri).min(1, 'at least one redirect URI').max(20),
+      validationMode: z.preprocess(
+        (value) => value || undefined,
+        z.enum(['introspection', 'jwt']).default('introspection'),
+      ),
+      jwt: z
+        .object({
+          issuer: optional(z.string().max(512)),
+          audiences: z.array(z.string().min(1)).max(10).default([]),
+          algorithms: z.array(z.enum(jwtAlgorithms)).max(jwtAlgorithms.length).default([]),
+          clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+        })
+        .default({ audiences: [], algorithms: [], clockToleranceSeconds: 30 }),
+      mapping: z
+        .object({
+          customerId: z.preprocess((value) => value || undefined, jsonPath.default('$.sub')),
+          name: z.preprocess((value) => value || undefined, jsonPath.default('$.name')),
+          customFields: z
+            .record(fieldName, jsonPath)
+            .default({})
+            .refine((fields) => Object.keys(fields).length <= 50, 'at most 50 custom fields'),
+        })
+        .default({ customerId: '$.sub', name: '$.name', customFields: {} }),
+      messagingMode: z.preprocess(
+        (value) => value || undefined,
+        z.enum(['messaging', 'live-chat']).default('messaging'),
+      ),
+    })
+    .superRefine((input, context) => {
+      if (input.validationMode === 'jwt' && input.jwt.audiences.length === 0) {
+        context.addIssue({
+          code: 'custom',
+          path: ['jwt', 'audiences'],
+          message: 'jwt validation needs at least one audience',
+        });
+      }
+      if (input.validationMode === 'jwt' && !input.jwt.issuer && !input.issuer) {
+        context.addIssue({
+          code: 'custom',
+          path: ['jwt', 'issuer'],
+          message: 'jwt validation needs the issuer of the tokens',
+        });
+      }
+      if (!input.issuer && !input.endpoints.token) {
+        context.addIssue({
+          code: 'custom',
+          path: ['endpoints', 'token'],
+          message: 'give the token endpoint, or an issuer for discovery',
+        });
+      }
+    });
+}
+
+export type ValidChannelInput = z.output<ReturnType<typeof channelInputSchema>>;
+
+/** Validates PutChannel input, reporting every problem with its field in one `invalid_argument`. */
+export function validateChannelInput(
+  input: ChannelInput,
+  brandUrl: (url: URL) => boolean,
+): ValidChannelInput {
+  const result = channelInputSchema(brandUrl).safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || 'channel'}: ${issue.message}`,
+  );
+  throw new ParleyError('invalid_argument', `invalid channel settings: ${problems.join('; ')}`, {
+    context: { fields: result.error.issues.map((issue) => issue.path.join('.')) },
+  });
+}

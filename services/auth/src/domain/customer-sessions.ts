@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { ParleyError } from '@parley/errors';
+import { mapCustomer } from './customer-mapping.js';
+import type { AuthDomainDeps } from './deps.js';
+import { deriveCustomerKey, threadIdFor } from './identity.js';
+import type { Channel, CustomerProfile } from './model.js';
+
+export interface ExchangeCodeRequest {
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly code: string;
+  readonly redirectUri: string;
+  readonly codeVerifier?: string;
+  readonly device: { readonly id: string; readonly platform: string };
+}
+
+export interface AuthorizedSession {
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly customerKey: string;
+  readonly deviceId: string;
+  readonly threadId: string;
+  readonly sessionId: string;
+}
+
+const devicePattern = /^[A-Za-z0-9._-]{1,128}$/;
+const platforms = new Set(['web', 'ios', 'android']);
+
+/** Brand trouble while authorizing fails closed with `auth_unavailable` (DESIGN.md §6). */
+export function failClosed(error: unknown): never {
+  if (error instanceof ParleyError && (error.code === 'brand_unavailable' || error.code === 'brand_error')) {
+    throw new ParleyError('auth_unavailable', 'the brand’s OAuth server could not confirm the customer', {
+      cause: error,
+      context: error.context,
+    });
+  }
+  throw error;
+}
+
+/** The identity of the brand's OAuth server used in customer keys. */
+export function issuerOf(channel: Channel): string {
+  return channel.issuer ?? new URL(channel.endpoints.token).origin;
+}
+
+/**
+ * ExchangeCode: the authorization code becomes brand tokens (stored encrypted) and a Parley
+ * session on this device, with the customer's data fetched once.
+ */
+export function createCodeExchange(deps: AuthDomainDeps) {
+  const { channels, credentials, sessions, brand, sessionTokens, clock, sessionTtlSeconds } = deps;
+  return async function exchangeCode(request: ExchangeCodeRequest) {
+    const problems: string[] = [];
+    if (!request.code || request.code.length > 2048) problems.push('code: required, at most 2048 characters');
+    if (request.codeVerifier && !/^[A-Za-z0-9._~-]{43,128}$/.test(request.codeVerifier)) {
+      problems.push('codeVerifier: 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636)');
+    }
+    if (!devicePattern.test(request.device.id))
+      problems.push('device.id: letters, digits, dot, dash, underscore; at most 128');
+    if (!platforms.has(request.device.platform)) problems.push('device.platform: web, ios or android');
+    if (problems.length > 0)
+      throw new ParleyError('invalid_argument', `invalid code exchange: ${problems.join('; ')}`);
+
+    const channel = await channels.find(request.tenantId, request.channelId);
+    if (!channel) throw new ParleyError('not_found', `channel ${request.channelId} is not configured`);
+    // Exact match only (RFC 9700 §2.1): no prefixes, no wildcards.
+    if (!channel.redirectUris.includes(request.redirectUri)) {
+      throw new ParleyError('invalid_argument', 'redirectUri is not one of the channel’s redirect URIs');
+    }
+
+    let customer: CustomerProfile;
+    let subject: string;
+    let tokens: Awaited<ReturnType<typeof brand.exchangeCode>>;
+    try {
+      tokens = await brand.exchangeCode(channel, request);
+      const verdict = await brand.validate(channel, tokens.accessToken);
+      if (!verdict.active)
+        throw new ParleyError('unauthenticated', 'the brand issued a token it does not accept');
+      subject = verdict.subject;
+      customer = mapCustomer(await brand.fetchCustomerData(channel, tokens.accessToken), channel.mapping);
+    } catch (error) {
+      failClosed(error);
+    }
+
+    const now = clock.now();
+    const customerKey = deriveCustomerKey(channel.tenantId, issuerOf(channel), subject);
+    const previous = await credentials.find(channel.tenantId, customerKey);
+    await credentials.save({
+      tenantId: channel.tenantId,
+      customerKey,
+      channelId: channel.channelId,
+      subject,
+      accessToken: tokens.accessToken,
+      accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000),
+      ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+      ...(tokens.scope ? { scope: tokens.scope } : {}),
+      version: (previous?.version ?? 0) + 1,
+      updatedAt: now,
+    });
+    const sessionId = randomBytes(18).toString('base64url');
+    const expiresAt = new Date(now.getTime() + sessionTtlSeconds * 1000);
+    const threadId = threadIdFor(
+      { tenantId: channel.tenantId, customerKey, sessionId },
+      channel.messagingMode,
+    );
+    await sessions.create({
+      sessionId,
+      tenantId: channel.tenantId,
+      channelId: channel.channelId,
+      customerKey,
+      deviceId: request.device.id,
+      platform: request.device.platform,
+      threadId,
+      createdAt: now,
+      expiresAt,
+    });
+    const sessionToken = await sessionTokens.issue({
+      sessionId,
+      tenantId: channel.tenantId,
+      channelId: channel.channelId,
+      customerKey,
+      deviceId: request.device.id,
+      expiresAt,
+    });
+    return { sessionToken, expiresAt, customer: { customerKey, ...customer }, threadId };
+  };
+}
+
+/**
+ * AuthorizeMessage, for every message and reconnect: the session must exist, and the brand must
+ * still accept the customer's access token (refreshed when expired or refused). A refused grant
+ * ends every session of the customer with `reauthentication_required`.
+ */
+export function createMessageAuthorization(deps: AuthDomainDeps) {
+  const { channels, credentials, sessions, brand, refresher, sessionTokens } = deps;
+  return async function authorizeMessage(sessionToken: string): Promise<AuthorizedSession> {
+    const claims = await sessionTokens.verify(sessionToken);
+    const session = await sessions.find(claims.tenantId, claims.sessionId);
+    if (!session || session.customerKey !== claims.customerKey) {
+      throw new ParleyError('unauthenticated', 'the session has ended');
+    }
+    const channel = await channels.find(session.tenantId, session.channelId);
+    if (!channel) throw new ParleyError('unauthenticated', 'the channel is no longer configured');
+    const stored = await credentials.find(session.tenantId, session.customerKey);
+    if (!stored) throw new ParleyError('reauthentication_required', 'the customer must sign in again');
+    try {
+      let current = await refresher.fresh(channel, stored);
+      let verdict = await brand.validate(channel, current.accessToken);
+      if (!verdict.active) {
+        current = await refresher.refresh(channel, current);
+        verdict = await brand.validate(channel, current.accessToken);
+      }
+      if (!verdict.active || verdict.subject !== current.subject) {
+        throw new ParleyError(
+          'reauthentication_required',
+          'the brand no longer accepts the customer’s token',
+        );
+      }
+    } catch (error) {
+      if (error instanceof ParleyError && error.code === 'reauthentication_required') {
+        await credentials.delete(session.tenantId, session.customerKey);
+        await sessions.deleteAllOfCustomer(session.tenantId, session.customerKey);
+      }
+      failClosed(error);
+    }
+    return {
+      tenantId: session.tenantId,
+      channelId: session.channelId,
+      customerKey: session.customerKey,
+      deviceId: session.deviceId,
+      threadId: session.threadId,
+      sessionId: session.sessionId,
+    };
+  };
+}

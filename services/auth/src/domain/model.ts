@@ -1,0 +1,85 @@
+/** How Parley checks a brand access token on every message. */
+export type ValidationSettings =
+  | { readonly mode: 'introspection' }
+  | {
+      readonly mode: 'jwt';
+      readonly issuer: string;
+      readonly audiences: readonly string[];
+      readonly algorithms: readonly string[];
+      readonly clockToleranceSeconds: number;
+    };
+
+/** A channel's authentication settings: the brand's OAuth server and how customers map to Parley. */
+export interface Channel {
+  readonly tenantId: string;
+  readonly channelId: string;
+  /** When set, OpenID discovery filled the endpoints not given explicitly. */
+  readonly issuer?: string;
+  readonly endpoints: {
+    readonly token: string;
+    readonly introspection?: string;
+    readonly jwks?: string;
+    readonly revocation?: string;
+    readonly authorization?: string;
+    readonly customerData: string;
+  };
+  readonly client: {
+    readonly clientId: string;
+    /** Plain text only in memory; encrypted at rest. */
+    readonly clientSecret: string;
+    readonly method: 'client_secret_basic' | 'client_secret_post';
+  };
+  readonly redirectUris: readonly string[];
+  readonly validation: ValidationSettings;
+  /** JSON paths into the customer-data response. */
+  readonly mapping: {
+    readonly customerId: string;
+    readonly name?: string;
+    readonly customFields: Readonly<Record<string, string>>;
+  };
+  readonly messagingMode: 'messaging' | 'live-chat';
+  readonly updatedAt: Date;
+}
+
+/** The brand tokens of one customer of a tenant (one grant shared by their devices). */
+export interface Credentials {
+  readonly tenantId: string;
+  readonly customerKey: string;
+  readonly channelId: string;
+  readonly subject: string;
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly refreshToken?: string;
+  readonly scope?: string;
+  /** Increases with every refresh; readers waiting for a refresh watch it change. */
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+export interface Session {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly customerKey: string;
+  readonly deviceId: string;
+  readonly platform: string;
+  readonly threadId: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+export interface AuditEntry {
+  readonly tenantId: string;
+  readonly customerKey: string;
+  readonly caller: { readonly kind: 'service' | 'bot'; readonly id: string };
+  readonly reason: string;
+  readonly action: 'access_token_issued';
+  readonly at: Date;
+}
+
+/** What the brand's customer-data endpoint said, mapped by the channel's mapping. */
+export interface CustomerProfile {
+  readonly id: string;
+  readonly name: string | null;
+  readonly customFields: Readonly<Record<string, string | number | boolean | null>>;
+}

@@ -1,0 +1,105 @@
+import type { AuditEntry, Channel, Credentials, Session } from './model.js';
+
+/** Every repository method takes the tenant: an unscoped read cannot be written. */
+export interface ChannelRepository {
+  save(channel: Channel): Promise<void>;
+  find(tenantId: string, channelId: string): Promise<Channel | null>;
+}
+
+export interface CredentialRepository {
+  find(tenantId: string, customerKey: string): Promise<Credentials | null>;
+  /** Inserts or replaces the customer's credentials. */
+  save(credentials: Credentials): Promise<void>;
+  delete(tenantId: string, customerKey: string): Promise<void>;
+}
+
+export interface SessionRepository {
+  create(session: Session): Promise<void>;
+  /** A session past its expiry is treated as absent. */
+  find(tenantId: string, sessionId: string): Promise<Session | null>;
+  delete(tenantId: string, sessionId: string): Promise<void>;
+  /** Ends every session of a customer; returns how many. */
+  deleteAllOfCustomer(tenantId: string, customerKey: string): Promise<number>;
+  countOfCustomer(tenantId: string, customerKey: string): Promise<number>;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+}
+
+/**
+ * A short cross-process lock per customer (an insert under a unique index, atomic on MongoDB and
+ * FerretDB alike), so that one refresh runs while concurrent messages wait for its result.
+ */
+export interface RefreshLocks {
+  /** True when this caller holds the lock until `ttlMs` from now (or until release). */
+  tryAcquire(tenantId: string, customerKey: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(tenantId: string, customerKey: string, owner: string): Promise<void>;
+}
+
+/** Tokens from the brand's token endpoint. */
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly tokenType: string;
+  readonly expiresInSeconds: number;
+  readonly refreshToken?: string;
+  readonly scope?: string;
+  readonly idTokenIssuer?: string;
+}
+
+/** What the brand says of an access token. */
+export type TokenVerdict = { readonly active: true; readonly subject: string } | { readonly active: false };
+
+/** Endpoints from the brand's OpenID discovery document (issuer already checked). */
+export interface DiscoveredEndpoints {
+  readonly token?: string;
+  readonly introspection?: string;
+  readonly jwks?: string;
+  readonly revocation?: string;
+  readonly authorization?: string;
+}
+
+/**
+ * The brand's OAuth server as Parley uses it. Failures: `brand_unavailable` (did not answer),
+ * `brand_error` (answered nonsense or refused Parley's client), `unauthenticated` (code refused),
+ * `reauthentication_required` (refresh token refused: the grant is gone).
+ */
+export interface BrandOAuth {
+  discover(issuer: string): Promise<DiscoveredEndpoints>;
+  /** Whether an endpoint answers at all (any HTTP status), with the brand's clock from `Date`. */
+  probe(url: string): Promise<{ status: number; serverDate?: Date }>;
+  exchangeCode(
+    channel: Channel,
+    request: { code: string; redirectUri: string; codeVerifier?: string },
+  ): Promise<TokenSet>;
+  refresh(channel: Channel, refreshToken: string): Promise<TokenSet>;
+  validate(channel: Channel, accessToken: string): Promise<TokenVerdict>;
+  revoke(channel: Channel, token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean>;
+  fetchCustomerData(channel: Channel, accessToken: string): Promise<unknown>;
+}
+
+/** Encrypts secrets at rest (JWE with a key id, so keys rotate). */
+export interface SecretBox {
+  seal(plaintext: string): Promise<string>;
+  open(sealed: string): Promise<string>;
+}
+
+export interface SessionClaims {
+  readonly sessionId: string;
+  readonly tenantId: string;
+  readonly channelId: string;
+  readonly customerKey: string;
+  readonly deviceId: string;
+  readonly expiresAt: Date;
+}
+
+/** Parley session tokens (JWT signed by auth). */
+export interface SessionTokens {
+  issue(claims: SessionClaims): Promise<string>;
+  /** Verifies signature and expiry; `unauthenticated` otherwise. */
+  verify(token: string): Promise<SessionClaims>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,124 @@
+import { type AuthServiceDefinition, fromStruct, toStruct, type UnaryImplementation } from '@parley/grpc';
+import type { AuthUseCases } from '../domain/auth-use-cases.js';
+import type { ChannelInput } from '../domain/channel-settings.js';
+import type { ChannelView } from '../domain/manage-channels.js';
+
+function channelMessage(view: ChannelView) {
+  const { endpoints, client, validation, mapping } = view;
+  return {
+    tenantId: view.tenantId,
+    channelId: view.channelId,
+    issuer: view.issuer ?? '',
+    endpoints: {
+      token: endpoints.token,
+      introspection: endpoints.introspection ?? '',
+      jwks: endpoints.jwks ?? '',
+      revocation: endpoints.revocation ?? '',
+      authorization: endpoints.authorization ?? '',
+    },
+    client: { clientId: client.clientId, clientSecret: '', method: client.method },
+    redirectUris: [...view.redirectUris],
+    validationMode: validation.mode,
+    jwt:
+      validation.mode === 'jwt'
+        ? {
+            issuer: validation.issuer,
+            audiences: [...validation.audiences],
+            algorithms: [...validation.algorithms],
+            clockToleranceSeconds: validation.clockToleranceSeconds,
+          }
+        : null,
+    customerDataUrl: endpoints.customerData,
+    mapping: {
+      customerId: mapping.customerId,
+      name: mapping.name ?? '',
+      customFields: { ...mapping.customFields },
+    },
+    messagingMode: view.messagingMode,
+    clientSecretSet: client.clientSecretSet,
+    updatedAt: view.updatedAt.toISOString(),
+  };
+}
+
+/** gRPC AuthService over the use cases: message mapping only, no decisions. */
+export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation<AuthServiceDefinition> {
+  return {
+    async PutChannel(request) {
+      const channel = request.channel;
+      const input: ChannelInput = {
+        tenantId: channel?.tenantId ?? '',
+        channelId: channel?.channelId ?? '',
+        issuer: channel?.issuer ?? '',
+        endpoints: { ...channel?.endpoints },
+        customerDataUrl: channel?.customerDataUrl ?? '',
+        client: { ...channel?.client },
+        redirectUris: channel?.redirectUris ?? [],
+        validationMode: channel?.validationMode ?? '',
+        ...(channel?.jwt
+          ? {
+              jwt: {
+                issuer: channel.jwt.issuer,
+                audiences: channel.jwt.audiences,
+                algorithms: channel.jwt.algorithms,
+                clockToleranceSeconds: channel.jwt.clockToleranceSeconds || 30,
+              },
+            }
+          : {}),
+        mapping: { ...channel?.mapping },
+        messagingMode: channel?.messagingMode ?? '',
+      };
+      return channelMessage(await useCases.putChannel(input));
+    },
+    async GetChannel(request) {
+      return channelMessage(await useCases.getChannel(request.tenantId, request.channelId));
+    },
+    async ExchangeCode(request) {
+      const session = await useCases.exchangeCode({
+        tenantId: request.tenantId,
+        channelId: request.channelId,
+        code: request.code,
+        redirectUri: request.redirectUri,
+        ...(request.codeVerifier ? { codeVerifier: request.codeVerifier } : {}),
+        device: { id: request.device?.id ?? '', platform: request.device?.platform ?? '' },
+      });
+      const { customer } = session;
+      return {
+        sessionToken: session.sessionToken,
+        expiresAt: session.expiresAt.toISOString(),
+        customer: {
+          customerKey: customer.customerKey,
+          id: customer.id,
+          name: customer.name ?? '',
+          customFields: toStruct(customer.customFields),
+        },
+        threadId: session.threadId,
+      };
+    },
+    async AuthorizeMessage(request) {
+      return useCases.authorizeMessage(request.sessionToken);
+    },
+    async GetAccessToken(request) {
+      const token = await useCases.getAccessToken({
+        tenantId: request.tenantId,
+        customerKey: request.customerKey,
+        caller: {
+          kind: request.caller?.kind ?? '',
+          id: request.caller?.id ?? '',
+          reason: request.caller?.reason ?? '',
+        },
+      });
+      return {
+        accessToken: token.accessToken,
+        tokenType: token.tokenType,
+        expiresAt: token.expiresAt.toISOString(),
+      };
+    },
+    async RevokeSession(request) {
+      return useCases.revokeSession(request.sessionToken, request.allDevices);
+    },
+    async TestChannel(request) {
+      const sample = request.sampleCustomerData ? fromStruct(request.sampleCustomerData) : undefined;
+      return useCases.testChannel(request.tenantId, request.channelId, sample);
+    },
+  };
+}

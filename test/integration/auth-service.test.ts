@@ -1,0 +1,426 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import {
+  type AuthServiceDefinition,
+  createServiceClient,
+  loadParleyProtos,
+  type ServiceClient,
+} from '@parley/grpc';
+import { createLogger } from '@parley/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox, parseKeyRing } from '../../services/auth/src/adapters/secret-box.js';
+import { createApp } from '../../services/auth/src/app.js';
+import { loadConfig } from '../../services/auth/src/config.js';
+import { type BrandServer, startBrandServer } from '../support/brand-server.js';
+import { randomName, testInfra } from '../support/harness.js';
+
+/** Every log line of the auth service, to prove no token or secret is ever written. */
+const logLines: string[] = [];
+const logStream = new Writable({
+  write(chunk: Buffer, _encoding, callback) {
+    logLines.push(chunk.toString('utf8'));
+    callback();
+  },
+});
+
+function authConfig(database: string) {
+  return loadConfig({
+    MONGO_URL: testInfra().mongoUrl,
+    MONGO_DATABASE: database,
+    BIND_HOST: '127.0.0.1',
+    OPS_PORT: '0',
+    GRPC_PORT: '0',
+    SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+    SECRET_ACTIVE_KID: 'k1',
+    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+    BRAND_HOST_ALLOW_LIST: '127.0.0.1',
+    BRAND_HTTP_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'debug',
+  });
+}
+
+describe('auth service against a real brand OAuth server and the real store', () => {
+  let brand: BrandServer;
+  let app: ReturnType<typeof createApp>;
+  let auth: ServiceClient<AuthServiceDefinition>;
+  const tenantId = 'tenant-a';
+  const channelId = 'web';
+  const secrets: string[] = [];
+
+  const channelSettings = (overrides: Record<string, unknown> = {}) => ({
+    channel: {
+      tenantId,
+      channelId,
+      issuer: brand.issuer,
+      client: {
+        clientId: brand.client.clientId,
+        clientSecret: brand.client.clientSecret,
+        method: 'client_secret_basic',
+      },
+      redirectUris: [brand.client.redirectUri],
+      validationMode: 'introspection',
+      customerDataUrl: brand.endpoints.userinfo,
+      mapping: {
+        customerId: '$.sub',
+        name: '$.name',
+        customFields: { tier: '$.tier', openCase: '$.open_case' },
+      },
+      messagingMode: 'messaging',
+      ...overrides,
+    },
+  });
+
+  async function signIn(sub: string, deviceId = 'device-1') {
+    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+    secrets.push(code);
+    const session = await auth.call.ExchangeCode({
+      tenantId,
+      channelId,
+      code,
+      redirectUri,
+      codeVerifier,
+      device: { id: deviceId, platform: 'web' },
+    });
+    secrets.push(session.sessionToken);
+    return session;
+  }
+
+  beforeAll(async () => {
+    brand = await startBrandServer({ accessTokenTtlSeconds: 3600 });
+    brand.customers.set('c-1', { name: 'Ada Lovelace', tier: 'gold', open_case: 'CASE-7' });
+    brand.customers.set('c-2', { name: 'Grace Hopper', tier: 'silver' });
+    secrets.push(brand.client.clientSecret);
+    app = createApp({
+      config: authConfig(randomName('auth').replace('-', '_')),
+      logger: createLogger({ service: 'auth', version: 'test', level: 'debug', destination: logStream }),
+      version: 'test',
+    });
+    await app.start();
+    auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
+      deadlineMs: 10_000,
+    });
+    await auth.call.PutChannel(channelSettings());
+  });
+
+  afterAll(async () => {
+    auth?.close();
+    await app?.db().dropDatabase();
+    await app?.stop();
+    await brand?.stop();
+  });
+
+  it('stores channel settings, filling endpoints by discovery and never returning the secret', async () => {
+    const channel = await auth.call.GetChannel({ tenantId, channelId });
+    expect(channel).toMatchObject({
+      issuer: brand.issuer,
+      endpoints: {
+        token: brand.endpoints.token,
+        introspection: brand.endpoints.introspection,
+        revocation: brand.endpoints.revocation,
+      },
+      client: { clientId: 'parley', clientSecret: '' },
+      clientSecretSet: true,
+      validationMode: 'introspection',
+    });
+    const raw = JSON.stringify(await app.db().collection('channels').find().toArray());
+    expect(raw).not.toContain(brand.client.clientSecret);
+  });
+
+  it('refuses bad channel settings with every problem named, and changes nothing', async () => {
+    const bad = channelSettings({
+      redirectUris: ['http://evil.example/cb'],
+      customerDataUrl: 'ftp://x',
+      client: { clientId: '' },
+    });
+    await expect(auth.call.PutChannel(bad)).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/customerDataUrl.*client\.clientId.*redirectUris/s),
+    });
+    await expect(
+      auth.call.PutChannel(
+        channelSettings({ issuer: '', endpoints: { token: 'https://169.254.169.254/token' } }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('endpoints.token'),
+    });
+    expect((await auth.call.GetChannel({ tenantId, channelId })).issuer).toBe(brand.issuer);
+    await expect(auth.call.GetChannel({ tenantId: 'tenant-b', channelId })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('exchanges a code for a session with fresh customer data; one customer across devices', async () => {
+    const first = await signIn('c-1', 'laptop');
+    expect(first).toMatchObject({
+      sessionToken: expect.any(String),
+      threadId: expect.stringMatching(/^th_/),
+    });
+    expect(first.customer).toMatchObject({ id: 'c-1', name: 'Ada Lovelace' });
+    expect(first.customer?.customFields?.fields).toMatchObject({
+      tier: { stringValue: 'gold' },
+      openCase: { stringValue: 'CASE-7' },
+    });
+    const second = await signIn('c-1', 'phone');
+    expect(second.customer?.customerKey).toBe(first.customer?.customerKey);
+    expect(second.threadId).toBe(first.threadId);
+    // Brand tokens are stored only as JWE (five dot-separated parts), never in the clear.
+    const stored = await app.db().collection('credentials').find().toArray();
+    for (const document of stored) {
+      expect(document).not.toHaveProperty('accessToken');
+      expect(document).not.toHaveProperty('refreshToken');
+      expect(String(document.sealedAccessToken).split('.')).toHaveLength(5);
+      expect(String(document.sealedRefreshToken).split('.')).toHaveLength(5);
+    }
+  });
+
+  it('refuses a wrong redirect URI, a replayed code and a wrong verifier', async () => {
+    const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
+    const exchange = { tenantId, channelId, code, codeVerifier, device: { id: 'd', platform: 'web' } };
+    await expect(
+      auth.call.ExchangeCode({ ...exchange, redirectUri: 'https://chat.brand.example/other' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(
+      auth.call.ExchangeCode({ ...exchange, redirectUri, codeVerifier: 'x'.repeat(43) }),
+    ).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    const fresh = await brand.authorize('c-1');
+    const ok = {
+      ...exchange,
+      code: fresh.code,
+      codeVerifier: fresh.codeVerifier,
+      redirectUri: fresh.redirectUri,
+    };
+    await auth.call.ExchangeCode(ok);
+    await expect(auth.call.ExchangeCode(ok)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('asks the brand on every message', async () => {
+    const { sessionToken } = await signIn('c-2');
+    const before = brand.calls.get('/token/introspection') ?? 0;
+    for (let i = 0; i < 3; i += 1) {
+      await expect(auth.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({
+        tenantId,
+        channelId,
+        deviceId: 'device-1',
+      });
+    }
+    expect((brand.calls.get('/token/introspection') ?? 0) - before).toBe(3);
+    await expect(auth.call.AuthorizeMessage({ sessionToken: 'not-a-token' })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
+  it('ends every session of a customer whose grant the brand revoked', async () => {
+    brand.customers.set('c-3', { name: 'Revoked Customer' });
+    const laptop = await signIn('c-3', 'laptop');
+    const phone = await signIn('c-3', 'phone');
+    await auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken });
+    await brand.revokeGrants('c-3');
+    await expect(auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
+      code: 'reauthentication_required',
+    });
+    await expect(auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
+  it('hands out audited access tokens, only within the tenant', async () => {
+    const { customer } = await signIn('c-2', 'tablet');
+    const customerKey = customer?.customerKey ?? '';
+    const caller = { kind: 'bot', id: 'crm-bot', reason: 'look up open cases' };
+    const token = await auth.call.GetAccessToken({ tenantId, customerKey, caller });
+    secrets.push(token.accessToken);
+    expect(token).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String) });
+    const audit = await app.db().collection('audit').find({ customerKey }).toArray();
+    expect(audit).toEqual([
+      expect.objectContaining({
+        tenantId,
+        caller: { kind: 'bot', id: 'crm-bot' },
+        reason: 'look up open cases',
+      }),
+    ]);
+    await expect(
+      auth.call.GetAccessToken({ tenantId: 'tenant-b', customerKey, caller }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      auth.call.GetAccessToken({ tenantId, customerKey, caller: { ...caller, reason: '' } }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+
+  it('logs out: revokes at the brand when the last device leaves', async () => {
+    brand.customers.set('c-4', { name: 'Leaving Customer' });
+    const laptop = await signIn('c-4', 'laptop');
+    const phone = await signIn('c-4', 'phone');
+    await expect(
+      auth.call.RevokeSession({ sessionToken: laptop.sessionToken, allDevices: false }),
+    ).resolves.toEqual({
+      sessionsEnded: 1,
+      revokedAtBrand: false,
+    });
+    await expect(auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken });
+    const revocations = brand.calls.get('/token/revocation') ?? 0;
+    await expect(
+      auth.call.RevokeSession({ sessionToken: phone.sessionToken, allDevices: true }),
+    ).resolves.toEqual({
+      sessionsEnded: 1,
+      revokedAtBrand: true,
+    });
+    expect(brand.calls.get('/token/revocation')).toBe(revocations + 1);
+    await expect(auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+  });
+
+  it('runs the admin self-test', async () => {
+    const result = await auth.call.TestChannel({
+      tenantId,
+      channelId,
+      sampleCustomerData: { fields: { sub: { stringValue: 'c-9' }, tier: { stringValue: 'bronze' } } },
+    });
+    expect(result.ok).toBe(true);
+    expect(result.checks.map((check) => check.name)).toEqual(
+      expect.arrayContaining([
+        'discovery',
+        'endpoint token',
+        'endpoint introspection',
+        'clock skew',
+        'mapping',
+      ]),
+    );
+    expect(result.checks.find((check) => check.name === 'mapping')?.detail).toContain('"tier":"bronze"');
+  });
+
+  it('never writes a token, code or secret to the logs', () => {
+    const all = logLines.join('\n');
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(all).not.toContain(secret);
+  });
+});
+
+describe('auth service when the brand is down', () => {
+  it('refuses messages with auth_unavailable (fail closed)', async () => {
+    const brand = await startBrandServer();
+    brand.customers.set('c-1', { name: 'Ada' });
+    const app = createApp({
+      config: authConfig(randomName('auth').replace('-', '_')),
+      logger: createLogger({ service: 'auth', version: 'test', level: 'silent' }),
+      version: 'test',
+    });
+    await app.start();
+    const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
+      deadlineMs: 10_000,
+    });
+    try {
+      await auth.call.PutChannel({
+        channel: {
+          tenantId: 't',
+          channelId: 'web',
+          issuer: brand.issuer,
+          client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+          redirectUris: [brand.client.redirectUri],
+          customerDataUrl: brand.endpoints.userinfo,
+        },
+      });
+      const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
+      const { sessionToken } = await auth.call.ExchangeCode({
+        tenantId: 't',
+        channelId: 'web',
+        code,
+        codeVerifier,
+        redirectUri,
+        device: { id: 'd', platform: 'ios' },
+      });
+      await brand.stop();
+      await expect(auth.call.AuthorizeMessage({ sessionToken })).rejects.toMatchObject({
+        code: 'auth_unavailable',
+        retriable: true,
+      });
+    } finally {
+      auth.close();
+      await app.db().dropDatabase();
+      await app.stop();
+    }
+  });
+});
+
+describe('auth service refreshing expired brand tokens', () => {
+  it('refreshes once for concurrent messages across two auth instances, storing the rotated token', async () => {
+    // Access tokens live 2 s, under the 30 s margin: every message finds its token due for refresh.
+    const brand = await startBrandServer({ accessTokenTtlSeconds: 2 });
+    brand.customers.set('c-1', { name: 'Ada' });
+    const config = authConfig(randomName('auth').replace('-', '_'));
+    const logger = createLogger({ service: 'auth', version: 'test', level: 'silent' });
+    const apps = [
+      createApp({ config, logger, version: 'test' }),
+      createApp({ config, logger, version: 'test' }),
+    ];
+    for (const app of apps) await app.start();
+    const protos = loadParleyProtos();
+    const clients = apps.map((app) =>
+      createServiceClient(protos.auth.AuthService.service, app.grpcAddress(), { deadlineMs: 15_000 }),
+    );
+    const [first, second] = clients as [
+      ServiceClient<AuthServiceDefinition>,
+      ServiceClient<AuthServiceDefinition>,
+    ];
+    try {
+      await first.call.PutChannel({
+        channel: {
+          tenantId: 't',
+          channelId: 'web',
+          issuer: brand.issuer,
+          client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+          redirectUris: [brand.client.redirectUri],
+          customerDataUrl: brand.endpoints.userinfo,
+        },
+      });
+      const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
+      const { sessionToken } = await first.call.ExchangeCode({
+        tenantId: 't',
+        channelId: 'web',
+        code,
+        codeVerifier,
+        redirectUri,
+        device: { id: 'd', platform: 'web' },
+      });
+      const credentials = () => apps[0]?.db().collection('credentials').findOne({ tenantId: 't' });
+      const before = await credentials();
+      const tokenCalls = brand.calls.get('/token') ?? 0;
+
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          (i % 2 === 0 ? first : second).call.AuthorizeMessage({ sessionToken }),
+        ),
+      );
+      expect(results.every((result) => result.tenantId === 't')).toBe(true);
+      // One refresh with the rotating refresh token: a second would have made the brand revoke the grant.
+      expect((brand.calls.get('/token') ?? 0) - tokenCalls).toBe(1);
+      const after = await credentials();
+      expect(after?.version).toBe((before?.version as number) + 1);
+      const box = createSecretBox({
+        keys: parseKeyRing(config.SECRET_KEYS),
+        activeKid: config.SECRET_ACTIVE_KID,
+      });
+      const refreshTokenOf = (document: typeof after) => box.open(String(document?.sealedRefreshToken));
+      expect(await refreshTokenOf(after)).not.toBe(await refreshTokenOf(before));
+
+      // And again later: the rotated refresh token works.
+      await expect(second.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({ tenantId: 't' });
+      expect((await credentials())?.version).toBe((before?.version as number) + 2);
+    } finally {
+      for (const client of clients) client.close();
+      await apps[0]?.db().dropDatabase();
+      for (const app of apps) await app.stop();
+      await brand.stop();
+    }
+  });
+});
