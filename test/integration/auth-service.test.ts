@@ -424,3 +424,65 @@ describe('auth service refreshing expired brand tokens', () => {
     }
   });
 });
+
+describe('auth service in jwt validation mode', () => {
+  it('checks JWT access tokens with the brand JWKS and follows a key rotation', async () => {
+    const resource = 'https://api.brand.example';
+    const brand = await startBrandServer({ jwtAccessTokensFor: resource });
+    brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
+    let offsetMs = 0; // lets the test move past the JWKS re-fetch cool-down
+    const app = createApp({
+      config: authConfig(randomName('auth').replace('-', '_')),
+      logger: createLogger({ service: 'auth', version: 'test', level: 'silent' }),
+      version: 'test',
+      clock: { now: () => new Date(Date.now() + offsetMs) },
+    });
+    await app.start();
+    const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
+      deadlineMs: 10_000,
+    });
+    const signIn = async () => {
+      const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
+      return auth.call.ExchangeCode({
+        tenantId: 't',
+        channelId: 'app',
+        code,
+        codeVerifier,
+        redirectUri,
+        device: { id: 'd', platform: 'ios' },
+      });
+    };
+    try {
+      await auth.call.PutChannel({
+        channel: {
+          tenantId: 't',
+          channelId: 'app',
+          issuer: brand.issuer,
+          client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+          redirectUris: [brand.client.redirectUri],
+          customerDataUrl: brand.endpoints.customerApi,
+          validationMode: 'jwt',
+          jwt: { audiences: [resource], algorithms: ['RS256'], clockToleranceSeconds: 5 },
+        },
+      });
+      const before = await signIn();
+      expect(before.customer).toMatchObject({ id: 'c-1', name: 'Ada' });
+      await auth.call.AuthorizeMessage({ sessionToken: before.sessionToken });
+      expect(brand.calls.get('/jwks')).toBe(1); // cached between messages
+      expect(brand.calls.get('/token/introspection') ?? 0).toBe(0);
+
+      await brand.rotateSigningKeys();
+      offsetMs = 31_000;
+      const after = await signIn(); // signed with the new key: an unknown kid, so the JWKS is fetched again
+      await expect(auth.call.AuthorizeMessage({ sessionToken: after.sessionToken })).resolves.toMatchObject({
+        tenantId: 't',
+      });
+      expect(brand.calls.get('/jwks')).toBe(2);
+    } finally {
+      auth.close();
+      await app.db().dropDatabase();
+      await app.stop();
+      await brand.stop();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Adapter, type AdapterPayload, type Configuration } from 'oidc-provider';
 
 /**
@@ -19,6 +20,8 @@ export interface BrandServer {
     readonly jwks: string;
     readonly userinfo: string;
     readonly authorization: string;
+    /** The brand's own customer API (a resource server): accepts its JWT access tokens. */
+    readonly customerApi: string;
   };
   /** Customer data served by userinfo, by subject; tests change it between messages. */
   readonly customers: Map<string, Record<string, unknown>>;
@@ -29,6 +32,8 @@ export interface BrandServer {
   ): Promise<AuthorizationResult>;
   /** Revokes every grant of a customer at the brand (their tokens stop working). */
   revokeGrants(sub: string): Promise<void>;
+  /** Publishes a new signing key and signs with it from now on; the old key stays published. */
+  rotateSigningKeys(): Promise<void>;
   /** Requests served per endpoint path, e.g. `/me`, `/token/introspection`. */
   readonly calls: Map<string, number>;
   stop(): Promise<void>;
@@ -45,6 +50,11 @@ export interface BrandServerOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Issue JWT access tokens (for `jwt` validation mode) for this resource indicator. */
   readonly jwtAccessTokensFor?: string;
+}
+
+async function signingKey(kid: string) {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 }
 
 class Cookies {
@@ -72,8 +82,25 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] as string;
     calls.set(path, (calls.get(path) ?? 0) + 1);
+    if (path === '/api/customer') return serveCustomerApi(request, response);
     handler(request, response);
   });
+
+  // The brand's resource server: it trusts its own JWT access tokens (its verification is not what
+  // these tests are about) and answers with the customer's data.
+  function serveCustomerApi(request: IncomingMessage, response: ServerResponse) {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    let sub: unknown;
+    try {
+      sub = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).sub;
+    } catch {}
+    const customer = typeof sub === 'string' ? customers.get(sub) : undefined;
+    if (!customer)
+      return void response
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end('{"error":"invalid_token"}');
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sub, ...customer }));
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = {
@@ -157,9 +184,10 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
               defaultResource: () => jwtAccessTokensFor,
               useGrantedResource: () => true,
               getResourceServerInfo: () => ({
-                scope: 'openid profile crm',
+                scope: 'crm',
                 accessTokenFormat: 'jwt',
                 audience: jwtAccessTokensFor,
+                jwt: { sign: { alg: 'RS256' } },
               }),
             },
           }
@@ -180,9 +208,13 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
       oauthClient.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     routes: { userinfo: '/me' },
   };
-  const provider = new Provider(issuer, configuration);
-  provider.on('server_error', (_ctx, error) => console.error('brand server error', error));
-  handler = provider.callback();
+  let signingKeys = [await signingKey('key-1')];
+  const useKeys = () => {
+    const provider = new Provider(issuer, { ...configuration, jwks: { keys: signingKeys } });
+    provider.on('server_error', (_ctx, error) => console.error('brand server error', error));
+    handler = provider.callback();
+  };
+  useKeys();
 
   async function authorize(
     sub: string,
@@ -246,10 +278,15 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
       jwks: `${issuer}/jwks`,
       userinfo: `${issuer}/me`,
       authorization: `${issuer}/auth`,
+      customerApi: `${issuer}/api/customer`,
     },
     customers,
     calls,
     authorize,
+    async rotateSigningKeys() {
+      signingKeys = [await signingKey(`key-${signingKeys.length + 1}`), ...signingKeys];
+      useKeys();
+    },
     async revokeGrants(sub) {
       for (const grantId of grantsBySubject.get(sub) ?? []) {
         for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'Grant']) {
