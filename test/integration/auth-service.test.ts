@@ -144,6 +144,13 @@ describe('auth service against a real brand OAuth server and the real store', ()
       code: 'invalid_argument',
       message: expect.stringContaining('endpoints.token'),
     });
+    // A host that resolves to a non-public address is refused when Parley would call it (SSRF guard).
+    await expect(
+      auth.call.PutChannel(channelSettings({ issuer: 'https://localhost:1' })),
+    ).rejects.toMatchObject({
+      code: 'url_not_allowed',
+      message: expect.stringContaining('non-public address'),
+    });
     expect((await auth.call.GetChannel({ tenantId, channelId })).issuer).toBe(brand.issuer);
     await expect(auth.call.GetChannel({ tenantId: 'tenant-b', channelId })).rejects.toMatchObject({
       code: 'not_found',
