@@ -30,7 +30,12 @@ describe('auth repositories against the real store', () => {
     tenantId,
     channelId: 'web',
     issuer: 'https://id.brand.example',
-    endpoints: { token: 'https://id.brand.example/token', customerData: 'https://api.brand.example/me' },
+    allowWithoutPkce: false,
+    endpoints: {
+      token: 'https://id.brand.example/token',
+      revocation: 'https://id.brand.example/revoke',
+      customerData: 'https://api.brand.example/me',
+    },
     client: { clientId: 'parley', clientSecret: 'channel-client-secret-1', method: 'client_secret_basic' },
     redirectUris: ['https://chat.brand.example/callback'],
     validation: { mode: 'introspection' },
@@ -88,22 +93,22 @@ describe('auth repositories against the real store', () => {
     expectJwe(raw?.client?.sealedSecret);
 
     // Optional settings removed since the last save must not linger (nor come back as null).
-    const { issuer: _issuer, ...withoutIssuer } = channel(tenantId, {
+    const withoutRevocation = channel(tenantId, {
       client: { clientId: 'parley-2', clientSecret: 'channel-client-secret-2', method: 'client_secret_post' },
       endpoints: { token: 'https://id.brand.example/token2', customerData: 'https://api.brand.example/me' },
       mapping: { customerId: '$.id', customFields: {} },
     });
-    await channels.save(withoutIssuer);
-    expect(await channels.find(tenantId, 'web')).toStrictEqual(withoutIssuer);
+    await channels.save(withoutRevocation);
+    expect(await channels.find(tenantId, 'web')).toStrictEqual(withoutRevocation);
     expect(await db.collection('channels').countDocuments({ tenantId })).toBe(1);
   });
 
   it('saves, replaces, finds and deletes credentials with the brand tokens sealed', async () => {
     const { credentials } = repositories();
     const tenantId = randomName('tenant');
-    expect(await credentials.find(tenantId, 'ck-1')).toBeNull();
+    expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
     await credentials.save(credentialsOf(tenantId));
-    expect(await credentials.find(tenantId, 'ck-1')).toStrictEqual(credentialsOf(tenantId));
+    expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(credentialsOf(tenantId));
 
     const raw = await db.collection('credentials').findOne({ tenantId, customerKey: 'ck-1' });
     expect(JSON.stringify(raw)).not.toMatch(/brand-(access|refresh)-token/);
@@ -117,11 +122,11 @@ describe('auth repositories against the real store', () => {
       ...replaced
     } = credentialsOf(tenantId, { accessToken: 'brand-access-token-2', version: 2 });
     await credentials.save(replaced);
-    expect(await credentials.find(tenantId, 'ck-1')).toStrictEqual(replaced);
+    expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(replaced);
     expect(await db.collection('credentials').countDocuments({ tenantId })).toBe(1);
 
-    await credentials.delete(tenantId, 'ck-1');
-    expect(await credentials.find(tenantId, 'ck-1')).toBeNull();
+    await credentials.delete(tenantId, 'ck-1', 'web');
+    expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
   });
 
   it('treats expired sessions as absent and ends all of a customer', async () => {
@@ -209,13 +214,15 @@ describe('auth repositories against the real store', () => {
     await sessions.create(session(tenantA, sessionId));
 
     expect(await channels.find(tenantB, 'web')).toBeNull();
-    expect(await credentials.find(tenantB, 'ck-1')).toBeNull();
+    expect(await credentials.find(tenantB, 'ck-1', 'web')).toBeNull();
     expect(await sessions.find(tenantB, sessionId)).toBeNull();
     expect(await sessions.countOfCustomer(tenantB, 'ck-1')).toBe(0);
     expect(await sessions.deleteAllOfCustomer(tenantB, 'ck-1')).toBe(0);
-    await credentials.delete(tenantB, 'ck-1');
+    await credentials.delete(tenantB, 'ck-1', 'web');
     await sessions.delete(tenantB, sessionId);
-    expect(await credentials.find(tenantA, 'ck-1')).toMatchObject({ accessToken: 'brand-access-token-1' });
+    expect(await credentials.find(tenantA, 'ck-1', 'web')).toMatchObject({
+      accessToken: 'brand-access-token-1',
+    });
     expect(await sessions.find(tenantA, sessionId)).toMatchObject({ sessionId });
 
     // The same customer in two tenants holds two independent locks.

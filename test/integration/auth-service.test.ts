@@ -12,7 +12,7 @@ import { createSecretBox, parseKeyRing } from '../../services/auth/src/adapters/
 import { createApp } from '../../services/auth/src/app.js';
 import { loadConfig } from '../../services/auth/src/config.js';
 import { type BrandServer, startBrandServer } from '../support/brand-server.js';
-import { randomName, testInfra } from '../support/harness.js';
+import { randomName, testInfra, waitFor } from '../support/harness.js';
 
 /** Every log line of the auth service, to prove no token or secret is ever written. */
 const logLines: string[] = [];
@@ -361,7 +361,7 @@ describe('auth service when the brand is down', () => {
 
 describe('auth service refreshing expired brand tokens', () => {
   it('refreshes once for concurrent messages across two auth instances, storing the rotated token', async () => {
-    // Access tokens live 2 s, under the 30 s margin: every message finds its token due for refresh.
+    // Access tokens live 2 s: the test waits for expiry, then many messages arrive at once.
     const brand = await startBrandServer({ accessTokenTtlSeconds: 2 });
     brand.customers.set('c-1', { name: 'Ada' });
     const config = authConfig(randomName('auth').replace('-', '_'));
@@ -401,6 +401,11 @@ describe('auth service refreshing expired brand tokens', () => {
       });
       const credentials = () => apps[0]?.db().collection('credentials').findOne({ tenantId: 't' });
       const before = await credentials();
+      const expired = async () => {
+        const current = await credentials();
+        return Date.now() > (current?.accessTokenExpiresAt as Date).getTime() + 50;
+      };
+      await waitFor('the access token to expire', expired, { timeoutMs: 5_000 });
       const tokenCalls = brand.calls.get('/token') ?? 0;
 
       const results = await Promise.all(
@@ -421,6 +426,7 @@ describe('auth service refreshing expired brand tokens', () => {
       expect(await refreshTokenOf(after)).not.toBe(await refreshTokenOf(before));
 
       // And again later: the rotated refresh token works.
+      await waitFor('the refreshed access token to expire', expired, { timeoutMs: 5_000 });
       await expect(second.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({ tenantId: 't' });
       expect((await credentials())?.version).toBe((before?.version as number) + 2);
     } finally {

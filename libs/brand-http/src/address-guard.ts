@@ -28,13 +28,17 @@ for (const [network, prefix] of [
   ['fe80::', 10],
   ['ff00::', 8],
   ['2001:db8::', 32],
+  ['2001::', 32], // Teredo: tunnels to an embedded IPv4 address
+  ['2002::', 16], // 6to4: likewise
+  ['64:ff9b:1::', 48], // local-use NAT64
+  ['::', 96], // IPv4-compatible (deprecated) ::a.b.c.d
 ] as const) {
   blocked.addSubnet(network, prefix, 'ipv6');
 }
 
 /** The IPv4 address embedded in an IPv4-mapped (::ffff:a.b.c.d) or NAT64 (64:ff9b::a.b.c.d) IPv6 address. */
 function embeddedIpv4(address: string): string | undefined {
-  const match = /^(?:::ffff:|64:ff9b::)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  const match = /^(?:::ffff:|64:ff9b::|::ffff:0:)(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (match) return match[1];
   const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
   if (!hex) return undefined;

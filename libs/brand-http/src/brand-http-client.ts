@@ -212,13 +212,26 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
 
   async function withRedirects(url: URL, init: BrandRequest): Promise<BrandResponse> {
     let current = url;
+    let hopInit = init;
     for (let hop = 0; ; hop += 1) {
-      const response = await once(current, init);
+      const response = await once(current, hopInit);
       const location = response.headers.location;
       const redirect = response.status >= 300 && response.status < 400 && location;
       if (!redirect || (init.method ?? 'GET') !== 'GET') return response;
       if (hop >= maxRedirects) throw notAllowed(current, `more than ${maxRedirects} redirects`);
-      current = new URL(location, current);
+      const next = new URL(location, current);
+      if (current.protocol === 'https:' && next.protocol !== 'https:')
+        throw notAllowed(next, 'a redirect may not leave https');
+      // Credentials never follow a redirect to another origin (an open redirect would leak them).
+      if (next.origin !== current.origin && hopInit.headers) {
+        const headers = Object.fromEntries(
+          Object.entries(hopInit.headers).filter(
+            ([name]) => !['authorization', 'cookie'].includes(name.toLowerCase()),
+          ),
+        );
+        hopInit = { ...hopInit, headers };
+      }
+      current = next;
     }
   }
 
@@ -249,7 +262,11 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
           const failure =
             error instanceof ParleyError ? error : unavailable(url.hostname, 'unreachable', error);
           if (outcome === 'error') outcome = String(failure.context.reason ?? failure.code);
-          if (failure.code !== 'brand_unavailable') throw failure;
+          if (failure.code !== 'brand_unavailable') {
+            // The host answered (or we refused to call it): not a sign the brand is down.
+            breakers.succeeded(host);
+            throw failure;
+          }
           if (breakers.failed(host)) {
             circuitOpened?.inc({ host });
             logger.warn({ host, reason: failure.context.reason }, 'circuit to brand host opened');

@@ -28,6 +28,10 @@ describe('isNonPublicAddress', () => {
     ['172.32.0.1', false],
     ['2606:4700:4700::1111', false],
     ['::ffff:8.8.8.8', false],
+    ['::7f00:1', true],
+    ['::ffff:0:127.0.0.1', true],
+    ['2002:7f00:1::', true],
+    ['2001:0:4136:e378::1', true],
   ])('%s -> %s', (address, expected) => {
     expect(isNonPublicAddress(address)).toBe(expected);
   });
@@ -38,6 +42,7 @@ describe('brand HTTP client against local servers', () => {
   let base: string;
   const hits = new Map<string, number>();
   let lastForm: { contentType?: string; body: string } | undefined;
+  const port = () => (server.address() as AddressInfo).port;
 
   beforeAll(async () => {
     server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -66,10 +71,14 @@ describe('brand HTTP client against local servers', () => {
       if (path === '/redirect-ok') return send(302, '', { location: '/json' });
       if (path === '/redirect-private') return send(302, '', { location: 'https://10.0.0.1/steal' });
       if (path === '/redirect-loop') return send(302, '', { location: '/redirect-loop' });
+      if (path === '/redirect-other-origin')
+        return send(302, '', { location: `http://localhost:${port()}/echo-auth` });
+      if (path === '/echo-auth')
+        return send(200, JSON.stringify({ authorization: request.headers.authorization ?? null }));
       return send(404, '{}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = `http://127.0.0.1:${port()}`;
   });
 
   afterAll(async () => {
@@ -150,6 +159,21 @@ describe('brand HTTP client against local servers', () => {
     await expect(client.request(`${base}/redirect-loop`)).rejects.toMatchObject({
       code: 'url_not_allowed',
       message: expect.stringContaining('redirects'),
+    });
+  });
+
+  it('never carries credentials across a redirect to another origin', async () => {
+    const client = allowed({ allowHosts: ['127.0.0.1', 'localhost'] });
+    const response = await client.request(`${base}/redirect-other-origin`, {
+      headers: { authorization: 'Bearer brand-token' },
+    });
+    expect(response.json()).toEqual({ authorization: null });
+    expect(
+      (
+        await client.request(`${base}/echo-auth`, { headers: { authorization: 'Bearer same-origin' } })
+      ).json(),
+    ).toEqual({
+      authorization: 'Bearer same-origin',
     });
   });
 

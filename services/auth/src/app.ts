@@ -66,6 +66,7 @@ export function createApp({ config, logger, version, clock = systemClock }: Auth
         clock,
         brandUrl,
         sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+        brandTimeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
       });
       const definition = auth.AuthService.service;
       return [

@@ -30,7 +30,8 @@ const schema = z.object({
         .map((host) => host.trim().toLowerCase())
         .filter(Boolean),
     ),
-  BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.default(5000),
+  // Bounded: refresh locks last twice this long, and callers wait for them.
+  BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.max(30_000).default(5000),
 });
 
 export type AuthConfig = ReturnType<typeof loadConfig>;

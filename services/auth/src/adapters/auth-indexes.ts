@@ -12,8 +12,8 @@ export const authIndexes: readonly IndexSpec[] = [
   },
   {
     collection: 'credentials',
-    key: { tenantId: 1, customerKey: 1 },
-    options: { name: 'tenant_customer', unique: true },
+    key: { tenantId: 1, customerKey: 1, channelId: 1 },
+    options: { name: 'tenant_customer_channel', unique: true },
   },
   { collection: 'sessions', key: { sessionId: 1 }, options: { name: 'session', unique: true } },
   {

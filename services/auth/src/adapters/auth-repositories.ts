@@ -121,30 +121,70 @@ export function createAuthRepositories(deps: { db: Db; secretBox: SecretBox; clo
     },
   };
 
+  async function openCredentials(
+    doc: (CredentialsDocument & { _id?: unknown }) | null,
+  ): Promise<Credentials | null> {
+    if (!doc) return null;
+    const { _id, sealedAccessToken, sealedRefreshToken, ...rest } = doc;
+    const accessToken = await secretBox.open(sealedAccessToken);
+    if (sealedRefreshToken === undefined) return { ...rest, accessToken };
+    return { ...rest, accessToken, refreshToken: await secretBox.open(sealedRefreshToken) };
+  }
+
+  async function sealedUpdate({ accessToken, refreshToken, scope: grantScope, ...rest }: Credentials) {
+    const { tenantId: _tenant, customerKey: _customer, channelId: _channel, ...fields } = rest;
+    const sealedAccessToken = await secretBox.seal(accessToken);
+    const sealedRefreshToken = refreshToken === undefined ? undefined : await secretBox.seal(refreshToken);
+    return replacement<CredentialsDocument>(
+      { ...fields, sealedAccessToken },
+      { sealedRefreshToken, scope: grantScope },
+    );
+  }
+
   const credentials: CredentialRepository = {
-    async find(tenantId, customerKey) {
-      const doc = await store('find credentials', () =>
-        credentialDocs.findOne(scope(tenantId), { customerKey }),
+    async find(tenantId, customerKey, channelId) {
+      return openCredentials(
+        await store('find credentials', () =>
+          credentialDocs.findOne(scope(tenantId), { customerKey, channelId }),
+        ),
       );
-      if (!doc) return null;
-      const { _id, sealedAccessToken, sealedRefreshToken, ...rest } = doc;
-      const accessToken = await secretBox.open(sealedAccessToken);
-      if (sealedRefreshToken === undefined) return { ...rest, accessToken };
-      return { ...rest, accessToken, refreshToken: await secretBox.open(sealedRefreshToken) };
     },
-    async save({ tenantId, customerKey, accessToken, refreshToken, scope: grantScope, ...rest }) {
-      const sealedAccessToken = await secretBox.seal(accessToken);
-      const sealedRefreshToken = refreshToken === undefined ? undefined : await secretBox.seal(refreshToken);
-      const update = replacement<CredentialsDocument>(
-        { ...rest, sealedAccessToken },
-        { sealedRefreshToken, scope: grantScope },
+    async findLatest(tenantId, customerKey) {
+      const [latest] = await store('find latest credentials', () =>
+        credentialDocs.find(scope(tenantId), { customerKey }, { sort: { updatedAt: -1 }, limit: 1 }),
       );
+      return openCredentials(latest ?? null);
+    },
+    async findAllOfCustomer(tenantId, customerKey) {
+      const docs = await store('find credentials of customer', () =>
+        credentialDocs.find(scope(tenantId), { customerKey }),
+      );
+      return (await Promise.all(docs.map(openCredentials))).filter(
+        (found): found is Credentials => found !== null,
+      );
+    },
+    async save(credentialsToSave) {
+      const { tenantId, customerKey, channelId } = credentialsToSave;
+      const update = await sealedUpdate(credentialsToSave);
       await upsert('save credentials', () =>
-        credentialDocs.findOneAndUpdate(scope(tenantId), { customerKey }, update, saveOptions),
+        credentialDocs.findOneAndUpdate(scope(tenantId), { customerKey, channelId }, update, saveOptions),
       );
     },
-    async delete(tenantId, customerKey) {
-      await store('delete credentials', () => credentialDocs.deleteMany(scope(tenantId), { customerKey }));
+    async replace(credentialsToSave) {
+      const { tenantId, customerKey, channelId } = credentialsToSave;
+      const update = await sealedUpdate(credentialsToSave);
+      const replaced = await store('replace credentials', () =>
+        credentialDocs.findOneAndUpdate(scope(tenantId), { customerKey, channelId }, update, {
+          ...saveOptions,
+          upsert: false,
+        }),
+      );
+      return replaced !== null;
+    },
+    async delete(tenantId, customerKey, channelId) {
+      await store('delete credentials', () =>
+        credentialDocs.deleteMany(scope(tenantId), { customerKey, channelId }),
+      );
     },
   };
 
@@ -171,15 +211,23 @@ export function createAuthRepositories(deps: { db: Db; secretBox: SecretBox; clo
     async delete(tenantId, sessionId) {
       await store('delete session', () => sessionDocs.deleteMany(scope(tenantId), { sessionId }));
     },
-    async deleteAllOfCustomer(tenantId, customerKey) {
+    async deleteAllOfCustomer(tenantId, customerKey, channelId) {
       // Counts the sessions that were live; expired ones were already ended and are left to the sweeper.
       return store('delete sessions of customer', () =>
-        sessionDocs.deleteMany(scope(tenantId), { customerKey, expiresAt: live() }),
+        sessionDocs.deleteMany(scope(tenantId), {
+          customerKey,
+          expiresAt: live(),
+          ...(channelId ? { channelId } : {}),
+        }),
       );
     },
-    async countOfCustomer(tenantId, customerKey) {
+    async countOfCustomer(tenantId, customerKey, channelId) {
       const docs = await store('count sessions of customer', () =>
-        sessionDocs.find(scope(tenantId), { customerKey, expiresAt: live() }, { projection: { _id: 1 } }),
+        sessionDocs.find(
+          scope(tenantId),
+          { customerKey, expiresAt: live(), ...(channelId ? { channelId } : {}) },
+          { projection: { _id: 1 } },
+        ),
       );
       return docs.length;
     },

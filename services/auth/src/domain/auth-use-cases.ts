@@ -11,13 +11,17 @@ export type AuthUseCases = ReturnType<typeof createAuthUseCases>;
 
 /** Every auth use case, wired from ports. */
 export function createAuthUseCases(
-  deps: Omit<AuthDomainDeps, 'refresher'> & { readonly refreshLocks: RefreshLocks },
+  deps: Omit<AuthDomainDeps, 'refresher'> & {
+    readonly refreshLocks: RefreshLocks;
+    readonly brandTimeoutMs: number;
+  },
 ) {
   const refresher = createTokenRefresher({
     credentials: deps.credentials,
     refreshLocks: deps.refreshLocks,
     brand: deps.brand,
     clock: deps.clock,
+    brandTimeoutMs: deps.brandTimeoutMs,
   });
   const full: AuthDomainDeps = { ...deps, refresher };
   const channels = createChannelManagement(full);

@@ -30,6 +30,7 @@ export interface ChannelInput {
   tenantId: string;
   channelId: string;
   issuer?: string;
+  allowWithoutPkce?: boolean;
   endpoints?: {
     token?: string;
     introspection?: string;
@@ -55,25 +56,33 @@ export function channelInputSchema(brandUrl: (url: URL) => boolean) {
     z
       .string()
       .url(`${what} must be an absolute URL`)
-      .refine((value) => brandUrl(new URL(value)), `${what} must be https (or an allow-listed host)`);
+      .refine(
+        (value) => !URL.canParse(value) || brandUrl(new URL(value)),
+        `${what} must be https (or an allow-listed host)`,
+      );
   const redirectUri = z
     .string()
     .url('redirect URIs must be absolute URLs')
     .refine((value) => {
+      if (!URL.canParse(value)) return true; // reported by .url()
       const parsed = new URL(value);
       return (
         parsed.protocol === 'https:' ||
         (parsed.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname))
       );
     }, 'redirect URIs must be https, or http on a loopback address')
-    .refine((value) => !new URL(value).hash, 'redirect URIs must not have a fragment');
+    .refine(
+      (value) => !URL.canParse(value) || !new URL(value).hash,
+      'redirect URIs must not have a fragment',
+    );
   const optional = <T extends z.ZodType>(schema: T) =>
     z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
   return z
     .object({
       tenantId: identifier,
       channelId: identifier,
-      issuer: optional(url('issuer')),
+      issuer: url('issuer'),
+      allowWithoutPkce: z.boolean().default(false),
       endpoints: z
         .object({
           token: optional(url('endpoints.token')),
@@ -126,20 +135,6 @@ export function channelInputSchema(brandUrl: (url: URL) => boolean) {
           code: 'custom',
           path: ['jwt', 'audiences'],
           message: 'jwt validation needs at least one audience',
-        });
-      }
-      if (input.validationMode === 'jwt' && !input.jwt.issuer && !input.issuer) {
-        context.addIssue({
-          code: 'custom',
-          path: ['jwt', 'issuer'],
-          message: 'jwt validation needs the issuer of the tokens',
-        });
-      }
-      if (!input.issuer && !input.endpoints.token) {
-        context.addIssue({
-          code: 'custom',
-          path: ['endpoints', 'token'],
-          message: 'give the token endpoint, or an issuer for discovery',
         });
       }
     });

@@ -3,7 +3,8 @@ import { ParleyError } from '@parley/errors';
 import { mapCustomer } from './customer-mapping.js';
 import type { AuthDomainDeps } from './deps.js';
 import { deriveCustomerKey, threadIdFor } from './identity.js';
-import type { Channel, CustomerProfile } from './model.js';
+import type { CustomerProfile } from './model.js';
+import type { TokenSet } from './ports.js';
 
 export interface ExchangeCodeRequest {
   readonly tenantId: string;
@@ -11,6 +12,8 @@ export interface ExchangeCodeRequest {
   readonly code: string;
   readonly redirectUri: string;
   readonly codeVerifier?: string;
+  /** RFC 9207 `iss` from the authorization response, when the brand sent one. */
+  readonly iss?: string;
   readonly device: { readonly id: string; readonly platform: string };
 }
 
@@ -25,10 +28,20 @@ export interface AuthorizedSession {
 
 const devicePattern = /^[A-Za-z0-9._-]{1,128}$/;
 const platforms = new Set(['web', 'ios', 'android']);
+const brandTrouble = new Set([
+  'brand_unavailable',
+  'brand_error',
+  'url_not_allowed',
+  'deadline_exceeded',
+  'dependency_unavailable',
+]);
 
-/** Brand trouble while authorizing fails closed with `auth_unavailable` (DESIGN.md §6). */
+/**
+ * While authorizing a message, any trouble reaching or understanding the brand refuses the message
+ * with `auth_unavailable` (fail closed, DESIGN.md §6), never lets it through.
+ */
 export function failClosed(error: unknown): never {
-  if (error instanceof ParleyError && (error.code === 'brand_unavailable' || error.code === 'brand_error')) {
+  if (error instanceof ParleyError && brandTrouble.has(error.code)) {
     throw new ParleyError('auth_unavailable', 'the brand’s OAuth server could not confirm the customer', {
       cause: error,
       context: error.context,
@@ -37,9 +50,17 @@ export function failClosed(error: unknown): never {
   throw error;
 }
 
-/** The identity of the brand's OAuth server used in customer keys. */
-export function issuerOf(channel: Channel): string {
-  return channel.issuer ?? new URL(channel.endpoints.token).origin;
+function checkExchangeRequest(request: ExchangeCodeRequest): void {
+  const problems: string[] = [];
+  if (!request.code || request.code.length > 2048) problems.push('code: required, at most 2048 characters');
+  if (request.codeVerifier && !/^[A-Za-z0-9._~-]{43,128}$/.test(request.codeVerifier)) {
+    problems.push('codeVerifier: 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636)');
+  }
+  if (!devicePattern.test(request.device.id))
+    problems.push('device.id: letters, digits, dot, dash, underscore; at most 128');
+  if (!platforms.has(request.device.platform)) problems.push('device.platform: web, ios or android');
+  if (problems.length > 0)
+    throw new ParleyError('invalid_argument', `invalid code exchange: ${problems.join('; ')}`);
 }
 
 /**
@@ -47,55 +68,77 @@ export function issuerOf(channel: Channel): string {
  * session on this device, with the customer's data fetched once.
  */
 export function createCodeExchange(deps: AuthDomainDeps) {
-  const { channels, credentials, sessions, brand, sessionTokens, clock, sessionTtlSeconds } = deps;
+  const { channels, credentials, sessions, brand, refresher, sessionTokens, clock, sessionTtlSeconds } = deps;
   return async function exchangeCode(request: ExchangeCodeRequest) {
-    const problems: string[] = [];
-    if (!request.code || request.code.length > 2048) problems.push('code: required, at most 2048 characters');
-    if (request.codeVerifier && !/^[A-Za-z0-9._~-]{43,128}$/.test(request.codeVerifier)) {
-      problems.push('codeVerifier: 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636)');
-    }
-    if (!devicePattern.test(request.device.id))
-      problems.push('device.id: letters, digits, dot, dash, underscore; at most 128');
-    if (!platforms.has(request.device.platform)) problems.push('device.platform: web, ios or android');
-    if (problems.length > 0)
-      throw new ParleyError('invalid_argument', `invalid code exchange: ${problems.join('; ')}`);
-
+    checkExchangeRequest(request);
     const channel = await channels.find(request.tenantId, request.channelId);
     if (!channel) throw new ParleyError('not_found', `channel ${request.channelId} is not configured`);
     // Exact match only (RFC 9700 §2.1): no prefixes, no wildcards.
     if (!channel.redirectUris.includes(request.redirectUri)) {
       throw new ParleyError('invalid_argument', 'redirectUri is not one of the channel’s redirect URIs');
     }
+    if (!request.codeVerifier && !channel.allowWithoutPkce) {
+      throw new ParleyError(
+        'invalid_argument',
+        'codeVerifier is required: the channel requires PKCE (RFC 7636)',
+      );
+    }
+    // Mix-up defence (RFC 9207): a code from another authorization server is refused.
+    if (request.iss && request.iss !== channel.issuer) {
+      throw new ParleyError('unauthenticated', 'the authorization response came from another issuer');
+    }
 
-    let customer: CustomerProfile;
+    let tokens: TokenSet;
     let subject: string;
-    let tokens: Awaited<ReturnType<typeof brand.exchangeCode>>;
+    let customer: CustomerProfile;
     try {
       tokens = await brand.exchangeCode(channel, request);
+    } catch (error) {
+      // A refused code is the customer's to retry; only an unreachable brand is a 503.
+      if (error instanceof ParleyError && error.code === 'brand_unavailable') failClosed(error);
+      throw error;
+    }
+    try {
       const verdict = await brand.validate(channel, tokens.accessToken);
       if (!verdict.active)
         throw new ParleyError('unauthenticated', 'the brand issued a token it does not accept');
       subject = verdict.subject;
       customer = mapCustomer(await brand.fetchCustomerData(channel, tokens.accessToken), channel.mapping);
     } catch (error) {
-      failClosed(error);
+      // The grant is useless to Parley now: do not leave it alive at the brand.
+      await brand
+        .revoke(
+          channel,
+          tokens.refreshToken ?? tokens.accessToken,
+          tokens.refreshToken ? 'refresh_token' : 'access_token',
+        )
+        .catch(() => false);
+      if (error instanceof ParleyError && error.code === 'brand_unavailable') failClosed(error);
+      throw error;
     }
 
     const now = clock.now();
-    const customerKey = deriveCustomerKey(channel.tenantId, issuerOf(channel), subject);
-    const previous = await credentials.find(channel.tenantId, customerKey);
-    await credentials.save({
-      tenantId: channel.tenantId,
-      customerKey,
-      channelId: channel.channelId,
-      subject,
-      accessToken: tokens.accessToken,
-      accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000),
-      ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
-      ...(tokens.scope ? { scope: tokens.scope } : {}),
-      version: (previous?.version ?? 0) + 1,
-      updatedAt: now,
+    const customerKey = deriveCustomerKey(channel.tenantId, channel.issuer, subject);
+    const key = { tenantId: channel.tenantId, customerKey, channelId: channel.channelId };
+    const replaced = await refresher.withLock(key, async () => {
+      const previous = await credentials.find(key.tenantId, key.customerKey, key.channelId);
+      await credentials.save({
+        ...key,
+        subject,
+        accessToken: tokens.accessToken,
+        accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000),
+        ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+        ...(tokens.scope ? { scope: tokens.scope } : {}),
+        version: (previous?.version ?? 0) + 1,
+        updatedAt: now,
+      });
+      return previous;
     });
+    // The customer's other devices move to the new grant; the one it replaces is revoked.
+    if (replaced?.refreshToken && replaced.refreshToken !== tokens.refreshToken) {
+      await brand.revoke(channel, replaced.refreshToken, 'refresh_token').catch(() => false);
+    }
+
     const sessionId = randomBytes(18).toString('base64url');
     const expiresAt = new Date(now.getTime() + sessionTtlSeconds * 1000);
     const threadId = threadIdFor(
@@ -125,10 +168,19 @@ export function createCodeExchange(deps: AuthDomainDeps) {
   };
 }
 
+/** Ends a grant the brand refused: its credentials and every session that used them. */
+export async function endGrant(
+  deps: Pick<AuthDomainDeps, 'credentials' | 'sessions'>,
+  grant: { tenantId: string; customerKey: string; channelId: string },
+): Promise<void> {
+  await deps.credentials.delete(grant.tenantId, grant.customerKey, grant.channelId);
+  await deps.sessions.deleteAllOfCustomer(grant.tenantId, grant.customerKey, grant.channelId);
+}
+
 /**
  * AuthorizeMessage, for every message and reconnect: the session must exist, and the brand must
  * still accept the customer's access token (refreshed when expired or refused). A refused grant
- * ends every session of the customer with `reauthentication_required`.
+ * ends every session that used it, with `reauthentication_required`.
  */
 export function createMessageAuthorization(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, brand, refresher, sessionTokens } = deps;
@@ -140,7 +192,7 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
     }
     const channel = await channels.find(session.tenantId, session.channelId);
     if (!channel) throw new ParleyError('unauthenticated', 'the channel is no longer configured');
-    const stored = await credentials.find(session.tenantId, session.customerKey);
+    const stored = await credentials.find(session.tenantId, session.customerKey, session.channelId);
     if (!stored) throw new ParleyError('reauthentication_required', 'the customer must sign in again');
     try {
       let current = await refresher.fresh(channel, stored);
@@ -156,10 +208,8 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
         );
       }
     } catch (error) {
-      if (error instanceof ParleyError && error.code === 'reauthentication_required') {
-        await credentials.delete(session.tenantId, session.customerKey);
-        await sessions.deleteAllOfCustomer(session.tenantId, session.customerKey);
-      }
+      if (error instanceof ParleyError && error.code === 'reauthentication_required')
+        await endGrant(deps, session);
       failClosed(error);
     }
     return {

@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/errors';
-import { failClosed } from './customer-sessions.js';
+import { endGrant, failClosed } from './customer-sessions.js';
 import type { AuthDomainDeps } from './deps.js';
 
 export interface AccessTokenRequest {
@@ -9,27 +9,34 @@ export interface AccessTokenRequest {
 }
 
 /**
- * GetAccessToken: a current brand access token for enrichment or an authorized bot. Only the
- * given tenant's customers are visible, and every token handed out is audited.
+ * GetAccessToken: a current brand access token for enrichment or an authorized bot, for a customer
+ * who is signed in (a live session) in this tenant. Every token handed out is audited.
  */
 export function createAccessTokenIssuer(deps: AuthDomainDeps) {
-  const { channels, credentials, refresher, audit, clock } = deps;
+  const { channels, credentials, sessions, refresher, audit, clock } = deps;
   return async function getAccessToken(request: AccessTokenRequest) {
     const { tenantId, customerKey, caller } = request;
     if (caller.kind !== 'service' && caller.kind !== 'bot')
       throw new ParleyError('invalid_argument', 'caller.kind must be service or bot');
     if (!caller.id || caller.id.length > 128)
       throw new ParleyError('invalid_argument', 'caller.id is required (at most 128 characters)');
-    if (!caller.reason || caller.reason.length > 256)
+    if (!caller.reason || caller.reason.length > 256) {
       throw new ParleyError('invalid_argument', 'caller.reason is required (at most 256 characters)');
-    const stored = await credentials.find(tenantId, customerKey);
-    if (!stored) throw new ParleyError('not_found', 'no signed-in customer with that key in this tenant');
+    }
+    const notSignedIn = () =>
+      new ParleyError('not_found', 'no signed-in customer with that key in this tenant');
+    const stored = await credentials.findLatest(tenantId, customerKey);
+    if (!stored) throw notSignedIn();
+    // Credentials outlive sessions only until cleanup; a signed-out customer's tokens are not handed out.
+    if ((await sessions.countOfCustomer(tenantId, customerKey, stored.channelId)) === 0) throw notSignedIn();
     const channel = await channels.find(tenantId, stored.channelId);
     if (!channel) throw new ParleyError('not_found', 'the customer’s channel is no longer configured');
     let current = stored;
     try {
       current = await refresher.fresh(channel, stored);
     } catch (error) {
+      if (error instanceof ParleyError && error.code === 'reauthentication_required')
+        await endGrant(deps, stored);
       failClosed(error);
     }
     await audit.record({
@@ -45,36 +52,40 @@ export function createAccessTokenIssuer(deps: AuthDomainDeps) {
 }
 
 /**
- * RevokeSession (logout): ends this device's session, or all of the customer's. When no session is
- * left, the refresh token is revoked at the brand (RFC 7009) and the credentials are deleted.
+ * RevokeSession (logout): ends this device's session, or all of the customer's. Credentials left
+ * without a session are revoked at the brand (RFC 7009) and deleted — under the refresh lock, so a
+ * refresh in flight cannot bring them back.
  */
 export function createLogout(deps: AuthDomainDeps) {
-  const { channels, credentials, sessions, brand, sessionTokens } = deps;
+  const { channels, credentials, sessions, brand, refresher, sessionTokens } = deps;
   return async function revokeSession(sessionToken: string, allDevices: boolean) {
     const claims = await sessionTokens.verify(sessionToken);
     const { tenantId, customerKey } = claims;
-    let sessionsEnded: number;
-    if (allDevices) {
-      sessionsEnded = await sessions.deleteAllOfCustomer(tenantId, customerKey);
-    } else {
-      const session = await sessions.find(tenantId, claims.sessionId);
-      if (!session) throw new ParleyError('unauthenticated', 'the session has ended');
-      await sessions.delete(tenantId, claims.sessionId);
-      sessionsEnded = 1;
-    }
-    if ((await sessions.countOfCustomer(tenantId, customerKey)) > 0)
-      return { sessionsEnded, revokedAtBrand: false };
-    const stored = await credentials.find(tenantId, customerKey);
+    // A token of a session that already ended logs nothing out, not even with allDevices.
+    const session = await sessions.find(tenantId, claims.sessionId);
+    if (!session || session.customerKey !== customerKey)
+      throw new ParleyError('unauthenticated', 'the session has ended');
+    let sessionsEnded = 1;
+    if (allDevices) sessionsEnded = await sessions.deleteAllOfCustomer(tenantId, customerKey);
+    else await sessions.delete(tenantId, session.sessionId);
+
     let revokedAtBrand = false;
-    if (stored) {
-      const channel = await channels.find(tenantId, stored.channelId);
-      const token = stored.refreshToken ?? stored.accessToken;
-      // Logging out must work while the brand is down: the local credentials go regardless.
-      if (channel)
-        revokedAtBrand = await brand
-          .revoke(channel, token, stored.refreshToken ? 'refresh_token' : 'access_token')
-          .catch(() => false);
-      await credentials.delete(tenantId, customerKey);
+    for (const stored of await credentials.findAllOfCustomer(tenantId, customerKey)) {
+      if ((await sessions.countOfCustomer(tenantId, customerKey, stored.channelId)) > 0) continue;
+      await refresher.withLock(stored, async () => {
+        const latest = await credentials.find(tenantId, customerKey, stored.channelId);
+        if (!latest) return;
+        const channel = await channels.find(tenantId, latest.channelId);
+        const token = latest.refreshToken ?? latest.accessToken;
+        // Logging out must work while the brand is down: the local credentials go regardless.
+        if (channel) {
+          const revoked = await brand
+            .revoke(channel, token, latest.refreshToken ? 'refresh_token' : 'access_token')
+            .catch(() => false);
+          revokedAtBrand ||= revoked;
+        }
+        await credentials.delete(tenantId, customerKey, latest.channelId);
+      });
     }
     return { sessionsEnded, revokedAtBrand };
   };

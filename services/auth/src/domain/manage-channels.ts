@@ -2,6 +2,7 @@ import { ParleyError } from '@parley/errors';
 import { type ChannelInput, validateChannelInput } from './channel-settings.js';
 import type { AuthDomainDeps } from './deps.js';
 import type { Channel } from './model.js';
+import type { DiscoveredEndpoints } from './ports.js';
 
 /** A channel as admins read it: everything but the client secret. */
 export type ChannelView = Omit<Channel, 'client'> & {
@@ -13,10 +14,35 @@ export function toChannelView(channel: Channel): ChannelView {
   return { ...channel, client: { ...client, clientSecretSet: clientSecret.length > 0 } };
 }
 
+const origin = (url: string | undefined) => (url && URL.canParse(url) ? new URL(url).origin : undefined);
+
+/**
+ * An update may leave the client secret empty to keep the stored one, but only while the secret
+ * goes to the same servers: pointing the issuer or an endpoint elsewhere needs the secret again,
+ * or whoever may edit settings could have it sent to a server of theirs.
+ */
+function keptSecret(existing: Channel | null, issuer: string, endpoints: DiscoveredEndpoints): string {
+  const required = () =>
+    new ParleyError(
+      'invalid_argument',
+      'invalid channel settings: client.clientSecret: required for a new channel or new servers',
+    );
+  if (!existing) throw required();
+  const before = [
+    existing.issuer,
+    existing.endpoints.token,
+    existing.endpoints.introspection,
+    existing.endpoints.revocation,
+  ].map(origin);
+  const after = [issuer, endpoints.token, endpoints.introspection, endpoints.revocation].map(origin);
+  if (before.some((value, index) => value !== after[index])) throw required();
+  return existing.client.clientSecret;
+}
+
 /**
  * PutChannel and GetChannel. Settings are validated with precise errors; with an issuer, OpenID
  * discovery fills the endpoints not given explicitly; an empty client secret on update keeps the
- * stored one.
+ * stored one while the servers stay the same.
  */
 export function createChannelManagement(
   deps: Pick<AuthDomainDeps, 'channels' | 'brand' | 'clock' | 'brandUrl'>,
@@ -25,23 +51,18 @@ export function createChannelManagement(
   return {
     async putChannel(input: ChannelInput): Promise<ChannelView> {
       const valid = validateChannelInput(input, brandUrl);
-      const existing = await channels.find(valid.tenantId, valid.channelId);
-      const clientSecret = valid.client.clientSecret ?? existing?.client.clientSecret;
-      if (!clientSecret)
-        throw new ParleyError(
-          'invalid_argument',
-          'invalid channel settings: client.clientSecret: required for a new channel',
-        );
-      const discovered = valid.issuer ? await brand.discover(valid.issuer) : {};
-      const endpoints = {
-        ...discovered,
-        ...Object.fromEntries(Object.entries(valid.endpoints).filter(([, url]) => url)),
-      };
+      const explicit = Object.fromEntries(
+        Object.entries(valid.endpoints).filter(([, url]) => url),
+      ) as DiscoveredEndpoints;
+      const validationEndpoint = valid.validationMode === 'jwt' ? 'jwks' : 'introspection';
+      // Discovery only when the explicit endpoints do not cover what the channel needs.
+      const needsDiscovery = !explicit.token || !explicit[validationEndpoint];
+      const endpoints = { ...(needsDiscovery ? await brand.discover(valid.issuer) : {}), ...explicit };
       for (const [name, url] of Object.entries(endpoints)) {
-        if (url && !brandUrl(new URL(url))) {
+        if (url && (!URL.canParse(url) || !brandUrl(new URL(url)))) {
           throw new ParleyError(
             'url_not_allowed',
-            `discovered endpoint ${name} (${url}) is not https or an allow-listed host`,
+            `discovered endpoint ${name} (${url}) is not an https URL or an allow-listed host`,
           );
         }
       }
@@ -50,22 +71,19 @@ export function createChannelManagement(
           'invalid_argument',
           'invalid channel settings: endpoints.token: not given and not discovered',
         );
-      if (valid.validationMode === 'introspection' && !endpoints.introspection) {
+      if (!endpoints[validationEndpoint]) {
         throw new ParleyError(
           'invalid_argument',
-          'invalid channel settings: endpoints.introspection: required for introspection validation',
+          `invalid channel settings: endpoints.${validationEndpoint}: required for ${valid.validationMode} validation`,
         );
       }
-      if (valid.validationMode === 'jwt' && !endpoints.jwks) {
-        throw new ParleyError(
-          'invalid_argument',
-          'invalid channel settings: endpoints.jwks: required for jwt validation',
-        );
-      }
+      const existing = await channels.find(valid.tenantId, valid.channelId);
+      const clientSecret = valid.client.clientSecret ?? keptSecret(existing, valid.issuer, endpoints);
       const channel: Channel = {
         tenantId: valid.tenantId,
         channelId: valid.channelId,
-        ...(valid.issuer ? { issuer: valid.issuer } : {}),
+        issuer: valid.issuer,
+        allowWithoutPkce: valid.allowWithoutPkce,
         endpoints: { ...endpoints, token: endpoints.token, customerData: valid.customerDataUrl },
         client: { clientId: valid.client.clientId, clientSecret, method: valid.client.method },
         redirectUris: valid.redirectUris,
@@ -73,7 +91,7 @@ export function createChannelManagement(
           valid.validationMode === 'jwt'
             ? {
                 mode: 'jwt',
-                issuer: valid.jwt.issuer ?? (valid.issuer as string),
+                issuer: valid.jwt.issuer ?? valid.issuer,
                 audiences: valid.jwt.audiences,
                 algorithms:
                   valid.jwt.algorithms.length > 0

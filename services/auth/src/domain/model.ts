@@ -13,8 +13,10 @@ export type ValidationSettings =
 export interface Channel {
   readonly tenantId: string;
   readonly channelId: string;
-  /** When set, OpenID discovery filled the endpoints not given explicitly. */
-  readonly issuer?: string;
+  /** The brand's OAuth server identity (customer keys hash it; RFC 9207 `iss` must match it). */
+  readonly issuer: string;
+  /** Code exchanges without a PKCE verifier are refused unless the brand cannot do PKCE. */
+  readonly allowWithoutPkce: boolean;
   readonly endpoints: {
     readonly token: string;
     readonly introspection?: string;

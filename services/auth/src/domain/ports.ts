@@ -6,11 +6,20 @@ export interface ChannelRepository {
   find(tenantId: string, channelId: string): Promise<Channel | null>;
 }
 
+/**
+ * Brand tokens per customer and channel: channels may use different OAuth clients, and a refresh
+ * token is bound to the client it was issued to (RFC 6749 §6).
+ */
 export interface CredentialRepository {
-  find(tenantId: string, customerKey: string): Promise<Credentials | null>;
-  /** Inserts or replaces the customer's credentials. */
+  find(tenantId: string, customerKey: string, channelId: string): Promise<Credentials | null>;
+  /** The customer's most recently updated credentials in any channel (for GetAccessToken). */
+  findLatest(tenantId: string, customerKey: string): Promise<Credentials | null>;
+  findAllOfCustomer(tenantId: string, customerKey: string): Promise<Credentials[]>;
+  /** Inserts or replaces the credentials of a new sign-in. */
   save(credentials: Credentials): Promise<void>;
-  delete(tenantId: string, customerKey: string): Promise<void>;
+  /** Replaces existing credentials only (a refresh must not bring back deleted ones); false if gone. */
+  replace(credentials: Credentials): Promise<boolean>;
+  delete(tenantId: string, customerKey: string, channelId: string): Promise<void>;
 }
 
 export interface SessionRepository {
@@ -18,9 +27,9 @@ export interface SessionRepository {
   /** A session past its expiry is treated as absent. */
   find(tenantId: string, sessionId: string): Promise<Session | null>;
   delete(tenantId: string, sessionId: string): Promise<void>;
-  /** Ends every session of a customer; returns how many. */
-  deleteAllOfCustomer(tenantId: string, customerKey: string): Promise<number>;
-  countOfCustomer(tenantId: string, customerKey: string): Promise<number>;
+  /** Ends every session of a customer (in one channel, when given); returns how many. */
+  deleteAllOfCustomer(tenantId: string, customerKey: string, channelId?: string): Promise<number>;
+  countOfCustomer(tenantId: string, customerKey: string, channelId?: string): Promise<number>;
 }
 
 export interface AuditLog {
@@ -32,9 +41,9 @@ export interface AuditLog {
  * FerretDB alike), so that one refresh runs while concurrent messages wait for its result.
  */
 export interface RefreshLocks {
-  /** True when this caller holds the lock until `ttlMs` from now (or until release). */
-  tryAcquire(tenantId: string, customerKey: string, owner: string, ttlMs: number): Promise<boolean>;
-  release(tenantId: string, customerKey: string, owner: string): Promise<void>;
+  /** True when this caller holds the lock on `key` (one set of credentials) until `ttlMs` from now. */
+  tryAcquire(tenantId: string, key: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(tenantId: string, key: string, owner: string): Promise<void>;
 }
 
 /** Tokens from the brand's token endpoint. */

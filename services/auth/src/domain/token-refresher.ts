@@ -5,15 +5,24 @@ import type { Channel, Credentials } from './model.js';
 import type { BrandOAuth, Clock, CredentialRepository, RefreshLocks } from './ports.js';
 
 export interface TokenRefresher {
-  /** The customer's credentials with an access token valid for at least `marginMs` more. */
+  /** The credentials with an access token that is not about to expire. */
   fresh(channel: Channel, current: Credentials): Promise<Credentials>;
   /** Refreshes now (the brand said the token is no longer active), unless someone just did. */
   refresh(channel: Channel, current: Credentials): Promise<Credentials>;
+  /** Runs `work` while holding the credentials' lock (sign-in and logout must not race a refresh). */
+  withLock<T>(
+    credentials: { tenantId: string; customerKey: string; channelId: string },
+    work: () => Promise<T>,
+  ): Promise<T>;
 }
 
+/** The lock key of one set of credentials. */
+const lockKey = ({ customerKey, channelId }: { customerKey: string; channelId: string }) =>
+  `${customerKey}/${channelId}`;
+
 /**
- * Refresh with refresh-token rotation, once per customer however many messages arrive at once:
- * concurrent callers in this process share one promise, and across processes a lock (a unique
+ * Refresh with refresh-token rotation, once per set of credentials however many messages arrive at
+ * once: concurrent callers in this process share one promise, and across processes a lock (a unique
  * insert) lets one refresh while the others wait for the credentials' version to change. Two
  * refreshes with the same rotating refresh token would make the brand revoke the grant.
  */
@@ -22,69 +31,67 @@ export function createTokenRefresher(deps: {
   refreshLocks: RefreshLocks;
   brand: BrandOAuth;
   clock: Clock;
-  marginMs?: number;
-  lockTtlMs?: number;
+  /** Longest a brand request may take; the lock must outlive a refresh (RFC 6749 token request). */
+  brandTimeoutMs: number;
+  maxMarginMs?: number;
   waitTimeoutMs?: number;
   pollMs?: number;
 }): TokenRefresher {
-  const {
-    credentials,
-    refreshLocks,
-    brand,
-    clock,
-    marginMs = 30_000, // refresh tokens this close to expiry before using them
-    lockTtlMs = 15_000,
-    waitTimeoutMs = 10_000,
-    pollMs = 50,
-  } = deps;
+  const { credentials, refreshLocks, brand, clock, brandTimeoutMs, maxMarginMs = 30_000, pollMs = 50 } = deps;
+  // Two brand round trips plus the store, so a slow refresh never outlives its lock.
+  const lockTtlMs = 2 * brandTimeoutMs + 5_000;
+  const waitTimeoutMs = deps.waitTimeoutMs ?? lockTtlMs;
   const inFlight = new Map<string, Promise<Credentials>>();
-
   const gone = (why: string) => new ParleyError('reauthentication_required', why);
 
-  async function refreshAcrossProcesses(channel: Channel, seen: Credentials): Promise<Credentials> {
-    const { tenantId, customerKey } = seen;
+  async function withLock<T>(
+    key: { tenantId: string; customerKey: string; channelId: string },
+    work: () => Promise<T>,
+  ) {
     const owner = randomUUID();
     const deadline = clock.now().getTime() + waitTimeoutMs;
-    for (;;) {
-      if (await refreshLocks.tryAcquire(tenantId, customerKey, owner, lockTtlMs)) {
-        try {
-          const latest = await credentials.find(tenantId, customerKey);
-          if (!latest) throw gone('the customer signed out');
-          if (latest.version !== seen.version) return latest; // refreshed while we took the lock
-          if (!latest.refreshToken) throw gone('the brand issued no refresh token');
-          const tokens = await brand.refresh(channel, latest.refreshToken);
-          const now = clock.now();
-          const next: Credentials = {
-            ...latest,
-            accessToken: tokens.accessToken,
-            accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000),
-            // A brand that does not rotate keeps the old refresh token valid.
-            refreshToken: tokens.refreshToken ?? latest.refreshToken,
-            scope: tokens.scope ?? latest.scope,
-            version: latest.version + 1,
-            updatedAt: now,
-          };
-          await credentials.save(next);
-          return next;
-        } finally {
-          await refreshLocks.release(tenantId, customerKey, owner);
-        }
-      }
+    while (!(await refreshLocks.tryAcquire(key.tenantId, lockKey(key), owner, lockTtlMs))) {
+      if (clock.now().getTime() > deadline)
+        throw new ParleyError('auth_unavailable', 'timed out waiting for a token refresh');
       await sleep(pollMs);
-      const latest = await credentials.find(tenantId, customerKey);
-      if (!latest) throw gone('the customer signed out');
-      if (latest.version !== seen.version) return latest;
-      if (clock.now().getTime() > deadline) {
-        throw new ParleyError('auth_unavailable', 'timed out waiting for another token refresh');
-      }
+    }
+    try {
+      return await work();
+    } finally {
+      await refreshLocks.release(key.tenantId, lockKey(key), owner);
     }
   }
 
+  async function refreshOnce(channel: Channel, seen: Credentials): Promise<Credentials> {
+    const { tenantId, customerKey, channelId } = seen;
+    return withLock(seen, async () => {
+      const latest = await credentials.find(tenantId, customerKey, channelId);
+      if (!latest) throw gone('the customer signed out');
+      if (latest.version !== seen.version) return latest; // refreshed while we waited for the lock
+      if (!latest.refreshToken) throw gone('the brand issued no refresh token');
+      const tokens = await brand.refresh(channel, latest.refreshToken);
+      const now = clock.now();
+      const next: Credentials = {
+        ...latest,
+        accessToken: tokens.accessToken,
+        accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000),
+        // A brand that does not rotate keeps the old refresh token valid.
+        refreshToken: tokens.refreshToken ?? latest.refreshToken,
+        scope: tokens.scope ?? latest.scope,
+        version: latest.version + 1,
+        updatedAt: now,
+      };
+      // Replace, never insert: a logout that deleted the credentials meanwhile stays a logout.
+      if (!(await credentials.replace(next))) throw gone('the customer signed out');
+      return next;
+    });
+  }
+
   function refresh(channel: Channel, current: Credentials): Promise<Credentials> {
-    const key = `${current.tenantId}\u0000${current.customerKey}`;
+    const key = `${current.tenantId}\u0000${lockKey(current)}`;
     let pending = inFlight.get(key);
     if (!pending) {
-      pending = refreshAcrossProcesses(channel, current).finally(() => inFlight.delete(key));
+      pending = refreshOnce(channel, current).finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
     }
     return pending;
@@ -92,9 +99,14 @@ export function createTokenRefresher(deps: {
 
   return {
     refresh,
+    withLock,
     async fresh(channel, current) {
-      const expiresIn = current.accessTokenExpiresAt.getTime() - clock.now().getTime();
-      return expiresIn > marginMs ? current : refresh(channel, current);
+      const now = clock.now().getTime();
+      // Refresh ahead of expiry, by at most half the token's lifetime so short-lived tokens are
+      // not refreshed on every message.
+      const lifetime = current.accessTokenExpiresAt.getTime() - current.updatedAt.getTime();
+      const margin = Math.min(maxMarginMs, Math.max(0, lifetime / 2));
+      return current.accessTokenExpiresAt.getTime() - now > margin ? current : refresh(channel, current);
     },
   };
 }

@@ -8,7 +8,8 @@ function channelMessage(view: ChannelView) {
   return {
     tenantId: view.tenantId,
     channelId: view.channelId,
-    issuer: view.issuer ?? '',
+    issuer: view.issuer,
+    allowWithoutPkce: view.allowWithoutPkce,
     endpoints: {
       token: endpoints.token,
       introspection: endpoints.introspection ?? '',
@@ -49,6 +50,7 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
         tenantId: channel?.tenantId ?? '',
         channelId: channel?.channelId ?? '',
         issuer: channel?.issuer ?? '',
+        allowWithoutPkce: channel?.allowWithoutPkce ?? false,
         endpoints: { ...channel?.endpoints },
         customerDataUrl: channel?.customerDataUrl ?? '',
         client: { ...channel?.client },
@@ -79,6 +81,7 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
         code: request.code,
         redirectUri: request.redirectUri,
         ...(request.codeVerifier ? { codeVerifier: request.codeVerifier } : {}),
+        ...(request.iss ? { iss: request.iss } : {}),
         device: { id: request.device?.id ?? '', platform: request.device?.platform ?? '' },
       });
       const { customer } = session;

@@ -35,6 +35,10 @@ export interface Channel {
    * output only
    */
   'updatedAt'?: (string);
+  /**
+   * PKCE is required unless set (for brands that cannot do PKCE)
+   */
+  'allowWithoutPkce'?: (boolean);
 }
 
 export interface Channel__Output {
@@ -66,4 +70,8 @@ export interface Channel__Output {
    * output only
    */
   'updatedAt': (string);
+  /**
+   * PKCE is required unless set (for brands that cannot do PKCE)
+   */
+  'allowWithoutPkce': (boolean);
 }

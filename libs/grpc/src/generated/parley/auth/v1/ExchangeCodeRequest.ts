@@ -10,6 +10,10 @@ export interface ExchangeCodeRequest {
   'redirectUri'?: (string);
   'codeVerifier'?: (string);
   'device'?: (_parley_auth_v1_Device | null);
+  /**
+   * RFC 9207 `iss` of the authorization response, when the brand sends one
+   */
+  'iss'?: (string);
 }
 
 export interface ExchangeCodeRequest__Output {
@@ -19,4 +23,8 @@ export interface ExchangeCodeRequest__Output {
   'redirectUri': (string);
   'codeVerifier': (string);
   'device': (_parley_auth_v1_Device__Output | null);
+  /**
+   * RFC 9207 `iss` of the authorization response, when the brand sends one
+   */
+  'iss': (string);
 }
