@@ -46,6 +46,22 @@ describe('auth service against a real brand OAuth server and the real store', ()
   const tenantId = 'tenant-a';
   const channelId = 'web';
   const secrets: string[] = [];
+  let config: ReturnType<typeof authConfig>;
+  /** The brand tokens stored for a customer, decrypted the way auth does. */
+  async function storedTokens(customerKey: string) {
+    const box = createSecretBox({
+      keys: parseKeyRing(config.SECRET_KEYS),
+      activeKid: config.SECRET_ACTIVE_KID,
+    });
+    const documents = await app.db().collection('credentials').find({ customerKey }).toArray();
+    return Promise.all(
+      documents.map(async (document) => ({
+        channelId: String(document.channelId),
+        accessToken: await box.open(String(document.sealedAccessToken)),
+        refreshToken: await box.open(String(document.sealedRefreshToken)),
+      })),
+    );
+  }
 
   const channelSettings = (overrides: Record<string, unknown> = {}) => ({
     channel: {
@@ -70,18 +86,19 @@ describe('auth service against a real brand OAuth server and the real store', ()
     },
   });
 
-  async function signIn(sub: string, deviceId = 'device-1') {
+  async function signIn(sub: string, deviceId = 'device-1', channel = channelId) {
     const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
-    secrets.push(code);
     const session = await auth.call.ExchangeCode({
       tenantId,
-      channelId,
+      channelId: channel,
       code,
       redirectUri,
       codeVerifier,
       device: { id: deviceId, platform: 'web' },
     });
-    secrets.push(session.sessionToken);
+    secrets.push(code, codeVerifier, session.sessionToken);
+    for (const tokens of await storedTokens(session.customer?.customerKey ?? ''))
+      secrets.push(tokens.accessToken, tokens.refreshToken);
     return session;
   }
 
@@ -90,8 +107,9 @@ describe('auth service against a real brand OAuth server and the real store', ()
     brand.customers.set('c-1', { name: 'Ada Lovelace', tier: 'gold', open_case: 'CASE-7' });
     brand.customers.set('c-2', { name: 'Grace Hopper', tier: 'silver' });
     secrets.push(brand.client.clientSecret);
+    config = authConfig(randomName('auth').replace('-', '_'));
     app = createApp({
-      config: authConfig(randomName('auth').replace('-', '_')),
+      config,
       logger: createLogger({ service: 'auth', version: 'test', level: 'debug', destination: logStream }),
       version: 'test',
     });
@@ -144,6 +162,19 @@ describe('auth service against a real brand OAuth server and the real store', ()
       code: 'invalid_argument',
       message: expect.stringContaining('endpoints.token'),
     });
+    await expect(auth.call.PutChannel(channelSettings({ customerDataUrl: 'nope' }))).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('customerDataUrl'),
+    });
+    // Keeping the stored secret while sending it to another server is refused.
+    const moved = channelSettings({
+      endpoints: { token: 'https://elsewhere.example/token' },
+      client: { clientId: brand.client.clientId, clientSecret: '' },
+    });
+    await expect(auth.call.PutChannel(moved)).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('client.clientSecret'),
+    });
     // A host that resolves to a non-public address is refused when Parley would call it (SSRF guard).
     await expect(
       auth.call.PutChannel(channelSettings({ issuer: 'https://localhost:1' })),
@@ -179,6 +210,42 @@ describe('auth service against a real brand OAuth server and the real store', ()
       expect(String(document.sealedAccessToken).split('.')).toHaveLength(5);
       expect(String(document.sealedRefreshToken).split('.')).toHaveLength(5);
     }
+  });
+
+  it('keeps one customer signed in on two channels of the brand, with credentials per channel', async () => {
+    await auth.call.PutChannel({ channel: { ...channelSettings().channel, channelId: 'mobile' } });
+    const web = await signIn('c-2', 'laptop', 'web');
+    const mobile = await signIn('c-2', 'phone', 'mobile');
+    expect(mobile.customer?.customerKey).toBe(web.customer?.customerKey);
+    await expect(auth.call.AuthorizeMessage({ sessionToken: web.sessionToken })).resolves.toMatchObject({
+      channelId: 'web',
+    });
+    await expect(auth.call.AuthorizeMessage({ sessionToken: mobile.sessionToken })).resolves.toMatchObject({
+      channelId: 'mobile',
+    });
+    const channels = (await storedTokens(web.customer?.customerKey ?? ''))
+      .map((tokens) => tokens.channelId)
+      .sort();
+    expect(channels).toEqual(['mobile', 'web']);
+  });
+
+  it('refuses a code exchange without PKCE, or from another issuer', async () => {
+    const { code, redirectUri, codeVerifier } = await brand.authorize('c-1');
+    const exchange = { tenantId, channelId, code, redirectUri, device: { id: 'd', platform: 'web' } };
+    await expect(auth.call.ExchangeCode(exchange)).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringContaining('PKCE'),
+    });
+    await expect(
+      auth.call.ExchangeCode({ ...exchange, codeVerifier, iss: 'https://evil.example' }),
+    ).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(
+      auth.call.ExchangeCode({ ...exchange, codeVerifier, iss: brand.issuer }),
+    ).resolves.toMatchObject({
+      sessionToken: expect.any(String),
+    });
   });
 
   it('refuses a wrong redirect URI, a replayed code and a wrong verifier', async () => {
@@ -274,6 +341,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
       code: 'unauthenticated',
     });
     await auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken });
+    const [tokens] = await storedTokens(phone.customer?.customerKey ?? '');
     const revocations = brand.calls.get('/token/revocation') ?? 0;
     await expect(
       auth.call.RevokeSession({ sessionToken: phone.sessionToken, allDevices: true }),
@@ -282,6 +350,20 @@ describe('auth service against a real brand OAuth server and the real store', ()
       revokedAtBrand: true,
     });
     expect(brand.calls.get('/token/revocation')).toBe(revocations + 1);
+    // The refresh token itself is dead at the brand.
+    const refresh = await fetch(brand.endpoints.token, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${brand.client.clientId}:${brand.client.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: tokens?.refreshToken ?? '',
+      }).toString(),
+    });
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(await storedTokens(phone.customer?.customerKey ?? '')).toEqual([]);
     await expect(auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
@@ -308,7 +390,8 @@ describe('auth service against a real brand OAuth server and the real store', ()
 
   it('never writes a token, code or secret to the logs', () => {
     const all = logLines.join('\n');
-    expect(logLines.length).toBeGreaterThan(0);
+    expect(secrets.length).toBeGreaterThan(20);
+    expect(all).toContain('"service":"auth"'); // the logs were captured at debug level
     for (const secret of secrets) expect(all).not.toContain(secret);
   });
 });

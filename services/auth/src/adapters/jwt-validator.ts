@@ -4,6 +4,15 @@ import { createLocalJWKSet, type JSONWebKeySet, errors as joseErrors, jwtVerify 
 import type { Channel } from '../domain/model.js';
 import type { Clock, TokenVerdict } from '../domain/ports.js';
 
+const tokenRejections = [
+  joseErrors.JWSSignatureVerificationFailed,
+  joseErrors.JWTExpired,
+  joseErrors.JWTClaimValidationFailed,
+  joseErrors.JWTInvalid,
+  joseErrors.JWSInvalid,
+  joseErrors.JOSEAlgNotAllowed,
+];
+
 interface CachedKeys {
   readonly keys: ReturnType<typeof createLocalJWKSet>;
   readonly fetchedAt: number;
@@ -14,13 +23,20 @@ interface CachedKeys {
  * brand's JWKS, fetched through the guarded client, cached, and fetched again when a token names
  * an unknown key (the brand rotated its keys) — at most once per `minRefetchMs`.
  */
-export function createJwtValidator(deps: { http: BrandHttpClient; clock: Clock; minRefetchMs?: number }) {
-  const { http, clock, minRefetchMs = 30_000 } = deps;
+export function createJwtValidator(deps: {
+  http: BrandHttpClient;
+  clock: Clock;
+  minRefetchMs?: number;
+  maxAgeMs?: number;
+}) {
+  // A key the brand withdrew (say, after a compromise) stops being trusted within maxAgeMs.
+  const { http, clock, minRefetchMs = 30_000, maxAgeMs = 10 * 60_000 } = deps;
   const cache = new Map<string, CachedKeys>();
 
   async function keysFor(jwksUrl: string, refetch: boolean): Promise<CachedKeys> {
     const cached = cache.get(jwksUrl);
-    if (cached && (!refetch || clock.now().getTime() - cached.fetchedAt < minRefetchMs)) return cached;
+    const age = cached ? clock.now().getTime() - cached.fetchedAt : Number.POSITIVE_INFINITY;
+    if (cached && age < maxAgeMs && (!refetch || age < minRefetchMs)) return cached;
     const response = await http.request(jwksUrl);
     if (response.status !== 200)
       throw new ParleyError('brand_unavailable', `the brand's JWKS answered ${response.status}`);
@@ -52,11 +68,13 @@ export function createJwtValidator(deps: { http: BrandHttpClient; clock: Clock; 
           return { active: true, subject: payload.sub };
         } catch (error) {
           if (error instanceof joseErrors.JWKSNoMatchingKey && !refetch) continue;
-          if (error instanceof joseErrors.JOSEError) return { active: false };
-          throw error;
+          // Only a token that fails its own checks is inactive; trouble with the brand's keys is
+          // the brand's (fail closed, but do not end the customer's sessions for it).
+          if (tokenRejections.some((rejection) => error instanceof rejection)) return { active: false };
+          throw new ParleyError('brand_error', 'the brand’s keys cannot check this token', { cause: error });
         }
       }
-      return { active: false };
+      throw new ParleyError('brand_error', 'the token names a key the brand does not publish');
     },
   };
 }
