@@ -261,6 +261,11 @@ describe('auth service against a real brand OAuth server and the real store', ()
     ).rejects.toMatchObject({
       code: 'unauthenticated',
     });
+    await expect(
+      auth.call.ExchangeCode({ ...exchange, redirectUri, code: 'made-up-code' }),
+    ).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
     const fresh = await brand.authorize('c-1');
     const ok = {
       ...exchange,
