@@ -491,7 +491,7 @@ describe('auth service refreshing expired brand tokens', () => {
       const before = await credentials();
       const expired = async () => {
         const current = await credentials();
-        return Date.now() > (current?.accessTokenExpiresAt as Date).getTime() + 50;
+        return current ? Date.now() > (current.accessTokenExpiresAt as Date).getTime() + 50 : false;
       };
       await waitFor('the access token to expire', expired, { timeoutMs: 5_000 });
       const tokenCalls = brand.calls.get('/token') ?? 0;
