@@ -53,12 +53,12 @@ function devSecrets() {
   return secrets;
 }
 
-/** @type {{ name: string, ops: number, grpc?: number }[]} */
+/** @type {{ name: string, ops: number, grpc?: number, http?: number }[]} */
 const services = [
   { name: 'auth', ops: 9401, grpc: 50051 },
   { name: 'history', ops: 9403, grpc: 50052 },
   { name: 'enrichment', ops: 9402 },
-  { name: 'ingress', ops: 9400 },
+  { name: 'ingress', ops: 9400, http: 8080 },
 ];
 
 /** @type {ReturnType<typeof ensureInfrastructure> | undefined} */
@@ -127,6 +127,9 @@ try {
       OPS_PORT: String(service.ops + offset),
       LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
+      ...(service.http
+        ? { HTTP_PORT: String(service.http + offset), AUTH_GRPC_ADDRESS: `127.0.0.1:${50051 + offset}` }
+        : {}),
     };
     const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist/main.js')], {
       cwd: root,
@@ -160,7 +163,10 @@ try {
 
   const rows = services.map((service) => {
     const grpc = service.grpc ? `  gRPC 127.0.0.1:${service.grpc + offset}` : '';
-    return `  ${service.name.padEnd(11)} http://127.0.0.1:${service.ops + offset}/{healthz,readyz,metrics}${grpc}`;
+    const api = service.http
+      ? `  API http://127.0.0.1:${service.http + offset} (OpenAPI at /openapi.json)`
+      : '';
+    return `  ${service.name.padEnd(11)} http://127.0.0.1:${service.ops + offset}/{healthz,readyz,metrics}${grpc}${api}`;
   });
   console.log(
     [

@@ -114,17 +114,33 @@ describe('the four services start on the real broker and store', () => {
     }
   });
 
-  it('enrichment and ingress: producer connected, ops endpoints', async () => {
-    for (const [name, app] of [
-      ['enrichment', createEnrichment({ config: enrichmentConfig(env()), logger, version: 'test' })],
-      ['ingress', createIngress({ config: ingressConfig(env()), logger, version: 'test' })],
-    ] as const) {
-      await app.start();
-      try {
-        await expectOpsEndpoints(app.opsUrl(), name, ['kafka-producer']);
-      } finally {
-        await app.stop();
-      }
+  it('enrichment: producer connected, ops endpoints', async () => {
+    const app = createEnrichment({ config: enrichmentConfig(env()), logger, version: 'test' });
+    await app.start();
+    try {
+      await expectOpsEndpoints(app.opsUrl(), 'enrichment', ['kafka-producer']);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('ingress: store, producer, auth connection and HTTP server, ops endpoints', async () => {
+    const auth = createAuth({ config: authConfig(env()), logger, version: 'test' });
+    await auth.start();
+    const app = createIngress({
+      config: ingressConfig(env({ HTTP_PORT: '0', AUTH_GRPC_ADDRESS: auth.grpcAddress() })),
+      logger,
+      version: 'test',
+    });
+    await app.start();
+    try {
+      await expectOpsEndpoints(app.opsUrl(), 'ingress', ['mongo', 'kafka-producer', 'auth', 'http']);
+      expect((await fetch(`${app.httpUrl()}/openapi.json`)).status).toBe(200);
+    } finally {
+      await app.db().dropDatabase();
+      await app.stop();
+      await auth.db().dropDatabase();
+      await auth.stop();
     }
   });
 

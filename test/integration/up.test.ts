@@ -6,7 +6,7 @@ import { randomName, testInfra, waitFor } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** An offset for `PARLEY_UP_PORT_OFFSET` whose six service ports are all free right now. */
+/** An offset for `PARLEY_UP_PORT_OFFSET` whose service ports are all free right now. */
 async function freePortOffset(): Promise<number> {
   const free = (port: number) =>
     new Promise<boolean>((resolve) => {
@@ -16,7 +16,7 @@ async function freePortOffset(): Promise<number> {
     });
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const offset = 2000 + Math.floor(Math.random() * 13000);
-    const ports = [9400, 9401, 9402, 9403, 50051, 50052].map((port) => port + offset);
+    const ports = [8080, 9400, 9401, 9402, 9403, 50051, 50052].map((port) => port + offset);
     if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
   }
   throw new Error('no free set of ports for the services');
@@ -63,6 +63,7 @@ describe('npm run up', () => {
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     }
     expect(output).toContain(`gRPC 127.0.0.1:${50051 + offset}`);
+    expect((await fetch(`http://127.0.0.1:${8080 + offset}/openapi.json`)).status).toBe(200);
 
     up.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -1,7 +1,13 @@
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
+import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
+import { createMongoComponent } from '@parley/mongo';
 import { composeService, createMetricsRegistry } from '@parley/ops';
+import type { FastifyInstance } from 'fastify';
+import { createApiKeyRepository, ingressIndexes } from './adapters/api-key-repository.js';
 import type { IngressConfig } from './config.js';
+import { createRateLimiter } from './domain/rate-limiter.js';
+import { createHttpApp } from './http/create-http-app.js';
 
 export interface IngressDeps {
   readonly config: IngressConfig;
@@ -9,7 +15,7 @@ export interface IngressDeps {
   readonly version: string;
 }
 
-/** The ingress service: its Kafka producer for now; the HTTP and WebSocket API arrives with the ingress issue. */
+/** The ingress service: the HTTP edge for chat frontends and admins, publishing to Kafka. */
 export function createApp({ config, logger, version }: IngressDeps) {
   const registry = createMetricsRegistry({ service: 'ingress', version });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-ingress', logger });
@@ -19,11 +25,72 @@ export function createApp({ config, logger, version }: IngressDeps) {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     logger,
   });
-  return composeService({
+  const store = createMongoComponent({
+    url: config.MONGO_URL,
+    database: config.MONGO_DATABASE,
+    appName: 'parley-ingress',
+    indexes: ingressIndexes,
+    logger,
+  });
+  const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
+    deadlineMs: config.AUTH_DEADLINE_MS,
+  });
+  const minute = 60_000;
+  const http: FastifyInstance = createHttpApp({
+    auth,
+    producer,
+    apiKeys: createApiKeyRepository(() => store.db()),
+    logger,
+    sessionLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_SESSION_PER_MINUTE, windowMs: minute }),
+    ipLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_IP_PER_MINUTE, windowMs: minute }),
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+  });
+  let authReady = false;
+  const components = [
+    store,
+    producerComponent(producer),
+    {
+      name: 'auth',
+      async start() {
+        // Ready once the channel to auth connects; requests before that fail with a clear code.
+        auth.waitForReady(60_000).then(
+          () => {
+            authReady = true;
+          },
+          (error: unknown) => logger.error({ err: error }, 'auth service not reachable'),
+        );
+      },
+      async stop() {
+        auth.close();
+      },
+      isReady: () => authReady,
+    },
+    {
+      name: 'http',
+      async start() {
+        await http.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
+      },
+      async stop() {
+        await http.close(); // stops accepting, lets in-flight requests finish
+      },
+    },
+  ];
+  const service = composeService({
     logger,
     registry,
     opsPort: config.OPS_PORT,
     bindHost: config.BIND_HOST,
-    components: [producerComponent(producer)],
+    components,
   });
+  return {
+    ...service,
+    /** `http://host:port` of the public API; only after start. */
+    httpUrl: () => {
+      const address = http.server.address();
+      if (!address || typeof address === 'string') throw new Error('ingress not started');
+      return `http://127.0.0.1:${address.port}`;
+    },
+    db: () => store.db(),
+  };
 }

@@ -1,10 +1,20 @@
-import { commonEnv, envSchemas, kafkaEnv, parseConfig } from '@parley/config';
+import { commonEnv, envSchemas, kafkaEnv, mongoEnv, parseConfig } from '@parley/config';
 import { z } from 'zod';
 
 const schema = z.object({
   ...commonEnv,
   ...kafkaEnv,
+  ...mongoEnv('parley_ingress'),
   OPS_PORT: envSchemas.port.default(9400),
+  HTTP_PORT: envSchemas.port.default(8080),
+  /** `host:port` of the auth service's gRPC server. */
+  AUTH_GRPC_ADDRESS: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port'),
+  AUTH_DEADLINE_MS: envSchemas.positiveInt.default(8000),
+  BODY_LIMIT_BYTES: envSchemas.positiveInt.default(16 * 1024),
+  RATE_LIMIT_PER_SESSION_PER_MINUTE: envSchemas.positiveInt.default(60),
+  RATE_LIMIT_PER_IP_PER_MINUTE: envSchemas.positiveInt.default(600),
+  /** Behind a load balancer: take the client address from X-Forwarded-For. */
+  TRUST_PROXY: envSchemas.flag.default(false),
 });
 
 export type IngressConfig = ReturnType<typeof loadConfig>;

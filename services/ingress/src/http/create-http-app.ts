@@ -1,0 +1,58 @@
+import { ParleyError } from '@parley/errors';
+import type { Logger } from '@parley/logger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { RateLimiter } from '../domain/rate-limiter.js';
+import { type AdminRouteDeps, registerAdminRoutes } from './admin-routes.js';
+import { type CustomerRouteDeps, registerCustomerRoutes } from './customer-routes.js';
+import { errorHandler, sendError } from './errors.js';
+import { openApiDocument } from './openapi.js';
+
+export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps {
+  readonly logger: Logger;
+  readonly ipLimiter: RateLimiter;
+  readonly bodyLimitBytes: number;
+  /** Behind a load balancer, the client address comes from X-Forwarded-For. */
+  readonly trustProxy: boolean;
+}
+
+/**
+ * The HTTP edge as a Fastify app; tests call `app.inject()` or listen on port 0.
+ *
+ * @example
+ * const app = createHttpApp({ auth, producer, apiKeys, logger, ipLimiter, sessionLimiter, bodyLimitBytes: 16384, trustProxy: false });
+ * await app.listen({ port: 8080 });
+ */
+export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger is Fastify's logger; only the generic parameters differ.
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: deps.trustProxy,
+    disableRequestLogging: false,
+    requestIdHeader: 'x-request-id',
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new ParleyError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  app.addHook('onRequest', async (request) => {
+    const quota = deps.ipLimiter.take(request.ip);
+    if (!quota.allowed) {
+      throw new ParleyError('rate_limited', 'too many requests from this address', {
+        context: { retryAfterSeconds: quota.retryAfterSeconds },
+      });
+    }
+  });
+  // Every route, as `METHOD /path/{param}`, for the test that keeps the OpenAPI document in sync.
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push(`${method} ${route.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    }
+  });
+  app.decorate('parleyRoutes', routes);
+  app.get('/openapi.json', async () => openApiDocument);
+  registerCustomerRoutes(app, deps);
+  registerAdminRoutes(app, deps);
+  return app;
+}

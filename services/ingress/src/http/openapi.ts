@@ -1,0 +1,159 @@
+const error = {
+  description: 'An error with a stable code (see libs/errors/README.md).',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+};
+const errors = {
+  '400': error,
+  '401': error,
+  '403': error,
+  '404': error,
+  '409': error,
+  '413': error,
+  '429': error,
+  '503': error,
+};
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const sessionAuth = [{ session: [] }];
+const apiKeyAuth = [{ apiKey: [] }];
+const channelIdParam = {
+  name: 'channelId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+};
+
+/** The OpenAPI document of ingress; a test keeps it and the registered routes in sync. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Parley ingress',
+    version: '1',
+    description: 'Chat authenticated by the brand’s own OAuth server: chat frontends, bots and brand admins.',
+  },
+  components: {
+    securitySchemes: {
+      session: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The Parley session token from POST /v1/channels/{channelId}/sessions.',
+      },
+      apiKey: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A tenant API key `pk_<id>.<secret>` with the needed scope.',
+      },
+    },
+  },
+  paths: {
+    '/v1/channels/{channelId}/sessions': {
+      post: {
+        summary: 'Exchange the brand’s authorization code for a Parley session on this device',
+        parameters: [
+          channelIdParam,
+          { name: 'Parley-Tenant', in: 'header', required: true, schema: { type: 'string' } },
+        ],
+        requestBody: json({
+          type: 'object',
+          required: ['code', 'redirectUri', 'device'],
+          additionalProperties: false,
+          properties: {
+            code: { type: 'string' },
+            redirectUri: { type: 'string' },
+            codeVerifier: {
+              type: 'string',
+              description: 'PKCE verifier (RFC 7636); required unless the channel allows otherwise',
+            },
+            iss: {
+              type: 'string',
+              description: 'The `iss` of the authorization response (RFC 9207), when sent',
+            },
+            device: {
+              type: 'object',
+              required: ['id', 'platform'],
+              properties: { id: { type: 'string' }, platform: { enum: ['web', 'ios', 'android'] } },
+            },
+          },
+        }),
+        responses: { '201': { description: 'Signed in', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/v1/messages': {
+      post: {
+        summary: 'Send a message; the brand authorizes every message',
+        security: sessionAuth,
+        requestBody: json({
+          type: 'object',
+          required: ['clientMessageId', 'text'],
+          additionalProperties: false,
+          properties: {
+            clientMessageId: { type: 'string', maxLength: 128 },
+            text: { type: 'string', minLength: 1, maxLength: 4000 },
+          },
+        }),
+        responses: {
+          '202': {
+            description: 'Accepted; the same clientMessageId twice gives the same answer',
+            ...json({ type: 'object' }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/session': {
+      delete: {
+        summary: 'Log out this device, or all devices',
+        security: sessionAuth,
+        parameters: [
+          { name: 'allDevices', in: 'query', required: false, schema: { enum: ['true', 'false'] } },
+        ],
+        responses: { '200': { description: 'Logged out', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/v1/admin/channels/{channelId}': {
+      put: {
+        summary: 'Store a channel’s authentication settings',
+        security: apiKeyAuth,
+        parameters: [channelIdParam],
+        requestBody: json({
+          type: 'object',
+          description: 'Channel settings (README: Pointing a channel at your OAuth server)',
+        }),
+        responses: { '200': { description: 'Stored', ...json({ type: 'object' }) }, ...errors },
+      },
+      get: {
+        summary: 'Read a channel’s authentication settings (never the client secret)',
+        security: apiKeyAuth,
+        parameters: [channelIdParam],
+        responses: { '200': { description: 'The settings', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/v1/admin/channels/{channelId}/test': {
+      post: {
+        summary: 'Self-test a channel against the brand’s servers',
+        security: apiKeyAuth,
+        parameters: [channelIdParam],
+        responses: { '200': { description: 'The checks', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        summary: 'This document',
+        responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } },
+      },
+    },
+  },
+} as const;
