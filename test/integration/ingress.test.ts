@@ -1,0 +1,340 @@
+import { randomBytes } from 'node:crypto';
+import { topicNameFor } from '@parley/bus';
+import { createLogger } from '@parley/logger';
+import type { KafkaMessage } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp as createAuth } from '../../services/auth/src/app.js';
+import { loadConfig as authConfig } from '../../services/auth/src/config.js';
+import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
+import { createApp as createIngress } from '../../services/ingress/src/app.js';
+import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
+import { newApiKey } from '../../services/ingress/src/domain/api-keys.js';
+import { createHttpApp } from '../../services/ingress/src/http/create-http-app.js';
+import type { openApiDocument } from '../../services/ingress/src/http/openapi.js';
+import { type BrandServer, startBrandServer } from '../support/brand-server.js';
+import { freshTopics, randomName, testInfra, testKafka, waitFor } from '../support/harness.js';
+
+const topic = 'chat.messages.received.v1' as const;
+
+describe('ingress with the real auth service, brand, Kafka and store', () => {
+  const logger = createLogger({
+    service: 'ingress-test',
+    version: 'test',
+    level: process.env.TEST_LOG_LEVEL ?? 'silent',
+  });
+  let brand: BrandServer;
+  let auth: ReturnType<typeof createAuth>;
+  let ingress: ReturnType<typeof createIngress>;
+  let api: string;
+  let prefix: string;
+  const received: KafkaMessage[] = [];
+  const kafka = testKafka();
+  const consumer = kafka.consumer({ groupId: randomName('ingress-test') });
+  const adminKeys: Record<string, string> = {};
+
+  const call = (
+    path: string,
+    init: { method?: string; body?: unknown; token?: string; tenant?: string; raw?: string } = {},
+  ) =>
+    fetch(`${api}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(init.body !== undefined || init.raw !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+        ...(init.tenant ? { 'parley-tenant': init.tenant } : {}),
+      },
+      ...(init.raw !== undefined
+        ? { body: init.raw }
+        : init.body !== undefined
+          ? { body: JSON.stringify(init.body) }
+          : {}),
+    });
+  const errorCode = async (response: Response) =>
+    ((await response.json()) as { error: { code: string } }).error.code;
+  const publishedCount = async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topicNameFor(prefix, topic));
+    await admin.disconnect();
+    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+  };
+
+  async function signIn(sub: string) {
+    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+    const response = await call('/v1/channels/web/sessions', {
+      method: 'POST',
+      tenant: 'acme',
+      body: { code, codeVerifier, redirectUri, device: { id: 'laptop', platform: 'web' } },
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as {
+      sessionToken: string;
+      customer: { key: string; customFields: Record<string, unknown> };
+      thread: { id: string };
+    };
+  }
+
+  beforeAll(async () => {
+    brand = await startBrandServer();
+    brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
+    brand.customers.set('c-2', { name: 'Grace', tier: 'silver' });
+    prefix = await freshTopics(kafka, [topic]);
+    const base = {
+      MONGO_URL: testInfra().mongoUrl,
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      LOG_LEVEL: 'silent',
+    };
+    auth = createAuth({
+      config: authConfig({
+        ...base,
+        MONGO_DATABASE: randomName('auth').replace('-', '_'),
+        GRPC_PORT: '0',
+        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+        SECRET_ACTIVE_KID: 'k1',
+        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+        BRAND_HOST_ALLOW_LIST: '127.0.0.1',
+      }),
+      logger,
+      version: 'test',
+    });
+    await auth.start();
+    ingress = createIngress({
+      config: ingressConfig({
+        ...base,
+        MONGO_DATABASE: randomName('ingress').replace('-', '_'),
+        HTTP_PORT: '0',
+        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+        KAFKA_TOPIC_PREFIX: prefix,
+        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+        BODY_LIMIT_BYTES: '8192',
+        RATE_LIMIT_PER_SESSION_PER_MINUTE: '8',
+      }),
+      logger,
+      version: 'test',
+    });
+    await ingress.start();
+    api = ingress.httpUrl();
+    const keys = createApiKeyRepository(() => ingress.db());
+    for (const tenant of ['acme', 'globex']) {
+      const { key, token } = newApiKey(tenant, 'admin', ['admin'], new Date());
+      await keys.create(key);
+      adminKeys[tenant] = token;
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topic: topicNameFor(prefix, topic), fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(message) });
+
+    const settings = {
+      issuer: brand.issuer,
+      client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+      redirectUris: [brand.client.redirectUri],
+      customerDataUrl: brand.endpoints.userinfo,
+      mapping: { customFields: { tier: '$.tier' } },
+    };
+    const put = await call('/v1/admin/channels/web', {
+      method: 'PUT',
+      token: adminKeys.acme,
+      body: settings,
+    });
+    expect(put.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await consumer.disconnect();
+    await ingress?.db().dropDatabase();
+    await ingress?.stop();
+    await auth?.db().dropDatabase();
+    await auth?.stop();
+    await brand?.stop();
+  });
+
+  it('signs a device in and publishes its message, with no token in the event', async () => {
+    const session = await signIn('c-1');
+    expect(session.customer.customFields).toEqual({ tier: 'gold' });
+    const sent = await call('/v1/messages', {
+      method: 'POST',
+      token: session.sessionToken,
+      body: { clientMessageId: 'c-1-1', text: 'hello' },
+    });
+    expect(sent.status).toBe(202);
+    const { messageId, threadId } = (await sent.json()) as { messageId: string; threadId: string };
+    expect(threadId).toBe(session.thread.id);
+    const event = await waitFor('the received event', () =>
+      received.find((message) => JSON.parse(message.value?.toString() ?? '{}').messageId === messageId),
+    );
+    expect(event.key?.toString()).toBe(threadId);
+    expect(JSON.parse(event.value?.toString() ?? '')).toMatchObject({
+      text: 'hello',
+      tenantId: 'acme',
+      channelId: 'web',
+      deviceId: 'laptop',
+    });
+    const everything = `${event.value?.toString()} ${JSON.stringify(event.headers)}`;
+    expect(everything).not.toContain(session.sessionToken);
+    expect(everything).not.toMatch(/token/i);
+  });
+
+  it('collapses a duplicate clientMessageId into the same answer', async () => {
+    const { sessionToken } = await signIn('c-1');
+    const send = () =>
+      call('/v1/messages', {
+        method: 'POST',
+        token: sessionToken,
+        body: { clientMessageId: 'dup-1', text: 'once' },
+      });
+    const first = await (await send()).json();
+    const second = await (await send()).json();
+    expect(second).toEqual(first);
+  });
+
+  it('gives every bad request its own code and publishes nothing', async () => {
+    const { sessionToken } = await signIn('c-2');
+    const before = await publishedCount();
+    const cases: [Promise<Response>, number, string][] = [
+      [
+        call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          raw: '{"clientMessageId": "x", "text": ',
+        }),
+        400,
+        'invalid_argument',
+      ],
+      [
+        call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          body: { clientMessageId: 'big', text: 'x'.repeat(4001) },
+        }),
+        400,
+        'invalid_argument',
+      ],
+      [
+        call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          raw: JSON.stringify({ clientMessageId: 'huge', text: 'x'.repeat(9000) }),
+        }),
+        413,
+        'payload_too_large',
+      ],
+      [
+        call('/v1/messages', { method: 'POST', body: { clientMessageId: 'anon', text: 'hi' } }),
+        401,
+        'unauthenticated',
+      ],
+      [
+        call('/v1/messages', { method: 'POST', token: 'forged', body: { clientMessageId: 'f', text: 'hi' } }),
+        401,
+        'unauthenticated',
+      ],
+      [
+        call('/v1/channels/nope/sessions', {
+          method: 'POST',
+          tenant: 'acme',
+          body: {
+            code: 'c',
+            codeVerifier: 'v'.repeat(43),
+            redirectUri: brand.client.redirectUri,
+            device: { id: 'd', platform: 'web' },
+          },
+        }),
+        404,
+        'not_found',
+      ],
+      [call('/v1/admin/channels/web', { token: adminKeys.globex }), 404, 'not_found'],
+      [
+        call('/v1/admin/channels/web', {
+          token: 'pk_unknownkey12.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        }),
+        401,
+        'unauthenticated',
+      ],
+      [call('/v1/nowhere'), 404, 'not_found'],
+    ];
+    for (const [response, status, code] of cases) {
+      const answer = await response;
+      expect(answer.status).toBe(status);
+      expect(await errorCode(answer)).toBe(code);
+    }
+    expect(await publishedCount()).toBe(before);
+  });
+
+  it('answers 429 with Retry-After when a session sends too fast', async () => {
+    const { sessionToken } = await signIn('c-2');
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 10; i += 1) {
+      const response = await call('/v1/messages', {
+        method: 'POST',
+        token: sessionToken,
+        body: { clientMessageId: `r-${i}`, text: 'spam' },
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        retryAfter = response.headers.get('retry-after');
+        expect(await errorCode(response)).toBe('rate_limited');
+      }
+    }
+    expect(statuses.filter((status) => status === 202)).toHaveLength(8);
+    expect(statuses.slice(8)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+
+  it('refuses the next message once the brand revoked the grant', async () => {
+    brand.customers.set('c-3', { name: 'Leaving' });
+    const { sessionToken } = await signIn('c-3');
+    expect(
+      (
+        await call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          body: { clientMessageId: 'a', text: 'hi' },
+        })
+      ).status,
+    ).toBe(202);
+    await brand.revokeGrants('c-3');
+    const refused = await call('/v1/messages', {
+      method: 'POST',
+      token: sessionToken,
+      body: { clientMessageId: 'b', text: 'hi' },
+    });
+    expect(refused.status).toBe(401);
+    expect(await errorCode(refused)).toBe('reauthentication_required');
+  });
+
+  it('logs out', async () => {
+    const { sessionToken } = await signIn('c-1');
+    const out = await call('/v1/session?allDevices=false', { method: 'DELETE', token: sessionToken });
+    expect(out.status).toBe(200);
+    const after = await call('/v1/messages', {
+      method: 'POST',
+      token: sessionToken,
+      body: { clientMessageId: 'z', text: 'hi' },
+    });
+    expect(await errorCode(after)).toBe('unauthenticated');
+  });
+
+  it('serves an OpenAPI document that lists exactly the routes it serves', async () => {
+    const served = (await (await call('/openapi.json')).json()) as typeof openApiDocument;
+    const documented = Object.entries(served.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    // The same app, built with inert dependencies, lists the routes it registered.
+    const probe = createHttpApp({
+      auth: {} as never,
+      producer: {} as never,
+      apiKeys: {} as never,
+      logger,
+      ipLimiter: { take: () => ({ allowed: true }) },
+      sessionLimiter: { take: () => ({ allowed: true }) },
+      bodyLimitBytes: 1024,
+      trustProxy: false,
+    });
+    await probe.ready();
+    const registered = (probe as unknown as { parleyRoutes: string[] }).parleyRoutes;
+    expect([...registered].sort()).toEqual([...documented].sort());
+    await probe.close();
+  });
+});
