@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { topicNameFor } from '@parley/bus';
+import { createEventProducer, topicNameFor } from '@parley/bus';
 import { createLogger } from '@parley/logger';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { createApp as createAuth } from '../../services/auth/src/app.js';
 import { loadConfig as authConfig } from '../../services/auth/src/config.js';
 import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
@@ -78,7 +79,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
     brand.customers.set('c-2', { name: 'Grace', tier: 'silver' });
-    prefix = await freshTopics(kafka, [topic]);
+    prefix = await freshTopics(kafka, [topic, 'chat.deliveries.v1']);
     const base = {
       MONGO_URL: testInfra().mongoUrl,
       BIND_HOST: '127.0.0.1',
@@ -324,7 +325,8 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     // The same app, built with inert dependencies, lists the routes it registered.
     const probe = createHttpApp({
       auth: {} as never,
-      producer: {} as never,
+      sendMessage: {} as never,
+      connections: {} as never,
       apiKeys: {} as never,
       logger,
       ipLimiter: { take: () => ({ allowed: true }) },
@@ -336,5 +338,186 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     const registered = (probe as unknown as { parleyRoutes: string[] }).parleyRoutes;
     expect([...registered].sort()).toEqual([...documented].sort());
     await probe.close();
+  });
+});
+
+describe('ingress WebSocket stream', () => {
+  const logger = createLogger({ service: 'ingress-test', version: 'test', level: 'silent' });
+  let brand: BrandServer;
+  let auth: ReturnType<typeof createAuth>;
+  let ingress: ReturnType<typeof createIngress>;
+  let prefix: string;
+  const kafka = testKafka();
+
+  beforeAll(async () => {
+    brand = await startBrandServer();
+    for (const sub of ['c-1', 'c-2']) brand.customers.set(sub, { name: sub });
+    prefix = await freshTopics(kafka, ['chat.messages.received.v1', 'chat.deliveries.v1']);
+    const base = {
+      MONGO_URL: testInfra().mongoUrl,
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      LOG_LEVEL: 'silent',
+    };
+    auth = createAuth({
+      config: authConfig({
+        ...base,
+        MONGO_DATABASE: randomName('auth').replace('-', '_'),
+        GRPC_PORT: '0',
+        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+        SECRET_ACTIVE_KID: 'k1',
+        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+        BRAND_HOST_ALLOW_LIST: '127.0.0.1',
+      }),
+      logger,
+      version: 'test',
+    });
+    await auth.start();
+    ingress = createIngress({
+      config: ingressConfig({
+        ...base,
+        MONGO_DATABASE: randomName('ingress').replace('-', '_'),
+        HTTP_PORT: '0',
+        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+        KAFKA_TOPIC_PREFIX: prefix,
+        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+      }),
+      logger,
+      version: 'test',
+    });
+    await ingress.start();
+    const keys = createApiKeyRepository(() => ingress.db());
+    const { key, token } = newApiKey('acme', 'admin', ['admin'], new Date());
+    await keys.create(key);
+    const put = await fetch(`${ingress.httpUrl()}/v1/admin/channels/web`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        issuer: brand.issuer,
+        client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+        redirectUris: [brand.client.redirectUri],
+        customerDataUrl: brand.endpoints.userinfo,
+      }),
+    });
+    expect(put.status).toBe(200);
+    // The deliveries consumer joins its own group; wait until it is in, so it sees what comes next.
+    await waitFor(
+      'the deliveries consumer',
+      async () => (await fetch(`${ingress.opsUrl()}/readyz`)).status === 200,
+    );
+  });
+
+  afterAll(async () => {
+    await ingress?.db().dropDatabase();
+    await ingress?.stop();
+    await auth?.db().dropDatabase();
+    await auth?.stop();
+    await brand?.stop();
+  });
+
+  async function signIn(sub: string, deviceId: string) {
+    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+    const response = await fetch(`${ingress.httpUrl()}/v1/channels/web/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'parley-tenant': 'acme' },
+      body: JSON.stringify({ code, codeVerifier, redirectUri, device: { id: deviceId, platform: 'web' } }),
+    });
+    return (await response.json()) as {
+      sessionToken: string;
+      customer: { key: string };
+      thread: { id: string };
+    };
+  }
+
+  /** A device's socket with its received frames and how it closed. */
+  function connect(protocols: string[] = ['parley.v1']) {
+    const socket = new WebSocket(`${ingress.httpUrl().replace('http', 'ws')}/v1/stream`, protocols);
+    const frames: Record<string, unknown>[] = [];
+    let closed: { code: number; reason: string } | undefined;
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    socket.on('close', (code, reason) => {
+      closed = { code, reason: reason.toString() };
+    });
+    return {
+      socket,
+      frames,
+      closed: () => closed,
+      opened: new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      }),
+    };
+  }
+
+  it('authorizes on connect (subprotocol or first frame) and fans deliveries out to every device', async () => {
+    const laptop = await signIn('c-1', 'laptop');
+    const phone = await signIn('c-1', 'phone');
+    const first = connect(['parley.v1', `parley.token.${laptop.sessionToken}`]);
+    await first.opened;
+    expect(first.socket.protocol).toBe('parley.v1');
+    const second = connect();
+    await second.opened;
+    second.socket.send(JSON.stringify({ type: 'auth', token: phone.sessionToken }));
+    for (const device of [first, second])
+      await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
+
+    const producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+    await producer.connect();
+    const now = new Date().toISOString();
+    await producer.publish('chat.deliveries.v1', {
+      tenantId: 'acme',
+      customerKey: laptop.customer.key,
+      threadId: laptop.thread.id,
+      seq: 1,
+      message: {
+        messageId: 'm-1',
+        author: { kind: 'bot', id: 'helper' },
+        text: 'hi from the bot',
+        sentAt: now,
+        storedAt: now,
+      },
+    });
+    await producer.disconnect();
+    for (const device of [first, second]) {
+      const delivered = await waitFor('the delivery', () =>
+        device.frames.find((frame) => frame.type === 'message'),
+      );
+      expect(delivered).toMatchObject({ type: 'message', seq: 1, message: { text: 'hi from the bot' } });
+    }
+    first.socket.close();
+    second.socket.close();
+  });
+
+  it('acknowledges send frames, and closes with 4401 once the brand revoked the grant', async () => {
+    const session = await signIn('c-2', 'tablet');
+    const device = connect(['parley.v1', `parley.token.${session.sessionToken}`]);
+    await device.opened;
+    await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
+    device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'w-1', text: 'over the socket' }));
+    const ack = await waitFor('the ack', () => device.frames.find((frame) => frame.type === 'ack'));
+    expect(ack).toMatchObject({
+      clientMessageId: 'w-1',
+      messageId: expect.stringMatching(/^m_/),
+      threadId: session.thread.id,
+    });
+
+    await brand.revokeGrants('c-2');
+    device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'w-2', text: 'after revocation' }));
+    const closed = await waitFor('the close', () => device.closed());
+    expect(closed).toEqual({ code: 4401, reason: 'reauthentication_required' });
+    expect(device.frames.find((frame) => frame.type === 'error')).toMatchObject({
+      clientMessageId: 'w-2',
+      code: 'reauthentication_required',
+    });
+  });
+
+  it('closes on a forged token (4403) and on a frame that is not JSON (4400)', async () => {
+    const forged = connect(['parley.v1', 'parley.token.forged']);
+    await forged.opened;
+    expect(await waitFor('the close', () => forged.closed())).toMatchObject({ code: 4403 });
+    const garbage = connect();
+    await garbage.opened;
+    garbage.socket.send('not json');
+    expect(await waitFor('the close', () => garbage.closed())).toMatchObject({ code: 4400 });
   });
 });

@@ -10,7 +10,7 @@ import { createApp as createHistory } from '../../services/history/src/app.js';
 import { loadConfig as historyConfig } from '../../services/history/src/config.js';
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
-import { randomName, testInfra, testLogger, waitFor } from '../support/harness.js';
+import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
 
 function env(extra: Record<string, string> = {}) {
   return {
@@ -127,14 +127,23 @@ describe('the four services start on the real broker and store', () => {
   it('ingress: store, producer, auth connection and HTTP server, ops endpoints', async () => {
     const auth = createAuth({ config: authConfig(env()), logger, version: 'test' });
     await auth.start();
+    const prefix = await freshTopics(testKafka(), ['chat.messages.received.v1', 'chat.deliveries.v1']);
     const app = createIngress({
-      config: ingressConfig(env({ HTTP_PORT: '0', AUTH_GRPC_ADDRESS: auth.grpcAddress() })),
+      config: ingressConfig(
+        env({ HTTP_PORT: '0', AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix }),
+      ),
       logger,
       version: 'test',
     });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'ingress', ['mongo', 'kafka-producer', 'auth', 'http']);
+      await expectOpsEndpoints(app.opsUrl(), 'ingress', [
+        'mongo',
+        'kafka-producer',
+        'auth',
+        'deliveries',
+        'http',
+      ]);
       expect((await fetch(`${app.httpUrl()}/openapi.json`)).status).toBe(200);
     } finally {
       await app.db().dropDatabase();

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
 import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
@@ -6,8 +8,11 @@ import { composeService, createMetricsRegistry } from '@parley/ops';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository, ingressIndexes } from './adapters/api-key-repository.js';
 import type { IngressConfig } from './config.js';
+import { createDeliveriesConsumer } from './consumers/deliveries.consumer.js';
+import { createConnectionRegistry, streamCloseCodes } from './domain/connection-registry.js';
 import { createRateLimiter } from './domain/rate-limiter.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { createMessageSender } from './http/message-sender.js';
 
 export interface IngressDeps {
   readonly config: IngressConfig;
@@ -36,9 +41,23 @@ export function createApp({ config, logger, version }: IngressDeps) {
     deadlineMs: config.AUTH_DEADLINE_MS,
   });
   const minute = 60_000;
+  const connections = createConnectionRegistry();
+  const deliveries = createDeliveriesConsumer({
+    kafka,
+    instanceId: config.INSTANCE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    connections,
+    dlqProducer: producer,
+    logger,
+    onCrash: ({ restart }) => {
+      // A consumer that will not come back cannot deliver: let the orchestrator restart the pod.
+      if (!restart) process.kill(process.pid, 'SIGTERM');
+    },
+  });
   const http: FastifyInstance = createHttpApp({
     auth,
-    producer,
+    sendMessage: createMessageSender({ auth, producer }),
+    connections,
     apiKeys: createApiKeyRepository(() => store.db()),
     logger,
     sessionLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_SESSION_PER_MINUTE, windowMs: minute }),
@@ -67,12 +86,20 @@ export function createApp({ config, logger, version }: IngressDeps) {
       isReady: () => authReady,
     },
     {
+      name: 'deliveries',
+      start: () => deliveries.start(),
+      stop: () => deliveries.stop(),
+      isReady: () => deliveries.isReady(),
+    },
+    {
       name: 'http',
       async start() {
         await http.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
       },
       async stop() {
-        await http.close(); // stops accepting, lets in-flight requests finish
+        // Devices reconnect to another pod and sync; then in-flight requests finish.
+        connections.closeAll(streamCloseCodes.goingAway, 'server shutting down');
+        await http.close();
       },
     },
   ];

@@ -15,6 +15,11 @@ const schema = z.object({
   RATE_LIMIT_PER_IP_PER_MINUTE: envSchemas.positiveInt.default(600),
   /** Behind a load balancer: take the client address from X-Forwarded-For. */
   TRUST_PROXY: envSchemas.flag.default(false),
+  /** Names this pod's deliveries consumer group (e.g. the pod name); random when unset. */
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/)
+    .optional(),
 });
 
 export type IngressConfig = ReturnType<typeof loadConfig>;

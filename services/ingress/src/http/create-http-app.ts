@@ -1,3 +1,4 @@
+import websocket from '@fastify/websocket';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -6,8 +7,9 @@ import { type AdminRouteDeps, registerAdminRoutes } from './admin-routes.js';
 import { type CustomerRouteDeps, registerCustomerRoutes } from './customer-routes.js';
 import { errorHandler, sendError } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { registerStreamRoute, type StreamRouteDeps, selectStreamProtocol } from './stream-route.js';
 
-export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps {
+export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps, StreamRouteDeps {
   readonly logger: Logger;
   readonly ipLimiter: RateLimiter;
   readonly bodyLimitBytes: number;
@@ -52,7 +54,16 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
   app.decorate('parleyRoutes', routes);
   app.get('/openapi.json', async () => openApiDocument);
-  registerCustomerRoutes(app, deps);
-  registerAdminRoutes(app, deps);
+  app.register(websocket, {
+    options: {
+      maxPayload: deps.bodyLimitBytes,
+      handleProtocols: (protocols) => selectStreamProtocol(protocols),
+    },
+  });
+  app.register(async (scoped) => {
+    registerCustomerRoutes(scoped, deps);
+    registerAdminRoutes(scoped, deps);
+    registerStreamRoute(scoped, deps);
+  });
   return app;
 }

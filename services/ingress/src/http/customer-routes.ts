@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { EventProducer } from '@parley/bus';
-import { limits } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import { type AuthServiceDefinition, fromStruct, type ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { deriveMessageId } from '../domain/message-ids.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
+import { type MessageSender, outgoingMessage } from './message-sender.js';
 import { bearer, parse } from './request-parsing.js';
 
 const identifier = z
@@ -23,21 +21,9 @@ const sessionBody = z
   })
   .strict();
 
-const messageBody = z
-  .object({
-    clientMessageId: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, dot, dash, colon, underscore; at most 128'),
-    text: z
-      .string()
-      .min(1, 'text must not be empty')
-      .max(limits.textMaxLength, `text must be at most ${limits.textMaxLength} characters`),
-  })
-  .strict();
-
 export interface CustomerRouteDeps {
   readonly auth: ServiceClient<AuthServiceDefinition>;
-  readonly producer: EventProducer;
+  readonly sendMessage: MessageSender;
   readonly sessionLimiter: RateLimiter;
 }
 
@@ -52,7 +38,7 @@ function tenantOf(headers: Record<string, unknown>): string {
 
 /** The chat frontends' API: sign in with a code, send messages, log out. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): void {
-  const { auth, producer, sessionLimiter } = deps;
+  const { auth, sendMessage, sessionLimiter } = deps;
 
   app.post<{ Params: { channelId: string } }>('/v1/channels/:channelId/sessions', async (request, reply) => {
     const tenantId = tenantOf(request.headers);
@@ -81,35 +67,11 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       throw new ParleyError('rate_limited', 'too many messages from this session', {
         context: { retryAfterSeconds: quota.retryAfterSeconds },
       });
-    const body = parse(messageBody, request.body);
-    const session = await auth.call.AuthorizeMessage({ sessionToken });
-    const messageId = deriveMessageId({
-      tenantId: session.tenantId,
-      threadId: session.threadId,
-      clientMessageId: body.clientMessageId,
-    });
-    await producer.publish(
-      'chat.messages.received.v1',
-      {
-        messageId,
-        clientMessageId: body.clientMessageId,
-        tenantId: session.tenantId,
-        channelId: session.channelId,
-        threadId: session.threadId,
-        customerKey: session.customerKey,
-        deviceId: session.deviceId,
-        text: body.text,
-        sentAt: new Date().toISOString(),
-      },
-      // The same message twice is one event id too, so consumers can tell.
-      {
-        id: messageId,
-        ...(typeof request.headers.traceparent === 'string'
-          ? { traceparent: request.headers.traceparent }
-          : {}),
-      },
-    );
-    return reply.status(202).send({ messageId, threadId: session.threadId });
+    const body = parse(outgoingMessage, request.body);
+    const traceparent =
+      typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+    const { messageId, threadId } = await sendMessage(sessionToken, body, traceparent);
+    return reply.status(202).send({ messageId, threadId });
   });
 
   app.delete<{ Querystring: { allDevices?: string } }>('/v1/session', async (request) => {

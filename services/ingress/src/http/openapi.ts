@@ -149,6 +149,18 @@ export const openApiDocument = {
         responses: { '200': { description: 'The checks', ...json({ type: 'object' }) }, ...errors },
       },
     },
+    '/v1/stream': {
+      get: {
+        summary: 'WebSocket: a device’s live connection',
+        description: [
+          'Upgrade with subprotocols `parley.v1` and `parley.token.<session token>`, or send `{"type":"auth","token":…}` first (never put the token in the URL).',
+          'Server frames: `ready {threadId, sessionId}`, `message {threadId, seq, message}`, `ack {clientMessageId, messageId, threadId}`, `error {clientMessageId, code, message}`, `pong`.',
+          'Client frames: `send {clientMessageId, text}` (authorized by the brand like POST /v1/messages), `ping`.',
+          'Close codes: 1001 server going away (reconnect and sync), 4400 bad frame, 4401 reauthentication required (sign in again), 4403 no valid session, 4408 no credentials in time, 4503 brand or auth unavailable (retry with backoff).',
+        ].join(' '),
+        responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errors },
+      },
+    },
     '/openapi.json': {
       get: {
         summary: 'This document',

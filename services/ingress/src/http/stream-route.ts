@@ -1,0 +1,151 @@
+import type { WebSocket } from '@fastify/websocket';
+import { type ParleyError, toParleyError } from '@parley/errors';
+import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ConnectionRegistry } from '../domain/connection-registry.js';
+import { streamCloseCodes } from '../domain/connection-registry.js';
+import type { RateLimiter } from '../domain/rate-limiter.js';
+import { type MessageSender, outgoingMessage } from './message-sender.js';
+
+export interface StreamRouteDeps {
+  readonly auth: ServiceClient<AuthServiceDefinition>;
+  readonly sendMessage: MessageSender;
+  readonly connections: ConnectionRegistry;
+  readonly sessionLimiter: RateLimiter;
+  readonly heartbeatMs?: number;
+  readonly authTimeoutMs?: number;
+}
+
+/** The subprotocol a client offers, and the one that carries its token: `parley.token.<token>`. */
+export const streamProtocol = 'parley.v1';
+const tokenProtocolPrefix = 'parley.token.';
+
+const clientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) }).strict(),
+  z
+    .object({ type: z.literal('send') })
+    .extend(outgoingMessage.shape)
+    .strict(),
+  z.object({ type: z.literal('ping') }).strict(),
+]);
+
+function closeCodeFor(error: ParleyError): number {
+  if (error.code === 'reauthentication_required') return streamCloseCodes.reauthenticationRequired;
+  if (error.code === 'unauthenticated') return streamCloseCodes.unauthenticated;
+  return streamCloseCodes.unavailable;
+}
+
+/**
+ * `GET /v1/stream`: a device's live connection. The session token comes in the first frame
+ * (`{type:"auth", token}`) or as the subprotocol `parley.token.<token>` beside `parley.v1` — never
+ * in the URL. After authorization the device gets `ready`, then live `message` frames; it sends
+ * `send` frames (each authorized by the brand, answered by `ack` or `error`) and `ping`s.
+ */
+export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps): void {
+  const {
+    auth,
+    sendMessage,
+    connections,
+    sessionLimiter,
+    heartbeatMs = 25_000,
+    authTimeoutMs = 10_000,
+  } = deps;
+
+  app.get('/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
+    const send = (frame: object) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
+    };
+    const close = (code: number, reason: string) => socket.close(code, reason.slice(0, 120));
+    let token: string | undefined;
+    let unregister: (() => void) | undefined;
+    let alive = true;
+
+    const heartbeat = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, heartbeatMs);
+    socket.on('pong', () => {
+      alive = true;
+    });
+    const authTimer = setTimeout(() => {
+      if (!token) close(streamCloseCodes.authTimeout, 'no credentials');
+    }, authTimeoutMs);
+    socket.on('close', () => {
+      clearInterval(heartbeat);
+      clearTimeout(authTimer);
+      unregister?.();
+    });
+
+    async function authorize(sessionToken: string) {
+      token = sessionToken;
+      try {
+        const session = await auth.call.AuthorizeMessage({ sessionToken });
+        unregister = connections.add(session.tenantId, session.customerKey, {
+          sessionId: session.sessionId,
+          send,
+          close,
+        });
+        send({ type: 'ready', threadId: session.threadId, sessionId: session.sessionId });
+      } catch (error) {
+        const failure = toParleyError(error);
+        close(closeCodeFor(failure), failure.code);
+      }
+    }
+
+    async function handle(raw: string) {
+      let frame: z.output<typeof clientFrame>;
+      try {
+        frame = clientFrame.parse(JSON.parse(raw));
+      } catch {
+        return close(streamCloseCodes.badFrame, 'invalid frame');
+      }
+      if (frame.type === 'ping') return send({ type: 'pong' });
+      if (frame.type === 'auth') {
+        if (token) return close(streamCloseCodes.badFrame, 'already authorized');
+        return authorize(frame.token);
+      }
+      if (!token || !unregister) return close(streamCloseCodes.unauthenticated, 'authorize first');
+      const quota = sessionLimiter.take(token);
+      if (!quota.allowed) {
+        return send({
+          type: 'error',
+          clientMessageId: frame.clientMessageId,
+          code: 'rate_limited',
+          retryAfterSeconds: quota.retryAfterSeconds,
+        });
+      }
+      try {
+        const { messageId, threadId } = await sendMessage(token, {
+          clientMessageId: frame.clientMessageId,
+          text: frame.text,
+        });
+        send({ type: 'ack', clientMessageId: frame.clientMessageId, messageId, threadId });
+      } catch (error) {
+        const failure = toParleyError(error);
+        const { code, message } = failure.toPublic();
+        send({ type: 'error', clientMessageId: frame.clientMessageId, code, message });
+        if (failure.code === 'reauthentication_required' || failure.code === 'unauthenticated')
+          close(closeCodeFor(failure), failure.code);
+      }
+    }
+
+    socket.on('message', (data) => {
+      handle(data.toString()).catch((error: unknown) =>
+        request.log.error({ err: error }, 'stream frame failed'),
+      );
+    });
+
+    const offered = String(request.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((protocol) => protocol.trim());
+    const fromProtocol = offered.find((protocol) => protocol.startsWith(tokenProtocolPrefix));
+    if (fromProtocol) void authorize(fromProtocol.slice(tokenProtocolPrefix.length));
+  });
+}
+
+/** Picks `parley.v1` among the offered subprotocols (the token one is never echoed back). */
+export function selectStreamProtocol(protocols: Set<string>): string | false {
+  return protocols.has(streamProtocol) ? streamProtocol : false;
+}
