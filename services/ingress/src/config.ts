@@ -28,3 +28,8 @@ export type IngressConfig = ReturnType<typeof loadConfig>;
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return parseConfig(schema, env);
 }
+
+/** Only the store settings, for the API key command, which needs nothing else. */
+export function loadStoreConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
+  return parseConfig(z.object(mongoEnv('parley_ingress')), env);
+}
