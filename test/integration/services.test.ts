@@ -98,11 +98,17 @@ describe('the four services start on the real broker and store', () => {
   });
 
   it('history: store, producer and gRPC health', async () => {
-    const config = historyConfig(env());
+    const prefix = await freshTopics(testKafka(), [
+      'chat.messages.enriched.v1',
+      'chat.messages.outbound.v1',
+      'chat.customers.updated.v1',
+      'chat.deliveries.v1',
+    ]);
+    const config = historyConfig(env({ KAFKA_TOPIC_PREFIX: prefix }));
     const app = createHistory({ config, logger, version: 'test' });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'history', ['mongo', 'kafka-producer', 'grpc']);
+      await expectOpsEndpoints(app.opsUrl(), 'history', ['mongo', 'kafka-producer', 'grpc', 'consumer']);
       expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
       const indexes = (await app.db().collection('messages').listIndexes().toArray()).map(
         (index) => index.name,

@@ -7,9 +7,10 @@ import type { IndexSpec } from '@parley/mongo';
 export const historyIndexes: readonly IndexSpec[] = [
   {
     collection: 'threads',
-    key: { tenantId: 1, customerKey: 1, threadId: 1 },
-    options: { name: 'tenant_customer_thread', unique: true },
+    key: { tenantId: 1, threadId: 1 },
+    options: { name: 'tenant_thread', unique: true },
   },
+  { collection: 'threads', key: { tenantId: 1, customerKey: 1 }, options: { name: 'tenant_customer' } },
   {
     collection: 'messages',
     key: { tenantId: 1, threadId: 1, messageId: 1 },

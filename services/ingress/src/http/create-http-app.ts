@@ -30,7 +30,6 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
   });
   app.setErrorHandler(errorHandler);

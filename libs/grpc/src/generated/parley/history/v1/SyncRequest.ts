@@ -9,9 +9,13 @@ export interface SyncRequest {
   'afterSeq'?: (number | string | Long);
   'limit'?: (number);
   /**
-   * live-chat channels: only this session's messages
+   * reserved for live-chat filtering
    */
   'sessionId'?: (string);
+  /**
+   * the customer's thread (from AuthorizeMessage); it must be theirs
+   */
+  'threadId'?: (string);
 }
 
 export interface SyncRequest__Output {
@@ -20,7 +24,11 @@ export interface SyncRequest__Output {
   'afterSeq': (number);
   'limit': (number);
   /**
-   * live-chat channels: only this session's messages
+   * reserved for live-chat filtering
    */
   'sessionId': (string);
+  /**
+   * the customer's thread (from AuthorizeMessage); it must be theirs
+   */
+  'threadId': (string);
 }

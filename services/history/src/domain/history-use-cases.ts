@@ -1,0 +1,161 @@
+import type { CustomerUpdated, Delivery, MessageEnriched, MessageOutbound } from '@parley/contracts';
+import { ParleyError } from '@parley/errors';
+import type { FieldValue, StoredMessage } from './model.js';
+import type { Clock, CustomerStore, MessageStore, ThreadStore } from './ports.js';
+
+export interface HistoryDeps {
+  readonly messages: MessageStore;
+  readonly threads: ThreadStore;
+  readonly customers: CustomerStore;
+  readonly clock: Clock;
+  /** Publishes a delivery for every device of the customer (keyed by customer). */
+  readonly deliver: (delivery: Delivery) => Promise<void>;
+}
+
+function toDelivery(message: StoredMessage): Delivery {
+  return {
+    tenantId: message.tenantId,
+    customerKey: message.customerKey,
+    threadId: message.threadId,
+    seq: message.seq,
+    message: {
+      messageId: message.messageId,
+      author: message.author,
+      ...(message.deviceId ? { deviceId: message.deviceId } : {}),
+      text: message.text,
+      sentAt: message.sentAt.toISOString(),
+      storedAt: message.storedAt.toISOString(),
+    },
+  };
+}
+
+/**
+ * What history does with events and requests: store every message once with its thread number,
+ * deliver it (again, on a redelivery: a crash may have come between storing and delivering), keep
+ * the customer profile, and serve sync straight from the store.
+ */
+export function createHistory(deps: HistoryDeps) {
+  const { messages, threads, customers, clock, deliver } = deps;
+
+  async function record(message: Omit<StoredMessage, 'seq' | 'storedAt'>) {
+    await threads.remember({
+      tenantId: message.tenantId,
+      customerKey: message.customerKey,
+      threadId: message.threadId,
+    });
+    const { message: stored } = await messages.store({ ...message, storedAt: clock.now() });
+    await deliver(toDelivery(stored));
+    return stored;
+  }
+
+  return {
+    async recordEnriched(event: MessageEnriched) {
+      const stored = await record({
+        tenantId: event.tenantId,
+        threadId: event.threadId,
+        customerKey: event.customerKey,
+        messageId: event.messageId,
+        author: {
+          kind: 'customer',
+          id: event.customerKey,
+          ...(event.customer?.name ? { name: event.customer.name } : {}),
+        },
+        deviceId: event.deviceId,
+        text: event.text,
+        sentAt: new Date(event.sentAt),
+      });
+      if (event.customer && event.enrichment.status === 'ok') {
+        await customers.saveFromOrigin({
+          tenantId: event.tenantId,
+          customerKey: event.customerKey,
+          id: event.customer.id,
+          name: event.customer.name,
+          fields: event.customer.customFields,
+          at: new Date(event.enrichment.fetchedAt),
+        });
+      }
+      return stored;
+    },
+
+    recordOutbound(event: MessageOutbound) {
+      return record({
+        tenantId: event.tenantId,
+        threadId: event.threadId,
+        customerKey: event.customerKey,
+        messageId: event.messageId,
+        author: event.author,
+        text: event.text,
+        sentAt: new Date(event.sentAt),
+      });
+    },
+
+    async recordCustomerUpdate(event: CustomerUpdated) {
+      await customers.saveFromOrigin({
+        tenantId: event.tenantId,
+        customerKey: event.customerKey,
+        id: event.customer.id,
+        name: event.customer.name,
+        fields: event.customer.customFields,
+        at: new Date(event.fetchedAt),
+      });
+    },
+
+    /** The customer's thread after `afterSeq`, oldest first, read from the store every time. */
+    async sync(request: {
+      tenantId: string;
+      customerKey: string;
+      threadId: string;
+      afterSeq: number;
+      limit: number;
+    }) {
+      const limit = request.limit <= 0 ? 50 : Math.min(request.limit, 200);
+      if (!Number.isInteger(request.afterSeq) || request.afterSeq < 0)
+        throw new ParleyError('invalid_argument', 'after must be a whole number ≥ 0');
+      const thread = await threads.find(request.tenantId, request.threadId);
+      // A thread that is not the customer's is as good as absent.
+      if (thread && thread.customerKey !== request.customerKey)
+        throw new ParleyError('not_found', 'no such thread for this customer');
+      const page = thread
+        ? await messages.after(request.tenantId, request.threadId, request.afterSeq, limit + 1)
+        : [];
+      const shown = page.slice(0, limit);
+      return {
+        threadId: request.threadId,
+        messages: shown,
+        lastSeq: shown.at(-1)?.seq ?? request.afterSeq,
+        hasMore: page.length > limit,
+      };
+    },
+
+    async getCustomer(tenantId: string, customerKey: string) {
+      const profile = await customers.find(tenantId, customerKey);
+      if (!profile) throw new ParleyError('not_found', 'no such customer in this tenant');
+      return profile;
+    },
+
+    /** Agents edit their own fields; fields the brand manages are refused (change them at the origin). */
+    async updateCustomerFields(tenantId: string, customerKey: string, fields: Record<string, FieldValue>) {
+      const profile = await customers.find(tenantId, customerKey);
+      if (!profile) throw new ParleyError('not_found', 'no such customer in this tenant');
+      const names = Object.keys(fields);
+      if (names.length === 0 || names.length > 50)
+        throw new ParleyError('invalid_argument', 'send 1 to 50 fields');
+      const bad = names.find((name) => !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name));
+      if (bad) throw new ParleyError('invalid_argument', `field name ${bad.slice(0, 64)} is not valid`);
+      const managed = names.filter((name) => profile.fields[name]?.source === 'oauth');
+      if (managed.length > 0) {
+        throw new ParleyError(
+          'field_managed_by_origin',
+          `${managed.join(', ')} ${managed.length === 1 ? 'is' : 'are'} managed by the brand; change ${managed.length === 1 ? 'it' : 'them'} at the origin`,
+          {
+            context: { fields: managed },
+          },
+        );
+      }
+      await customers.saveAgentFields(tenantId, customerKey, fields, clock.now());
+      return (await customers.find(tenantId, customerKey)) ?? profile;
+    },
+  };
+}
+
+export type History = ReturnType<typeof createHistory>;

@@ -1,0 +1,60 @@
+import { fromStruct, type HistoryServiceDefinition, toStruct, type UnaryImplementation } from '@parley/grpc';
+import type { History } from '../domain/history-use-cases.js';
+import type { CustomerProfile, FieldValue, StoredMessage } from '../domain/model.js';
+
+function messageOf(message: StoredMessage) {
+  return {
+    messageId: message.messageId,
+    threadId: message.threadId,
+    seq: message.seq,
+    author: { kind: message.author.kind, id: message.author.id, name: message.author.name ?? '' },
+    deviceId: message.deviceId ?? '',
+    text: message.text,
+    sentAt: message.sentAt.toISOString(),
+    storedAt: message.storedAt.toISOString(),
+  };
+}
+
+function profileOf(profile: CustomerProfile) {
+  return {
+    tenantId: profile.tenantId,
+    customerKey: profile.customerKey,
+    id: profile.id ?? '',
+    name: profile.name ?? '',
+    customFields: Object.entries(profile.fields).map(([name, field]) => ({
+      name,
+      value: toStruct({ value: field.value }).fields?.value ?? null,
+      source: field.source,
+      fetchedAt: field.source === 'oauth' ? field.at.toISOString() : '',
+      updatedAt: field.at.toISOString(),
+    })),
+  };
+}
+
+/** gRPC HistoryService over the use cases: message mapping only. */
+export function historyServiceHandlers(history: History): UnaryImplementation<HistoryServiceDefinition> {
+  return {
+    async Sync(request) {
+      const page = await history.sync({
+        tenantId: request.tenantId,
+        customerKey: request.customerKey,
+        threadId: request.threadId,
+        afterSeq: request.afterSeq,
+        limit: request.limit,
+      });
+      return {
+        threadId: page.threadId,
+        messages: page.messages.map(messageOf),
+        lastSeq: page.lastSeq,
+        hasMore: page.hasMore,
+      };
+    },
+    async GetCustomer(request) {
+      return profileOf(await history.getCustomer(request.tenantId, request.customerKey));
+    },
+    async UpdateCustomerFields(request) {
+      const fields = fromStruct(request.fields) as Record<string, FieldValue>;
+      return profileOf(await history.updateCustomerFields(request.tenantId, request.customerKey, fields));
+    },
+  };
+}

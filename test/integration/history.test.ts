@@ -1,0 +1,213 @@
+import { createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
+import type { MessageEnriched } from '@parley/contracts';
+import {
+  createServiceClient,
+  type HistoryServiceDefinition,
+  loadParleyProtos,
+  type ServiceClient,
+  toStruct,
+} from '@parley/grpc';
+import type { KafkaMessage } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../services/history/src/app.js';
+import { loadConfig } from '../../services/history/src/config.js';
+import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+
+const topics = [
+  'chat.messages.enriched.v1',
+  'chat.messages.outbound.v1',
+  'chat.customers.updated.v1',
+  'chat.deliveries.v1',
+] as const;
+
+describe('history against the real broker and store', () => {
+  const logger = testLogger('history-test');
+  const kafka = testKafka();
+  let prefix: string;
+  let app: ReturnType<typeof createApp>;
+  let producer: EventProducer;
+  let history: ServiceClient<HistoryServiceDefinition>;
+  const deliveries: KafkaMessage[] = [];
+  const deliveryConsumer = kafka.consumer({ groupId: randomName('deliveries') });
+
+  const enriched = (
+    threadId: string,
+    n: number,
+    customFields: Record<string, string | number | null> = { tier: 'gold' },
+  ): MessageEnriched => ({
+    messageId: `${threadId}-m${n}`,
+    clientMessageId: `c${n}`,
+    tenantId: 'acme',
+    channelId: 'web',
+    threadId,
+    customerKey: `ck-${threadId}`,
+    deviceId: 'laptop',
+    text: `message ${n}`,
+    sentAt: new Date().toISOString(),
+    customer: { id: `cust-${threadId}`, name: 'Ada', customFields },
+    enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 12 },
+  });
+  const sync = (threadId: string, afterSeq = 0, limit = 0) =>
+    history.call.Sync({ tenantId: 'acme', customerKey: `ck-${threadId}`, threadId, afterSeq, limit });
+
+  beforeAll(async () => {
+    prefix = await freshTopics(kafka, [...topics]);
+    app = createApp({
+      config: loadConfig({
+        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+        KAFKA_TOPIC_PREFIX: prefix,
+        MONGO_URL: testInfra().mongoUrl,
+        MONGO_DATABASE: randomName('history').replace('-', '_'),
+        BIND_HOST: '127.0.0.1',
+        OPS_PORT: '0',
+        GRPC_PORT: '0',
+      }),
+      logger,
+      version: 'test',
+    });
+    await app.start();
+    history = createServiceClient(loadParleyProtos().history.HistoryService.service, app.grpcAddress());
+    producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+    await producer.connect();
+    await deliveryConsumer.connect();
+    await deliveryConsumer.subscribe({
+      topic: topicNameFor(prefix, 'chat.deliveries.v1'),
+      fromBeginning: true,
+    });
+    await deliveryConsumer.run({ eachMessage: async ({ message }) => void deliveries.push(message) });
+  });
+
+  afterAll(async () => {
+    history?.close();
+    await deliveryConsumer.disconnect();
+    await producer?.disconnect();
+    await app?.db().dropDatabase();
+    await app?.stop();
+  });
+
+  it('stores every message once, in order per thread, with many threads in flight', async () => {
+    const threads = Array.from({ length: 6 }, (_, i) => randomName(`th${i}`));
+    const perThread = 15;
+    for (let n = 1; n <= perThread; n += 1) {
+      await Promise.all(
+        threads.map((thread) => producer.publish('chat.messages.enriched.v1', enriched(thread, n))),
+      );
+    }
+    // Redeliveries (at-least-once upstream) change nothing.
+    await producer.publish('chat.messages.enriched.v1', enriched(threads[0] as string, 3));
+    for (const thread of threads) {
+      const page = await waitFor(`thread ${thread} complete`, async () => {
+        const result = await sync(thread, 0, 200);
+        return result.messages.length === perThread ? result : undefined;
+      });
+      expect(page.messages.map((message) => message.seq)).toEqual(
+        Array.from({ length: perThread }, (_, i) => i + 1),
+      );
+      expect(page.messages.map((message) => message.messageId)).toEqual(
+        Array.from({ length: perThread }, (_, i) => `${thread}-m${i + 1}`),
+      );
+    }
+    const stored = await app.db().collection('messages').countDocuments({ threadId: threads[0] });
+    expect(stored).toBe(perThread);
+  });
+
+  it('publishes a delivery keyed by customer for every stored message', async () => {
+    const thread = randomName('thd');
+    await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    await producer.publish('chat.messages.outbound.v1', {
+      messageId: `${thread}-bot-1`,
+      tenantId: 'acme',
+      threadId: thread,
+      customerKey: `ck-${thread}`,
+      author: { kind: 'bot', id: 'helper', name: 'Helper' },
+      text: 'how can I help?',
+      sentAt: new Date().toISOString(),
+    });
+    const mine = await waitFor('two deliveries', () => {
+      const found = deliveries.filter((message) => message.key?.toString() === `ck-${thread}`);
+      return found.length >= 2 ? found : undefined;
+    });
+    const bodies = mine.map((message) => JSON.parse(message.value?.toString() ?? '{}'));
+    expect(bodies.map((body) => [body.seq, body.message.author.kind])).toEqual([
+      [1, 'customer'],
+      [2, 'bot'],
+    ]);
+  });
+
+  it('syncs after a cursor, pages, and refuses another customer’s thread', async () => {
+    const thread = randomName('ths');
+    for (let n = 1; n <= 5; n += 1) await producer.publish('chat.messages.enriched.v1', enriched(thread, n));
+    await waitFor('five messages', async () => (await sync(thread, 0, 200)).messages.length === 5);
+    const page = await sync(thread, 2, 2);
+    expect(page).toMatchObject({ lastSeq: 4, hasMore: true });
+    expect(page.messages.map((message) => message.seq)).toEqual([3, 4]);
+    await expect(
+      history.call.Sync({
+        tenantId: 'acme',
+        customerKey: 'someone-else',
+        threadId: thread,
+        afterSeq: 0,
+        limit: 10,
+      }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(
+      history.call.Sync({
+        tenantId: 'globex',
+        customerKey: `ck-${thread}`,
+        threadId: thread,
+        afterSeq: 0,
+        limit: 10,
+      }),
+    ).resolves.toMatchObject({
+      messages: [],
+    });
+  });
+
+  it('keeps OAuth-managed fields read-only for agents and lets them set their own', async () => {
+    const thread = randomName('thc');
+    await producer.publish(
+      'chat.messages.enriched.v1',
+      enriched(thread, 1, { tier: 'gold', openCase: 'CASE-1' }),
+    );
+    const customerKey = `ck-${thread}`;
+    await waitFor('the profile', async () =>
+      history.call.GetCustomer({ tenantId: 'acme', customerKey }).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await expect(
+      history.call.UpdateCustomerFields({
+        tenantId: 'acme',
+        customerKey,
+        fields: toStruct({ tier: 'platinum' }),
+        agentId: 'agent-1',
+      }),
+    ).rejects.toMatchObject({ code: 'field_managed_by_origin' });
+    const updated = await history.call.UpdateCustomerFields({
+      tenantId: 'acme',
+      customerKey,
+      fields: toStruct({ note: 'prefers email' }),
+      agentId: 'agent-1',
+    });
+    const fields = Object.fromEntries(updated.customFields.map((field) => [field.name, field]));
+    expect(fields.tier).toMatchObject({ source: 'oauth', value: { stringValue: 'gold' } });
+    expect(fields.note).toMatchObject({ source: 'agent', value: { stringValue: 'prefers email' } });
+
+    // The next message's fresh data from the brand replaces the OAuth fields and keeps the agent's.
+    await producer.publish(
+      'chat.messages.enriched.v1',
+      enriched(thread, 2, { tier: 'platinum', openCase: null }),
+    );
+    await waitFor('the new tier', async () => {
+      const profile = await history.call.GetCustomer({ tenantId: 'acme', customerKey });
+      const byName = Object.fromEntries(profile.customFields.map((field) => [field.name, field]));
+      return byName.tier?.value?.stringValue === 'platinum' && byName.note?.source === 'agent';
+    });
+    await expect(history.call.GetCustomer({ tenantId: 'globex', customerKey })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+});
