@@ -128,7 +128,11 @@ try {
       LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
       ...(service.http
-        ? { HTTP_PORT: String(service.http + offset), AUTH_GRPC_ADDRESS: `127.0.0.1:${50051 + offset}` }
+        ? {
+            HTTP_PORT: String(service.http + offset),
+            AUTH_GRPC_ADDRESS: `127.0.0.1:${50051 + offset}`,
+            HISTORY_GRPC_ADDRESS: `127.0.0.1:${50052 + offset}`,
+          }
         : {}),
     };
     const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist/main.js')], {

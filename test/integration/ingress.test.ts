@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createApp as createAuth } from '../../services/auth/src/app.js';
 import { loadConfig as authConfig } from '../../services/auth/src/config.js';
+import { createApp as createHistory } from '../../services/history/src/app.js';
+import { loadConfig as historyConfig } from '../../services/history/src/config.js';
 import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
@@ -17,6 +19,25 @@ import { freshTopics, randomName, testInfra, testKafka, waitFor } from '../suppo
 
 const topic = 'chat.messages.received.v1' as const;
 
+/** The history service on the test's topics (ingress syncs through it and resolves threads). */
+async function startHistory(prefix: string, logger: ReturnType<typeof createLogger>) {
+  const history = createHistory({
+    config: historyConfig({
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      MONGO_URL: testInfra().mongoUrl,
+      MONGO_DATABASE: randomName('history').replace('-', '_'),
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      GRPC_PORT: '0',
+    }),
+    logger,
+    version: 'test',
+  });
+  await history.start();
+  return history;
+}
+
 describe('ingress with the real auth service, brand, Kafka and store', () => {
   const logger = createLogger({
     service: 'ingress-test',
@@ -26,6 +47,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
   let brand: BrandServer;
   let auth: ReturnType<typeof createAuth>;
   let ingress: ReturnType<typeof createIngress>;
+  let history: ReturnType<typeof createHistory>;
   let api: string;
   let prefix: string;
   const received: KafkaMessage[] = [];
@@ -79,7 +101,14 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
     brand.customers.set('c-2', { name: 'Grace', tier: 'silver' });
-    prefix = await freshTopics(kafka, [topic, 'chat.deliveries.v1']);
+    prefix = await freshTopics(kafka, [
+      'chat.messages.received.v1',
+      'chat.messages.enriched.v1',
+      'chat.messages.outbound.v1',
+      'chat.customers.updated.v1',
+      'chat.deliveries.v1',
+    ]);
+    history = await startHistory(prefix, logger);
     const base = {
       MONGO_URL: testInfra().mongoUrl,
       BIND_HOST: '127.0.0.1',
@@ -108,6 +137,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
         KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
         KAFKA_TOPIC_PREFIX: prefix,
         AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
         BODY_LIMIT_BYTES: '8192',
         RATE_LIMIT_PER_SESSION_PER_MINUTE: '8',
       }),
@@ -147,6 +177,8 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     await ingress?.stop();
     await auth?.db().dropDatabase();
     await auth?.stop();
+    await history?.db().dropDatabase();
+    await history?.stop();
     await brand?.stop();
   });
 
@@ -325,6 +357,8 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     // The same app, built with inert dependencies, lists the routes it registered.
     const probe = createHttpApp({
       auth: {} as never,
+      history: {} as never,
+      producer: {} as never,
       sendMessage: {} as never,
       connections: {} as never,
       apiKeys: {} as never,
@@ -346,13 +380,22 @@ describe('ingress WebSocket stream', () => {
   let brand: BrandServer;
   let auth: ReturnType<typeof createAuth>;
   let ingress: ReturnType<typeof createIngress>;
+  let history: ReturnType<typeof createHistory>;
   let prefix: string;
   const kafka = testKafka();
+  const apiKeys: Record<string, string> = {};
 
   beforeAll(async () => {
     brand = await startBrandServer();
     for (const sub of ['c-1', 'c-2']) brand.customers.set(sub, { name: sub });
-    prefix = await freshTopics(kafka, ['chat.messages.received.v1', 'chat.deliveries.v1']);
+    prefix = await freshTopics(kafka, [
+      'chat.messages.received.v1',
+      'chat.messages.enriched.v1',
+      'chat.messages.outbound.v1',
+      'chat.customers.updated.v1',
+      'chat.deliveries.v1',
+    ]);
+    history = await startHistory(prefix, logger);
     const base = {
       MONGO_URL: testInfra().mongoUrl,
       BIND_HOST: '127.0.0.1',
@@ -381,6 +424,7 @@ describe('ingress WebSocket stream', () => {
         KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
         KAFKA_TOPIC_PREFIX: prefix,
         AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
       }),
       logger,
       version: 'test',
@@ -389,6 +433,15 @@ describe('ingress WebSocket stream', () => {
     const keys = createApiKeyRepository(() => ingress.db());
     const { key, token } = newApiKey('acme', 'admin', ['admin'], new Date());
     await keys.create(key);
+    for (const [name, tenant, scope] of [
+      ['crm-bot', 'acme', 'bot'],
+      ['agent-desk', 'acme', 'agent'],
+      ['other-bot', 'globex', 'bot'],
+    ] as const) {
+      const created = newApiKey(tenant, name, [scope], new Date());
+      await keys.create(created.key);
+      apiKeys[name] = created.token;
+    }
     const put = await fetch(`${ingress.httpUrl()}/v1/admin/channels/web`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -412,6 +465,8 @@ describe('ingress WebSocket stream', () => {
     await ingress?.stop();
     await auth?.db().dropDatabase();
     await auth?.stop();
+    await history?.db().dropDatabase();
+    await history?.stop();
     await brand?.stop();
   });
 
@@ -519,5 +574,125 @@ describe('ingress WebSocket stream', () => {
     await garbage.opened;
     garbage.socket.send('not json');
     expect(await waitFor('the close', () => garbage.closed())).toMatchObject({ code: 4400 });
+  });
+
+  it('syncs what a device missed, over HTTP and on connect, and delivers a bot reply live', async () => {
+    const laptop = await signIn('c-1', 'laptop-2');
+    const device = connect(['parley.v1', `parley.token.${laptop.sessionToken}`]);
+    await device.opened;
+    await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
+
+    const reply = await fetch(`${ingress.httpUrl()}/v1/threads/${laptop.thread.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKeys['crm-bot']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientMessageId: 'b-1', text: 'Your order ships today' }),
+    });
+    // History knows a thread once a message was stored in it: before that, a bot cannot address it.
+    expect(reply.status).toBe(404);
+    {
+      const producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+      await producer.connect();
+      await producer.publish('chat.messages.enriched.v1', {
+        messageId: 'm-first',
+        clientMessageId: 'c-first',
+        tenantId: 'acme',
+        channelId: 'web',
+        threadId: laptop.thread.id,
+        customerKey: laptop.customer.key,
+        deviceId: 'laptop-2',
+        text: 'Where is my order?',
+        sentAt: new Date().toISOString(),
+        customer: { id: 'c-1', name: 'c-1', customFields: { tier: 'gold' } },
+        enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 5 },
+      });
+      await producer.disconnect();
+      await waitFor('the thread in history', async () => {
+        const retry = await fetch(`${ingress.httpUrl()}/v1/threads/${laptop.thread.id}/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKeys['crm-bot']}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ clientMessageId: 'b-1', text: 'Your order ships today' }),
+        });
+        return retry.status === 202;
+      });
+    }
+    const live = await waitFor('the bot reply, live', () =>
+      device.frames.find(
+        (frame) =>
+          frame.type === 'message' && (frame.message as { text: string }).text === 'Your order ships today',
+      ),
+    );
+    expect(live).toMatchObject({ message: { author: { kind: 'bot', name: 'crm-bot' } } });
+
+    const synced = await waitFor('the reply in sync', async () => {
+      const response = await fetch(`${ingress.httpUrl()}/v1/thread/messages?after=0`, {
+        headers: { authorization: `Bearer ${laptop.sessionToken}` },
+      });
+      const page = (await response.json()) as { messages: { text: string; seq: number }[] };
+      return page.messages.some((message) => message.text === 'Your order ships today') ? page : undefined;
+    });
+    const lastSeq = synced.messages.at(-1)?.seq ?? 0;
+    const later = connect(['parley.v1', `parley.token.${laptop.sessionToken}`]);
+    await later.opened;
+    const sync = await waitFor('the sync frame', () => later.frames.find((frame) => frame.type === 'sync'));
+    expect((sync.messages as { seq: number }[]).map((message) => message.seq).at(-1)).toBe(lastSeq);
+    device.socket.close();
+    later.socket.close();
+  });
+
+  it('hands bots an audited token for a thread of their tenant only', async () => {
+    const session = await signIn('c-1', 'laptop-3');
+    const ask = (key: string) =>
+      fetch(`${ingress.httpUrl()}/v1/bot/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ threadId: session.thread.id, reason: 'look up the order' }),
+      });
+    const granted = await waitFor('the thread known to history', async () => {
+      const response = await ask(apiKeys['crm-bot'] as string);
+      return response.status === 200 ? response : undefined;
+    });
+    expect(await granted.json()).toMatchObject({ accessToken: expect.any(String), tokenType: 'Bearer' });
+    const audit = await auth.db().collection('audit').find({ customerKey: session.customer.key }).toArray();
+    expect(audit.at(-1)).toMatchObject({
+      tenantId: 'acme',
+      caller: { kind: 'bot' },
+      reason: 'look up the order',
+    });
+    const foreign = await ask(apiKeys['other-bot'] as string);
+    expect(foreign.status).toBe(404);
+    const wrongScope = await ask(apiKeys['agent-desk'] as string);
+    expect(wrongScope.status).toBe(403);
+  });
+
+  it('shows agents the profile and refuses edits of OAuth-managed fields', async () => {
+    const session = await signIn('c-1', 'laptop-4');
+    const agent = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      fetch(`${ingress.httpUrl()}${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${apiKeys['agent-desk']}`, 'content-type': 'application/json' },
+        ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+      });
+    const profile = await waitFor('the profile', async () => {
+      const response = await agent(`/v1/customers/${session.customer.key}`);
+      return response.status === 200
+        ? ((await response.json()) as { customFields: Record<string, { readOnly: boolean }> })
+        : undefined;
+    });
+    expect(profile.customFields.tier).toMatchObject({ value: 'gold', readOnly: true });
+    const refused = await agent(`/v1/customers/${session.customer.key}/fields`, {
+      method: 'PATCH',
+      body: { tier: 'platinum' },
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'field_managed_by_origin',
+    );
+    const accepted = await agent(`/v1/customers/${session.customer.key}/fields`, {
+      method: 'PATCH',
+      body: { note: 'VIP' },
+    });
+    expect(await accepted.json()).toMatchObject({
+      customFields: { note: { value: 'VIP', readOnly: false } },
+    });
   });
 });

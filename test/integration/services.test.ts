@@ -133,10 +133,27 @@ describe('the four services start on the real broker and store', () => {
   it('ingress: store, producer, auth connection and HTTP server, ops endpoints', async () => {
     const auth = createAuth({ config: authConfig(env()), logger, version: 'test' });
     await auth.start();
-    const prefix = await freshTopics(testKafka(), ['chat.messages.received.v1', 'chat.deliveries.v1']);
+    const prefix = await freshTopics(testKafka(), [
+      'chat.messages.received.v1',
+      'chat.messages.enriched.v1',
+      'chat.messages.outbound.v1',
+      'chat.customers.updated.v1',
+      'chat.deliveries.v1',
+    ]);
+    const history = createHistory({
+      config: historyConfig(env({ KAFKA_TOPIC_PREFIX: prefix })),
+      logger,
+      version: 'test',
+    });
+    await history.start();
     const app = createIngress({
       config: ingressConfig(
-        env({ HTTP_PORT: '0', AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix }),
+        env({
+          HTTP_PORT: '0',
+          AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+          HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+          KAFKA_TOPIC_PREFIX: prefix,
+        }),
       ),
       logger,
       version: 'test',
@@ -147,6 +164,7 @@ describe('the four services start on the real broker and store', () => {
         'mongo',
         'kafka-producer',
         'auth',
+        'history',
         'deliveries',
         'http',
       ]);
@@ -156,6 +174,8 @@ describe('the four services start on the real broker and store', () => {
       await app.stop();
       await auth.db().dropDatabase();
       await auth.stop();
+      await history.db().dropDatabase();
+      await history.stop();
     }
   });
 

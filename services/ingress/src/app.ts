@@ -20,7 +20,31 @@ export interface IngressDeps {
   readonly version: string;
 }
 
-/** The ingress service: the HTTP edge for chat frontends and admins, publishing to Kafka. */
+/** A gRPC client as a component: ready once its channel connects (calls before then fail clearly). */
+function clientComponent(
+  name: string,
+  client: { waitForReady(timeoutMs: number): Promise<void>; close(): void },
+  logger: Logger,
+) {
+  let ready = false;
+  return {
+    name,
+    async start() {
+      client.waitForReady(60_000).then(
+        () => {
+          ready = true;
+        },
+        (error: unknown) => logger.error({ err: error, service: name }, 'service not reachable'),
+      );
+    },
+    async stop() {
+      client.close();
+    },
+    isReady: () => ready,
+  };
+}
+
+/** The ingress service: the HTTP edge for chat frontends, bots, agents and admins. */
 export function createApp({ config, logger, version }: IngressDeps) {
   const registry = createMetricsRegistry({ service: 'ingress', version });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-ingress', logger });
@@ -37,8 +61,12 @@ export function createApp({ config, logger, version }: IngressDeps) {
     indexes: ingressIndexes,
     logger,
   });
-  const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
+  const protos = loadParleyProtos();
+  const auth = createServiceClient(protos.auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
     deadlineMs: config.AUTH_DEADLINE_MS,
+  });
+  const history = createServiceClient(protos.history.HistoryService.service, config.HISTORY_GRPC_ADDRESS, {
+    deadlineMs: config.HISTORY_DEADLINE_MS,
   });
   const minute = 60_000;
   const connections = createConnectionRegistry();
@@ -56,6 +84,8 @@ export function createApp({ config, logger, version }: IngressDeps) {
   });
   const http: FastifyInstance = createHttpApp({
     auth,
+    history,
+    producer,
     sendMessage: createMessageSender({ auth, producer }),
     connections,
     apiKeys: createApiKeyRepository(() => store.db()),
@@ -65,26 +95,11 @@ export function createApp({ config, logger, version }: IngressDeps) {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
   });
-  let authReady = false;
   const components = [
     store,
     producerComponent(producer),
-    {
-      name: 'auth',
-      async start() {
-        // Ready once the channel to auth connects; requests before that fail with a clear code.
-        auth.waitForReady(60_000).then(
-          () => {
-            authReady = true;
-          },
-          (error: unknown) => logger.error({ err: error }, 'auth service not reachable'),
-        );
-      },
-      async stop() {
-        auth.close();
-      },
-      isReady: () => authReady,
-    },
+    clientComponent('auth', auth, logger),
+    clientComponent('history', history, logger),
     {
       name: 'deliveries',
       start: () => deliveries.start(),

@@ -9,10 +9,12 @@ import type { Author as _parley_history_v1_Author, Author__Output as _parley_his
 import type { CustomField as _parley_history_v1_CustomField, CustomField__Output as _parley_history_v1_CustomField__Output } from './parley/history/v1/CustomField.js';
 import type { CustomerProfile as _parley_history_v1_CustomerProfile, CustomerProfile__Output as _parley_history_v1_CustomerProfile__Output } from './parley/history/v1/CustomerProfile.js';
 import type { GetCustomerRequest as _parley_history_v1_GetCustomerRequest, GetCustomerRequest__Output as _parley_history_v1_GetCustomerRequest__Output } from './parley/history/v1/GetCustomerRequest.js';
+import type { GetThreadRequest as _parley_history_v1_GetThreadRequest, GetThreadRequest__Output as _parley_history_v1_GetThreadRequest__Output } from './parley/history/v1/GetThreadRequest.js';
 import type { HistoryServiceClient as _parley_history_v1_HistoryServiceClient, HistoryServiceDefinition as _parley_history_v1_HistoryServiceDefinition } from './parley/history/v1/HistoryService.js';
 import type { StoredMessage as _parley_history_v1_StoredMessage, StoredMessage__Output as _parley_history_v1_StoredMessage__Output } from './parley/history/v1/StoredMessage.js';
 import type { SyncRequest as _parley_history_v1_SyncRequest, SyncRequest__Output as _parley_history_v1_SyncRequest__Output } from './parley/history/v1/SyncRequest.js';
 import type { SyncResponse as _parley_history_v1_SyncResponse, SyncResponse__Output as _parley_history_v1_SyncResponse__Output } from './parley/history/v1/SyncResponse.js';
+import type { Thread as _parley_history_v1_Thread, Thread__Output as _parley_history_v1_Thread__Output } from './parley/history/v1/Thread.js';
 import type { UpdateCustomerFieldsRequest as _parley_history_v1_UpdateCustomerFieldsRequest, UpdateCustomerFieldsRequest__Output as _parley_history_v1_UpdateCustomerFieldsRequest__Output } from './parley/history/v1/UpdateCustomerFieldsRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -35,10 +37,12 @@ export interface ProtoGrpcType {
         CustomField: MessageTypeDefinition<_parley_history_v1_CustomField, _parley_history_v1_CustomField__Output>
         CustomerProfile: MessageTypeDefinition<_parley_history_v1_CustomerProfile, _parley_history_v1_CustomerProfile__Output>
         GetCustomerRequest: MessageTypeDefinition<_parley_history_v1_GetCustomerRequest, _parley_history_v1_GetCustomerRequest__Output>
+        GetThreadRequest: MessageTypeDefinition<_parley_history_v1_GetThreadRequest, _parley_history_v1_GetThreadRequest__Output>
         HistoryService: SubtypeConstructor<typeof grpc.Client, _parley_history_v1_HistoryServiceClient> & { service: _parley_history_v1_HistoryServiceDefinition }
         StoredMessage: MessageTypeDefinition<_parley_history_v1_StoredMessage, _parley_history_v1_StoredMessage__Output>
         SyncRequest: MessageTypeDefinition<_parley_history_v1_SyncRequest, _parley_history_v1_SyncRequest__Output>
         SyncResponse: MessageTypeDefinition<_parley_history_v1_SyncResponse, _parley_history_v1_SyncResponse__Output>
+        Thread: MessageTypeDefinition<_parley_history_v1_Thread, _parley_history_v1_Thread__Output>
         UpdateCustomerFieldsRequest: MessageTypeDefinition<_parley_history_v1_UpdateCustomerFieldsRequest, _parley_history_v1_UpdateCustomerFieldsRequest__Output>
       }
     }

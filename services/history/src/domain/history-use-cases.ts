@@ -127,6 +127,12 @@ export function createHistory(deps: HistoryDeps) {
       };
     },
 
+    async getThread(tenantId: string, threadId: string) {
+      const thread = await threads.find(tenantId, threadId);
+      if (!thread) throw new ParleyError('not_found', 'no such thread in this tenant');
+      return thread;
+    },
+
     async getCustomer(tenantId: string, customerKey: string) {
       const profile = await customers.find(tenantId, customerKey);
       if (!profile) throw new ParleyError('not_found', 'no such customer in this tenant');

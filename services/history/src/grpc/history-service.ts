@@ -52,6 +52,9 @@ export function historyServiceHandlers(history: History): UnaryImplementation<Hi
     async GetCustomer(request) {
       return profileOf(await history.getCustomer(request.tenantId, request.customerKey));
     },
+    async GetThread(request) {
+      return history.getThread(request.tenantId, request.threadId);
+    },
     async UpdateCustomerFields(request) {
       const fields = fromStruct(request.fields) as Record<string, FieldValue>;
       return profileOf(await history.updateCustomerFields(request.tenantId, request.customerKey, fields));

@@ -8,8 +8,9 @@ import { type CustomerRouteDeps, registerCustomerRoutes } from './customer-route
 import { errorHandler, sendError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { registerStreamRoute, type StreamRouteDeps, selectStreamProtocol } from './stream-route.js';
+import { registerThreadRoutes, type ThreadRouteDeps } from './thread-routes.js';
 
-export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps, StreamRouteDeps {
+export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps, StreamRouteDeps, ThreadRouteDeps {
   readonly logger: Logger;
   readonly ipLimiter: RateLimiter;
   readonly bodyLimitBytes: number;
@@ -63,6 +64,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     registerCustomerRoutes(scoped, deps);
     registerAdminRoutes(scoped, deps);
     registerStreamRoute(scoped, deps);
+    registerThreadRoutes(scoped, deps);
   });
   return app;
 }

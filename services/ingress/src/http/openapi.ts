@@ -149,12 +149,93 @@ export const openApiDocument = {
         responses: { '200': { description: 'The checks', ...json({ type: 'object' }) }, ...errors },
       },
     },
+    '/v1/thread/messages': {
+      get: {
+        summary: 'Sync: the customer’s thread after a cursor (the brand authorizes again; nothing is cached)',
+        security: sessionAuth,
+        parameters: [
+          {
+            name: 'after',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 0, default: 0 },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+        ],
+        responses: {
+          '200': { description: '{threadId, messages[], lastSeq, hasMore}', ...json({ type: 'object' }) },
+          ...errors,
+        },
+      },
+    },
+    '/v1/bot/token': {
+      post: {
+        summary: 'A bot gets the customer’s current brand access token for a thread (audited)',
+        security: apiKeyAuth,
+        requestBody: json({
+          type: 'object',
+          required: ['threadId', 'reason'],
+          additionalProperties: false,
+          properties: { threadId: { type: 'string' }, reason: { type: 'string', maxLength: 256 } },
+        }),
+        responses: {
+          '200': { description: '{accessToken, tokenType, expiresAt}', ...json({ type: 'object' }) },
+          ...errors,
+        },
+      },
+    },
+    '/v1/threads/{threadId}/messages': {
+      post: {
+        summary: 'A bot replies in a thread',
+        security: apiKeyAuth,
+        parameters: [{ name: 'threadId', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: json({
+          type: 'object',
+          required: ['clientMessageId', 'text'],
+          additionalProperties: false,
+          properties: {
+            clientMessageId: { type: 'string', maxLength: 128 },
+            text: { type: 'string', minLength: 1, maxLength: 4000 },
+          },
+        }),
+        responses: {
+          '202': { description: '{messageId, threadId}', ...json({ type: 'object' }) },
+          ...errors,
+        },
+      },
+    },
+    '/v1/customers/{customerKey}': {
+      get: {
+        summary: 'An agent reads a customer profile; OAuth-managed fields are marked readOnly',
+        security: apiKeyAuth,
+        parameters: [{ name: 'customerKey', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'The profile', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/v1/customers/{customerKey}/fields': {
+      patch: {
+        summary: 'An agent sets its own fields; OAuth-managed ones answer 409 field_managed_by_origin',
+        security: apiKeyAuth,
+        parameters: [{ name: 'customerKey', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: json({
+          type: 'object',
+          additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+        }),
+        responses: { '200': { description: 'The profile', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
     '/v1/stream': {
       get: {
         summary: 'WebSocket: a device’s live connection',
         description: [
           'Upgrade with subprotocols `parley.v1` and `parley.token.<session token>`, or send `{"type":"auth","token":…}` first (never put the token in the URL).',
-          'Server frames: `ready {threadId, sessionId}`, `message {threadId, seq, message}`, `ack {clientMessageId, messageId, threadId}`, `error {clientMessageId, code, message}`, `pong`.',
+          'Connect with `?after=<last seq seen>` (or `after` in the auth frame) to get what was missed.',
+          'Server frames: `ready {threadId, sessionId}`, `sync {threadId, messages, lastSeq, hasMore}`, `message {threadId, seq, message}`, `ack {clientMessageId, messageId, threadId}`, `error {clientMessageId, code, message}`, `pong`.',
           'Client frames: `send {clientMessageId, text}` (authorized by the brand like POST /v1/messages), `ping`.',
           'Close codes: 1001 server going away (reconnect and sync), 4400 bad frame, 4401 reauthentication required (sign in again), 4403 no valid session, 4408 no credentials in time, 4503 brand or auth unavailable (retry with backoff).',
         ].join(' '),

@@ -1,15 +1,17 @@
 import type { WebSocket } from '@fastify/websocket';
 import { type ParleyError, toParleyError } from '@parley/errors';
-import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
+import type { AuthServiceDefinition, HistoryServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConnectionRegistry } from '../domain/connection-registry.js';
 import { streamCloseCodes } from '../domain/connection-registry.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
+import { syncPage } from './thread-routes.js';
 
 export interface StreamRouteDeps {
   readonly auth: ServiceClient<AuthServiceDefinition>;
+  readonly history: ServiceClient<HistoryServiceDefinition>;
   readonly sendMessage: MessageSender;
   readonly connections: ConnectionRegistry;
   readonly sessionLimiter: RateLimiter;
@@ -22,7 +24,13 @@ export const streamProtocol = 'parley.v1';
 const tokenProtocolPrefix = 'parley.token.';
 
 const clientFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth'), token: z.string().min(1).max(4096) }).strict(),
+  z
+    .object({
+      type: z.literal('auth'),
+      token: z.string().min(1).max(4096),
+      after: z.number().int().min(0).optional(),
+    })
+    .strict(),
   z
     .object({ type: z.literal('send') })
     .extend(outgoingMessage.shape)
@@ -45,6 +53,7 @@ function closeCodeFor(error: ParleyError): number {
 export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps): void {
   const {
     auth,
+    history,
     sendMessage,
     connections,
     sessionLimiter,
@@ -53,6 +62,11 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
   } = deps;
 
   app.get('/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
+    // The device's last seen seq, `?after=<seq>` (not a secret, so the URL is fine).
+    const cursor = Math.max(
+      0,
+      Number.parseInt(String((request.query as { after?: string }).after ?? '0'), 10) || 0,
+    );
     const send = (frame: object) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
     };
@@ -78,16 +92,26 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
       unregister?.();
     });
 
-    async function authorize(sessionToken: string) {
+    async function authorize(sessionToken: string, after: number) {
       token = sessionToken;
       try {
         const session = await auth.call.AuthorizeMessage({ sessionToken });
+        // Registered before the sync is read, so nothing stored meanwhile is missed (the client
+        // drops what it already has by seq).
         unregister = connections.add(session.tenantId, session.customerKey, {
           sessionId: session.sessionId,
           send,
           close,
         });
         send({ type: 'ready', threadId: session.threadId, sessionId: session.sessionId });
+        const page = await history.call.Sync({
+          tenantId: session.tenantId,
+          customerKey: session.customerKey,
+          threadId: session.threadId,
+          afterSeq: after,
+          limit: 200,
+        });
+        send({ type: 'sync', ...syncPage(page) });
       } catch (error) {
         const failure = toParleyError(error);
         close(closeCodeFor(failure), failure.code);
@@ -104,7 +128,7 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
       if (frame.type === 'ping') return send({ type: 'pong' });
       if (frame.type === 'auth') {
         if (token) return close(streamCloseCodes.badFrame, 'already authorized');
-        return authorize(frame.token);
+        return authorize(frame.token, frame.after ?? cursor);
       }
       if (!token || !unregister) return close(streamCloseCodes.unauthenticated, 'authorize first');
       const quota = sessionLimiter.take(token);
@@ -141,7 +165,7 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
       .split(',')
       .map((protocol) => protocol.trim());
     const fromProtocol = offered.find((protocol) => protocol.startsWith(tokenProtocolPrefix));
-    if (fromProtocol) void authorize(fromProtocol.slice(tokenProtocolPrefix.length));
+    if (fromProtocol) void authorize(fromProtocol.slice(tokenProtocolPrefix.length), cursor);
   });
 }
 

@@ -5,8 +5,10 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CustomerProfile as _parley_history_v1_CustomerProfile, CustomerProfile__Output as _parley_history_v1_CustomerProfile__Output } from '../../../parley/history/v1/CustomerProfile.js';
 import type { GetCustomerRequest as _parley_history_v1_GetCustomerRequest, GetCustomerRequest__Output as _parley_history_v1_GetCustomerRequest__Output } from '../../../parley/history/v1/GetCustomerRequest.js';
+import type { GetThreadRequest as _parley_history_v1_GetThreadRequest, GetThreadRequest__Output as _parley_history_v1_GetThreadRequest__Output } from '../../../parley/history/v1/GetThreadRequest.js';
 import type { SyncRequest as _parley_history_v1_SyncRequest, SyncRequest__Output as _parley_history_v1_SyncRequest__Output } from '../../../parley/history/v1/SyncRequest.js';
 import type { SyncResponse as _parley_history_v1_SyncResponse, SyncResponse__Output as _parley_history_v1_SyncResponse__Output } from '../../../parley/history/v1/SyncResponse.js';
+import type { Thread as _parley_history_v1_Thread, Thread__Output as _parley_history_v1_Thread__Output } from '../../../parley/history/v1/Thread.js';
 import type { UpdateCustomerFieldsRequest as _parley_history_v1_UpdateCustomerFieldsRequest, UpdateCustomerFieldsRequest__Output as _parley_history_v1_UpdateCustomerFieldsRequest__Output } from '../../../parley/history/v1/UpdateCustomerFieldsRequest.js';
 
 export interface HistoryServiceClient extends grpc.Client {
@@ -18,6 +20,21 @@ export interface HistoryServiceClient extends grpc.Client {
   getCustomer(argument: _parley_history_v1_GetCustomerRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_history_v1_CustomerProfile__Output>): grpc.ClientUnaryCall;
   getCustomer(argument: _parley_history_v1_GetCustomerRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_history_v1_CustomerProfile__Output>): grpc.ClientUnaryCall;
   getCustomer(argument: _parley_history_v1_GetCustomerRequest, callback: grpc.requestCallback<_parley_history_v1_CustomerProfile__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Whose thread this is (bots and agents address threads).
+   */
+  GetThread(argument: _parley_history_v1_GetThreadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  GetThread(argument: _parley_history_v1_GetThreadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  GetThread(argument: _parley_history_v1_GetThreadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  GetThread(argument: _parley_history_v1_GetThreadRequest, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  /**
+   * Whose thread this is (bots and agents address threads).
+   */
+  getThread(argument: _parley_history_v1_GetThreadRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  getThread(argument: _parley_history_v1_GetThreadRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  getThread(argument: _parley_history_v1_GetThreadRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
+  getThread(argument: _parley_history_v1_GetThreadRequest, callback: grpc.requestCallback<_parley_history_v1_Thread__Output>): grpc.ClientUnaryCall;
   
   /**
    * Messages of the customer's thread after a sequence number, oldest first. Never cached.
@@ -55,6 +72,11 @@ export interface HistoryServiceHandlers extends grpc.UntypedServiceImplementatio
   GetCustomer: grpc.handleUnaryCall<_parley_history_v1_GetCustomerRequest__Output, _parley_history_v1_CustomerProfile>;
   
   /**
+   * Whose thread this is (bots and agents address threads).
+   */
+  GetThread: grpc.handleUnaryCall<_parley_history_v1_GetThreadRequest__Output, _parley_history_v1_Thread>;
+  
+  /**
    * Messages of the customer's thread after a sequence number, oldest first. Never cached.
    */
   Sync: grpc.handleUnaryCall<_parley_history_v1_SyncRequest__Output, _parley_history_v1_SyncResponse>;
@@ -68,6 +90,7 @@ export interface HistoryServiceHandlers extends grpc.UntypedServiceImplementatio
 
 export interface HistoryServiceDefinition extends grpc.ServiceDefinition {
   GetCustomer: MethodDefinition<_parley_history_v1_GetCustomerRequest, _parley_history_v1_CustomerProfile, _parley_history_v1_GetCustomerRequest__Output, _parley_history_v1_CustomerProfile__Output>
+  GetThread: MethodDefinition<_parley_history_v1_GetThreadRequest, _parley_history_v1_Thread, _parley_history_v1_GetThreadRequest__Output, _parley_history_v1_Thread__Output>
   Sync: MethodDefinition<_parley_history_v1_SyncRequest, _parley_history_v1_SyncResponse, _parley_history_v1_SyncRequest__Output, _parley_history_v1_SyncResponse__Output>
   UpdateCustomerFields: MethodDefinition<_parley_history_v1_UpdateCustomerFieldsRequest, _parley_history_v1_CustomerProfile, _parley_history_v1_UpdateCustomerFieldsRequest__Output, _parley_history_v1_CustomerProfile__Output>
 }
