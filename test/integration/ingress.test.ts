@@ -589,32 +589,30 @@ describe('ingress WebSocket stream', () => {
     });
     // History knows a thread once a message was stored in it: before that, a bot cannot address it.
     expect(reply.status).toBe(404);
-    {
-      const producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
-      await producer.connect();
-      await producer.publish('chat.messages.enriched.v1', {
-        messageId: 'm-first',
-        clientMessageId: 'c-first',
-        tenantId: 'acme',
-        channelId: 'web',
-        threadId: laptop.thread.id,
-        customerKey: laptop.customer.key,
-        deviceId: 'laptop-2',
-        text: 'Where is my order?',
-        sentAt: new Date().toISOString(),
-        customer: { id: 'c-1', name: 'c-1', customFields: { tier: 'gold' } },
-        enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 5 },
+    const producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+    await producer.connect();
+    await producer.publish('chat.messages.enriched.v1', {
+      messageId: 'm-first',
+      clientMessageId: 'c-first',
+      tenantId: 'acme',
+      channelId: 'web',
+      threadId: laptop.thread.id,
+      customerKey: laptop.customer.key,
+      deviceId: 'laptop-2',
+      text: 'Where is my order?',
+      sentAt: new Date().toISOString(),
+      customer: { id: 'c-1', name: 'c-1', customFields: { tier: 'gold' } },
+      enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 5 },
+    });
+    await producer.disconnect();
+    await waitFor('the thread in history', async () => {
+      const retry = await fetch(`${ingress.httpUrl()}/v1/threads/${laptop.thread.id}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKeys['crm-bot']}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ clientMessageId: 'b-1', text: 'Your order ships today' }),
       });
-      await producer.disconnect();
-      await waitFor('the thread in history', async () => {
-        const retry = await fetch(`${ingress.httpUrl()}/v1/threads/${laptop.thread.id}/messages`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${apiKeys['crm-bot']}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ clientMessageId: 'b-1', text: 'Your order ships today' }),
-        });
-        return retry.status === 202;
-      });
-    }
+      return retry.status === 202;
+    });
     const live = await waitFor('the bot reply, live', () =>
       device.frames.find(
         (frame) =>
