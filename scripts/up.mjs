@@ -53,11 +53,11 @@ function devSecrets() {
   return secrets;
 }
 
-/** @type {{ name: string, ops: number, grpc?: number, http?: number }[]} */
+/** @type {{ name: string, ops: number, grpc?: number, http?: number, needsAuth?: boolean }[]} */
 const services = [
   { name: 'auth', ops: 9401, grpc: 50051 },
   { name: 'history', ops: 9403, grpc: 50052 },
-  { name: 'enrichment', ops: 9402 },
+  { name: 'enrichment', ops: 9402, needsAuth: true },
   { name: 'ingress', ops: 9400, http: 8080 },
 ];
 
@@ -127,6 +127,7 @@ try {
       OPS_PORT: String(service.ops + offset),
       LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
       ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
+      ...(service.needsAuth ? { AUTH_GRPC_ADDRESS: `127.0.0.1:${50051 + offset}` } : {}),
       ...(service.http
         ? {
             HTTP_PORT: String(service.http + offset),

@@ -120,13 +120,26 @@ describe('the four services start on the real broker and store', () => {
     }
   });
 
-  it('enrichment: producer connected, ops endpoints', async () => {
-    const app = createEnrichment({ config: enrichmentConfig(env()), logger, version: 'test' });
+  it('enrichment: producer, auth connection and consumer, ops endpoints', async () => {
+    const prefix = await freshTopics(testKafka(), [
+      'chat.messages.received.v1',
+      'chat.messages.enriched.v1',
+      'chat.customers.updated.v1',
+    ]);
+    const auth = createAuth({ config: authConfig(env()), logger, version: 'test' });
+    await auth.start();
+    const app = createEnrichment({
+      config: enrichmentConfig(env({ AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix })),
+      logger,
+      version: 'test',
+    });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'enrichment', ['kafka-producer']);
+      await expectOpsEndpoints(app.opsUrl(), 'enrichment', ['kafka-producer', 'auth', 'consumer']);
     } finally {
       await app.stop();
+      await auth.db().dropDatabase();
+      await auth.stop();
     }
   });
 

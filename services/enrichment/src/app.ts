@@ -1,7 +1,14 @@
+import { createBrandHttpClient } from '@parley/brand-http';
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
+import type { CustomerSnapshot } from '@parley/contracts';
+import { ParleyError } from '@parley/errors';
+import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry } from '@parley/ops';
+import { createLastSeen } from './adapters/last-seen.js';
 import type { EnrichmentConfig } from './config.js';
+import { createReceivedConsumer } from './consumers/received.consumer.js';
+import { createEnricher } from './domain/enrich-message.js';
 
 export interface EnrichmentDeps {
   readonly config: EnrichmentConfig;
@@ -9,7 +16,7 @@ export interface EnrichmentDeps {
   readonly version: string;
 }
 
-/** The enrichment service: its Kafka producer for now; the consumer of received messages arrives with the enrichment issue. */
+/** The enrichment service: fresh customer data from the brand for every received message. */
 export function createApp({ config, logger, version }: EnrichmentDeps) {
   const registry = createMetricsRegistry({ service: 'enrichment', version });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-enrichment', logger });
@@ -19,11 +26,94 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     logger,
   });
+  const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
+    deadlineMs: config.AUTH_DEADLINE_MS,
+  });
+  // Latency, errors and an open circuit are measured per brand host by the brand client.
+  const brandHttp = createBrandHttpClient({
+    logger,
+    registry,
+    allowHosts: config.BRAND_HOST_ALLOW_LIST,
+    timeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
+  });
+
+  const enrich = createEnricher({
+    async channelOf(tenantId, channelId) {
+      const channel = await auth.call.GetChannel({ tenantId, channelId });
+      return {
+        customerDataUrl: channel.customerDataUrl,
+        mapping: {
+          customerId: channel.mapping?.customerId || '$.sub',
+          ...(channel.mapping?.name ? { name: channel.mapping.name } : {}),
+          customFields: channel.mapping?.customFields ?? {},
+        },
+      };
+    },
+    async accessTokenFor(tenantId, customerKey, messageId) {
+      const token = await auth.call.GetAccessToken({
+        tenantId,
+        customerKey,
+        caller: { kind: 'service', id: 'enrichment', reason: `customer data for message ${messageId}` },
+      });
+      return token.accessToken;
+    },
+    async fetchCustomerData(url, accessToken) {
+      const response = await brandHttp.request(url, { headers: { authorization: `Bearer ${accessToken}` } });
+      if (response.status >= 500)
+        throw new ParleyError('brand_unavailable', `customer data answered ${response.status}`, {
+          context: { reason: 'server_error' },
+        });
+      if (response.status !== 200)
+        throw new ParleyError('brand_error', `customer data answered ${response.status}`);
+      return response.json();
+    },
+    publishEnriched: (event) => producer.publish('chat.messages.enriched.v1', event, { id: event.messageId }),
+    publishCustomerUpdated: (event) => producer.publish('chat.customers.updated.v1', event),
+    lastSeen: createLastSeen<CustomerSnapshot>(),
+    now: () => new Date(),
+    maxAttempts: config.ENRICHMENT_MAX_ATTEMPTS,
+  });
+  const consumer = createReceivedConsumer({
+    kafka,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    enrich,
+    dlqProducer: producer,
+    logger,
+    keyConcurrency: config.ENRICHMENT_CONCURRENCY,
+    onCrash: ({ restart }) => {
+      // A consumer that will not come back enriches nothing: let the orchestrator restart the pod.
+      if (!restart) process.kill(process.pid, 'SIGTERM');
+    },
+  });
+  let authReady = false;
   return composeService({
     logger,
     registry,
     opsPort: config.OPS_PORT,
     bindHost: config.BIND_HOST,
-    components: [producerComponent(producer)],
+    components: [
+      producerComponent(producer),
+      {
+        name: 'auth',
+        async start() {
+          auth.waitForReady(60_000).then(
+            () => {
+              authReady = true;
+            },
+            (error: unknown) => logger.error({ err: error }, 'auth service not reachable'),
+          );
+        },
+        async stop() {
+          auth.close();
+        },
+        isReady: () => authReady,
+      },
+      {
+        name: 'consumer',
+        start: () => consumer.start(),
+        stop: () => consumer.stop(),
+        isReady: () => consumer.isReady(),
+      },
+    ],
   });
 }

@@ -1,6 +1,6 @@
+import { isSupportedPath } from '@parley/customer-mapping';
 import { ParleyError } from '@parley/errors';
 import { z } from 'zod';
-import { isSupportedPath } from './customer-mapping.js';
 
 /** Algorithms accepted for brand JWT access tokens: asymmetric only (no `none`, no shared secrets). */
 export const jwtAlgorithms = [

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mapCustomer } from '@parley/customer-mapping';
 import { ParleyError } from '@parley/errors';
-import { mapCustomer } from './customer-mapping.js';
 import type { AuthDomainDeps } from './deps.js';
 import { deriveCustomerKey, threadIdFor } from './identity.js';
 import type { CustomerProfile } from './model.js';

@@ -1,5 +1,5 @@
+import { mapCustomer } from '@parley/customer-mapping';
 import { ParleyError } from '@parley/errors';
-import { mapCustomer } from './customer-mapping.js';
 import type { AuthDomainDeps } from './deps.js';
 
 export interface ChannelCheck {

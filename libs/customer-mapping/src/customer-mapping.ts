@@ -1,5 +1,4 @@
 import { ParleyError } from '@parley/errors';
-import type { CustomerProfile } from './model.js';
 
 const pathPattern = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/;
 
@@ -27,6 +26,20 @@ export function readPath(document: unknown, path: string): unknown {
 
 type FieldValue = string | number | boolean | null;
 
+/** JSON paths into a brand's customer-data response, as a channel configures them. */
+export interface CustomerMapping {
+  readonly customerId: string;
+  readonly name?: string;
+  readonly customFields: Readonly<Record<string, string>>;
+}
+
+/** The customer as the mapping reads them. */
+export interface MappedCustomer {
+  readonly id: string;
+  readonly name: string | null;
+  readonly customFields: Readonly<Record<string, FieldValue>>;
+}
+
 function toFieldValue(value: unknown): FieldValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
@@ -37,10 +50,7 @@ function toFieldValue(value: unknown): FieldValue {
  * The customer as the channel's mapping reads the brand's customer data. A missing customer id is
  * the brand's fault (`brand_error`); missing optional fields are null.
  */
-export function mapCustomer(
-  data: unknown,
-  mapping: { customerId: string; name?: string; customFields: Readonly<Record<string, string>> },
-): CustomerProfile {
+export function mapCustomer(data: unknown, mapping: CustomerMapping): MappedCustomer {
   const id = readPath(data, mapping.customerId);
   if (id === undefined || id === null || id === '' || typeof id === 'object') {
     throw new ParleyError('brand_error', `customer data has no customer id at ${mapping.customerId}`);

@@ -1,0 +1,7 @@
+export {
+  type CustomerMapping,
+  isSupportedPath,
+  type MappedCustomer,
+  mapCustomer,
+  readPath,
+} from './customer-mapping.js';

@@ -1,0 +1,144 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CustomerSnapshot, CustomerUpdated, MessageEnriched, MessageReceived } from '@parley/contracts';
+import { type CustomerMapping, mapCustomer } from '@parley/customer-mapping';
+import { type ParleyError, toParleyError } from '@parley/errors';
+
+/** What enrichment needs, as ports. */
+export interface EnrichmentDeps {
+  /** The channel's customer-data endpoint and mapping (from auth). */
+  readonly channelOf: (
+    tenantId: string,
+    channelId: string,
+  ) => Promise<{ customerDataUrl: string; mapping: CustomerMapping }>;
+  /** A current brand access token for the customer (from auth, audited there). */
+  readonly accessTokenFor: (tenantId: string, customerKey: string, messageId: string) => Promise<string>;
+  /** GET the customer data with the token (through the guarded brand client). */
+  readonly fetchCustomerData: (url: string, accessToken: string) => Promise<unknown>;
+  readonly publishEnriched: (event: MessageEnriched) => Promise<void>;
+  readonly publishCustomerUpdated: (event: CustomerUpdated) => Promise<void>;
+  /** The last snapshot seen per customer, to tell when the brand changed something. */
+  readonly lastSeen: {
+    get(key: string): CustomerSnapshot | undefined;
+    set(key: string, snapshot: CustomerSnapshot): void;
+  };
+  readonly now: () => Date;
+  readonly maxAttempts?: number;
+  readonly backoffMs?: number;
+}
+
+type UnavailableReason = Extract<MessageEnriched['enrichment'], { status: 'unavailable' }>['reason'];
+
+function reasonOf(error: ParleyError): UnavailableReason {
+  if (error.code === 'brand_unavailable') {
+    const reason = error.context.reason;
+    return reason === 'timeout' || reason === 'circuit_open'
+      ? reason
+      : reason === 'server_error'
+        ? 'http_error'
+        : 'unreachable';
+  }
+  if (error.code === 'brand_error' || error.code === 'url_not_allowed') return 'invalid_response';
+  return 'token_unavailable'; // signed out, refused grant, auth unavailable
+}
+
+function changedFields(before: CustomerSnapshot, after: CustomerSnapshot): string[] {
+  const changed: string[] = [];
+  if (before.id !== after.id) changed.push('id');
+  if (before.name !== after.name) changed.push('name');
+  for (const name of new Set([...Object.keys(before.customFields), ...Object.keys(after.customFields)])) {
+    if (before.customFields[name] !== after.customFields[name]) changed.push(`customFields.${name}`);
+  }
+  return changed;
+}
+
+/**
+ * For every message, fresh customer data from the brand (nothing cached between messages): the
+ * message flows on either way — enriched, or marked `unavailable` with a reason after bounded
+ * retries — and a change at the brand is announced on chat.customers.updated.v1.
+ */
+export function createEnricher(deps: EnrichmentDeps) {
+  const {
+    channelOf,
+    accessTokenFor,
+    fetchCustomerData,
+    publishEnriched,
+    publishCustomerUpdated,
+    lastSeen,
+    now,
+    maxAttempts = 3,
+    backoffMs = 200,
+  } = deps;
+
+  async function fetchSnapshot(event: MessageReceived): Promise<CustomerSnapshot> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const channel = await channelOf(event.tenantId, event.channelId);
+        const token = await accessTokenFor(event.tenantId, event.customerKey, event.messageId);
+        const data = await fetchCustomerData(channel.customerDataUrl, token);
+        return mapCustomer(data, channel.mapping);
+      } catch (thrown) {
+        const error = toParleyError(thrown, 'dependency_unavailable');
+        if (!error.retriable || attempt >= maxAttempts) throw error;
+        await sleep(backoffMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  return async function enrich(event: MessageReceived): Promise<MessageEnriched> {
+    const started = now().getTime();
+    let enriched: MessageEnriched;
+    try {
+      const customer = await fetchSnapshot(event);
+      const fetchedAt = now();
+      enriched = {
+        ...event,
+        customer,
+        enrichment: {
+          status: 'ok',
+          fetchedAt: fetchedAt.toISOString(),
+          latencyMs: fetchedAt.getTime() - started,
+        },
+      };
+    } catch (thrown) {
+      const error = toParleyError(thrown);
+      // Only the brand's (or auth's) trouble lets a message through without data; anything else is a bug to retry.
+      if (
+        !(
+          error.code.startsWith('brand_') ||
+          [
+            'url_not_allowed',
+            'not_found',
+            'reauthentication_required',
+            'auth_unavailable',
+            'deadline_exceeded',
+            'dependency_unavailable',
+          ].includes(error.code)
+        )
+      ) {
+        throw error;
+      }
+      enriched = {
+        ...event,
+        customer: null,
+        enrichment: { status: 'unavailable', reason: reasonOf(error), latencyMs: now().getTime() - started },
+      };
+    }
+    await publishEnriched(enriched);
+    if (enriched.customer && enriched.enrichment.status === 'ok') {
+      const key = `${event.tenantId}\u0000${event.customerKey}`;
+      const before = lastSeen.get(key);
+      lastSeen.set(key, enriched.customer);
+      const changed = before ? changedFields(before, enriched.customer) : [];
+      if (changed.length > 0) {
+        await publishCustomerUpdated({
+          tenantId: event.tenantId,
+          customerKey: event.customerKey,
+          customer: enriched.customer,
+          changedFields: changed,
+          fetchedAt: enriched.enrichment.fetchedAt,
+        });
+      }
+    }
+    return enriched;
+  };
+}
