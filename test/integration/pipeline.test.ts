@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createApp as createAuth } from '../../services/auth/src/app.js';
+import { loadConfig as authConfig } from '../../services/auth/src/config.js';
+import { createApp as createEnrichment } from '../../services/enrichment/src/app.js';
+import { loadConfig as enrichmentConfig } from '../../services/enrichment/src/config.js';
+import { createApp as createHistory } from '../../services/history/src/app.js';
+import { loadConfig as historyConfig } from '../../services/history/src/config.js';
+import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
+import { createApp as createIngress } from '../../services/ingress/src/app.js';
+import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
+import { newApiKey } from '../../services/ingress/src/domain/api-keys.js';
+import { type BrandServer, startBrandServer } from '../support/brand-server.js';
+import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+
+/** The four services together, as `npm run up` runs them, on a brand of their own. */
+describe('the whole pipeline: ingress → enrichment → history → every device', () => {
+  const logger = testLogger('pipeline-test');
+  let brand: BrandServer;
+  let apps: { start(): Promise<void>; stop(): Promise<void> }[] = [];
+  let api: string;
+  const databases: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    brand = await startBrandServer();
+    brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
+    const prefix = await freshTopics(testKafka(), [
+      'chat.messages.received.v1',
+      'chat.messages.enriched.v1',
+      'chat.messages.outbound.v1',
+      'chat.customers.updated.v1',
+      'chat.deliveries.v1',
+    ]);
+    const common = {
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      MONGO_URL: testInfra().mongoUrl,
+      BRAND_HOST_ALLOW_LIST: '127.0.0.1',
+    };
+    const db = (name: string) => randomName(name).replace('-', '_');
+    const auth = createAuth({
+      config: authConfig({
+        ...common,
+        MONGO_DATABASE: db('auth'),
+        GRPC_PORT: '0',
+        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+        SECRET_ACTIVE_KID: 'k1',
+        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      }),
+      logger,
+      version: 'test',
+    });
+    await auth.start();
+    const history = createHistory({
+      config: historyConfig({ ...common, MONGO_DATABASE: db('history'), GRPC_PORT: '0' }),
+      logger,
+      version: 'test',
+    });
+    await history.start();
+    const enrichment = createEnrichment({
+      config: enrichmentConfig({ ...common, AUTH_GRPC_ADDRESS: auth.grpcAddress() }),
+      logger,
+      version: 'test',
+    });
+    await enrichment.start();
+    const ingress = createIngress({
+      config: ingressConfig({
+        ...common,
+        MONGO_DATABASE: db('ingress'),
+        HTTP_PORT: '0',
+        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+      }),
+      logger,
+      version: 'test',
+    });
+    await ingress.start();
+    apps = [ingress, enrichment, history, auth];
+    databases.push(
+      () => auth.db().dropDatabase(),
+      () => history.db().dropDatabase(),
+      () => ingress.db().dropDatabase(),
+    );
+    api = ingress.httpUrl();
+    await waitFor('ingress ready', async () => (await fetch(`${ingress.opsUrl()}/readyz`)).status === 200);
+    await waitFor(
+      'enrichment ready',
+      async () => (await fetch(`${enrichment.opsUrl()}/readyz`)).status === 200,
+    );
+
+    const { key, token } = newApiKey('acme', 'admin', ['admin'], new Date());
+    await createApiKeyRepository(() => ingress.db()).create(key);
+    const put = await fetch(`${api}/v1/admin/channels/web`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        issuer: brand.issuer,
+        client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+        redirectUris: [brand.client.redirectUri],
+        customerDataUrl: brand.endpoints.userinfo,
+        mapping: { customFields: { tier: '$.tier' } },
+      }),
+    });
+    expect(put.status).toBe(200);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const drop of databases) await drop().catch(() => {});
+    for (const app of apps) await app.stop();
+    await brand?.stop();
+  });
+
+  async function signIn(deviceId: string) {
+    const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
+    const response = await fetch(`${api}/v1/channels/web/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'parley-tenant': 'acme' },
+      body: JSON.stringify({ code, codeVerifier, redirectUri, device: { id: deviceId, platform: 'web' } }),
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { sessionToken: string; thread: { id: string } };
+  }
+
+  it('delivers a message sent on one device to the other, stored once with fresh customer data', async () => {
+    const laptop = await signIn('laptop');
+    const phone = await signIn('phone');
+    const frames: Record<string, unknown>[] = [];
+    const socket = new WebSocket(`${api.replace('http', 'ws')}/v1/stream`, [
+      'parley.v1',
+      `parley.token.${phone.sessionToken}`,
+    ]);
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    await waitFor('the phone ready', () => frames.find((frame) => frame.type === 'sync'));
+
+    const sent = await fetch(`${api}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${laptop.sessionToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientMessageId: 'p-1', text: 'Where is my parcel?' }),
+    });
+    expect(sent.status).toBe(202);
+    const { messageId } = (await sent.json()) as { messageId: string };
+
+    const live = await waitFor(
+      'the message on the phone',
+      () => frames.find((frame) => frame.type === 'message'),
+      { timeoutMs: 45_000 },
+    );
+    expect(live).toMatchObject({
+      seq: 1,
+      message: {
+        messageId,
+        text: 'Where is my parcel?',
+        deviceId: 'laptop',
+        author: { kind: 'customer', name: 'Ada' },
+      },
+    });
+
+    const sync = await fetch(`${api}/v1/thread/messages?after=0`, {
+      headers: { authorization: `Bearer ${laptop.sessionToken}` },
+    });
+    expect(
+      ((await sync.json()) as { messages: { messageId: string }[] }).messages.map(
+        (message) => message.messageId,
+      ),
+    ).toEqual([messageId]);
+    socket.close();
+  });
+});
