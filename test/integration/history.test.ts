@@ -211,3 +211,104 @@ describe('history against the real broker and store', () => {
     });
   });
 });
+
+describe('history killed mid-batch', () => {
+  it('stores every message exactly once, numbered without gaps, after a SIGKILL and a restart', {
+    timeout: 180_000,
+  }, async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const build = spawnSync(
+      'npx',
+      ['turbo', 'run', 'build', '--filter=@parley/history', '--output-logs=errors-only'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(build.status, build.stderr).toBe(0);
+
+    const kafka = testKafka();
+    const prefix = await freshTopics(kafka, [...topics]);
+    const database = randomName('history').replace('-', '_');
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      MONGO_URL: testInfra().mongoUrl,
+      MONGO_DATABASE: database,
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      GRPC_PORT: '0',
+      LOG_LEVEL: 'warn',
+    };
+    const logger = testLogger('history-kill-test');
+    const producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+    await producer.connect();
+    const threads = Array.from({ length: 4 }, (_, i) => `thk-${i}`);
+    const perThread = 60;
+    const event = (thread: string, n: number): MessageEnriched => ({
+      messageId: `${thread}-m${n}`,
+      clientMessageId: `c${n}`,
+      tenantId: 'acme',
+      channelId: 'web',
+      threadId: thread,
+      customerKey: `ck-${thread}`,
+      deviceId: 'laptop',
+      text: `message ${n}`,
+      sentAt: new Date().toISOString(),
+      customer: null,
+      enrichment: { status: 'unavailable', reason: 'timeout', latencyMs: 1 },
+    });
+    for (let n = 1; n <= perThread; n += 1)
+      await Promise.all(
+        threads.map((thread) => producer.publish('chat.messages.enriched.v1', event(thread, n))),
+      );
+    await producer.disconnect();
+
+    const { connectMongo } = await import('@parley/mongo');
+    const client = await connectMongo({ url: testInfra().mongoUrl, appName: 'history-kill-test' });
+    const messages = client.db(database).collection('messages');
+    try {
+      const first = spawn(process.execPath, ['services/history/dist/main.js'], {
+        cwd: root,
+        env,
+        stdio: 'ignore',
+      });
+      const firstExit = new Promise((resolve) => first.once('exit', resolve));
+      await waitFor('some messages stored', async () => (await messages.countDocuments()) >= 20, {
+        timeoutMs: 60_000,
+      });
+      first.kill('SIGKILL');
+      await firstExit;
+      const storedAtKill = await messages.countDocuments();
+      expect(storedAtKill).toBeLessThan(threads.length * perThread);
+
+      const second = spawn(process.execPath, ['services/history/dist/main.js'], {
+        cwd: root,
+        env,
+        stdio: 'ignore',
+      });
+      try {
+        await waitFor(
+          'every message stored',
+          async () => (await messages.countDocuments()) === threads.length * perThread,
+          { timeoutMs: 90_000 },
+        );
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((resolve) => second.once('exit', resolve));
+      }
+      for (const thread of threads) {
+        const stored = await messages.find({ threadId: thread }).sort({ seq: 1 }).toArray();
+        expect(stored.map((message) => message.seq)).toEqual(
+          Array.from({ length: perThread }, (_, i) => i + 1),
+        );
+        expect(stored.map((message) => message.messageId)).toEqual(
+          Array.from({ length: perThread }, (_, i) => `${thread}-m${i + 1}`),
+        );
+      }
+    } finally {
+      await client.db(database).dropDatabase();
+      await client.close();
+    }
+  });
+});
