@@ -16,6 +16,18 @@ export const envSchemas = {
     .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected host:port')),
   mongoUrl: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// or mongodb+srv:// URL'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** `a.example,b.example` as a lower-cased list (empty allowed). */
+  hostList: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** `host:port` of another Parley service. */
+  serviceAddress: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port'),
   /** `true`/`false`/`1`/`0`; unlike z.coerce.boolean, the string "false" is false. */
   flag: z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1'),
 } as const;

@@ -11,6 +11,7 @@ export { type CallContext, implementService, type UnaryImplementation } from './
 export {
   type CallParameters,
   type ClientOptions,
+  clientComponent,
   createServiceClient,
   type ServiceClient,
   type UnaryClient,

@@ -80,3 +80,33 @@ export function createServiceClient<D extends ServiceDefinition>(
     close: () => client.close(),
   };
 }
+
+/**
+ * A client of another Parley service as a lifecycle component: ready once its channel connects
+ * (calls before then fail with a clear code), closed on stop.
+ *
+ * @example
+ * components: [clientComponent('auth', auth, logger)]
+ */
+export function clientComponent(
+  name: string,
+  client: { waitForReady(timeoutMs: number): Promise<void>; close(): void },
+  logger: { error(fields: object, message: string): void },
+) {
+  let ready = false;
+  return {
+    name,
+    async start() {
+      client.waitForReady(60_000).then(
+        () => {
+          ready = true;
+        },
+        (error: unknown) => logger.error({ err: error, service: name }, 'service not reachable'),
+      );
+    },
+    async stop() {
+      client.close();
+    },
+    isReady: () => ready,
+  };
+}

@@ -2,4 +2,9 @@ export { type BootOptions, bootService, packageVersion } from './boot-service.js
 export { type Component, type ComposedService, composeService } from './compose-service.js';
 export { createMetricsRegistry, type MetricsRegistry } from './metrics.js';
 export { type OpsServer, type OpsServerOptions, type ReadinessCheck, startOpsServer } from './ops-server.js';
-export { type RunnableService, type RunServiceOptions, runService } from './run-service.js';
+export {
+  type RunnableService,
+  type RunServiceOptions,
+  runService,
+  stopProcessOnFatalCrash,
+} from './run-service.js';

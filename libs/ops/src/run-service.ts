@@ -62,3 +62,11 @@ export async function runService(options: RunServiceOptions): Promise<void> {
     exit(1);
   }
 }
+
+/**
+ * For a Kafka consumer's `onCrash`: a consumer that will not restart by itself stops the process
+ * gracefully, so that the orchestrator starts a fresh one instead of leaving a pod that consumes nothing.
+ */
+export function stopProcessOnFatalCrash({ restart }: { restart: boolean }): void {
+  if (!restart) process.kill(process.pid, 'SIGTERM');
+}

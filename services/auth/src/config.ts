@@ -21,15 +21,7 @@ const schema = z.object({
   SESSION_SIGNING_KEY: base64urlKey(32),
   SESSION_TTL_SECONDS: envSchemas.positiveInt.default(7 * 24 * 3600),
   /** Brand hosts that may be called over http or on non-public addresses (on-premises brands, demos). */
-  BRAND_HOST_ALLOW_LIST: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((host) => host.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  BRAND_HOST_ALLOW_LIST: envSchemas.hostList,
   // Bounded: refresh locks last twice this long, and callers wait for them.
   BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.max(30_000).default(5000),
 });

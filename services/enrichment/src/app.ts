@@ -2,9 +2,9 @@ import { createBrandHttpClient } from '@parley/brand-http';
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
 import type { CustomerSnapshot } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { clientComponent, createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { composeService, createMetricsRegistry } from '@parley/ops';
+import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { createLastSeen } from './adapters/last-seen.js';
 import type { EnrichmentConfig } from './config.js';
 import { createReceivedConsumer } from './consumers/received.consumer.js';
@@ -80,12 +80,8 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     dlqProducer: producer,
     logger,
     keyConcurrency: config.ENRICHMENT_CONCURRENCY,
-    onCrash: ({ restart }) => {
-      // A consumer that will not come back enriches nothing: let the orchestrator restart the pod.
-      if (!restart) process.kill(process.pid, 'SIGTERM');
-    },
+    onCrash: stopProcessOnFatalCrash,
   });
-  let authReady = false;
   return composeService({
     logger,
     registry,
@@ -93,21 +89,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     bindHost: config.BIND_HOST,
     components: [
       producerComponent(producer),
-      {
-        name: 'auth',
-        async start() {
-          auth.waitForReady(60_000).then(
-            () => {
-              authReady = true;
-            },
-            (error: unknown) => logger.error({ err: error }, 'auth service not reachable'),
-          );
-        },
-        async stop() {
-          auth.close();
-        },
-        isReady: () => authReady,
-      },
+      clientComponent('auth', auth, logger),
       {
         name: 'consumer',
         start: () => consumer.start(),

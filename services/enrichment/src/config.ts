@@ -6,18 +6,10 @@ const schema = z.object({
   ...kafkaEnv,
   OPS_PORT: envSchemas.port.default(9402),
   /** `host:port` of the auth service's gRPC server (channel settings, customers' tokens). */
-  AUTH_GRPC_ADDRESS: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port'),
+  AUTH_GRPC_ADDRESS: envSchemas.serviceAddress,
   AUTH_DEADLINE_MS: envSchemas.positiveInt.default(8000),
   /** Brand hosts that may be called over http or on non-public addresses (as in auth). */
-  BRAND_HOST_ALLOW_LIST: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((host) => host.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  BRAND_HOST_ALLOW_LIST: envSchemas.hostList,
   BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.max(30_000).default(3000),
   /** Attempts at the customer data per message before it flows on marked `unavailable`. */
   ENRICHMENT_MAX_ATTEMPTS: envSchemas.positiveInt.max(10).default(3),

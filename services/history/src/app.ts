@@ -2,7 +2,7 @@ import { createEventProducer, createKafkaClient, producerComponent } from '@parl
 import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { createMongoComponent } from '@parley/mongo';
-import { composeService, createMetricsRegistry } from '@parley/ops';
+import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { historyIndexes } from './adapters/history-indexes.js';
 import { createHistoryStores } from './adapters/history-store.js';
 import type { HistoryConfig } from './config.js';
@@ -52,10 +52,7 @@ export function createApp({ config, logger, version, clock = systemClock }: Hist
     history,
     dlqProducer: producer,
     logger,
-    onCrash: ({ restart }) => {
-      // A consumer that will not come back stores nothing: let the orchestrator restart the pod.
-      if (!restart) process.kill(process.pid, 'SIGTERM');
-    },
+    onCrash: stopProcessOnFatalCrash,
   });
   const definition = loadParleyProtos().history.HistoryService.service;
   const grpc = createGrpcServerComponent({

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { clientComponent, createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { createMongoComponent } from '@parley/mongo';
-import { composeService, createMetricsRegistry } from '@parley/ops';
+import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository, ingressIndexes } from './adapters/api-key-repository.js';
 import type { IngressConfig } from './config.js';
@@ -18,30 +18,6 @@ export interface IngressDeps {
   readonly config: IngressConfig;
   readonly logger: Logger;
   readonly version: string;
-}
-
-/** A gRPC client as a component: ready once its channel connects (calls before then fail clearly). */
-function clientComponent(
-  name: string,
-  client: { waitForReady(timeoutMs: number): Promise<void>; close(): void },
-  logger: Logger,
-) {
-  let ready = false;
-  return {
-    name,
-    async start() {
-      client.waitForReady(60_000).then(
-        () => {
-          ready = true;
-        },
-        (error: unknown) => logger.error({ err: error, service: name }, 'service not reachable'),
-      );
-    },
-    async stop() {
-      client.close();
-    },
-    isReady: () => ready,
-  };
 }
 
 /** The ingress service: the HTTP edge for chat frontends, bots, agents and admins. */
@@ -77,10 +53,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
     connections,
     dlqProducer: producer,
     logger,
-    onCrash: ({ restart }) => {
-      // A consumer that will not come back cannot deliver: let the orchestrator restart the pod.
-      if (!restart) process.kill(process.pid, 'SIGTERM');
-    },
+    onCrash: stopProcessOnFatalCrash,
   });
   const http: FastifyInstance = createHttpApp({
     auth,

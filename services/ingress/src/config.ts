@@ -8,10 +8,10 @@ const schema = z.object({
   OPS_PORT: envSchemas.port.default(9400),
   HTTP_PORT: envSchemas.port.default(8080),
   /** `host:port` of the auth service's gRPC server. */
-  AUTH_GRPC_ADDRESS: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port'),
+  AUTH_GRPC_ADDRESS: envSchemas.serviceAddress,
   AUTH_DEADLINE_MS: envSchemas.positiveInt.default(8000),
   /** `host:port` of the history service's gRPC server. */
-  HISTORY_GRPC_ADDRESS: z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port'),
+  HISTORY_GRPC_ADDRESS: envSchemas.serviceAddress,
   HISTORY_DEADLINE_MS: envSchemas.positiveInt.default(5000),
   BODY_LIMIT_BYTES: envSchemas.positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_SESSION_PER_MINUTE: envSchemas.positiveInt.default(60),
