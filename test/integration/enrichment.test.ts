@@ -4,19 +4,16 @@ import type { MessageReceived } from '@parley/contracts';
 import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp as createAuth } from '../../services/auth/src/app.js';
-import { loadConfig as authConfig } from '../../services/auth/src/config.js';
-import { createApp as createEnrichment } from '../../services/enrichment/src/app.js';
-import { loadConfig as enrichmentConfig } from '../../services/enrichment/src/config.js';
 import { type BrandServer, startBrandServer } from '../support/brand-server.js';
-import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { startAuth, startEnrichment } from '../support/services.js';
 
 describe('enrichment with the real auth service, brand, Kafka and store', () => {
   const logger = testLogger('enrichment-test');
   const kafka = testKafka();
   let brand: BrandServer;
-  let auth: ReturnType<typeof createAuth>;
-  let enrichment: ReturnType<typeof createEnrichment>;
+  let auth: Awaited<ReturnType<typeof startAuth>>;
+  let enrichment: Awaited<ReturnType<typeof startEnrichment>>;
   let prefix: string;
   let producer: EventProducer;
   let customer: { customerKey: string; threadId: string };
@@ -51,34 +48,11 @@ describe('enrichment with the real auth service, brand, Kafka and store', () => 
       'chat.messages.enriched.v1',
       'chat.customers.updated.v1',
     ]);
-    const base = { BIND_HOST: '127.0.0.1', OPS_PORT: '0', BRAND_HOST_ALLOW_LIST: '127.0.0.1' };
-    auth = createAuth({
-      config: authConfig({
-        ...base,
-        MONGO_URL: testInfra().mongoUrl,
-        MONGO_DATABASE: randomName('auth').replace('-', '_'),
-        GRPC_PORT: '0',
-        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-        SECRET_ACTIVE_KID: 'k1',
-        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-      }),
-      logger,
-      version: 'test',
+    auth = await startAuth(logger);
+    enrichment = await startEnrichment(prefix, auth.grpcAddress(), logger, {
+      BRAND_HTTP_TIMEOUT_MS: '1000',
+      ENRICHMENT_MAX_ATTEMPTS: '2',
     });
-    await auth.start();
-    enrichment = createEnrichment({
-      config: enrichmentConfig({
-        ...base,
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
-        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
-        BRAND_HTTP_TIMEOUT_MS: '1000',
-        ENRICHMENT_MAX_ATTEMPTS: '2',
-      }),
-      logger,
-      version: 'test',
-    });
-    await enrichment.start();
     const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
     await client.call.PutChannel({
       channel: {

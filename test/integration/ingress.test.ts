@@ -1,42 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { createEventProducer, topicNameFor } from '@parley/bus';
 import { createLogger } from '@parley/logger';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createApp as createAuth } from '../../services/auth/src/app.js';
-import { loadConfig as authConfig } from '../../services/auth/src/config.js';
-import { createApp as createHistory } from '../../services/history/src/app.js';
-import { loadConfig as historyConfig } from '../../services/history/src/config.js';
-import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
-import { createApp as createIngress } from '../../services/ingress/src/app.js';
-import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
-import { newApiKey } from '../../services/ingress/src/domain/api-keys.js';
 import { createHttpApp } from '../../services/ingress/src/http/create-http-app.js';
 import type { openApiDocument } from '../../services/ingress/src/http/openapi.js';
 import { type BrandServer, startBrandServer } from '../support/brand-server.js';
-import { freshTopics, randomName, testInfra, testKafka, waitFor } from '../support/harness.js';
+import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
+import {
+  createTestApiKey,
+  pipelineTopics,
+  startAuth,
+  startHistory,
+  startIngress,
+} from '../support/services.js';
 
 const topic = 'chat.messages.received.v1' as const;
-
-/** The history service on the test's topics (ingress syncs through it and resolves threads). */
-async function startHistory(prefix: string, logger: ReturnType<typeof createLogger>) {
-  const history = createHistory({
-    config: historyConfig({
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      MONGO_URL: testInfra().mongoUrl,
-      MONGO_DATABASE: randomName('history').replace('-', '_'),
-      BIND_HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      GRPC_PORT: '0',
-    }),
-    logger,
-    version: 'test',
-  });
-  await history.start();
-  return history;
-}
 
 describe('ingress with the real auth service, brand, Kafka and store', () => {
   const logger = createLogger({
@@ -45,9 +24,9 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     level: process.env.TEST_LOG_LEVEL ?? 'silent',
   });
   let brand: BrandServer;
-  let auth: ReturnType<typeof createAuth>;
-  let ingress: ReturnType<typeof createIngress>;
-  let history: ReturnType<typeof createHistory>;
+  let auth: Awaited<ReturnType<typeof startAuth>>;
+  let ingress: Awaited<ReturnType<typeof startIngress>>;
+  let history: Awaited<ReturnType<typeof startHistory>>;
   let api: string;
   let prefix: string;
   const received: KafkaMessage[] = [];
@@ -101,57 +80,21 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
     brand.customers.set('c-2', { name: 'Grace', tier: 'silver' });
-    prefix = await freshTopics(kafka, [
-      'chat.messages.received.v1',
-      'chat.messages.enriched.v1',
-      'chat.messages.outbound.v1',
-      'chat.customers.updated.v1',
-      'chat.deliveries.v1',
-    ]);
+    prefix = await freshTopics(kafka, pipelineTopics);
     history = await startHistory(prefix, logger);
-    const base = {
-      MONGO_URL: testInfra().mongoUrl,
-      BIND_HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      LOG_LEVEL: 'silent',
-    };
-    auth = createAuth({
-      config: authConfig({
-        ...base,
-        MONGO_DATABASE: randomName('auth').replace('-', '_'),
-        GRPC_PORT: '0',
-        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-        SECRET_ACTIVE_KID: 'k1',
-        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-        BRAND_HOST_ALLOW_LIST: '127.0.0.1',
-      }),
+    auth = await startAuth(logger);
+    ingress = await startIngress(
+      prefix,
+      { auth: auth.grpcAddress(), history: history.grpcAddress() },
       logger,
-      version: 'test',
-    });
-    await auth.start();
-    ingress = createIngress({
-      config: ingressConfig({
-        ...base,
-        MONGO_DATABASE: randomName('ingress').replace('-', '_'),
-        HTTP_PORT: '0',
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
-        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
-        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+      {
         BODY_LIMIT_BYTES: '8192',
         RATE_LIMIT_PER_SESSION_PER_MINUTE: '8',
-      }),
-      logger,
-      version: 'test',
-    });
-    await ingress.start();
+      },
+    );
     api = ingress.httpUrl();
-    const keys = createApiKeyRepository(() => ingress.db());
-    for (const tenant of ['acme', 'globex']) {
-      const { key, token } = newApiKey(tenant, 'admin', ['admin'], new Date());
-      await keys.create(key);
-      adminKeys[tenant] = token;
-    }
+    for (const tenant of ['acme', 'globex'])
+      adminKeys[tenant] = await createTestApiKey(ingress, tenant, 'admin', ['admin']);
     await consumer.connect();
     await consumer.subscribe({ topic: topicNameFor(prefix, topic), fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void received.push(message) });
@@ -378,9 +321,9 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
 describe('ingress WebSocket stream', () => {
   const logger = createLogger({ service: 'ingress-test', version: 'test', level: 'silent' });
   let brand: BrandServer;
-  let auth: ReturnType<typeof createAuth>;
-  let ingress: ReturnType<typeof createIngress>;
-  let history: ReturnType<typeof createHistory>;
+  let auth: Awaited<ReturnType<typeof startAuth>>;
+  let ingress: Awaited<ReturnType<typeof startIngress>>;
+  let history: Awaited<ReturnType<typeof startHistory>>;
   let prefix: string;
   const kafka = testKafka();
   const apiKeys: Record<string, string> = {};
@@ -388,59 +331,21 @@ describe('ingress WebSocket stream', () => {
   beforeAll(async () => {
     brand = await startBrandServer();
     for (const sub of ['c-1', 'c-2']) brand.customers.set(sub, { name: sub });
-    prefix = await freshTopics(kafka, [
-      'chat.messages.received.v1',
-      'chat.messages.enriched.v1',
-      'chat.messages.outbound.v1',
-      'chat.customers.updated.v1',
-      'chat.deliveries.v1',
-    ]);
+    prefix = await freshTopics(kafka, pipelineTopics);
     history = await startHistory(prefix, logger);
-    const base = {
-      MONGO_URL: testInfra().mongoUrl,
-      BIND_HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      LOG_LEVEL: 'silent',
-    };
-    auth = createAuth({
-      config: authConfig({
-        ...base,
-        MONGO_DATABASE: randomName('auth').replace('-', '_'),
-        GRPC_PORT: '0',
-        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-        SECRET_ACTIVE_KID: 'k1',
-        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-        BRAND_HOST_ALLOW_LIST: '127.0.0.1',
-      }),
+    auth = await startAuth(logger);
+    ingress = await startIngress(
+      prefix,
+      { auth: auth.grpcAddress(), history: history.grpcAddress() },
       logger,
-      version: 'test',
-    });
-    await auth.start();
-    ingress = createIngress({
-      config: ingressConfig({
-        ...base,
-        MONGO_DATABASE: randomName('ingress').replace('-', '_'),
-        HTTP_PORT: '0',
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
-        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
-        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
-      }),
-      logger,
-      version: 'test',
-    });
-    await ingress.start();
-    const keys = createApiKeyRepository(() => ingress.db());
-    const { key, token } = newApiKey('acme', 'admin', ['admin'], new Date());
-    await keys.create(key);
+    );
+    const token = await createTestApiKey(ingress, 'acme', 'admin', ['admin']);
     for (const [name, tenant, scope] of [
       ['crm-bot', 'acme', 'bot'],
       ['agent-desk', 'acme', 'agent'],
       ['other-bot', 'globex', 'bot'],
     ] as const) {
-      const created = newApiKey(tenant, name, [scope], new Date());
-      await keys.create(created.key);
-      apiKeys[name] = created.token;
+      apiKeys[name] = await createTestApiKey(ingress, tenant, name, [scope]);
     }
     const put = await fetch(`${ingress.httpUrl()}/v1/admin/channels/web`, {
       method: 'PUT',

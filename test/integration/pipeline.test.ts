@@ -1,18 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createApp as createAuth } from '../../services/auth/src/app.js';
-import { loadConfig as authConfig } from '../../services/auth/src/config.js';
-import { createApp as createEnrichment } from '../../services/enrichment/src/app.js';
-import { loadConfig as enrichmentConfig } from '../../services/enrichment/src/config.js';
-import { createApp as createHistory } from '../../services/history/src/app.js';
-import { loadConfig as historyConfig } from '../../services/history/src/config.js';
-import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
-import { createApp as createIngress } from '../../services/ingress/src/app.js';
-import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
-import { newApiKey } from '../../services/ingress/src/domain/api-keys.js';
 import { type BrandServer, startBrandServer } from '../support/brand-server.js';
-import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.js';
+import {
+  createTestApiKey,
+  pipelineTopics,
+  startAuth,
+  startEnrichment,
+  startHistory,
+  startIngress,
+} from '../support/services.js';
 
 /** The four services together, as `npm run up` runs them, on a brand of their own. */
 describe('the whole pipeline: ingress → enrichment → history → every device', () => {
@@ -25,59 +22,15 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
   beforeAll(async () => {
     brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
-    const prefix = await freshTopics(testKafka(), [
-      'chat.messages.received.v1',
-      'chat.messages.enriched.v1',
-      'chat.messages.outbound.v1',
-      'chat.customers.updated.v1',
-      'chat.deliveries.v1',
-    ]);
-    const common = {
-      BIND_HOST: '127.0.0.1',
-      OPS_PORT: '0',
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      MONGO_URL: testInfra().mongoUrl,
-      BRAND_HOST_ALLOW_LIST: '127.0.0.1',
-    };
-    const db = (name: string) => randomName(name).replace('-', '_');
-    const auth = createAuth({
-      config: authConfig({
-        ...common,
-        MONGO_DATABASE: db('auth'),
-        GRPC_PORT: '0',
-        SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-        SECRET_ACTIVE_KID: 'k1',
-        SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-      }),
+    const prefix = await freshTopics(testKafka(), pipelineTopics);
+    const auth = await startAuth(logger);
+    const history = await startHistory(prefix, logger);
+    const enrichment = await startEnrichment(prefix, auth.grpcAddress(), logger);
+    const ingress = await startIngress(
+      prefix,
+      { auth: auth.grpcAddress(), history: history.grpcAddress() },
       logger,
-      version: 'test',
-    });
-    await auth.start();
-    const history = createHistory({
-      config: historyConfig({ ...common, MONGO_DATABASE: db('history'), GRPC_PORT: '0' }),
-      logger,
-      version: 'test',
-    });
-    await history.start();
-    const enrichment = createEnrichment({
-      config: enrichmentConfig({ ...common, AUTH_GRPC_ADDRESS: auth.grpcAddress() }),
-      logger,
-      version: 'test',
-    });
-    await enrichment.start();
-    const ingress = createIngress({
-      config: ingressConfig({
-        ...common,
-        MONGO_DATABASE: db('ingress'),
-        HTTP_PORT: '0',
-        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
-        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
-      }),
-      logger,
-      version: 'test',
-    });
-    await ingress.start();
+    );
     apps = [ingress, enrichment, history, auth];
     databases.push(
       () => auth.db().dropDatabase(),
@@ -91,8 +44,7 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
       async () => (await fetch(`${enrichment.opsUrl()}/readyz`)).status === 200,
     );
 
-    const { key, token } = newApiKey('acme', 'admin', ['admin'], new Date());
-    await createApiKeyRepository(() => ingress.db()).create(key);
+    const token = await createTestApiKey(ingress, 'acme', 'admin', ['admin']);
     const put = await fetch(`${api}/v1/admin/channels/web`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
