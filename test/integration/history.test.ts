@@ -93,27 +93,32 @@ describe('history against the real broker and store', () => {
         threads.map((thread) => producer.publish('chat.messages.enriched.v1', enriched(thread, n))),
       );
     }
-    // Redeliveries (at-least-once upstream) change nothing.
+    // A redelivery (at-least-once upstream) changes nothing; the sentinel after it, on the same
+    // thread and so the same partition, proves the redelivery was consumed before we count.
     await producer.publish('chat.messages.enriched.v1', enriched(threads[0] as string, 3));
+    await producer.publish('chat.messages.enriched.v1', enriched(threads[0] as string, perThread + 1));
     for (const thread of threads) {
+      const expected = thread === threads[0] ? perThread + 1 : perThread;
       const page = await waitFor(`thread ${thread} complete`, async () => {
         const result = await sync(thread, 0, 200);
-        return result.messages.length === perThread ? result : undefined;
+        return result.messages.length === expected ? result : undefined;
       });
       expect(page.messages.map((message) => message.seq)).toEqual(
-        Array.from({ length: perThread }, (_, i) => i + 1),
+        Array.from({ length: expected }, (_, i) => i + 1),
       );
       expect(page.messages.map((message) => message.messageId)).toEqual(
-        Array.from({ length: perThread }, (_, i) => `${thread}-m${i + 1}`),
+        Array.from({ length: expected }, (_, i) => `${thread}-m${i + 1}`),
       );
     }
     const stored = await app.db().collection('messages').countDocuments({ threadId: threads[0] });
-    expect(stored).toBe(perThread);
+    expect(stored).toBe(perThread + 1);
   });
 
   it('publishes a delivery keyed by customer for every stored message', async () => {
     const thread = randomName('thd');
     await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    // A reply goes only into a thread history already knows.
+    await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
     await producer.publish('chat.messages.outbound.v1', {
       messageId: `${thread}-bot-1`,
       tenantId: 'acme',
@@ -128,10 +133,36 @@ describe('history against the real broker and store', () => {
       return found.length >= 2 ? found : undefined;
     });
     const bodies = mine.map((message) => JSON.parse(message.value?.toString() ?? '{}'));
-    expect(bodies.map((body) => [body.seq, body.message.author.kind])).toEqual([
-      [1, 'customer'],
-      [2, 'bot'],
-    ]);
+    // Two topics, so either may be stored first: the seqs are 1 and 2 and each message has one.
+    expect(bodies.map((body) => body.seq).sort()).toEqual([1, 2]);
+    expect(bodies.map((body) => body.message.author.kind).sort()).toEqual(['bot', 'customer']);
+  });
+
+  it('dead-letters an outbound message aimed at another customer’s thread', async () => {
+    const thread = randomName('thf');
+    await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
+    const dlq = kafka.consumer({ groupId: randomName('dlq') });
+    await dlq.connect();
+    await dlq.subscribe({
+      topic: `${topicNameFor(prefix, 'chat.messages.outbound.v1')}.dlq`,
+      fromBeginning: true,
+    });
+    const dead: KafkaMessage[] = [];
+    await dlq.run({ eachMessage: async ({ message }) => void dead.push(message) });
+    await producer.publish('chat.messages.outbound.v1', {
+      messageId: `${thread}-intruder`,
+      tenantId: 'acme',
+      threadId: thread,
+      customerKey: 'someone-else',
+      author: { kind: 'bot', id: 'intruder' },
+      text: 'not yours',
+      sentAt: new Date().toISOString(),
+    });
+    const record = await waitFor('the dead letter', () => dead[0]);
+    expect(String(record.headers?.dlq_error_code)).toBe('permission_denied');
+    expect((await sync(thread)).messages).toHaveLength(1);
+    await dlq.disconnect();
   });
 
   it('syncs after a cursor, pages, and refuses another customer’s thread', async () => {

@@ -309,7 +309,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       ipLimiter: { take: () => ({ allowed: true }) },
       sessionLimiter: { take: () => ({ allowed: true }) },
       bodyLimitBytes: 1024,
-      trustProxy: false,
+      trustedProxyHops: 0,
     });
     await probe.ready();
     const registered = (probe as unknown as { parleyRoutes: string[] }).parleyRoutes;

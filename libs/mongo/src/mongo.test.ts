@@ -11,7 +11,7 @@ describe('store errors', () => {
     expect(isDuplicateKeyError(new Error('E11000'))).toBe(false);
   });
 
-  it('maps an unreachable server or a primary change to retriable dependency_unavailable, others to server_error', () => {
+  it('maps an unreachable server or a primary change to dependency_unavailable, others to a retriable server_error', () => {
     expect(
       toStoreError(new MongoServerError({ code: 10107, errmsg: 'not primary' }), 'insert'),
     ).toMatchObject({
@@ -22,9 +22,10 @@ describe('store errors', () => {
       code: 'dependency_unavailable',
       retriable: true,
     });
+    // Unexplained failures stay retriable, so an accepted message is redelivered, never dead-lettered.
     expect(toStoreError(new MongoServerError({ code: 2, errmsg: 'bad' }), 'insert')).toMatchObject({
       code: 'server_error',
-      retriable: false,
+      retriable: true,
     });
   });
 });

@@ -28,5 +28,10 @@ export function toStoreError(error: unknown, operation: string): ParleyError {
       (error.hasErrorLabel('RetryableWriteError') || transientServerCodes.has(Number(error.code))));
   return transient
     ? new ParleyError('dependency_unavailable', `MongoDB unavailable during ${operation}`, { cause: error })
-    : new ParleyError('server_error', `MongoDB failed during ${operation}`, { cause: error });
+    : // Unexplained store failures stay retriable: a consumer then redelivers instead of dead-lettering
+      // an accepted message.
+      new ParleyError('server_error', `MongoDB failed during ${operation}`, {
+        cause: error,
+        retriable: true,
+      });
 }

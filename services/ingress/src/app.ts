@@ -48,7 +48,9 @@ export function createApp({ config, logger, version }: IngressDeps) {
   const connections = createConnectionRegistry();
   const deliveries = createDeliveriesConsumer({
     kafka,
-    instanceId: config.INSTANCE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    // A fresh group on every start: a restarted pod pushes what comes next, never a backlog (devices
+    // catch up through sync); INSTANCE_ID only makes the group recognisable.
+    instanceId: `${config.INSTANCE_ID ?? hostname()}-${randomBytes(4).toString('hex')}`,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     connections,
     dlqProducer: producer,
@@ -66,7 +68,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
     sessionLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_SESSION_PER_MINUTE, windowMs: minute }),
     ipLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_IP_PER_MINUTE, windowMs: minute }),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
   });
   const components = [
     store,

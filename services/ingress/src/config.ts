@@ -16,9 +16,12 @@ const schema = z.object({
   BODY_LIMIT_BYTES: envSchemas.positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_SESSION_PER_MINUTE: envSchemas.positiveInt.default(60),
   RATE_LIMIT_PER_IP_PER_MINUTE: envSchemas.positiveInt.default(600),
-  /** Behind a load balancer: take the client address from X-Forwarded-For. */
-  TRUST_PROXY: envSchemas.flag.default(false),
-  /** Names this pod's deliveries consumer group (e.g. the pod name); random when unset. */
+  /**
+   * Proxies in front of ingress whose X-Forwarded-For entries are trusted (0: none). A count, not
+   * "trust all", so a client cannot pick its own address and escape the per-IP limit.
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /** Prefix of this pod's deliveries consumer group (e.g. the pod name); the host name when unset. */
   INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/)

@@ -1,7 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CustomerSnapshot, CustomerUpdated, MessageEnriched, MessageReceived } from '@parley/contracts';
+import {
+  type CustomerSnapshot,
+  type CustomerUpdated,
+  customerSnapshot,
+  type MessageEnriched,
+  type MessageReceived,
+} from '@parley/contracts';
 import { type CustomerMapping, mapCustomer } from '@parley/customer-mapping';
-import { type ParleyError, toParleyError } from '@parley/errors';
+import { ParleyError, toParleyError } from '@parley/errors';
 
 /** What enrichment needs, as ports. */
 export interface EnrichmentDeps {
@@ -89,6 +95,13 @@ export function createEnricher(deps: EnrichmentDeps) {
     let enriched: MessageEnriched;
     try {
       const customer = await fetchSnapshot(event);
+      // Brand data that would break the event's schema (a huge name, a token-looking value) must not
+      // stop the message: it flows on, marked unavailable.
+      if (!customerSnapshot.safeParse(customer).success) {
+        throw new ParleyError('brand_error', 'the brand’s customer data does not fit the event', {
+          context: { reason: 'invalid_response' },
+        });
+      }
       const fetchedAt = now();
       enriched = {
         ...event,
@@ -101,22 +114,10 @@ export function createEnricher(deps: EnrichmentDeps) {
       };
     } catch (thrown) {
       const error = toParleyError(thrown);
-      // Only the brand's (or auth's) trouble lets a message through without data; anything else is a bug to retry.
-      if (
-        !(
-          error.code.startsWith('brand_') ||
-          [
-            'url_not_allowed',
-            'not_found',
-            'reauthentication_required',
-            'auth_unavailable',
-            'deadline_exceeded',
-            'dependency_unavailable',
-          ].includes(error.code)
-        )
-      ) {
+      // Whatever went wrong fetching the data, the accepted message flows on (marked unavailable);
+      // only a retriable failure is retried first, by the consumer.
+      if (error.retriable && !error.code.startsWith('brand_') && error.code !== 'auth_unavailable')
         throw error;
-      }
       enriched = {
         ...event,
         customer: null,
@@ -127,7 +128,6 @@ export function createEnricher(deps: EnrichmentDeps) {
     if (enriched.customer && enriched.enrichment.status === 'ok') {
       const key = `${event.tenantId}\u0000${event.customerKey}`;
       const before = lastSeen.get(key);
-      lastSeen.set(key, enriched.customer);
       const changed = before ? changedFields(before, enriched.customer) : [];
       if (changed.length > 0) {
         await publishCustomerUpdated({
@@ -138,6 +138,8 @@ export function createEnricher(deps: EnrichmentDeps) {
           fetchedAt: enriched.enrichment.fetchedAt,
         });
       }
+      // Remembered only once announced: a failed publish is retried with the change still pending.
+      lastSeen.set(key, enriched.customer);
     }
     return enriched;
   };

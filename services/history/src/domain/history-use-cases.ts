@@ -77,7 +77,19 @@ export function createHistory(deps: HistoryDeps) {
       return stored;
     },
 
-    recordOutbound(event: MessageOutbound) {
+    async recordOutbound(event: MessageOutbound) {
+      // A reply goes only into an existing thread, and only to the customer who owns it: a bot
+      // producing to Kafka cannot write into another customer's thread.
+      const thread = await threads.find(event.tenantId, event.threadId);
+      if (!thread || thread.customerKey !== event.customerKey) {
+        throw new ParleyError(
+          'permission_denied',
+          'outbound message for a thread that is not the customer’s',
+          {
+            context: { threadId: event.threadId },
+          },
+        );
+      }
       return record({
         tenantId: event.tenantId,
         threadId: event.threadId,

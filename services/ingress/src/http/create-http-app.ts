@@ -14,8 +14,8 @@ export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps, StreamRo
   readonly logger: Logger;
   readonly ipLimiter: RateLimiter;
   readonly bodyLimitBytes: number;
-  /** Behind a load balancer, the client address comes from X-Forwarded-For. */
-  readonly trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For entries are trusted for the client address (0: none). */
+  readonly trustedProxyHops: number;
 }
 
 /**
@@ -30,7 +30,9 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     // pino's Logger is Fastify's logger; only the generic parameters differ.
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
-    trustProxy: deps.trustProxy,
+    // Trust exactly that many hops (proxy-addr counts from the socket address).
+    trustProxy:
+      deps.trustedProxyHops > 0 ? (_address: string, hop: number) => hop < deps.trustedProxyHops : false,
     requestIdHeader: 'x-request-id',
   });
   app.setErrorHandler(errorHandler);

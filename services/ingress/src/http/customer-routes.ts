@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { type AuthServiceDefinition, fromStruct, type ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
-import { bearer, parse } from './request-parsing.js';
+import { bearer, parse, sessionKey } from './request-parsing.js';
 
 const identifier = z
   .string()
@@ -62,7 +61,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
   app.post('/v1/messages', async (request, reply) => {
     const sessionToken = bearer(request);
     // Limited per session before auth is asked, so a flood never reaches the brand.
-    const quota = sessionLimiter.take(createHash('sha256').update(sessionToken).digest('base64url'));
+    const quota = sessionLimiter.take(sessionKey(sessionToken));
     if (!quota.allowed)
       throw new ParleyError('rate_limited', 'too many messages from this session', {
         context: { retryAfterSeconds: quota.retryAfterSeconds },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -16,4 +17,9 @@ export function bearer(request: FastifyRequest): string {
   if (!match)
     throw new ParleyError('unauthenticated', 'send the credential as Authorization: Bearer <token>');
   return match[1] as string;
+}
+
+/** The rate-limit key of a session: a hash, so raw tokens are never kept as map keys. */
+export function sessionKey(sessionToken: string): string {
+  return createHash('sha256').update(sessionToken).digest('base64url');
 }

@@ -7,6 +7,7 @@ import type { ConnectionRegistry } from '../domain/connection-registry.js';
 import { streamCloseCodes } from '../domain/connection-registry.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
+import { sessionKey } from './request-parsing.js';
 import { syncPage } from './thread-routes.js';
 
 export interface StreamRouteDeps {
@@ -17,6 +18,8 @@ export interface StreamRouteDeps {
   readonly sessionLimiter: RateLimiter;
   readonly heartbeatMs?: number;
   readonly authTimeoutMs?: number;
+  /** How often an open stream asks auth (and so the brand) again whether its session still stands. */
+  readonly reauthorizeMs?: number;
 }
 
 /** The subprotocol a client offers, and the one that carries its token: `parley.token.<token>`. */
@@ -59,6 +62,7 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     sessionLimiter,
     heartbeatMs = 25_000,
     authTimeoutMs = 10_000,
+    reauthorizeMs = 60_000,
   } = deps;
 
   app.get('/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
@@ -72,8 +76,12 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     };
     const close = (code: number, reason: string) => socket.close(code, reason.slice(0, 120));
     let token: string | undefined;
+    let authorizing: Promise<boolean> | undefined;
     let unregister: (() => void) | undefined;
+    let closed = false;
     let alive = true;
+    // Frames of one socket are handled one after another: a device's messages keep their order.
+    let queue: Promise<void> = Promise.resolve();
 
     const heartbeat = setInterval(() => {
       if (!alive) return socket.terminate();
@@ -86,16 +94,34 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     const authTimer = setTimeout(() => {
       if (!token) close(streamCloseCodes.authTimeout, 'no credentials');
     }, authTimeoutMs);
+    // A session ended elsewhere (logout on another device, a grant revoked at the brand, expiry)
+    // closes this stream at the next check, so a device does not keep receiving messages.
+    const recheck = setInterval(() => {
+      if (!token || !unregister) return;
+      auth.call.AuthorizeMessage({ sessionToken: token }).catch((error: unknown) => {
+        const failure = toParleyError(error);
+        if (failure.code === 'reauthentication_required' || failure.code === 'unauthenticated')
+          close(closeCodeFor(failure), failure.code);
+      });
+    }, reauthorizeMs);
     socket.on('close', () => {
+      closed = true;
       clearInterval(heartbeat);
+      clearInterval(recheck);
       clearTimeout(authTimer);
       unregister?.();
     });
 
-    async function authorize(sessionToken: string, after: number) {
+    async function authorize(sessionToken: string, after: number): Promise<boolean> {
       token = sessionToken;
+      const quota = sessionLimiter.take(sessionKey(sessionToken));
+      if (!quota.allowed) {
+        close(streamCloseCodes.unavailable, 'rate_limited');
+        return false;
+      }
       try {
         const session = await auth.call.AuthorizeMessage({ sessionToken });
+        if (closed) return false; // the device left while it was being authorized
         // Registered before the sync is read, so nothing stored meanwhile is missed (the client
         // drops what it already has by seq).
         unregister = connections.add(session.tenantId, session.customerKey, {
@@ -112,9 +138,11 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
           limit: 200,
         });
         send({ type: 'sync', ...syncPage(page) });
+        return true;
       } catch (error) {
         const failure = toParleyError(error);
         close(closeCodeFor(failure), failure.code);
+        return false;
       }
     }
 
@@ -128,10 +156,13 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
       if (frame.type === 'ping') return send({ type: 'pong' });
       if (frame.type === 'auth') {
         if (token) return close(streamCloseCodes.badFrame, 'already authorized');
-        return authorize(frame.token, frame.after ?? cursor);
+        authorizing = authorize(frame.token, frame.after ?? cursor);
+        return void (await authorizing);
       }
-      if (!token || !unregister) return close(streamCloseCodes.unauthenticated, 'authorize first');
-      const quota = sessionLimiter.take(token);
+      // A send right after opening waits for the authorization under way.
+      if (!token || !(await authorizing) || !unregister)
+        return close(streamCloseCodes.unauthenticated, 'authorize first');
+      const quota = sessionLimiter.take(sessionKey(token));
       if (!quota.allowed) {
         return send({
           type: 'error',
@@ -156,16 +187,16 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     }
 
     socket.on('message', (data) => {
-      handle(data.toString()).catch((error: unknown) =>
-        request.log.error({ err: error }, 'stream frame failed'),
-      );
+      queue = queue
+        .then(() => handle(data.toString()))
+        .catch((error: unknown) => request.log.error({ err: error }, 'stream frame failed'));
     });
 
     const offered = String(request.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((protocol) => protocol.trim());
     const fromProtocol = offered.find((protocol) => protocol.startsWith(tokenProtocolPrefix));
-    if (fromProtocol) void authorize(fromProtocol.slice(tokenProtocolPrefix.length), cursor);
+    if (fromProtocol) authorizing = authorize(fromProtocol.slice(tokenProtocolPrefix.length), cursor);
   });
 }
 

@@ -11,15 +11,17 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiKeyRepository } from '../domain/api-keys.js';
 import { deriveMessageId } from '../domain/message-ids.js';
+import type { RateLimiter } from '../domain/rate-limiter.js';
 import { requireApiKey } from './admin-routes.js';
 import { outgoingMessage } from './message-sender.js';
-import { bearer, parse } from './request-parsing.js';
+import { bearer, parse, sessionKey } from './request-parsing.js';
 
 export interface ThreadRouteDeps {
   readonly auth: ServiceClient<AuthServiceDefinition>;
   readonly history: ServiceClient<HistoryServiceDefinition>;
   readonly producer: EventProducer;
   readonly apiKeys: ApiKeyRepository;
+  readonly sessionLimiter: RateLimiter;
 }
 
 const identifier = z
@@ -58,11 +60,17 @@ export function syncPage(page: SyncPage) {
 
 /** Sync for devices, and the bot and agent APIs that address threads and customers. */
 export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps): void {
-  const { auth, history, producer, apiKeys } = deps;
+  const { auth, history, producer, apiKeys, sessionLimiter } = deps;
 
   // Every sync asks the brand again (through auth) and reads the store: nothing is cached.
   app.get('/v1/thread/messages', async (request) => {
     const sessionToken = bearer(request);
+    // Every sync reaches the brand: it counts against the session's limit like a message.
+    const quota = sessionLimiter.take(sessionKey(sessionToken));
+    if (!quota.allowed)
+      throw new ParleyError('rate_limited', 'too many requests from this session', {
+        context: { retryAfterSeconds: quota.retryAfterSeconds },
+      });
     const query = parse(syncQuery, request.query, 'query');
     const session = await auth.call.AuthorizeMessage({ sessionToken });
     const page = await history.call.Sync({
