@@ -338,6 +338,9 @@ describe('ingress WebSocket stream', () => {
       prefix,
       { auth: auth.grpcAddress(), history: history.grpcAddress() },
       logger,
+      {
+        STREAM_REAUTHORIZE_SECONDS: '1',
+      },
     );
     const token = await createTestApiKey(ingress, 'acme', 'admin', ['admin']);
     for (const [name, tenant, scope] of [
@@ -468,6 +471,22 @@ describe('ingress WebSocket stream', () => {
     expect(device.frames.find((frame) => frame.type === 'error')).toMatchObject({
       clientMessageId: 'w-2',
       code: 'reauthentication_required',
+    });
+  });
+
+  it('closes a device’s stream soon after the customer logged out everywhere from another device', async () => {
+    const tablet = await signIn('c-2', 'tablet-9');
+    const phone = await signIn('c-2', 'phone-9');
+    const device = connect(['parley.v1', `parley.token.${tablet.sessionToken}`]);
+    await device.opened;
+    await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
+    const logout = await fetch(`${ingress.httpUrl()}/v1/session?allDevices=true`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${phone.sessionToken}` },
+    });
+    expect(logout.status).toBe(200);
+    expect(await waitFor('the close', () => device.closed(), { timeoutMs: 10_000 })).toMatchObject({
+      code: 4403,
     });
   });
 

@@ -68,6 +68,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
     sessionLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_SESSION_PER_MINUTE, windowMs: minute }),
     ipLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_IP_PER_MINUTE, windowMs: minute }),
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    reauthorizeMs: config.STREAM_REAUTHORIZE_SECONDS * 1000,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
   });
   const components = [

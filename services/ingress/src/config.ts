@@ -16,6 +16,8 @@ const schema = z.object({
   BODY_LIMIT_BYTES: envSchemas.positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_SESSION_PER_MINUTE: envSchemas.positiveInt.default(60),
   RATE_LIMIT_PER_IP_PER_MINUTE: envSchemas.positiveInt.default(600),
+  /** How often an open stream checks (through auth and the brand) that its session still stands. */
+  STREAM_REAUTHORIZE_SECONDS: envSchemas.positiveInt.max(3600).default(60),
   /**
    * Proxies in front of ingress whose X-Forwarded-For entries are trusted (0: none). A count, not
    * "trust all", so a client cannot pick its own address and escape the per-IP limit.
