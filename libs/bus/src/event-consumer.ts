@@ -33,6 +33,8 @@ export interface EventConsumerOptions<T extends TopicName> {
   readonly topicPrefix?: string;
   /** Distinct keys of one batch handled at once; one key is always handled in order. */
   readonly keyConcurrency?: number;
+  /** Partitions handled at once, so a slow batch holds back only its own partition. */
+  readonly partitionConcurrency?: number;
   /** Attempts for a handler failing with a retriable error before the batch fails. */
   readonly maxAttempts?: number;
   /** Runs of a failed batch (by kafkajs) before the consumer crashes and restarts from the committed offset. */
@@ -92,6 +94,7 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     logger,
     topicPrefix = '',
     keyConcurrency = 16,
+    partitionConcurrency = 1,
     maxAttempts = 5,
     batchRetries = 5,
     retryBackoffMs = 100, // doubled per attempt
@@ -235,7 +238,12 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topics: [...baseTopicOf.keys()], fromBeginning });
-      await consumer.run({ eachBatchAutoResolve: false, autoCommit: true, eachBatch });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        autoCommit: true,
+        partitionsConsumedConcurrently: partitionConcurrency,
+        eachBatch,
+      });
     },
     async stop() {
       await consumer.disconnect();

@@ -80,6 +80,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     dlqProducer: producer,
     logger,
     keyConcurrency: config.ENRICHMENT_CONCURRENCY,
+    partitionConcurrency: config.ENRICHMENT_PARTITION_CONCURRENCY,
     onCrash: stopProcessOnFatalCrash,
   });
   return composeService({

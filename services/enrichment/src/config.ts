@@ -15,6 +15,8 @@ const schema = z.object({
   ENRICHMENT_MAX_ATTEMPTS: envSchemas.positiveInt.max(10).default(3),
   /** Distinct threads of a batch enriched at once (one thread always in order). */
   ENRICHMENT_CONCURRENCY: envSchemas.positiveInt.max(256).default(32),
+  /** Partitions enriched at once by one instance. */
+  ENRICHMENT_PARTITION_CONCURRENCY: envSchemas.positiveInt.max(64).default(3),
 });
 
 export type EnrichmentConfig = ReturnType<typeof loadConfig>;

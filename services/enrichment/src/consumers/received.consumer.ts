@@ -11,9 +11,11 @@ export function createReceivedConsumer(deps: {
   dlqProducer: EventProducer;
   logger: Logger;
   keyConcurrency: number;
+  partitionConcurrency: number;
   onCrash: (crash: { error: unknown; restart: boolean }) => void;
 }) {
-  const { kafka, topicPrefix, enrich, dlqProducer, logger, keyConcurrency, onCrash } = deps;
+  const { kafka, topicPrefix, enrich, dlqProducer, logger, keyConcurrency, partitionConcurrency, onCrash } =
+    deps;
   return createEventConsumer({
     kafka,
     groupId: 'enrichment',
@@ -22,6 +24,8 @@ export function createReceivedConsumer(deps: {
     dlqProducer,
     logger: logger.child({ consumer: 'received' }),
     keyConcurrency,
+    // A slow brand's batch then delays only the threads of its own partition.
+    partitionConcurrency,
     onCrash,
     handlers: {
       'chat.messages.received.v1': async (event) => void (await enrich(event)),
