@@ -13,6 +13,7 @@ import { createApp } from '../../services/auth/src/app.js';
 import { loadConfig } from '../../services/auth/src/config.js';
 import { type BrandServer, startBrandServer } from '../support/brand-server.js';
 import { randomName, testInfra, waitFor } from '../support/harness.js';
+import { brandChannel, signInThroughAuth } from '../support/services.js';
 
 /** Every log line of the auth service, to prove no token or secret is ever written. */
 const logLines: string[] = [];
@@ -415,24 +416,11 @@ describe('auth service when the brand is down', () => {
       deadlineMs: 10_000,
     });
     try {
-      await auth.call.PutChannel({
-        channel: {
-          tenantId: 't',
-          channelId: 'web',
-          issuer: brand.issuer,
-          client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
-          redirectUris: [brand.client.redirectUri],
-          customerDataUrl: brand.endpoints.userinfo,
-        },
-      });
-      const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
-      const { sessionToken } = await auth.call.ExchangeCode({
+      await auth.call.PutChannel({ channel: brandChannel(brand, 't', 'web') });
+      const { sessionToken } = await signInThroughAuth(auth, brand, 'c-1', {
         tenantId: 't',
         channelId: 'web',
-        code,
-        codeVerifier,
-        redirectUri,
-        device: { id: 'd', platform: 'ios' },
+        platform: 'ios',
       });
       await brand.stop();
       await expect(auth.call.AuthorizeMessage({ sessionToken })).rejects.toMatchObject({
@@ -468,24 +456,10 @@ describe('auth service refreshing expired brand tokens', () => {
       ServiceClient<AuthServiceDefinition>,
     ];
     try {
-      await first.call.PutChannel({
-        channel: {
-          tenantId: 't',
-          channelId: 'web',
-          issuer: brand.issuer,
-          client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
-          redirectUris: [brand.client.redirectUri],
-          customerDataUrl: brand.endpoints.userinfo,
-        },
-      });
-      const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
-      const { sessionToken } = await first.call.ExchangeCode({
+      await first.call.PutChannel({ channel: brandChannel(brand, 't', 'web') });
+      const { sessionToken } = await signInThroughAuth(first, brand, 'c-1', {
         tenantId: 't',
         channelId: 'web',
-        code,
-        codeVerifier,
-        redirectUri,
-        device: { id: 'd', platform: 'web' },
       });
       const credentials = () => apps[0]?.db().collection('credentials').findOne({ tenantId: 't' });
       const before = await credentials();
@@ -542,29 +516,15 @@ describe('auth service in jwt validation mode', () => {
     const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
       deadlineMs: 10_000,
     });
-    const signIn = async () => {
-      const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
-      return auth.call.ExchangeCode({
-        tenantId: 't',
-        channelId: 'app',
-        code,
-        codeVerifier,
-        redirectUri,
-        device: { id: 'd', platform: 'ios' },
-      });
-    };
+    const signIn = () =>
+      signInThroughAuth(auth, brand, 'c-1', { tenantId: 't', channelId: 'app', platform: 'ios' });
     try {
       await auth.call.PutChannel({
-        channel: {
-          tenantId: 't',
-          channelId: 'app',
-          issuer: brand.issuer,
-          client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
-          redirectUris: [brand.client.redirectUri],
+        channel: brandChannel(brand, 't', 'app', {
           customerDataUrl: brand.endpoints.customerApi,
           validationMode: 'jwt',
           jwt: { audiences: [resource], algorithms: ['RS256'], clockToleranceSeconds: 5 },
-        },
+        }),
       });
       const before = await signIn();
       expect(before.customer).toMatchObject({ id: 'c-1', name: 'Ada' });

@@ -6,7 +6,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrandServer, startBrandServer } from '../support/brand-server.js';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
-import { startAuth, startEnrichment } from '../support/services.js';
+import { brandChannel, signInThroughAuth, startAuth, startEnrichment } from '../support/services.js';
 
 describe('enrichment with the real auth service, brand, Kafka and store', () => {
   const logger = testLogger('enrichment-test');
@@ -55,24 +55,14 @@ describe('enrichment with the real auth service, brand, Kafka and store', () => 
     });
     const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
     await client.call.PutChannel({
-      channel: {
-        tenantId: 'acme',
-        channelId: 'web',
-        issuer: brand.issuer,
-        client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
-        redirectUris: [brand.client.redirectUri],
-        customerDataUrl: brand.endpoints.userinfo,
+      channel: brandChannel(brand, 'acme', 'web', {
         mapping: { customFields: { tier: '$.tier', openCase: '$.open_case' } },
-      },
+      }),
     });
-    const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
-    const session = await client.call.ExchangeCode({
+    const session = await signInThroughAuth(client, brand, 'c-1', {
       tenantId: 'acme',
       channelId: 'web',
-      code,
-      codeVerifier,
-      redirectUri,
-      device: { id: 'laptop', platform: 'web' },
+      deviceId: 'laptop',
     });
     customer = { customerKey: session.customer?.customerKey ?? '', threadId: session.threadId };
     client.close();

@@ -10,6 +10,7 @@ import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.
 import {
   createTestApiKey,
   pipelineTopics,
+  putChannelOverHttp,
   startAuth,
   startHistory,
   startIngress,
@@ -350,16 +351,7 @@ describe('ingress WebSocket stream', () => {
     ] as const) {
       apiKeys[name] = await createTestApiKey(ingress, tenant, name, [scope]);
     }
-    const put = await fetch(`${ingress.httpUrl()}/v1/admin/channels/web`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        issuer: brand.issuer,
-        client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
-        redirectUris: [brand.client.redirectUri],
-        customerDataUrl: brand.endpoints.userinfo,
-      }),
-    });
+    const put = await putChannelOverHttp(ingress.httpUrl(), token, brand);
     expect(put.status).toBe(200);
     // The deliveries consumer joins its own group; wait until it is in, so it sees what comes next.
     await waitFor(

@@ -5,6 +5,7 @@ import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.
 import {
   createTestApiKey,
   pipelineTopics,
+  putChannelOverHttp,
   startAuth,
   startEnrichment,
   startHistory,
@@ -45,16 +46,8 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
     );
 
     const token = await createTestApiKey(ingress, 'acme', 'admin', ['admin']);
-    const put = await fetch(`${api}/v1/admin/channels/web`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        issuer: brand.issuer,
-        client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
-        redirectUris: [brand.client.redirectUri],
-        customerDataUrl: brand.endpoints.userinfo,
-        mapping: { customFields: { tier: '$.tier' } },
-      }),
+    const put = await putChannelOverHttp(api, token, brand, {
+      mapping: { customFields: { tier: '$.tier' } },
     });
     expect(put.status).toBe(200);
   }, 180_000);

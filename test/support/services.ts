@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TopicName } from '@parley/contracts';
+import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { createApp as createAuth } from '../../services/auth/src/app.js';
 import { loadConfig as authConfig } from '../../services/auth/src/config.js';
@@ -11,6 +12,7 @@ import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
+import type { BrandServer } from './brand-server.js';
 import { randomName, testInfra } from './harness.js';
 
 /** Every topic the services use, for `freshTopics`. */
@@ -108,4 +110,55 @@ export async function createTestApiKey(
   const { key, token } = newApiKey(tenantId, name, scopes, new Date());
   await createApiKeyRepository(() => ingress.db()).create(key);
   return token;
+}
+
+/** A channel's settings for the test brand, as PutChannel takes them (extra fields override). */
+export function brandChannel(
+  brand: BrandServer,
+  tenantId: string,
+  channelId: string,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    tenantId,
+    channelId,
+    issuer: brand.issuer,
+    client: { clientId: brand.client.clientId, clientSecret: brand.client.clientSecret },
+    redirectUris: [brand.client.redirectUri],
+    customerDataUrl: brand.endpoints.userinfo,
+    ...extra,
+  };
+}
+
+/** Signs `sub` in at the brand and exchanges the code through auth, as a chat window would. */
+export async function signInThroughAuth(
+  auth: ServiceClient<AuthServiceDefinition>,
+  brand: BrandServer,
+  sub: string,
+  where: { tenantId: string; channelId: string; deviceId?: string; platform?: string },
+): ReturnType<ServiceClient<AuthServiceDefinition>['call']['ExchangeCode']> {
+  const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+  return auth.call.ExchangeCode({
+    tenantId: where.tenantId,
+    channelId: where.channelId,
+    code,
+    codeVerifier,
+    redirectUri,
+    device: { id: where.deviceId ?? 'd', platform: where.platform ?? 'web' },
+  });
+}
+
+/** Stores a channel for the test brand through ingress's admin API. */
+export async function putChannelOverHttp(
+  api: string,
+  adminToken: string,
+  brand: BrandServer,
+  extra: Record<string, unknown> = {},
+) {
+  const { tenantId: _tenant, channelId: _channel, ...settings } = brandChannel(brand, '', '', extra);
+  return fetch(`${api}/v1/admin/channels/web`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(settings),
+  });
 }

@@ -28,6 +28,16 @@ const errors = {
 };
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const sessionAuth = [{ session: [] }];
+/** A message sent by a device or a bot: the same clientMessageId twice is one message. */
+const messageBody = {
+  type: 'object',
+  required: ['clientMessageId', 'text'],
+  additionalProperties: false,
+  properties: {
+    clientMessageId: { type: 'string', maxLength: 128 },
+    text: { type: 'string', minLength: 1, maxLength: 4000 },
+  },
+};
 const apiKeyAuth = [{ apiKey: [] }];
 const channelIdParam = {
   name: 'channelId',
@@ -95,15 +105,7 @@ export const openApiDocument = {
       post: {
         summary: 'Send a message; the brand authorizes every message',
         security: sessionAuth,
-        requestBody: json({
-          type: 'object',
-          required: ['clientMessageId', 'text'],
-          additionalProperties: false,
-          properties: {
-            clientMessageId: { type: 'string', maxLength: 128 },
-            text: { type: 'string', minLength: 1, maxLength: 4000 },
-          },
-        }),
+        requestBody: json(messageBody),
         responses: {
           '202': {
             description: 'Accepted; the same clientMessageId twice gives the same answer',
@@ -194,15 +196,7 @@ export const openApiDocument = {
         summary: 'A bot replies in a thread',
         security: apiKeyAuth,
         parameters: [{ name: 'threadId', in: 'path', required: true, schema: { type: 'string' } }],
-        requestBody: json({
-          type: 'object',
-          required: ['clientMessageId', 'text'],
-          additionalProperties: false,
-          properties: {
-            clientMessageId: { type: 'string', maxLength: 128 },
-            text: { type: 'string', minLength: 1, maxLength: 4000 },
-          },
-        }),
+        requestBody: json(messageBody),
         responses: {
           '202': { description: '{messageId, threadId}', ...json({ type: 'object' }) },
           ...errors,
