@@ -241,6 +241,53 @@ describe('history against the real broker and store', () => {
       code: 'not_found',
     });
   });
+
+  it('keeps the newest brand snapshot and every agent edit when they race', async () => {
+    const thread = randomName('thr');
+    const customerKey = `ck-${thread}`;
+    const base = Date.now();
+    const update = (minutesLater: number) => ({
+      tenantId: 'acme',
+      customerKey,
+      customer: { id: `cust-${thread}`, name: 'Ada', customFields: { tier: `tier-${minutesLater}` } },
+      changedFields: ['customFields.tier'],
+      fetchedAt: new Date(base + minutesLater * 60_000).toISOString(),
+    });
+    await producer.publish('chat.customers.updated.v1', update(0));
+    await waitFor('the profile', async () =>
+      history.call.GetCustomer({ tenantId: 'acme', customerKey }).then(
+        () => true,
+        () => false,
+      ),
+    );
+    // Snapshots arrive out of order (newest in the middle) while agents set ten fields at once.
+    const edits = Array.from({ length: 10 }, (_, i) =>
+      history.call.UpdateCustomerFields({
+        tenantId: 'acme',
+        customerKey,
+        fields: toStruct({ [`note${i}`]: `edit ${i}` }),
+        agentId: `agent-${i}`,
+      }),
+    );
+    for (const minutes of [3, 9, 1, 5, 2])
+      await producer.publish('chat.customers.updated.v1', update(minutes));
+    await Promise.all(edits);
+    await producer.publish('chat.customers.updated.v1', update(4));
+    const settled = await waitFor('every snapshot handled', async () => {
+      const profile = await history.call.GetCustomer({ tenantId: 'acme', customerKey });
+      const byName = Object.fromEntries(profile.customFields.map((field) => [field.name, field]));
+      return Object.keys(byName).length === 11 ? byName : undefined;
+    });
+    // Give the late, older snapshot time to land; it must not win.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const profile = await history.call.GetCustomer({ tenantId: 'acme', customerKey });
+    const byName = Object.fromEntries(profile.customFields.map((field) => [field.name, field]));
+    expect(settled.tier).toBeDefined();
+    expect(byName.tier).toMatchObject({ source: 'oauth', value: { stringValue: 'tier-9' } });
+    for (let i = 0; i < 10; i += 1) {
+      expect(byName[`note${i}`]).toMatchObject({ source: 'agent', value: { stringValue: `edit ${i}` } });
+    }
+  });
 });
 
 describe('history killed mid-batch', () => {

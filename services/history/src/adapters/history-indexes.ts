@@ -1,7 +1,8 @@
 import type { IndexSpec } from '@parley/mongo';
 
 /**
- * The history database (DESIGN.md §4): threads, messages stored once with a per-thread seq, customers.
+ * The history database (DESIGN.md §4): threads, messages stored once with a per-thread seq,
+ * customer snapshots from the brand (insert-only) and agent-owned customer fields.
  * Every index leads with tenantId, so no tenant shares a key or a sequence with another.
  */
 export const historyIndexes: readonly IndexSpec[] = [
@@ -22,8 +23,13 @@ export const historyIndexes: readonly IndexSpec[] = [
     options: { name: 'tenant_thread_seq', unique: true },
   },
   {
-    collection: 'customers',
-    key: { tenantId: 1, customerKey: 1 },
-    options: { name: 'tenant_customer', unique: true },
+    collection: 'customer_snapshots',
+    key: { tenantId: 1, customerKey: 1, at: -1 },
+    options: { name: 'tenant_customer_at', unique: true },
+  },
+  {
+    collection: 'customer_agent_fields',
+    key: { tenantId: 1, customerKey: 1, name: 1 },
+    options: { name: 'tenant_customer_field', unique: true },
   },
 ];

@@ -1,6 +1,6 @@
 import { insertWithNextSequence, isDuplicateKeyError, tenantCollection, toStoreError } from '@parley/mongo';
 import type { Db } from 'mongodb';
-import type { CustomerProfile, CustomField, StoredMessage, Thread } from '../domain/model.js';
+import type { CustomField, FieldValue, StoredMessage, Thread } from '../domain/model.js';
 import type { CustomerStore, MessageStore, ThreadStore } from '../domain/ports.js';
 
 async function store<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -11,7 +11,24 @@ async function store<T>(operation: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-type CustomerDocument = CustomerProfile;
+/** What the brand said about a customer at `at` (one document per fetch). */
+interface SnapshotDocument {
+  readonly tenantId: string;
+  readonly customerKey: string;
+  readonly id: string;
+  readonly name: string | null;
+  readonly fields: Record<string, FieldValue>;
+  readonly at: Date;
+}
+
+/** One agent-owned field of a customer. */
+interface AgentFieldDocument {
+  readonly tenantId: string;
+  readonly customerKey: string;
+  readonly name: string;
+  readonly value: FieldValue;
+  readonly at: Date;
+}
 
 /**
  * History's MongoDB adapters. Thread numbers come from inserts under a unique index (atomic on
@@ -24,7 +41,8 @@ export function createHistoryStores(db: () => Db): {
 } {
   const messageDocs = () => db().collection<StoredMessage>('messages');
   const threadDocs = () => tenantCollection(db().collection<Thread>('threads'));
-  const customerDocs = () => tenantCollection(db().collection<CustomerDocument>('customers'));
+  const snapshotDocs = () => tenantCollection(db().collection<SnapshotDocument>('customer_snapshots'));
+  const agentFieldDocs = () => tenantCollection(db().collection<AgentFieldDocument>('customer_agent_fields'));
   const strip = <T extends object>(doc: (T & { _id?: unknown }) | null): T | null => {
     if (!doc) return null;
     const { _id, ...rest } = doc;
@@ -70,39 +88,49 @@ export function createHistoryStores(db: () => Db): {
       store('find thread', async () => strip<Thread>(await threadDocs().findOne({ tenantId }, { threadId }))),
   };
 
+  // A customer profile is never read, modified and written back (not atomic on FerretDB, see
+  // libs/mongo/README.md): each brand snapshot is an insert (the newest by fetch time wins, whatever
+  // order they arrive in) and each agent field is a document of its own, so neither writer can
+  // undo the other.
   const customers: CustomerStore = {
     find: (tenantId, customerKey) =>
-      store('find customer', async () =>
-        strip<CustomerProfile>(await customerDocs().findOne({ tenantId }, { customerKey })),
-      ),
+      store('find customer', async () => {
+        const scope = { tenantId };
+        const [snapshot] = await snapshotDocs().find(scope, { customerKey }, { sort: { at: -1 }, limit: 1 });
+        if (!snapshot) return null;
+        const fields: Record<string, CustomField> = {};
+        for (const doc of await agentFieldDocs().find(scope, { customerKey }))
+          fields[doc.name] = { value: doc.value, source: 'agent', at: doc.at };
+        for (const [name, value] of Object.entries(snapshot.fields))
+          fields[name] = { value, source: 'oauth', at: snapshot.at };
+        return { tenantId, customerKey, id: snapshot.id, name: snapshot.name, fields };
+      }),
     saveFromOrigin: (profile) =>
       store('save customer', async () => {
         const scope = { tenantId: profile.tenantId };
-        const existing = await customerDocs().findOne(scope, { customerKey: profile.customerKey });
-        const fields: Record<string, CustomField> = {};
-        for (const [name, field] of Object.entries(existing?.fields ?? {}))
-          if (field.source === 'agent') fields[name] = field;
-        for (const [name, value] of Object.entries(profile.fields))
-          fields[name] = { value, source: 'oauth', at: profile.at };
-        const update = { $set: { id: profile.id, name: profile.name, fields } };
-        // Updates for one customer arrive in order (keyed topics); the retry covers a racing first insert.
-        for (let attempt = 0; ; attempt += 1) {
-          try {
-            await customerDocs().findOneAndUpdate(scope, { customerKey: profile.customerKey }, update, {
-              upsert: true,
-            });
-            return;
-          } catch (error) {
-            if (!isDuplicateKeyError(error) || attempt > 0) throw error;
-          }
+        const { tenantId, customerKey, id, name, fields, at } = profile;
+        try {
+          await snapshotDocs().insertOne(scope, { tenantId, customerKey, id, name, fields, at });
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error; // this very snapshot, stored before a redelivery
         }
+        // Older snapshots are never read again; the newest stays, whichever writer is last.
+        await snapshotDocs().deleteMany(scope, { customerKey, at: { $lt: at } });
       }),
     saveAgentFields: (tenantId, customerKey, values, at) =>
       store('save agent fields', async () => {
-        const set = Object.fromEntries(
-          Object.entries(values).map(([name, value]) => [`fields.${name}`, { value, source: 'agent', at }]),
-        );
-        await customerDocs().findOneAndUpdate({ tenantId }, { customerKey }, { $set: set });
+        const scope = { tenantId };
+        for (const [name, value] of Object.entries(values)) {
+          const filter = { customerKey, name };
+          const update = { $set: { value, at } };
+          try {
+            await agentFieldDocs().findOneAndUpdate(scope, filter, update, { upsert: true });
+          } catch (error) {
+            // Two agents creating the same field at once: one insert wins, the other updates it.
+            if (!isDuplicateKeyError(error)) throw error;
+            await agentFieldDocs().findOneAndUpdate(scope, filter, update);
+          }
+        }
       }),
   };
 
