@@ -67,6 +67,7 @@ describe('bus against the real broker', () => {
       maxAttempts?: number;
       batchRetries?: number;
       onCrash?: (crash: { restart: boolean }) => void;
+      pipelineDepth?: number;
     } = {},
   ): EventConsumer {
     const created = createEventConsumer({
@@ -74,6 +75,7 @@ describe('bus against the real broker', () => {
       batchRetries: options.batchRetries ?? 5,
       fromBeginning: true,
       ...(options.onCrash ? { onCrash: options.onCrash } : {}),
+      ...(options.pipelineDepth ? { pipelineDepth: options.pipelineDepth, maxRetryBackoffMs: 200 } : {}),
       groupId: options.groupId ?? randomName('group'),
       topicPrefix: prefix,
       dlqProducer: producer,
@@ -298,60 +300,130 @@ describe('bus against the real broker', () => {
     expect(handled.indexOf('thread-r-m6')).toBeGreaterThan(handled.indexOf('thread-r-m5'));
   });
 
-  it('redelivers what a SIGKILLed consumer process had handled but not committed', {
-    timeout: 120_000,
-  }, async () => {
-    // The fixture runs libs/bus from dist, as a service would.
-    const root = fileURLToPath(new URL('../../', import.meta.url));
-    const build = spawnSync(
-      'npx',
-      ['turbo', 'run', 'build', '--filter=@parley/bus', '--output-logs=errors-only'],
-      { cwd: root, encoding: 'utf8' },
-    );
-    expect(build.status, build.stderr).toBe(0);
+  it.each([
+    { mode: 'batch', depth: '' },
+    { mode: 'pipelined', depth: '8' },
+  ])(
+    'redelivers what a SIGKILLed consumer process had handled but not committed ($mode)',
+    {
+      timeout: 120_000,
+    },
+    async ({ depth }) => {
+      // The fixture runs libs/bus from dist, as a service would.
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      const build = spawnSync(
+        'npx',
+        ['turbo', 'run', 'build', '--filter=@parley/bus', '--output-logs=errors-only'],
+        { cwd: root, encoding: 'utf8' },
+      );
+      expect(build.status, build.stderr).toBe(0);
 
-    const groupId = randomName('group');
-    const total = 20;
-    for (let n = 1; n <= total; n += 1) {
-      await producer.publish(topic, { ...received('thread-k', n), text: n === 10 ? 'hang' : `message ${n}` });
-    }
-    let childOutput = '';
-    const child = spawn(process.execPath, ['test/integration/fixtures/consumer-process.mjs'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        FIXTURE_BROKERS: testInfra().kafkaBrokers.join(','),
-        FIXTURE_PREFIX: prefix,
-        FIXTURE_GROUP: groupId,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      childOutput += chunk.toString();
-    });
-    const childExit = new Promise((resolve) => child.once('exit', resolve));
-    cleanup.push(async () => {
+      const groupId = randomName('group');
+      const total = 20;
+      for (let n = 1; n <= total; n += 1) {
+        await producer.publish(topic, {
+          ...received('thread-k', n),
+          text: n === 10 ? 'hang' : `message ${n}`,
+        });
+      }
+      let childOutput = '';
+      const child = spawn(process.execPath, ['test/integration/fixtures/consumer-process.mjs'], {
+        cwd: root,
+        env: {
+          ...process.env,
+          FIXTURE_BROKERS: testInfra().kafkaBrokers.join(','),
+          FIXTURE_PREFIX: prefix,
+          FIXTURE_GROUP: groupId,
+          FIXTURE_PIPELINE_DEPTH: depth,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      child.stdout?.on('data', (chunk: Buffer) => {
+        childOutput += chunk.toString();
+      });
+      const childExit = new Promise((resolve) => child.once('exit', resolve));
+      cleanup.push(async () => {
+        child.kill('SIGKILL');
+        await childExit;
+      });
+      await waitFor(
+        'the child to reach the hanging event',
+        () => childOutput.includes('hanging thread-k-m10'),
+        { timeoutMs: 60_000 },
+      );
+      const handledByChild = [...childOutput.matchAll(/^handled (\S+)$/gm)].map((match) => match[1]);
+      expect(handledByChild).toEqual(Array.from({ length: 9 }, (_, i) => `thread-k-m${i + 1}`));
+      // A pipelined consumer commits as records finish: give it a moment to commit m1..m9.
+      if (depth) await new Promise((resolve) => setTimeout(resolve, 2000));
       child.kill('SIGKILL');
       await childExit;
-    });
-    await waitFor(
-      'the child to reach the hanging event',
-      () => childOutput.includes('hanging thread-k-m10'),
-      { timeoutMs: 60_000 },
-    );
-    const handledByChild = [...childOutput.matchAll(/^handled (\S+)$/gm)].map((match) => match[1]);
-    expect(handledByChild).toEqual(Array.from({ length: 9 }, (_, i) => `thread-k-m${i + 1}`));
-    child.kill('SIGKILL');
-    await childExit;
 
+      const handled: string[] = [];
+      const successor = consumer(async (event) => void handled.push(event.messageId), { groupId });
+      await successor.start();
+      await waitFor('every event after the crash', () => handled.includes(`thread-k-m${total}`), {
+        timeoutMs: 60_000,
+      });
+      // In batch mode nothing of the unfinished batch was committed, so it all comes again; a pipelined
+      // consumer had committed up to the record it hung on, which comes again with everything after it.
+      const from = depth ? 10 : 1;
+      expect(handled).toEqual(Array.from({ length: total - from + 1 }, (_, i) => `thread-k-m${i + from}`));
+    },
+  );
+
+  it('pipelined: a slow key holds back neither the keys fetched after it nor their order', async () => {
+    // One partition, so that slow and fast keys share it: the worst case for batch-by-batch handling.
+    prefix = await freshTopics(kafka, [topic], 1);
+    const single = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
+    await single.connect();
+    cleanup.push(() => single.disconnect());
     const handled: string[] = [];
-    const successor = consumer(async (event) => void handled.push(event.messageId), { groupId });
-    await successor.start();
-    await waitFor('every event after the crash', () => new Set(handled).size === total, {
-      timeoutMs: 60_000,
-    });
-    // Nothing the killed process had handled was committed: at-least-once means it comes again.
-    expect(handled).toEqual(Array.from({ length: total }, (_, i) => `thread-k-m${i + 1}`));
+    const events = consumer(
+      async (event) => {
+        if (event.threadId === 'thread-slow') await new Promise((resolve) => setTimeout(resolve, 400));
+        handled.push(event.messageId);
+      },
+      { pipelineDepth: 100 },
+    );
+    await events.start();
+    for (let n = 1; n <= 5; n += 1) await single.publish(topic, received('thread-slow', n));
+    await waitFor('the consumer on the slow key', () => events.isReady());
+    const fastKeys = Array.from({ length: 8 }, (_, i) => `thread-fast${i}`);
+    for (let n = 1; n <= 4; n += 1) {
+      await Promise.all(fastKeys.map((key) => single.publish(topic, received(key, n))));
+    }
+    await waitFor('every fast event', () => handled.filter((id) => id.includes('fast')).length === 32);
+    // The slow key (5 × 400 ms) is still going when every later fast event is done.
+    expect(handled.filter((id) => id.includes('slow')).length).toBeLessThan(5);
+    await waitFor('the slow key', () => handled.length === 37, { timeoutMs: 10_000 });
+    for (const key of [...fastKeys, 'thread-slow']) {
+      const ofKey = handled.filter((id) => id.startsWith(`${key}-`));
+      expect(ofKey).toEqual(ofKey.map((_, i) => `${key}-m${i + 1}`));
+    }
+  });
+
+  it('pipelined: a record failing its retries is tried again until it succeeds; its key waits, others go on', async () => {
+    const handled: string[] = [];
+    let failuresLeft = 7; // more than maxAttempts (3): the record outlives its retries twice
+    const events = consumer(
+      async (event) => {
+        if (event.messageId === 'thread-p-m2' && failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw new ParleyError('dependency_unavailable', 'store is down');
+        }
+        handled.push(event.messageId);
+      },
+      { pipelineDepth: 50 },
+    );
+    for (let n = 1; n <= 4; n += 1) await producer.publish(topic, received('thread-p', n));
+    for (let n = 1; n <= 4; n += 1) await producer.publish(topic, received('thread-q', n));
+    await events.start();
+    await waitFor('the other key', () => handled.filter((id) => id.startsWith('thread-q')).length === 4);
+    await waitFor('the failing key', () => handled.length === 8, { timeoutMs: 20_000 });
+    expect(failuresLeft).toBe(0);
+    expect(handled.filter((id) => id.startsWith('thread-p'))).toEqual(
+      [1, 2, 3, 4].map((n) => `thread-p-m${n}`),
+    );
   });
 
   it('commits on graceful stop so the next group member continues where it left off', async () => {

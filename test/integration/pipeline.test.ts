@@ -113,4 +113,36 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
     ).toEqual([messageId]);
     socket.close();
   });
+
+  it('stores and delivers a message while the brand’s customer-data endpoint is down', async () => {
+    const laptop = await signIn('laptop-2');
+    brand.down.add('/me'); // OAuth still answers: the message is accepted, only the data is missing
+    try {
+      const sent = await fetch(`${api}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${laptop.sessionToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ clientMessageId: 'p-down', text: 'Anyone there?' }),
+      });
+      expect(sent.status).toBe(202);
+      const { messageId } = (await sent.json()) as { messageId: string };
+      const stored = await waitFor(
+        'the message in history',
+        async () => {
+          const sync = await fetch(`${api}/v1/thread/messages?after=0`, {
+            headers: { authorization: `Bearer ${laptop.sessionToken}` },
+          });
+          const { messages } = (await sync.json()) as {
+            messages: { messageId: string; author: Record<string, unknown> }[];
+          };
+          return messages.find((message) => message.messageId === messageId);
+        },
+        { timeoutMs: 45_000 },
+      );
+      // Stored without the customer's name: enrichment marked the data unavailable and let it flow.
+      expect(stored.author).toEqual({ kind: 'customer', id: expect.any(String) });
+      expect(brand.calls.get('/me') ?? 0).toBeGreaterThan(0);
+    } finally {
+      brand.down.delete('/me');
+    }
+  });
 });

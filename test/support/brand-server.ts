@@ -36,6 +36,10 @@ export interface BrandServer {
   rotateSigningKeys(): Promise<void>;
   /** Requests served per endpoint path, e.g. `/me`, `/token/introspection`. */
   readonly calls: Map<string, number>;
+  /** Milliseconds added before answering a path (a slow customer-data endpoint: `/me`). */
+  readonly delays: Map<string, number>;
+  /** Paths answered with 503 (the customer-data endpoint down while OAuth works). */
+  readonly down: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +78,8 @@ class Cookies {
 export async function startBrandServer(options: BrandServerOptions = {}): Promise<BrandServer> {
   const { accessTokenTtlSeconds = 3600, jwtAccessTokensFor } = options;
   const calls = new Map<string, number>();
+  const delays = new Map<string, number>();
+  const down = new Set<string>();
   const customers = new Map<string, Record<string, unknown>>();
   const grantsBySubject = new Map<string, Set<string>>();
 
@@ -82,8 +88,14 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] as string;
     calls.set(path, (calls.get(path) ?? 0) + 1);
-    if (path === '/api/customer') return serveCustomerApi(request, response);
-    handler(request, response);
+    const serve = () => {
+      if (down.has(path)) return void response.writeHead(503).end();
+      if (path === '/api/customer') return serveCustomerApi(request, response);
+      handler(request, response);
+    };
+    const delay = delays.get(path);
+    if (delay) setTimeout(serve, delay);
+    else serve();
   });
 
   // The brand's resource server: it trusts its own JWT access tokens (its verification is not what
@@ -282,6 +294,8 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
     },
     customers,
     calls,
+    delays,
+    down,
     authorize,
     async rotateSigningKeys() {
       signingKeys = [await signingKey(`key-${signingKeys.length + 1}`), ...signingKeys];

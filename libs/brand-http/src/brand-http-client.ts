@@ -8,6 +8,7 @@ import type { Logger } from '@parley/logger';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { isNonPublicAddress } from './address-guard.js';
 import { type CircuitBreakers, createCircuitBreakers } from './circuit-breakers.js';
+import { createHostLimiter } from './host-limiter.js';
 
 export interface BrandHttpOptions {
   readonly logger: Logger;
@@ -22,6 +23,8 @@ export interface BrandHttpOptions {
   readonly maxRedirects?: number;
   /** Consecutive failures of one host that open its circuit, and how long it stays open. */
   readonly breaker?: { readonly failureThreshold: number; readonly openMs: number };
+  /** Requests to one host at once; more wait their turn, the wait counting toward `timeoutMs`. */
+  readonly maxConcurrentPerHost?: number;
   readonly registry?: Registry;
 }
 
@@ -79,8 +82,10 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
     maxResponseBytes = 1024 * 1024, // 1 MiB
     maxRedirects = 3,
     breaker = { failureThreshold: 5, openMs: 30_000 },
+    maxConcurrentPerHost = 32,
     registry,
   } = options;
+  const limiter = createHostLimiter(maxConcurrentPerHost);
   const allowHosts = new Set((options.allowHosts ?? []).map((host) => host.toLowerCase()));
   const breakers: CircuitBreakers = createCircuitBreakers(breaker);
   const duration = registry
@@ -251,7 +256,13 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
         if (!breakers.allows(host)) throw unavailable(url.hostname, 'circuit_open');
         const started = process.hrtime.bigint();
         let outcome = 'error';
+        const release = await limiter.acquire(host, timeoutMs);
         try {
+          // Waiting for a slot counts toward the timeout, but is not the host failing.
+          if (!release) {
+            outcome = 'queue_timeout';
+            throw Object.assign(unavailable(url.hostname, 'timeout'), { queued: true });
+          }
           const response = await withRedirects(url, init);
           outcome = `${Math.floor(response.status / 100)}xx`;
           if (response.status >= 500)
@@ -262,6 +273,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
           const failure =
             error instanceof ParleyError ? error : unavailable(url.hostname, 'unreachable', error);
           if (outcome === 'error') outcome = String(failure.context.reason ?? failure.code);
+          if ((error as { queued?: boolean }).queued) throw failure;
           if (failure.code !== 'brand_unavailable') {
             // The host answered (or we refused to call it): not a sign the brand is down.
             breakers.succeeded(host);
@@ -276,8 +288,10 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
             if (response) return response; // the brand's own 5xx answer, for the caller to read
             throw failure;
           }
+          if (release) release(); // not held while backing off
           await sleep(100 * 2 ** attempt);
         } finally {
+          if (release) release();
           duration?.observe({ host, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
         }
       }

@@ -35,6 +35,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     registry,
     allowHosts: config.BRAND_HOST_ALLOW_LIST,
     timeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
+    maxConcurrentPerHost: config.BRAND_MAX_CONCURRENCY_PER_HOST,
   });
 
   const enrich = createEnricher({
@@ -79,8 +80,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     enrich,
     dlqProducer: producer,
     logger,
-    keyConcurrency: config.ENRICHMENT_CONCURRENCY,
-    partitionConcurrency: config.ENRICHMENT_PARTITION_CONCURRENCY,
+    pipelineDepth: config.ENRICHMENT_PIPELINE_DEPTH,
     onCrash: stopProcessOnFatalCrash,
   });
   return composeService({

@@ -13,10 +13,14 @@ const schema = z.object({
   BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.max(30_000).default(3000),
   /** Attempts at the customer data per message before it flows on marked `unavailable`. */
   ENRICHMENT_MAX_ATTEMPTS: envSchemas.positiveInt.max(10).default(3),
-  /** Distinct threads of a batch enriched at once (one thread always in order). */
-  ENRICHMENT_CONCURRENCY: envSchemas.positiveInt.max(256).default(32),
-  /** Partitions enriched at once by one instance. */
-  ENRICHMENT_PARTITION_CONCURRENCY: envSchemas.positiveInt.max(64).default(3),
+  /**
+   * Received messages taken per partition and not yet enriched. Messages are enriched as they
+   * arrive, each thread in order: a slow brand holds back only its own threads until this many are
+   * waiting in one partition.
+   */
+  ENRICHMENT_PIPELINE_DEPTH: envSchemas.positiveInt.max(10_000).default(500),
+  /** Requests to one brand host at once; more wait (within BRAND_HTTP_TIMEOUT_MS). */
+  BRAND_MAX_CONCURRENCY_PER_HOST: envSchemas.positiveInt.max(1000).default(32),
 });
 
 export type EnrichmentConfig = ReturnType<typeof loadConfig>;

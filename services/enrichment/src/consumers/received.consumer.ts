@@ -3,19 +3,17 @@ import type { MessageEnriched, MessageReceived } from '@parley/contracts';
 import type { Logger } from '@parley/logger';
 import type { Kafka } from 'kafkajs';
 
-/** Enrichment's consumer of received messages (group `enrichment`); distinct threads in parallel. */
+/** Enrichment's consumer of received messages (group `enrichment`); threads in parallel as messages arrive. */
 export function createReceivedConsumer(deps: {
   kafka: Kafka;
   topicPrefix: string;
   enrich: (event: MessageReceived) => Promise<MessageEnriched>;
   dlqProducer: EventProducer;
   logger: Logger;
-  keyConcurrency: number;
-  partitionConcurrency: number;
+  pipelineDepth: number;
   onCrash: (crash: { error: unknown; restart: boolean }) => void;
 }) {
-  const { kafka, topicPrefix, enrich, dlqProducer, logger, keyConcurrency, partitionConcurrency, onCrash } =
-    deps;
+  const { kafka, topicPrefix, enrich, dlqProducer, logger, pipelineDepth, onCrash } = deps;
   return createEventConsumer({
     kafka,
     groupId: 'enrichment',
@@ -23,9 +21,9 @@ export function createReceivedConsumer(deps: {
     topicPrefix,
     dlqProducer,
     logger: logger.child({ consumer: 'received' }),
-    keyConcurrency,
-    // A slow brand's batch then delays only the threads of its own partition.
-    partitionConcurrency,
+    // Messages are enriched as they arrive, each thread in order: a slow brand's threads never hold
+    // back another brand's, even in the same partition.
+    pipelineDepth,
     onCrash,
     handlers: {
       'chat.messages.received.v1': async (event) => void (await enrich(event)),
