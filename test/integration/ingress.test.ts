@@ -91,6 +91,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       {
         BODY_LIMIT_BYTES: '8192',
         RATE_LIMIT_PER_SESSION_PER_MINUTE: '8',
+        CORS_ALLOWED_ORIGINS: 'https://www.acme.example',
       },
     );
     api = ingress.httpUrl();
@@ -291,6 +292,24 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       body: { clientMessageId: 'z', text: 'hi' },
     });
     expect(await errorCode(after)).toBe('unauthenticated');
+  });
+
+  it('lets only the configured brand origins call it from a browser (CORS)', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${api}/v1/messages`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight('https://www.acme.example');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://www.acme.example');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const other = await preflight('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('serves an OpenAPI document that lists exactly the routes it serves', async () => {
@@ -608,5 +627,13 @@ describe('ingress WebSocket stream', () => {
     expect(await accepted.json()).toMatchObject({
       customFields: { note: { value: 'VIP', readOnly: false } },
     });
+    // The customer sees what the brand said about them, not what agents noted.
+    const own = await fetch(`${ingress.httpUrl()}/v1/thread/customer`, {
+      headers: { authorization: `Bearer ${session.sessionToken}` },
+    });
+    expect(own.status).toBe(200);
+    const data = (await own.json()) as { customFields: Record<string, unknown>; fetchedAt: string };
+    expect(data.customFields).toEqual({ tier: 'gold' });
+    expect(Date.parse(data.fetchedAt)).not.toBeNaN();
   });
 });

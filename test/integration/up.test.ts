@@ -1,26 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomName, testInfra, waitFor } from '../support/harness.js';
+import { freeUpPortOffset, randomName, testInfra, waitFor } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** An offset for `PARLEY_UP_PORT_OFFSET` whose service ports are all free right now. */
-async function freePortOffset(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const offset = 2000 + Math.floor(Math.random() * 13000);
-    const ports = [8080, 9400, 9401, 9402, 9403, 50051, 50052].map((port) => port + offset);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
-  }
-  throw new Error('no free set of ports for the services');
-}
 
 describe('npm run up', () => {
   let up: ChildProcess | undefined;
@@ -28,10 +11,10 @@ describe('npm run up', () => {
     if (up && up.exitCode === null) up.kill('SIGKILL');
   });
 
-  it('builds, starts the four services on the given Kafka and store, and stops them all on Ctrl-C', {
+  it('builds, starts the four services and the demo on the given Kafka and store, and stops them all on Ctrl-C', {
     timeout: 240_000,
   }, async () => {
-    const offset = await freePortOffset();
+    const offset = await freeUpPortOffset();
     let output = '';
     up = spawn(process.execPath, ['scripts/up.mjs'], {
       cwd: root,
@@ -64,6 +47,14 @@ describe('npm run up', () => {
     }
     expect(output).toContain(`gRPC 127.0.0.1:${50051 + offset}`);
     expect((await fetch(`http://127.0.0.1:${8080 + offset}/openapi.json`)).status).toBe(200);
+    // The demo: its page, the brand it signs in with, and the seeded channel.
+    expect(output).toContain(`chat page   http://127.0.0.1:${8088 + offset}`);
+    const config = (await (await fetch(`http://127.0.0.1:${8088 + offset}/config.json`)).json()) as {
+      authorizationEndpoint: string;
+    };
+    expect(config).toMatchObject({ tenantId: 'demo', channelId: 'web' });
+    expect(config.authorizationEndpoint).toContain(`http://127.0.0.1:${4000 + offset}/`);
+    expect(output).toContain('demo channel "web" of tenant "demo"');
 
     up.kill('SIGINT');
     expect(await exited).toBe(0);

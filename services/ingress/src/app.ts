@@ -70,6 +70,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     reauthorizeMs: config.STREAM_REAUTHORIZE_SECONDS * 1000,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    corsOrigins: config.CORS_ALLOWED_ORIGINS,
   });
   const components = [
     store,

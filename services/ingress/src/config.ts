@@ -23,6 +23,22 @@ const schema = z.object({
    * "trust all", so a client cannot pick its own address and escape the per-IP limit.
    */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /**
+   * Origins of the brand's web pages allowed to call this API from a browser (exact
+   * `scheme://host[:port]`, comma-separated); empty: no cross-origin browser access.
+   */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected scheme://host[:port], no path')).max(100),
+    ),
   /** Prefix of this pod's deliveries consumer group (e.g. the pod name); the host name when unset. */
   INSTANCE_ID: z
     .string()

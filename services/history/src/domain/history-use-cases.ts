@@ -50,7 +50,18 @@ export function createHistory(deps: HistoryDeps) {
 
   return {
     async recordEnriched(event: MessageEnriched) {
-      const stored = await record({
+      // The profile first: once a device sees the message, the customer data it came with is stored.
+      if (event.customer && event.enrichment.status === 'ok') {
+        await customers.saveFromOrigin({
+          tenantId: event.tenantId,
+          customerKey: event.customerKey,
+          id: event.customer.id,
+          name: event.customer.name,
+          fields: event.customer.customFields,
+          at: new Date(event.enrichment.fetchedAt),
+        });
+      }
+      return record({
         tenantId: event.tenantId,
         threadId: event.threadId,
         customerKey: event.customerKey,
@@ -64,17 +75,6 @@ export function createHistory(deps: HistoryDeps) {
         text: event.text,
         sentAt: new Date(event.sentAt),
       });
-      if (event.customer && event.enrichment.status === 'ok') {
-        await customers.saveFromOrigin({
-          tenantId: event.tenantId,
-          customerKey: event.customerKey,
-          id: event.customer.id,
-          name: event.customer.name,
-          fields: event.customer.customFields,
-          at: new Date(event.enrichment.fetchedAt),
-        });
-      }
-      return stored;
     },
 
     async recordOutbound(event: MessageOutbound) {

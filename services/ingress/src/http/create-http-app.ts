@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
@@ -16,6 +17,8 @@ export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps, StreamRo
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For entries are trusted for the client address (0: none). */
   readonly trustedProxyHops: number;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -51,11 +54,21 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routes.push(`${method} ${route.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+      if (method !== 'HEAD' && method !== 'OPTIONS')
+        routes.push(`${method} ${route.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     }
   });
   app.decorate('parleyRoutes', routes);
   app.get('/openapi.json', async () => openApiDocument);
+  // Chat pages on the brand's own site call Parley cross-origin. Credentials travel in the
+  // Authorization header (never cookies), so only the allowed origins, methods and headers are named.
+  app.register(cors, {
+    origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? [...deps.corsOrigins] : false,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'parley-tenant', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
   app.register(websocket, {
     options: {
       maxPayload: deps.bodyLimitBytes,

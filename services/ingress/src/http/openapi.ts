@@ -175,6 +175,17 @@ export const openApiDocument = {
         },
       },
     },
+    '/v1/thread/customer': {
+      get: {
+        summary:
+          'The customer’s own data as the brand gave it with their latest message (OAuth-managed fields only; 404 before the first message)',
+        security: sessionAuth,
+        responses: {
+          '200': { description: '{id, name, customFields, fetchedAt}', ...json({ type: 'object' }) },
+          ...errors,
+        },
+      },
+    },
     '/v1/bot/token': {
       post: {
         summary: 'A bot gets the customer’s current brand access token for a thread (audited)',

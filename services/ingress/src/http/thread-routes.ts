@@ -83,6 +83,30 @@ export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps
     return syncPage(page);
   });
 
+  // The customer's own data as the brand gave it with their latest message (OAuth-managed fields
+  // only: what agents note about a customer is not shown to the customer).
+  app.get('/v1/thread/customer', async (request) => {
+    const sessionToken = bearer(request);
+    const quota = sessionLimiter.take(sessionKey(sessionToken));
+    if (!quota.allowed)
+      throw new ParleyError('rate_limited', 'too many requests from this session', {
+        context: { retryAfterSeconds: quota.retryAfterSeconds },
+      });
+    const session = await auth.call.AuthorizeMessage({ sessionToken });
+    const profile = await history.call.GetCustomer({
+      tenantId: session.tenantId,
+      customerKey: session.customerKey,
+    });
+    const view = customerView(profile);
+    const fromBrand = Object.entries(view.customFields).filter(([, field]) => field.source === 'oauth');
+    return {
+      id: view.id,
+      name: view.name,
+      customFields: Object.fromEntries(fromBrand.map(([name, field]) => [name, field.value])),
+      fetchedAt: fromBrand[0]?.[1].fetchedAt ?? null,
+    };
+  });
+
   app.post<{ Params: { threadId: string } }>('/v1/bot/token', async (request) => {
     const key = await requireApiKey(request, apiKeys, 'bot');
     const body = parse(
