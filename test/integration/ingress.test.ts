@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createHttpApp } from '../../services/ingress/src/http/create-http-app.js';
 import type { openApiDocument } from '../../services/ingress/src/http/openapi.js';
-import { type BrandServer, startBrandServer } from '../support/brand-server.js';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type BrandServer, startBrandServer } from '../support/brand-server.js';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,

@@ -4,7 +4,7 @@ import { createEventProducer, type EventProducer, topicNameFor } from '@parley/b
 import type { MessageReceived } from '@parley/contracts';
 import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrandServer, startBrandServer } from '../support/brand-server.js';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
 import { brandChannel, signInThroughAuth, startAuth, startEnrichment } from '../support/services.js';
 

@@ -12,7 +12,7 @@ import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
-import type { BrandServer } from './brand-server.js';
+import type { BrandServer } from '@parley/test-brand';
 import { randomName, testInfra } from './harness.js';
 
 /** Every topic the services use, for `freshTopics`. */

@@ -1,0 +1,6 @@
+export {
+  type AuthorizationResult,
+  type BrandServer,
+  type BrandServerOptions,
+  startBrandServer,
+} from './brand-server.js';
