@@ -35,6 +35,9 @@ export function composeService(options: {
   const { logger, registry, opsPort, bindHost, components } = options;
   const started: Component[] = [];
   let ops: OpsServer | undefined;
+  /** The component whose start is under way; a stop meanwhile stops it too (a consumer mid-join). */
+  let starting: Component | undefined;
+  let stopping = false;
 
   const readiness: Record<string, ReadinessCheck> = {};
   for (const component of components) {
@@ -49,16 +52,28 @@ export function composeService(options: {
     async start() {
       ops = await startOpsServer({ port: opsPort, host: bindHost, registry, readiness, logger });
       for (const component of components) {
-        await component.start();
+        if (stopping) return;
+        starting = component;
+        try {
+          await component.start();
+        } catch (error) {
+          if (stopping) return; // stopped while starting: not a failure to start
+          throw error;
+        } finally {
+          starting = undefined;
+        }
+        if (stopping) return; // stop() has stopped it already
         started.push(component);
         logger.info({ component: component.name }, 'component started');
       }
       logger.info({ ops: ops.url }, 'service started');
     },
     async stop() {
+      stopping = true;
       ops?.drain();
       let failure: unknown;
-      for (const component of started.splice(0).reverse()) {
+      const pending = starting ? [starting] : [];
+      for (const component of [...pending, ...started.splice(0).reverse()]) {
         try {
           await component.stop();
         } catch (error) {

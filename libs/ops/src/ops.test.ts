@@ -3,6 +3,7 @@ import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   bootService,
+  composeService,
   createMetricsRegistry,
   type OpsServer,
   packageVersion,
@@ -145,5 +146,47 @@ describe('bootService', () => {
 
   it('reads the version from the package.json beside src/', () => {
     expect(packageVersion(import.meta.url)).toBe('0.1.0');
+  });
+});
+
+describe('composeService', () => {
+  it('stops a component that is still starting (a consumer mid-join) and does not call it a failed start', async () => {
+    const events: string[] = [];
+    let finishJoin: () => void = () => {};
+    const service = composeService({
+      logger,
+      registry: createMetricsRegistry({ service: 'compose-test', version: 'test' }),
+      opsPort: 0,
+      bindHost: '127.0.0.1',
+      components: [
+        {
+          name: 'producer',
+          start: async () => void events.push('producer started'),
+          stop: async () => void events.push('producer stopped'),
+        },
+        {
+          name: 'consumer',
+          start: () =>
+            new Promise<void>((_resolve, reject) => {
+              events.push('consumer joining');
+              finishJoin = () => reject(new Error('disconnected while joining'));
+            }),
+          stop: async () => {
+            events.push('consumer stopped');
+            finishJoin();
+          },
+        },
+        {
+          name: 'grpc',
+          start: async () => void events.push('grpc started'),
+          stop: async () => void events.push('grpc stopped'),
+        },
+      ],
+    });
+    const starting = service.start();
+    await vi.waitFor(() => expect(events).toContain('consumer joining'));
+    await service.stop();
+    await expect(starting).resolves.toBeUndefined();
+    expect(events).toEqual(['producer started', 'consumer joining', 'consumer stopped', 'producer stopped']);
   });
 });

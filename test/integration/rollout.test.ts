@@ -1,0 +1,306 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createParleyClient, type ParleyClient, type ThreadMessage } from '@parley/client';
+import { createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import {
+  brandChannel,
+  pipelineTopics,
+  signInThroughAuth,
+  startAuth,
+  startHistory,
+} from '../support/services.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A Kubernetes Service in miniature: each new connection goes to the first pod that accepts it, so
+ * when a pod stops listening its clients land on the next one.
+ */
+async function serviceProxy(ports: () => number[]): Promise<{ url: string; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    const candidates = [...ports()];
+    const tryNext = () => {
+      const port = candidates.shift();
+      if (port === undefined) return void client.destroy();
+      const upstream = new Socket();
+      upstream.once('error', tryNext); // refused: this pod is gone, try the next
+      upstream.connect(port, '127.0.0.1', () => {
+        upstream.removeListener('error', tryNext);
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+        client.pipe(upstream).pipe(client);
+        upstream.on('close', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      });
+    };
+    tryNext();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+interface Pod {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; at: number }>;
+  output: string;
+}
+
+/** A built service in a process of its own, as a pod runs it. */
+function startPod(name: string, service: string, env: Record<string, string>): Pod {
+  const child = spawn(process.execPath, [`services/${service}/dist/main.js`], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pod: Pod = {
+    name,
+    child,
+    output: '',
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() }))),
+  };
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk: Buffer) => {
+      pod.output += chunk.toString();
+    });
+  return pod;
+}
+
+/**
+ * A rolling restart under load: enrichment and an ingress pod get SIGTERM while customers send and
+ * devices listen. Every accepted message must end up stored exactly once and reach the listening
+ * devices in order; the stopped pods must exit cleanly within the grace period.
+ */
+describe('SIGTERM under load (rolling restart)', () => {
+  const logger = testLogger('rollout-test');
+  let brand: BrandServer;
+  let auth: Awaited<ReturnType<typeof startAuth>>;
+  let history: Awaited<ReturnType<typeof startHistory>>;
+  let proxy: Awaited<ReturnType<typeof serviceProxy>>;
+  const pods: Pod[] = [];
+  const listeners: ParleyClient[] = [];
+  let enrichmentEnv: () => Promise<Record<string, string>>;
+
+  beforeAll(async () => {
+    const build = spawnSync(
+      'npx',
+      [
+        'turbo',
+        'run',
+        'build',
+        '--filter=@parley/ingress',
+        '--filter=@parley/enrichment',
+        '--output-logs=errors-only',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(build.status, build.stderr).toBe(0);
+    brand = await startBrandServer();
+    for (let i = 0; i < 4; i += 1) brand.customers.set(`c-${i}`, { name: `Customer ${i}`, tier: 'gold' });
+    auth = await startAuth(logger);
+    const prefix = await freshTopics(testKafka(), pipelineTopics);
+    history = await startHistory(prefix, logger);
+    const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    await client.call.PutChannel({ channel: brandChannel(brand, 'acme', 'web') });
+    client.close();
+    const common = {
+      BIND_HOST: '127.0.0.1',
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      BRAND_HOST_ALLOW_LIST: '127.0.0.1',
+      AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+      SHUTDOWN_TIMEOUT_SECONDS: '25',
+    };
+    const ingressEnv = async (instance: string) => ({
+      ...common,
+      MONGO_URL: testInfra().mongoUrl,
+      MONGO_DATABASE: randomName('ingress').replace('-', '_'),
+      HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+      HTTP_PORT: String(await freePort()),
+      OPS_PORT: String(await freePort()),
+      RATE_LIMIT_PER_SESSION_PER_MINUTE: '100000',
+      RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+      INSTANCE_ID: instance,
+    });
+    enrichmentEnv = async () => ({ ...common, OPS_PORT: String(await freePort()) });
+    const [i1, i2] = [await ingressEnv('ingress-1'), await ingressEnv('ingress-2')];
+    pods.push(startPod('ingress-1', 'ingress', i1), startPod('ingress-2', 'ingress', i2));
+    const e1 = await enrichmentEnv();
+    pods.push(startPod('enrichment-1', 'enrichment', e1));
+    const alive = new Set(['ingress-1', 'ingress-2']);
+    const httpPorts = { 'ingress-1': Number(i1.HTTP_PORT), 'ingress-2': Number(i2.HTTP_PORT) };
+    proxy = await serviceProxy(() => [...alive].map((name) => httpPorts[name as keyof typeof httpPorts]));
+    // Ready means the consumers have joined their groups: the load starts on a settled system.
+    for (const [env, name] of [
+      [i1, 'ingress-1'],
+      [i2, 'ingress-2'],
+      [e1, 'enrichment-1'],
+    ] as const) {
+      await waitFor(`${name} ready`, async () =>
+        fetch(`http://127.0.0.1:${env.OPS_PORT}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      );
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const listener of listeners) listener.close();
+    proxy?.close();
+    for (const pod of pods) if (pod.child.exitCode === null) pod.child.kill('SIGKILL');
+    await history?.db().dropDatabase();
+    await history?.stop();
+    await auth?.db().dropDatabase();
+    await auth?.stop();
+    await brand?.stop();
+  });
+
+  it('loses nothing accepted while enrichment and an ingress pod are replaced', {
+    timeout: 240_000,
+  }, async () => {
+    const customers = ['c-0', 'c-1', 'c-2', 'c-3'];
+    const grpc = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    const senders = await Promise.all(
+      customers.map((sub) =>
+        signInThroughAuth(grpc, brand, sub, { tenantId: 'acme', channelId: 'web', deviceId: 'laptop' }),
+      ),
+    );
+    grpc.close();
+
+    // The customers' phones listen through the "Service", with the SDK (reconnect, resume, gaps).
+    const received = new Map<string, ThreadMessage[]>();
+    for (const sub of customers) {
+      const phone = createParleyClient({
+        baseUrl: proxy.url,
+        tenantId: 'acme',
+        channelId: 'web',
+        redirectUri: brand.client.redirectUri,
+        device: { id: `phone-${sub}`, platform: 'ios' },
+        WebSocket: WebSocket as never,
+        reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+      });
+      listeners.push(phone);
+      const list: ThreadMessage[] = [];
+      received.set(sub, list);
+      phone.onMessage((message) => list.push(message));
+      const { code, codeVerifier } = await brand.authorize(sub);
+      await phone.authorize(code, codeVerifier);
+    }
+    await waitFor('every phone live', () => listeners.every((phone) => phone.status === 'live'));
+
+    // Load: every 40 ms a message from one of the customers, through the "Service"; a request that
+    // fails in flight is retried with the same clientMessageId, as clients do.
+    const accepted = new Map<string, Set<string>>(customers.map((sub) => [sub, new Set<string>()]));
+    const failures: string[] = [];
+    let sending = true;
+    const sendOne = async (index: number) => {
+      const sub = customers[index % customers.length] as string;
+      const session = senders[index % customers.length] as (typeof senders)[number];
+      const clientMessageId = randomUUID();
+      for (let attempt = 1; attempt <= 20; attempt += 1) {
+        try {
+          const response = await fetch(`${proxy.url}/v1/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${session.sessionToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ clientMessageId, text: `message ${index}` }),
+          });
+          if (response.status === 202) {
+            accepted.get(sub)?.add(((await response.json()) as { messageId: string }).messageId);
+            return;
+          }
+          failures.push(`${response.status}`);
+        } catch (error) {
+          failures.push((error as Error).message);
+        }
+        await sleep(100);
+      }
+    };
+    const inFlight: Promise<void>[] = [];
+    const load = (async () => {
+      for (let index = 0; sending; index += 1) {
+        inFlight.push(sendOne(index));
+        await sleep(40);
+      }
+    })();
+
+    await sleep(3000);
+    const [ingress1, , enrichment1] = pods as [Pod, Pod, Pod];
+    // Roll enrichment: the replacement starts, the old pod gets SIGTERM and drains.
+    pods.push(startPod('enrichment-2', 'enrichment', await enrichmentEnv()));
+    const enrichmentStopped = Date.now();
+    enrichment1.child.kill('SIGTERM');
+    await sleep(3000);
+    // Roll an ingress pod: its sockets close with 1001 and the phones reconnect to the other pod.
+    const ingressStopped = Date.now();
+    ingress1.child.kill('SIGTERM');
+    await sleep(4000);
+    sending = false;
+    await load;
+    await Promise.all(inFlight);
+
+    const [enrichmentExit, ingressExit] = await Promise.all([enrichment1.exited, ingress1.exited]);
+    expect(enrichmentExit.code, enrichment1.output).toBe(0);
+    expect(ingressExit.code, ingress1.output).toBe(0);
+    expect(enrichmentExit.at - enrichmentStopped).toBeLessThan(30_000);
+    expect(ingressExit.at - ingressStopped).toBeLessThan(30_000);
+
+    const total = [...accepted.values()].reduce((sum, ids) => sum + ids.size, 0);
+    expect(total).toBeGreaterThan(100);
+    console.log(
+      `rollout: ${total} messages accepted, ${failures.length} attempts failed in flight and were retried; ` +
+        `enrichment-1 exited after ${enrichmentExit.at - enrichmentStopped} ms, ingress-1 after ${ingressExit.at - ingressStopped} ms`,
+    );
+
+    // Every accepted message is stored exactly once, and every phone got all of them, in order.
+    const historyClient = createServiceClient(
+      loadParleyProtos().history.HistoryService.service,
+      history.grpcAddress(),
+    );
+    for (const sub of customers) {
+      const ids = accepted.get(sub) as Set<string>;
+      const list = received.get(sub) as ThreadMessage[];
+      await waitFor(
+        `${sub}'s phone to have all ${ids.size} messages`,
+        () => [...ids].every((id) => list.some((message) => message.messageId === id)),
+        { timeoutMs: 60_000 },
+      );
+      const seqs = list.map((message) => message.seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+      expect(new Set(list.map((message) => message.messageId)).size).toBe(list.length);
+      const stored = await historyClient.call.Sync({
+        tenantId: 'acme',
+        customerKey: senders[customers.indexOf(sub)]?.customer?.customerKey ?? '',
+        threadId: senders[customers.indexOf(sub)]?.threadId ?? '',
+        afterSeq: 0,
+        limit: 1000,
+      });
+      expect(stored.messages.map((message) => message.messageId).sort()).toEqual([...ids].sort());
+    }
+    historyClient.close();
+  });
+});
