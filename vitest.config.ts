@@ -37,6 +37,16 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          name: 'deploy',
+          // Renders deploy/k8s with Kustomize and checks the manifests, compose file and image; no cluster.
+          include: ['test/deploy/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: 'e2e',
           // The whole running system driven from a real browser (arrives with the demo).
           include: ['test/e2e/**/*.test.ts'],

@@ -8,7 +8,7 @@ const base64urlKey = (minBytes: number) =>
     .regex(/^[A-Za-z0-9_-]+$/, 'base64url')
     .refine((value) => Buffer.from(value, 'base64url').length >= minBytes, `at least ${minBytes} bytes`);
 
-const schema = z.object({
+export const schema = z.object({
   ...commonEnv,
   ...mongoEnv('parley_auth'),
   OPS_PORT: envSchemas.port.default(9401),

@@ -1,7 +1,7 @@
 import { commonEnv, envSchemas, kafkaEnv, parseConfig } from '@parley/config';
 import { z } from 'zod';
 
-const schema = z.object({
+export const schema = z.object({
   ...commonEnv,
   ...kafkaEnv,
   OPS_PORT: envSchemas.port.default(9402),

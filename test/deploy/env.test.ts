@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import type { Container, Deployment, K8sObject } from './support/k8s-types.js';
+import { kustomizeTargets, named, ofKind, renderTarget } from './support/render.js';
+import {
+  knownVariables,
+  type ResolvedEnv,
+  requiredVariables,
+  resolveContainerEnv,
+  type ServiceConfig,
+  services,
+} from './support/service-env.js';
+
+/** What is wrong with the environment a container gets, judged by its service's config schema. */
+function envProblems(service: ServiceConfig, env: ResolvedEnv): string[] {
+  const known = new Set(knownVariables(service));
+  const problems = [...env.problems];
+  for (const name of Object.keys(env.values)) {
+    if (!known.has(name)) problems.push(`${name} (from ${env.sources[name]}) is not read by ${service.name}`);
+  }
+  for (const name of requiredVariables(service)) {
+    if (!(name in env.values)) problems.push(`${name} is required by ${service.name} and not provided`);
+  }
+  if (problems.length === 0) {
+    try {
+      service.load(env.values);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  return problems;
+}
+
+function serviceContainer(objects: readonly K8sObject[], service: ServiceConfig): Container {
+  const deployment = named<Deployment>(objects, 'Deployment', service.name);
+  const container = deployment.spec.template.spec.containers.find(
+    (candidate) => candidate.name === service.name,
+  );
+  if (!container) throw new Error(`Deployment ${service.name} has no container ${service.name}`);
+  return container;
+}
+
+describe('the config schemas the check relies on', () => {
+  it('mark exactly the variables without default as required', () => {
+    const required = Object.fromEntries(
+      services.map((service) => [service.name, requiredVariables(service).sort()]),
+    );
+    expect(required).toEqual({
+      ingress: ['AUTH_GRPC_ADDRESS', 'HISTORY_GRPC_ADDRESS', 'KAFKA_BROKERS', 'MONGO_URL'],
+      auth: ['MONGO_URL', 'SECRET_ACTIVE_KID', 'SECRET_KEYS', 'SESSION_SIGNING_KEY'],
+      enrichment: ['AUTH_GRPC_ADDRESS', 'KAFKA_BROKERS'],
+      history: ['KAFKA_BROKERS', 'MONGO_URL'],
+    });
+  });
+
+  it('catch a misspelt, a missing and a malformed variable', () => {
+    const enrichment = services.find((service) => service.name === 'enrichment') as ServiceConfig;
+    const check = (env: Record<string, string>) =>
+      envProblems(
+        enrichment,
+        resolveContainerEnv(
+          {
+            name: 'enrichment',
+            image: 'parley/enrichment:1',
+            env: Object.entries(env).map(([name, value]) => ({ name, value })),
+          },
+          [],
+        ),
+      );
+    expect(check({ KAFKA_BROKERS: 'kafka:9092', AUTH_GRPC_ADRESS: 'auth:50051' })).toEqual([
+      'AUTH_GRPC_ADRESS (from value) is not read by enrichment',
+      'AUTH_GRPC_ADDRESS is required by enrichment and not provided',
+    ]);
+    expect(check({ KAFKA_BROKERS: 'kafka:9092', AUTH_GRPC_ADDRESS: 'auth' }).join()).toMatch(
+      /AUTH_GRPC_ADDRESS: expected host:port/,
+    );
+    expect(check({ KAFKA_BROKERS: 'kafka:9092', AUTH_GRPC_ADDRESS: 'auth:50051' })).toEqual([]);
+  });
+});
+
+describe.each(kustomizeTargets())('environment of the services in %s', (target) => {
+  const objects = renderTarget(target);
+
+  it.each(services.map((service) => [service.name, service] as const))(
+    '%s gets every variable its config requires, none it does not read, all valid',
+    (_name, service) => {
+      const env = resolveContainerEnv(serviceContainer(objects, service), objects);
+      expect(envProblems(service, env)).toEqual([]);
+    },
+  );
+
+  it.each(services.map((service) => [service.name, service] as const))(
+    '%s listens where its container ports and probes say',
+    (_name, service) => {
+      const container = serviceContainer(objects, service);
+      const config = service.load(resolveContainerEnv(container, objects).values) as Record<string, unknown>;
+      const declared = Object.fromEntries(
+        (container.ports ?? []).map((port) => [port.name, port.containerPort]),
+      );
+      const expected: Record<string, unknown> = { ops: config.OPS_PORT };
+      if ('GRPC_PORT' in config) expected.grpc = config.GRPC_PORT;
+      if ('HTTP_PORT' in config) expected.http = config.HTTP_PORT;
+      expect(declared).toEqual(expected);
+    },
+  );
+
+  it('names each ingress pod: INSTANCE_ID from the pod name (its deliveries consumer group)', () => {
+    const container = serviceContainer(objects, services[0] as ServiceConfig);
+    expect(
+      container.env?.find((variable) => variable.name === 'INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath,
+    ).toBe('metadata.name');
+  });
+
+  it('takes every secret value from a Secret, never from a ConfigMap or a literal', () => {
+    const secretNames = ['MONGO_URL', 'SECRET_KEYS', 'SECRET_ACTIVE_KID', 'SESSION_SIGNING_KEY'];
+    for (const deployment of ofKind<Deployment>(objects, 'Deployment')) {
+      for (const container of deployment.spec.template.spec.containers) {
+        const env = resolveContainerEnv(container, objects);
+        for (const name of secretNames.filter((candidate) => candidate in env.values)) {
+          expect(env.sources[name], `${container.name} ${name}`).toMatch(/^secret /);
+        }
+      }
+    }
+    expect(ofKind(objects, 'Secret'), 'Secrets are created outside the manifests').toEqual([]);
+  });
+});

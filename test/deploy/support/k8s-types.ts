@@ -1,0 +1,226 @@
+/**
+ * The parts of Kubernetes objects that the deploy tests read. Rendered YAML is untyped; these
+ * shapes are asserted by the schema validation (schemas.test.ts) before the other tests rely on them.
+ */
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface K8sObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    readonly values?: readonly string[];
+  }[];
+}
+
+export interface Probe {
+  readonly httpGet?: { readonly path?: string; readonly port: number | string };
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly failureThreshold?: number;
+}
+
+export interface SecurityContext {
+  readonly runAsNonRoot?: boolean;
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly readOnlyRootFilesystem?: boolean;
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly capabilities?: { readonly drop?: readonly string[]; readonly add?: readonly string[] };
+  readonly seccompProfile?: { readonly type: string };
+}
+
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: {
+    readonly secretKeyRef?: { readonly name: string; readonly key: string };
+    readonly configMapKeyRef?: { readonly name: string; readonly key: string };
+    readonly fieldRef?: { readonly fieldPath: string };
+  };
+}
+
+export interface Container {
+  readonly name: string;
+  readonly image: string;
+  readonly ports?: readonly {
+    readonly name?: string;
+    readonly containerPort: number;
+    readonly protocol?: string;
+  }[];
+  readonly env?: readonly EnvVar[];
+  readonly envFrom?: readonly {
+    readonly configMapRef?: { readonly name: string; readonly optional?: boolean };
+    readonly secretRef?: { readonly name: string };
+  }[];
+  readonly readinessProbe?: Probe;
+  readonly livenessProbe?: Probe;
+  readonly startupProbe?: Probe;
+  readonly lifecycle?: { readonly preStop?: { readonly exec?: { readonly command: readonly string[] } } };
+  readonly resources?: {
+    readonly requests?: Readonly<Record<string, string | number>>;
+    readonly limits?: Readonly<Record<string, string | number>>;
+  };
+  readonly securityContext?: SecurityContext;
+  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
+}
+
+export interface PodSpec {
+  readonly containers: readonly Container[];
+  readonly initContainers?: readonly Container[];
+  readonly securityContext?: SecurityContext;
+  readonly terminationGracePeriodSeconds?: number;
+  readonly automountServiceAccountToken?: boolean;
+  readonly serviceAccountName?: string;
+  readonly volumes?: readonly { readonly name: string; readonly emptyDir?: object }[];
+}
+
+export interface Deployment extends K8sObject {
+  readonly spec: {
+    readonly replicas?: number;
+    readonly selector: LabelSelector;
+    readonly template: {
+      readonly metadata: { readonly labels: Readonly<Record<string, string>> };
+      readonly spec: PodSpec;
+    };
+  };
+}
+
+export interface ServiceObject extends K8sObject {
+  readonly spec: {
+    readonly selector: Readonly<Record<string, string>>;
+    readonly ports: readonly {
+      readonly name?: string;
+      readonly port: number;
+      readonly targetPort?: number | string;
+    }[];
+  };
+}
+
+export interface ConfigMap extends K8sObject {
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+export interface NetworkPolicyPeer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
+}
+
+export interface NetworkPolicyPort {
+  readonly port?: number | string;
+  readonly protocol?: string;
+}
+
+export interface NetworkPolicy extends K8sObject {
+  readonly spec: {
+    readonly podSelector: LabelSelector;
+    readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
+    readonly ingress?: readonly {
+      readonly from?: readonly NetworkPolicyPeer[];
+      readonly ports?: readonly NetworkPolicyPort[];
+    }[];
+    readonly egress?: readonly {
+      readonly to?: readonly NetworkPolicyPeer[];
+      readonly ports?: readonly NetworkPolicyPort[];
+    }[];
+  };
+}
+
+export interface ScaleTarget {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name: string;
+}
+
+export interface ScaledObject extends K8sObject {
+  readonly spec: {
+    readonly scaleTargetRef: ScaleTarget;
+    readonly minReplicaCount?: number;
+    readonly maxReplicaCount?: number;
+    readonly triggers: readonly {
+      readonly type: string;
+      readonly metadata: Readonly<Record<string, string>>;
+    }[];
+  };
+}
+
+export interface HorizontalPodAutoscaler extends K8sObject {
+  readonly spec: {
+    readonly scaleTargetRef: ScaleTarget;
+    readonly minReplicas?: number;
+    readonly maxReplicas: number;
+    readonly metrics?: readonly { readonly type: string; readonly resource?: { readonly name: string } }[];
+  };
+}
+
+export interface PodDisruptionBudget extends K8sObject {
+  readonly spec: {
+    readonly selector: LabelSelector;
+    readonly maxUnavailable?: number | string;
+    readonly minAvailable?: number | string;
+  };
+}
+
+export interface KafkaTopic extends K8sObject {
+  readonly spec: {
+    readonly topicName?: string;
+    readonly partitions: number;
+    readonly replicas: number;
+    readonly config?: Readonly<Record<string, string | number | boolean>>;
+  };
+}
+
+export interface IngressObject extends K8sObject {
+  readonly spec: {
+    readonly ingressClassName?: string;
+    readonly tls?: readonly { readonly hosts?: readonly string[]; readonly secretName?: string }[];
+    readonly rules: readonly {
+      readonly host?: string;
+      readonly http: {
+        readonly paths: readonly {
+          readonly backend: {
+            readonly service: {
+              readonly name: string;
+              readonly port: { readonly name?: string; readonly number?: number };
+            };
+          };
+        }[];
+      };
+    }[];
+  };
+}
+
+export interface ServiceMonitor extends K8sObject {
+  readonly spec: {
+    readonly selector: LabelSelector;
+    readonly endpoints: readonly { readonly port?: string; readonly path?: string }[];
+  };
+}
+
+/** Whether `labels` satisfy `selector` (an empty selector selects everything, as in Kubernetes). */
+export function selects(selector: LabelSelector, labels: Readonly<Record<string, string>> = {}): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
+    const present = key in labels;
+    const value = labels[key];
+    if (operator === 'Exists' && !present) return false;
+    if (operator === 'DoesNotExist' && present) return false;
+    if (operator === 'In' && (value === undefined || !values.includes(value))) return false;
+    if (operator === 'NotIn' && value !== undefined && values.includes(value)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { schema as authSchema, loadConfig as loadAuthConfig } from '../../../services/auth/src/config.js';
+import {
+  schema as enrichmentSchema,
+  loadConfig as loadEnrichmentConfig,
+} from '../../../services/enrichment/src/config.js';
+import {
+  schema as historySchema,
+  loadConfig as loadHistoryConfig,
+} from '../../../services/history/src/config.js';
+import {
+  schema as ingressSchema,
+  loadConfig as loadIngressConfig,
+} from '../../../services/ingress/src/config.js';
+import type { ConfigMap, Container, K8sObject } from './k8s-types.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A Parley service as its `config.ts` defines it: what it reads from its environment. */
+export interface ServiceConfig {
+  readonly name: 'ingress' | 'auth' | 'enrichment' | 'history';
+  readonly schema: z.ZodObject;
+  readonly load: (env: Env) => unknown;
+}
+
+export const services: readonly ServiceConfig[] = [
+  { name: 'ingress', schema: ingressSchema, load: loadIngressConfig },
+  { name: 'auth', schema: authSchema, load: loadAuthConfig },
+  { name: 'enrichment', schema: enrichmentSchema, load: loadEnrichmentConfig },
+  { name: 'history', schema: historySchema, load: loadHistoryConfig },
+];
+
+/** Every variable the service reads. */
+export function knownVariables(service: ServiceConfig): string[] {
+  return Object.keys(service.schema.shape);
+}
+
+/** Variables without a default that are not optional: the service does not start without them. */
+export function requiredVariables(service: ServiceConfig): string[] {
+  return Object.entries(service.schema.shape)
+    .filter(([, field]) => !(field as z.ZodType).safeParse(undefined).success)
+    .map(([name]) => name);
+}
+
+/** The value a schema gives a variable that is not set (its default), or undefined. */
+export function defaultValue(service: ServiceConfig, variable: string): unknown {
+  const field = service.schema.shape[variable] as z.ZodType | undefined;
+  const result = field?.safeParse(undefined);
+  return result?.success ? result.data : undefined;
+}
+
+const key32 = () => randomBytes(32).toString('base64url');
+
+/**
+ * Stand-ins for values that come from Secrets, which the manifests only reference. Each is a valid
+ * value of its variable, so that parsing the whole environment checks the rest.
+ */
+export const secretPlaceholders: Readonly<Record<string, string>> = {
+  MONGO_URL: 'mongodb://mongodb.mongodb.svc:27017/?replicaSet=rs0',
+  SECRET_KEYS: `k1:${key32()},k2:${key32()}`,
+  SECRET_ACTIVE_KID: 'k2',
+  SESSION_SIGNING_KEY: key32(),
+};
+
+/** Where each variable of a container comes from, as the kubelet would assemble it. */
+export interface ResolvedEnv {
+  /** Variable → value (Secret and downward-API values replaced by valid stand-ins). */
+  readonly values: Record<string, string>;
+  /** Variable → where it came from, for messages. */
+  readonly sources: Record<string, string>;
+  /** Problems found while resolving (a missing ConfigMap, a whole Secret as envFrom, …). */
+  readonly problems: string[];
+}
+
+export function resolveContainerEnv(container: Container, objects: readonly K8sObject[]): ResolvedEnv {
+  const values: Record<string, string> = {};
+  const sources: Record<string, string> = {};
+  const problems: string[] = [];
+  const configMaps = objects.filter((object): object is ConfigMap => object.kind === 'ConfigMap');
+  for (const source of container.envFrom ?? []) {
+    if (source.secretRef) {
+      problems.push(
+        `envFrom secret ${source.secretRef.name}: reference Secret keys one by one (secretKeyRef)`,
+      );
+    }
+    const ref = source.configMapRef;
+    if (!ref) continue;
+    const configMap = configMaps.find((candidate) => candidate.metadata.name === ref.name);
+    if (!configMap) {
+      if (!ref.optional) problems.push(`envFrom configMap ${ref.name} is not part of the manifests`);
+      continue;
+    }
+    for (const [name, value] of Object.entries(configMap.data ?? {})) {
+      values[name] = value;
+      sources[name] = `configMap ${ref.name}`;
+    }
+  }
+  for (const variable of container.env ?? []) {
+    const from = variable.valueFrom;
+    if (variable.value !== undefined) {
+      values[variable.name] = variable.value;
+      sources[variable.name] = 'value';
+    } else if (from?.secretKeyRef) {
+      const placeholder = secretPlaceholders[variable.name];
+      if (placeholder === undefined)
+        problems.push(`${variable.name}: no stand-in for Secret values of this name`);
+      values[variable.name] = placeholder ?? '';
+      sources[variable.name] = `secret ${from.secretKeyRef.name}/${from.secretKeyRef.key}`;
+    } else if (from?.fieldRef) {
+      values[variable.name] = 'ingress-7d9f8b6c5-x2x4z';
+      sources[variable.name] = `field ${from.fieldRef.fieldPath}`;
+    } else if (from?.configMapKeyRef) {
+      const { name, key } = from.configMapKeyRef;
+      const value = configMaps.find((candidate) => candidate.metadata.name === name)?.data?.[key];
+      if (value === undefined) problems.push(`${variable.name}: configMap ${name} has no key ${key}`);
+      values[variable.name] = value ?? '';
+      sources[variable.name] = `configMap ${name}/${key}`;
+    } else {
+      values[variable.name] = '';
+      sources[variable.name] = 'empty value';
+    }
+  }
+  return { values, sources, problems };
+}
