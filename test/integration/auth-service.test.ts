@@ -7,11 +7,11 @@ import {
   type ServiceClient,
 } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox, parseKeyRing } from '../../services/auth/src/adapters/secret-box.js';
 import { createApp } from '../../services/auth/src/app.js';
 import { loadConfig } from '../../services/auth/src/config.js';
-import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { randomName, testInfra, waitFor } from '../support/harness.js';
 import { brandChannel, signInThroughAuth } from '../support/services.js';
 

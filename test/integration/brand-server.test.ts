@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The test brand itself must behave like a real OAuth server before Parley is tested against it. */
 describe('test brand server (oidc-provider)', () => {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
 import type { MessageReceived } from '@parley/contracts';
 import { createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
 import { brandChannel, signInThroughAuth, startAuth, startEnrichment } from '../support/services.js';
 

@@ -1,11 +1,11 @@
 import { createEventProducer, topicNameFor } from '@parley/bus';
 import { createLogger } from '@parley/logger';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createHttpApp } from '../../services/ingress/src/http/create-http-app.js';
 import type { openApiDocument } from '../../services/ingress/src/http/openapi.js';
-import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,

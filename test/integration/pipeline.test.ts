@@ -1,6 +1,6 @@
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,

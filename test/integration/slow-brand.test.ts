@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
 import type { MessageReceived } from '@parley/contracts';
 import { createServiceClient, loadParleyProtos } from '@parley/grpc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
 import { brandChannel, signInThroughAuth, startAuth, startEnrichment } from '../support/services.js';
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TopicName } from '@parley/contracts';
 import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
+import type { BrandServer } from '@parley/test-brand';
 import { createApp as createAuth } from '../../services/auth/src/app.js';
 import { loadConfig as authConfig } from '../../services/auth/src/config.js';
 import { createApp as createEnrichment } from '../../services/enrichment/src/app.js';
@@ -12,7 +13,6 @@ import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
-import type { BrandServer } from '@parley/test-brand';
 import { randomName, testInfra } from './harness.js';
 
 /** Every topic the services use, for `freshTopics`. */
