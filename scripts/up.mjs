@@ -8,16 +8,24 @@
 // Environment: PARLEY_UP_PORT_OFFSET shifts every service port (to run two systems side by side);
 // LOG_LEVEL and LOG_PRETTY pass through to the services; the infrastructure variables are those of
 // scripts/infra (README).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { ensureInfrastructure, InfraError } from './infra/index.mjs';
+import {
+  createApiKey,
+  createProcessGroup,
+  ensureServiceTopics,
+  newServiceSecrets,
+  repositoryRoot as root,
+  SystemError,
+  serviceAddresses,
+  services,
+  startServices,
+  waitUntilReady,
+} from './system.mjs';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const offset = Number(process.env.PARLEY_UP_PORT_OFFSET ?? 0);
 if (!Number.isInteger(offset) || offset < 0 || offset > 15000) {
   console.error(
@@ -39,7 +47,7 @@ function run(what, command, args) {
 /**
  * Keys for local runs only, made once per clone and kept in the git-ignored cache so that stored
  * secrets and sessions survive restarts. Production keys come from Kubernetes Secrets.
- * @returns {Record<string, string>}
+ * @returns {import('./system.mjs').ServiceSecrets & { DEMO_CLIENT_SECRET: string }}
  */
 function devSecrets() {
   const file = join(root, '.cache', 'dev-secrets.json');
@@ -51,46 +59,31 @@ function devSecrets() {
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
     return secrets;
   }
-  const secrets = {
-    SECRET_KEYS: `dev1:${randomBytes(32).toString('base64url')}`,
-    SECRET_ACTIVE_KID: 'dev1',
-    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-    DEMO_CLIENT_SECRET: randomBytes(24).toString('base64url'),
-  };
+  const secrets = { ...newServiceSecrets('dev1'), DEMO_CLIENT_SECRET: randomBytes(24).toString('base64url') };
   mkdirSync(join(root, '.cache'), { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }
 
-/** @type {{ name: string, ops: number, grpc?: number, http?: number, needsAuth?: boolean }[]} */
-const services = [
-  { name: 'auth', ops: 9401, grpc: 50051 },
-  { name: 'history', ops: 9403, grpc: 50052 },
-  { name: 'enrichment', ops: 9402, needsAuth: true },
-  { name: 'ingress', ops: 9400, http: 8080 },
-];
-
 /** @type {ReturnType<typeof ensureInfrastructure> | undefined} */
 let starting;
 /** @type {Awaited<ReturnType<typeof ensureInfrastructure>> | undefined} */
 let infra;
-/** @type {Map<string, import('node:child_process').ChildProcess>} */
-const children = new Map();
 let stopping = false;
+// If a program dies while the system is up, everything stops.
+const group = createProcessGroup({
+  onUnexpectedExit: (name, description) => {
+    if (stopping) return;
+    console.error(`up: ${name} exited (${description}); stopping everything`);
+    void shutdown(1);
+  },
+});
 
 async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
   console.log('\n[up] stopping services');
-  for (const child of children.values()) child.kill('SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (
-    [...children.values()].some((child) => child.exitCode === null && child.signalCode === null) &&
-    Date.now() < deadline
-  )
-    await sleep(100);
-  for (const child of children.values())
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await group.stop();
   // Ctrl-C while the infrastructure is still starting: let it finish, then stop what it started.
   infra ??= await starting?.catch(() => undefined);
   if (infra && (infra.kafka.started || infra.mongo.started)) {
@@ -104,63 +97,10 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 /**
- * Starts a built program of this repository with its output prefixed by its name; if it dies
- * while the system is up, everything stops.
- * @param {string} name @param {string} script @param {NodeJS.ProcessEnv} env
- */
-function startChild(name, script, env) {
-  const child = spawn(process.execPath, [join(root, script)], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.set(name, child);
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));
-  }
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`up: ${name} exited (${signal ?? `code ${code}`}); stopping everything`);
-      void shutdown(1);
-    }
-  });
-}
-
-/** @param {string} name @param {string} url */
-async function waitUntilReady(name, url) {
-  const deadline = Date.now() + 60_000;
-  while (
-    !(await fetch(url)
-      .then((response) => response.ok)
-      .catch(() => false))
-  ) {
-    if (stopping) await new Promise(() => {});
-    if (Date.now() > deadline) throw new UpError(`${name} was not ready after 60s (${url})`);
-    await sleep(200);
-  }
-}
-
-/**
  * A tenant API key of the demo tenant, made with ingress's own command (printed once, stored hashed).
- * @param {NodeJS.ProcessEnv} env @param {string} name @param {string} scope
+ * @param {NodeJS.ProcessEnv} env @param {string} name @param {'admin' | 'bot'} scope
  */
-function createApiKey(env, name, scope) {
-  const result = spawnSync(
-    process.execPath,
-    [
-      join(root, 'services/ingress/dist/create-api-key.js'),
-      '--tenant',
-      'demo',
-      '--name',
-      name,
-      '--scope',
-      scope,
-    ],
-    { cwd: root, env, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new UpError(`could not create the ${name} API key: ${result.stderr.trim()}`);
-  return result.stdout.trim();
-}
+const demoApiKey = (env, name, scope) => createApiKey(env, { tenant: 'demo', name, scope });
 
 try {
   starting = ensureInfrastructure();
@@ -169,24 +109,13 @@ try {
   console.log(infra.describe());
   run('building (turbo run build)', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
 
-  const { createKafkaClient, ensureTopics } = await import('@parley/bus');
-  const { topicNames } = await import('@parley/contracts');
-  const { createLogger } = await import('@parley/logger');
   const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
-  const kafka = createKafkaClient({
-    brokers: infra.kafka.brokers.split(','),
-    clientId: 'parley-up',
-    logger: createLogger({ service: 'up', version: '0', level: 'warn' }),
-  });
-  await ensureTopics({ kafka, topics: topicNames.map((topic) => `${prefix}${topic}`) });
-  console.log(
-    `[up] topics ready: ${topicNames.map((topic) => `${prefix}${topic}`).join(', ')} (+ .dlq each)`,
-  );
+  const topics = await ensureServiceTopics({ brokers: infra.kafka.brokers, prefix, clientId: 'parley-up' });
+  console.log(`[up] topics ready: ${topics.join(', ')} (+ .dlq each)`);
 
   const secrets = devSecrets();
   const host = '127.0.0.1';
   const ports = {
-    ingress: 8080 + offset,
     brand: 4000 + offset,
     web: 8088 + offset,
   };
@@ -202,7 +131,7 @@ try {
   };
 
   // The demo brand first: the services call it, and the demo channel points at it.
-  startChild('brand', 'demo/brand/dist/main.js', {
+  group.start('brand', 'demo/brand/dist/main.js', {
     ...common,
     DEMO_BRAND_PORT: String(ports.brand),
     DEMO_BRAND_HOST: host,
@@ -210,36 +139,20 @@ try {
     DEMO_CLIENT_SECRET: secrets.DEMO_CLIENT_SECRET,
     DEMO_REDIRECT_URIS: `${webOrigin}/callback`,
   });
-  await waitUntilReady('demo brand', `${brandIssuer}/.well-known/openid-configuration`);
+  await waitUntilReady('demo brand', `${brandIssuer}/.well-known/openid-configuration`, { group });
 
-  for (const service of services) {
-    startChild(service.name, `services/${service.name}/dist/main.js`, {
-      SECRET_KEYS: secrets.SECRET_KEYS,
-      SECRET_ACTIVE_KID: secrets.SECRET_ACTIVE_KID,
-      SESSION_SIGNING_KEY: secrets.SESSION_SIGNING_KEY,
-      ...common,
-      OPS_PORT: String(service.ops + offset),
-      // The demo brand runs on loopback over http: allowed for it only.
-      BRAND_HOST_ALLOW_LIST: host,
-      ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
-      ...(service.needsAuth ? { AUTH_GRPC_ADDRESS: `${host}:${50051 + offset}` } : {}),
-      ...(service.http
-        ? {
-            HTTP_PORT: String(service.http + offset),
-            AUTH_GRPC_ADDRESS: `${host}:${50051 + offset}`,
-            HISTORY_GRPC_ADDRESS: `${host}:${50052 + offset}`,
-            CORS_ALLOWED_ORIGINS: webOrigin,
-          }
-        : {}),
-    });
-  }
-  for (const service of services) {
-    await waitUntilReady(service.name, `http://${host}:${service.ops + offset}/readyz`);
-  }
+  // The demo brand runs on loopback over http: allowed for it only (startServices allow-lists host).
+  await startServices(group, {
+    host,
+    offset,
+    env: common,
+    secrets,
+    extraEnv: { ingress: { CORS_ALLOWED_ORIGINS: webOrigin } },
+  });
 
   // The demo tenant: an admin key stores the channel (as a brand admin would), a bot key for the bot.
-  const ingressUrl = `http://${host}:${ports.ingress}`;
-  const adminKey = createApiKey(common, 'demo-admin', 'admin');
+  const { ingressUrl } = serviceAddresses(host, offset);
+  const adminKey = demoApiKey(common, 'demo-admin', 'admin');
   const channel = await fetch(`${ingressUrl}/v1/admin/channels/web`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
@@ -255,13 +168,13 @@ try {
     throw new UpError(`could not store the demo channel: ${channel.status} ${await channel.text()}`);
   console.log('[up] demo channel "web" of tenant "demo" points at the demo brand');
 
-  startChild('bot', 'demo/bot/dist/main.js', {
+  group.start('bot', 'demo/bot/dist/main.js', {
     ...common,
     PARLEY_INGRESS_URL: ingressUrl,
-    DEMO_BOT_API_KEY: createApiKey(common, 'demo-bot', 'bot'),
+    DEMO_BOT_API_KEY: demoApiKey(common, 'demo-bot', 'bot'),
     DEMO_CUSTOMER_DATA_URL: `${brandIssuer}/me`,
   });
-  startChild('web', 'demo/web/dist/main.js', {
+  group.start('web', 'demo/web/dist/main.js', {
     ...common,
     DEMO_WEB_PORT: String(ports.web),
     PARLEY_INGRESS_URL: ingressUrl,
@@ -271,7 +184,7 @@ try {
     DEMO_BRAND_CRM_URL: `${brandIssuer}/crm`,
     DEMO_CLIENT_ID: 'parley-demo',
   });
-  await waitUntilReady('demo page', `${webOrigin}/healthz`);
+  await waitUntilReady('demo page', `${webOrigin}/healthz`, { group });
 
   const rows = services.map((service) => {
     const grpc = service.grpc ? `  gRPC ${host}:${service.grpc + offset}` : '';
@@ -296,6 +209,10 @@ try {
     ].join('\n'),
   );
 } catch (error) {
-  console.error(error instanceof InfraError || error instanceof UpError ? `up: ${error.message}` : error);
+  console.error(
+    error instanceof InfraError || error instanceof UpError || error instanceof SystemError
+      ? `up: ${error.message}`
+      : error,
+  );
   await shutdown(1);
 }

@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BrandServer, startBrandServer } from '@parley/test-brand';
+import { Kafka, logLevel } from 'kafkajs';
+import { BenchError } from './bench-error.js';
+import type { Cleanup } from './cleanup.js';
+import type { BenchOptions } from './flags.js';
+import type { CustomerSession } from './load-protocol.js';
+import { type BenchBrand, putChannel, signInCustomers } from './parley-setup.js';
+import { busyGroups, deleteTopics, dropDatabases, pipelineLag } from './pipeline-admin.js';
+import { freePortOffset } from './ports.js';
+import { loadInfraModule, loadSystemModule, type ServiceName } from './system.js';
+
+/** The system under test as the run set it up: services, brands, signed-in customers. */
+export interface BenchSystem {
+  readonly runId: string;
+  readonly brokers: string[];
+  readonly mongoUrl: string;
+  readonly topicPrefix: string;
+  readonly baselineDatabase: string;
+  readonly infraDescription: string;
+  /** FerretDB's Prometheus endpoint when the store is the local FerretDB. */
+  readonly storeMetricsUrl: string | undefined;
+  readonly ingressUrl: string;
+  readonly brands: { readonly fast: BenchBrand; readonly slow: BenchBrand | undefined };
+  readonly customers: readonly CustomerSession[];
+  /** Consumer groups the services share with whatever else uses this broker (see README). */
+  readonly sharedGroupsBusy: readonly string[];
+  /** Services, Kafka and the store (when local), by name; for the process sampler. */
+  processes(): { name: string; pid: number }[];
+  /** Stops the services now (the CPU profiles are written as they exit). */
+  stopServices(): Promise<void>;
+  /**
+   * Waits until the services' consumers have caught up with their topics (a backlog left by an
+   * overloaded step must not spill into the next measurement); resolves with the lag left.
+   */
+  waitUntilDrained(timeoutMs: number): Promise<number>;
+}
+
+const host = '127.0.0.1';
+
+/**
+ * Starts (or reuses) Kafka and the store, fresh topics and databases, the brands (a second, slow
+ * one for scenario d), the four services (production build, LOG_LEVEL=warn, output into
+ * `<out>/services.log`), stores each brand's channel and signs the customers in. Everything it
+ * starts is registered with `cleanup`. `onServiceExit` hears of a service that dies meanwhile.
+ */
+export async function startBenchSystem(
+  options: BenchOptions,
+  context: {
+    out: string;
+    cleanup: Cleanup;
+    say: (line: string) => void;
+    onServiceExit: (error: BenchError) => void;
+  },
+): Promise<BenchSystem> {
+  const { out, cleanup, say } = context;
+  const { ensureInfrastructure, infrastructureStatus, infraSettings } = await loadInfraModule();
+  const system = await loadSystemModule();
+
+  const infra = await ensureInfrastructure().catch((error: Error) => {
+    throw new BenchError('infrastructure_unavailable', error.message, { cause: error });
+  });
+  cleanup.defer('the infrastructure this run started', () => infra.stop());
+  say(infra.describe());
+
+  const runId = randomBytes(4).toString('hex');
+  const topicPrefix = `bench-${runId}.`;
+  const databases: Record<ServiceName | 'baseline', string> = {
+    auth: `bench_${runId}_auth`,
+    history: `bench_${runId}_history`,
+    ingress: `bench_${runId}_ingress`,
+    enrichment: '',
+    baseline: `bench_${runId}_baseline`,
+  };
+  const brokers = infra.kafka.brokers.split(',');
+  const kafka = new Kafka({ clientId: 'parley-bench', brokers, logLevel: logLevel.ERROR });
+  const sharedGroupsBusy = await busyGroups(kafka);
+  await system.ensureServiceTopics({
+    brokers: infra.kafka.brokers,
+    prefix: topicPrefix,
+    clientId: 'parley-bench',
+  });
+  cleanup.defer('the topics', () => deleteTopics(kafka, topicPrefix));
+  cleanup.defer('the databases', () =>
+    dropDatabases(infra.mongo.url, [
+      databases.auth,
+      databases.history,
+      databases.ingress,
+      databases.baseline,
+    ]),
+  );
+
+  const startBrand = async (label: 'fast' | 'slow'): Promise<BenchBrand> => {
+    const server: BrandServer = await startBrandServer();
+    cleanup.defer(`the ${label} brand`, () => server.stop());
+    return { label, tenant: `bench-${label}`, server };
+  };
+  const fast = await startBrand('fast');
+  const slow = options.scenarios.has('d') ? await startBrand('slow') : undefined;
+
+  const log = createWriteStream(join(out, 'services.log'));
+  cleanup.defer('the service log', () => new Promise((resolve) => log.end(resolve)));
+  const tails = new Map<string, string[]>();
+  const group = system.createProcessGroup({
+    onLine: (name, line) => {
+      log.write(`[${name}] ${line}\n`);
+      const tail = tails.get(name) ?? [];
+      tail.push(line);
+      if (tail.length > 15) tail.shift();
+      tails.set(name, tail);
+    },
+    onUnexpectedExit: (name, description) =>
+      context.onServiceExit(
+        new BenchError(
+          'service_failed',
+          `${name} exited (${description}); its last output:\n${(tails.get(name) ?? []).join('\n')}`,
+        ),
+      ),
+  });
+  cleanup.defer('the services', () => group.stop());
+
+  const offset = await freePortOffset(system.servicePorts, host);
+  const profiles = join(out, 'profiles');
+  const common = {
+    ...process.env,
+    KAFKA_BROKERS: infra.kafka.brokers,
+    MONGO_URL: infra.mongo.url,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    BIND_HOST: host,
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: 'false',
+    // The benchmark measures the pipeline, not the abuse limits.
+    RATE_LIMIT_PER_SESSION_PER_MINUTE: '100000000',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
+  };
+  say(`starting the services (ports +${offset}, topics ${topicPrefix}*, databases bench_${runId}_*)`);
+  const addresses = await system
+    .startServices(group, {
+      host,
+      offset,
+      env: common,
+      secrets: system.newServiceSecrets('bench'),
+      extraEnv: {
+        auth: { MONGO_DATABASE: databases.auth },
+        history: { MONGO_DATABASE: databases.history },
+        // Its own deliveries group, not one shared with other ingress instances on this host.
+        ingress: { MONGO_DATABASE: databases.ingress, INSTANCE_ID: `bench-${runId}` },
+      },
+      nodeArgs: (service) =>
+        options.cpuProf
+          ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${service}.cpuprofile`]
+          : [],
+    })
+    .catch((error: Error) => {
+      throw new BenchError('service_failed', error.message, { cause: error });
+    });
+
+  const brands = slow ? [fast, slow] : [fast];
+  let customers: CustomerSession[] = [];
+  try {
+    for (const brand of brands) {
+      const adminKey = system.createApiKey(
+        { ...common, MONGO_DATABASE: databases.ingress },
+        { tenant: brand.tenant, name: 'bench-admin', scope: 'admin' },
+      );
+      await putChannel(addresses.ingressUrl, adminKey, brand);
+      const count = brand.label === 'fast' ? options.customers : Math.ceil(options.customers / 2);
+      say(`signing in ${count} customers × ${options.devices} devices at the ${brand.label} brand`);
+      customers = [
+        ...customers,
+        ...(await signInCustomers(addresses.ingressUrl, brand, count, options.devices)),
+      ];
+    }
+  } catch (error) {
+    if (error instanceof BenchError) throw error;
+    throw new BenchError('setup_failed', (error as Error).message, { cause: error });
+  }
+
+  const infraPids = infrastructureStatus();
+  return {
+    runId,
+    brokers,
+    mongoUrl: infra.mongo.url,
+    topicPrefix,
+    baselineDatabase: databases.baseline,
+    infraDescription: infra.describe(),
+    storeMetricsUrl:
+      infra.mongo.kind === 'local'
+        ? `http://${infraSettings().host}:${infraSettings().ferretdb.debugPort}/debug/metrics`
+        : undefined,
+    ingressUrl: addresses.ingressUrl,
+    brands: { fast, slow },
+    customers,
+    sharedGroupsBusy,
+    processes: () => [
+      ...[...group.children.entries()].flatMap(([name, child]) =>
+        child.pid !== undefined && child.exitCode === null ? [{ name, pid: child.pid }] : [],
+      ),
+      ...(infra.kafka.kind === 'local' && infraPids.kafka.pid
+        ? [{ name: 'kafka', pid: infraPids.kafka.pid }]
+        : []),
+      ...(infra.mongo.kind === 'local' && infraPids.ferretdb.pid
+        ? [{ name: 'ferretdb', pid: infraPids.ferretdb.pid }]
+        : []),
+    ],
+    stopServices: () => group.stop(),
+    async waitUntilDrained(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lag = await pipelineLag(kafka, topicPrefix, `ingress-deliveries-bench-${runId}-`);
+        if (lag === 0 || Date.now() > deadline) return lag;
+        await sleep(250);
+      }
+    },
+  };
+}

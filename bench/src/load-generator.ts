@@ -1,0 +1,271 @@
+// The load generator, a forked process of its own: every customer's devices on WebSockets to
+// ingress (senders and receivers) and a bot consumer of the enriched events on Kafka. It times each
+// message from its intended send to its `ack`, to its arrival on the customer's other device, and
+// to the bot seeing it enriched.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { WebSocket } from 'ws';
+import type {
+  CustomerSession,
+  LoadCommand,
+  LoadReply,
+  MessageSample,
+  RunRequest,
+  RunResult,
+  StormResult,
+} from './load-protocol.js';
+import { interleaveBrands, mapConcurrent, paceAt } from './pacing.js';
+import { serveWorker } from './worker-link.js';
+
+interface Device {
+  readonly customer: CustomerSession;
+  readonly token: string;
+  socket: WebSocket | undefined;
+  lastSeq: number;
+  closing: boolean;
+  onSync: (() => void) | undefined;
+  onReady: (() => void) | undefined;
+}
+
+interface InFlight {
+  readonly sample: MessageSample;
+  readonly t0: number;
+  readonly receiver: Device;
+}
+
+const textPrefix = 'bench ';
+let streamUrl = '';
+let devices: Device[][] = [];
+let consumer: Consumer | undefined;
+const inFlight = new Map<string, InFlight>();
+let runErrors: Record<string, number> = {};
+
+const countError = (code: string) => {
+  runErrors[code] = (runErrors[code] ?? 0) + 1;
+};
+
+function onFrame(device: Device, frame: Record<string, unknown>) {
+  const now = performance.now();
+  switch (frame.type) {
+    case 'ready':
+      return device.onReady?.();
+    case 'sync':
+      device.lastSeq = Math.max(device.lastSeq, Number(frame.lastSeq) || 0);
+      return device.onSync?.();
+    case 'message': {
+      device.lastSeq = Math.max(device.lastSeq, Number(frame.seq) || 0);
+      const text = (frame.message as { text?: string } | undefined)?.text ?? '';
+      const entry = text.startsWith(textPrefix) ? inFlight.get(text.slice(textPrefix.length)) : undefined;
+      if (entry && entry.receiver === device) entry.sample.deliveredMs ??= now - entry.t0;
+      return;
+    }
+    case 'ack': {
+      const entry = inFlight.get(String(frame.clientMessageId));
+      if (entry) entry.sample.ackMs ??= now - entry.t0;
+      return;
+    }
+    case 'error': {
+      const entry = inFlight.get(String(frame.clientMessageId));
+      if (entry) entry.sample.error ??= String(frame.code ?? 'error');
+      else countError(`frame_${String(frame.code ?? 'error')}`);
+      return;
+    }
+  }
+}
+
+/** Opens a device's stream, resuming after its last seq; resolves with ms to `ready` and `sync`. */
+function connect(device: Device, timeoutMs: number): Promise<{ readyMs: number; syncMs: number }> {
+  const started = performance.now();
+  let readyMs = Number.NaN;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${streamUrl}?after=${device.lastSeq}`, [
+      'parley.v1',
+      `parley.token.${device.token}`,
+    ]);
+    device.socket = socket;
+    device.closing = false;
+    const timer = setTimeout(() => {
+      reject(new Error('sync_timeout'));
+      socket.terminate();
+    }, timeoutMs);
+    device.onReady = () => {
+      readyMs = performance.now() - started;
+    };
+    device.onSync = () => {
+      clearTimeout(timer);
+      device.onSync = undefined;
+      resolve({ readyMs, syncMs: performance.now() - started });
+    };
+    socket.on('message', (data) => {
+      try {
+        onFrame(device, JSON.parse(data.toString()) as Record<string, unknown>);
+      } catch {
+        countError('unreadable_frame');
+      }
+    });
+    socket.on('error', () => {}); // followed by close
+    socket.on('close', (code) => {
+      clearTimeout(timer);
+      if (device.socket === socket) device.socket = undefined;
+      if (device.onSync) reject(new Error(`closed_${code}`));
+      else if (!device.closing) countError(`socket_closed_${code}`);
+    });
+  });
+}
+
+async function startBot(kafka: { brokers: readonly string[]; enrichedTopic: string; groupId: string }) {
+  const client = new Kafka({
+    clientId: 'parley-bench-bot',
+    brokers: [...kafka.brokers],
+    logLevel: logLevel.ERROR,
+  });
+  consumer = client.consumer({ groupId: kafka.groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: kafka.enrichedTopic, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer?.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const now = performance.now();
+      let event: { clientMessageId?: string; enrichment?: { status?: string; reason?: string } };
+      try {
+        event = JSON.parse(message.value?.toString() ?? '{}');
+      } catch {
+        return countError('unreadable_enriched_event');
+      }
+      const entry = inFlight.get(String(event.clientMessageId));
+      if (!entry) return;
+      entry.sample.enrichedMs ??= now - entry.t0;
+      if (event.enrichment?.status !== 'ok')
+        entry.sample.error ??= `enrichment_${event.enrichment?.reason ?? 'unavailable'}`;
+    },
+  });
+  await Promise.race([
+    joined,
+    sleep(30_000).then(() => {
+      throw new Error('the bot consumer did not join its group within 30 s');
+    }),
+  ]);
+}
+
+const settled = (sample: MessageSample) =>
+  sample.error !== undefined ||
+  (sample.ackMs !== undefined && sample.deliveredMs !== undefined && sample.enrichedMs !== undefined);
+
+let runCounter = 0;
+
+async function run(request: RunRequest): Promise<RunResult> {
+  runErrors = {};
+  runCounter += 1;
+  const senders = interleaveBrands(
+    devices.filter((customer) => request.brands.includes(customer[0]?.customer.brand ?? 'fast')),
+  );
+  if (senders.length === 0) throw new Error(`no customers of ${request.brands.join(', ')} brands`);
+  const samples: MessageSample[] = [];
+  const ids: string[] = [];
+  const { start, end } = await paceAt(request.rate, request.durationMs, (index, t0) => {
+    const customer = senders[index % senders.length] as Device[];
+    const round = Math.floor(index / senders.length);
+    const sender = customer[round % customer.length] as Device;
+    const receiver = customer[(round + 1) % customer.length] as Device;
+    const id = `r${runCounter}.${index}`;
+    const sample: MessageSample = { sentAt: performance.timeOrigin + t0, brand: sender.customer.brand };
+    samples.push(sample);
+    ids.push(id);
+    inFlight.set(id, { sample, t0, receiver });
+    if (sender.socket?.readyState !== WebSocket.OPEN) sample.error = 'socket_not_open';
+    else
+      sender.socket.send(JSON.stringify({ type: 'send', clientMessageId: id, text: `${textPrefix}${id}` }));
+  });
+  const startedAt = performance.timeOrigin + start;
+  const sendingEndedAt = performance.timeOrigin + end;
+  const deadline = performance.now() + request.drainMs;
+  while (performance.now() < deadline && !samples.every(settled)) await sleep(50);
+  for (const id of ids) inFlight.delete(id);
+  return { label: request.label, rate: request.rate, startedAt, sendingEndedAt, samples, errors: runErrors };
+}
+
+async function storm(timeoutMs: number): Promise<StormResult> {
+  runErrors = {};
+  const all = devices.flat();
+  // Everyone leaves at once...
+  await Promise.all(
+    all.map(async (device) => {
+      const socket = device.socket;
+      if (!socket) return;
+      device.closing = true;
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.close(1000, 'storm');
+      await Promise.race([closed, sleep(5000).then(() => socket.terminate())]);
+    }),
+  );
+  // ...and comes back at once, each resuming after the last seq it saw.
+  const outcomes = await Promise.all(
+    all.map((device) =>
+      connect(device, timeoutMs).catch((error: Error) => {
+        countError(`reconnect_${error.message}`);
+        return undefined;
+      }),
+    ),
+  );
+  const ok = outcomes.filter((outcome) => outcome !== undefined);
+  // Devices that did not get back in retry, unmeasured, as clients would: later scenarios need them.
+  for (const [index, outcome] of outcomes.entries()) {
+    if (outcome) continue;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await sleep(500 * (attempt + 1));
+      if (
+        await connect(all[index] as Device, timeoutMs).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+    }
+  }
+  return {
+    devices: all.length,
+    readyMs: ok.map((outcome) => outcome.readyMs).filter((ms) => !Number.isNaN(ms)),
+    syncMs: ok.map((outcome) => outcome.syncMs),
+    allSyncedMs: ok.length === all.length ? Math.max(...ok.map((outcome) => outcome.syncMs)) : null,
+    errors: runErrors,
+  };
+}
+
+serveWorker<LoadCommand, LoadReply>(async (command, reply) => {
+  switch (command.type) {
+    case 'connect': {
+      streamUrl = command.streamUrl;
+      devices = command.customers.map((customer) =>
+        customer.sessionTokens.map(
+          (token): Device => ({
+            customer,
+            token,
+            socket: undefined,
+            lastSeq: 0,
+            closing: false,
+            onSync: undefined,
+            onReady: undefined,
+          }),
+        ),
+      );
+      await mapConcurrent(devices.flat(), 20, async (device) => {
+        await connect(device, 30_000).catch((error: Error) => {
+          throw new Error(`a device could not open its stream (${error.message})`);
+        });
+      });
+      await startBot(command.kafka);
+      return reply({ type: 'connected', devices: devices.flat().length });
+    }
+    case 'run':
+      return reply({ type: 'ran', id: command.id, result: await run(command) });
+    case 'storm':
+      return reply({ type: 'stormed', id: command.id, result: await storm(command.timeoutMs) });
+    case 'stop':
+      for (const device of devices.flat()) {
+        device.closing = true;
+        device.socket?.close(1000, 'done');
+      }
+      await consumer?.disconnect().catch(() => {});
+      process.exit(0);
+  }
+});

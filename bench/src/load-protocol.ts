@@ -1,0 +1,108 @@
+// The messages between the orchestrator and its forked load processes (load generator, baseline),
+// and the raw results they send back. Plain JSON over the IPC channel.
+
+/** One message of a run, timed by the process that sent it (ms after the intended send time). */
+export interface MessageSample {
+  /** Intended send time (epoch ms): a late sender does not hide its lateness. */
+  readonly sentAt: number;
+  /** Which brand's customer sent it (`fast` unless scenario d). */
+  readonly brand: BrandLabel;
+  /** Parley: `ack` frame; baseline: introspected and produced. */
+  ackMs?: number;
+  /** Parley: on the customer's other device; baseline: customer data fetched and stored. */
+  deliveredMs?: number;
+  /** Parley: the enriched event seen by the bot consumer; baseline: customer data fetched. */
+  enrichedMs?: number;
+  /** The error code the sender got for it (an `error` frame, a failed call). */
+  error?: string;
+}
+
+export type BrandLabel = 'fast' | 'slow';
+
+export interface RunResult {
+  readonly label: string;
+  readonly rate: number;
+  readonly startedAt: number;
+  readonly sendingEndedAt: number;
+  readonly samples: readonly MessageSample[];
+  /** Failures not tied to one message (a socket closed, a connection refused), by code. */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Brand round trips measured by the baseline under load, ms. */
+  readonly brandRtt?: { readonly introspection: readonly number[]; readonly userinfo: readonly number[] };
+}
+
+export interface RunRequest {
+  readonly label: string;
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly drainMs: number;
+  /** Only customers of these brands send. */
+  readonly brands: readonly BrandLabel[];
+}
+
+/** A signed-in customer as the load generator drives it: one session token per device. */
+export interface CustomerSession {
+  readonly brand: BrandLabel;
+  readonly sessionTokens: readonly string[];
+}
+
+export interface StormResult {
+  readonly devices: number;
+  /** Per device, ms from the reconnect to its `ready` and `sync` frames (absent: it failed). */
+  readonly readyMs: readonly number[];
+  readonly syncMs: readonly number[];
+  /** Ms from the reconnect until the last device had its sync. */
+  readonly allSyncedMs: number | null;
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+export type LoadCommand =
+  | {
+      readonly type: 'connect';
+      readonly streamUrl: string;
+      readonly customers: readonly CustomerSession[];
+      readonly kafka: {
+        readonly brokers: readonly string[];
+        readonly enrichedTopic: string;
+        readonly groupId: string;
+      };
+    }
+  | ({ readonly type: 'run'; readonly id: number } & RunRequest)
+  | { readonly type: 'storm'; readonly id: number; readonly timeoutMs: number }
+  | { readonly type: 'stop' };
+
+export type LoadReply =
+  | { readonly type: 'connected'; readonly devices: number }
+  | { readonly type: 'ran'; readonly id: number; readonly result: RunResult }
+  | { readonly type: 'stormed'; readonly id: number; readonly result: StormResult }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** What the baseline needs: the brand's endpoints and client, tokens, a topic, a database. */
+export interface BaselineSetup {
+  readonly brand: {
+    readonly introspection: string;
+    readonly userinfo: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+  };
+  readonly accessTokens: readonly string[];
+  readonly kafka: { readonly brokers: readonly string[]; readonly topic: string; readonly groupId: string };
+  readonly mongo: { readonly url: string; readonly database: string };
+}
+
+export type BaselineCommand =
+  | { readonly type: 'start'; readonly setup: BaselineSetup }
+  | ({ readonly type: 'run'; readonly id: number } & RunRequest)
+  | { readonly type: 'probe'; readonly id: number; readonly count: number }
+  | { readonly type: 'stop' };
+
+export type BaselineReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'ran'; readonly id: number; readonly result: RunResult }
+  | {
+      readonly type: 'probed';
+      readonly id: number;
+      readonly introspection: readonly number[];
+      readonly userinfo: readonly number[];
+    }
+  | { readonly type: 'failed'; readonly message: string };

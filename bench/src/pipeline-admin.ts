@@ -1,0 +1,76 @@
+// Kafka and store housekeeping of a run: who else uses the services' consumer groups, how far
+// behind the services are, and removing the run's topics and databases afterwards.
+import type { Kafka } from 'kafkajs';
+import { MongoClient } from 'mongodb';
+
+/** Consumer groups of the services that are not scoped by topic prefix. */
+const sharedGroups = ['enrichment', 'history'];
+
+/** Which of those groups already have members: another Parley system on this broker. */
+export async function busyGroups(kafka: Kafka): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups(sharedGroups);
+    return groups.filter((group) => group.members.length > 0).map((group) => group.groupId);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Records the services' consumer groups have not yet committed on this run's topics. Ingress's
+ * deliveries group is `ingress-deliveries-<INSTANCE_ID>-<random>`, found by its prefix.
+ */
+export async function pipelineLag(
+  kafka: Kafka,
+  prefix: string,
+  deliveriesGroupPrefix: string,
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    const deliveriesGroup =
+      groups.find((group) => group.groupId.startsWith(deliveriesGroupPrefix))?.groupId ??
+      deliveriesGroupPrefix;
+    let lag = 0;
+    for (const [groupId, topic] of [
+      ['enrichment', 'chat.messages.received.v1'],
+      ['history', 'chat.messages.enriched.v1'],
+      [deliveriesGroup, 'chat.deliveries.v1'],
+    ] as const) {
+      const name = `${prefix}${topic}`;
+      const ends = await admin.fetchTopicOffsets(name);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [name] });
+      for (const end of ends) {
+        const offset = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        lag += Math.max(0, Number(end.high) - (offset < 0 ? Number(end.low) : offset));
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopics(kafka: Kafka, prefix: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function dropDatabases(url: string, names: readonly string[]) {
+  const client = new MongoClient(url, { appName: 'parley-bench' });
+  try {
+    await client.connect();
+    for (const name of names) await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,202 @@
+import type { ProfileSummary } from './cpu-profile.js';
+import type { ProcessUsage } from './process-sampler.js';
+import type { BenchReport } from './report.js';
+import type { LatencySummary, RunStats } from './stats.js';
+
+/** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
+export function formatTable(rows: readonly (readonly string[])[], indent = '  '): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (const [index, cell] of row.entries()) widths[index] = Math.max(widths[index] ?? 0, cell.length);
+  }
+  return rows
+    .map(
+      (row) =>
+        indent +
+        row
+          .map((cell, index) =>
+            index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0),
+          )
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
+}
+
+const n = (value: number | null | undefined, digits = 0) =>
+  value === null || value === undefined ? '-' : value.toFixed(digits);
+const times = (value: number | null) => (value === null ? '-' : `${value.toFixed(2)}×`);
+const errors = (codes: Readonly<Record<string, number>>) =>
+  Object.entries(codes)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(' ') || '0';
+
+const latencyHeader = ['p50', 'p95', 'p99', 'max'];
+const latency = (summary: LatencySummary) =>
+  [summary.p50, summary.p95, summary.p99, summary.max].map((v) => n(v));
+
+function runRow(name: string, stats: RunStats): string[] {
+  return [
+    name,
+    n(stats.acceptedPerSecond, 1),
+    n(stats.ack.p50),
+    ...latency(stats.delivered),
+    ...latency(stats.enriched),
+    errors(stats.errors),
+  ];
+}
+
+const runHeader = [
+  '',
+  'accepted/s',
+  'ack p50',
+  ...latencyHeader.map((p) => `deliv ${p}`),
+  ...latencyHeader.map((p) => `enrich ${p}`),
+  'errors',
+];
+
+/** CPU % of one core and max RSS per process, one column per measurement. */
+function usageTable(columns: readonly { name: string; usage: readonly ProcessUsage[] }[]): string {
+  const names = [...new Set(columns.flatMap((column) => column.usage.map((usage) => usage.name)))];
+  return formatTable([
+    ['CPU % of a core / RSS MB', ...columns.map((column) => column.name)],
+    ...names.map((name) => [
+      name,
+      ...columns.map((column) => {
+        const usage = column.usage.find((entry) => entry.name === name);
+        return usage ? `${n(usage.cpuPercent)}% / ${n(usage.rssMaxMb)}` : '-';
+      }),
+    ]),
+  ]);
+}
+
+export function profileTable(service: string, summary: ProfileSummary): string {
+  return [
+    `CPU profile of ${service}: ${n(summary.busyMs / 1000, 1)} s busy of ${n(summary.profiledMs / 1000, 1)} s; top functions by self time`,
+    formatTable([
+      ['function', 'self ms', '%', 'where'],
+      ...summary.functions.map((f) => [f.functionName, n(f.selfMs), n(f.percent, 1), f.url]),
+    ]),
+    '  by package:',
+    formatTable(
+      summary.packages.map((p) => [p.name, `${n(p.selfMs)} ms`, `${n(p.percent, 1)}%`]),
+      '    ',
+    ),
+  ].join('\n');
+}
+
+/** The report as the table printed at the end of a run. */
+export function renderReport(report: BenchReport): string {
+  const out: string[] = [
+    `Parley benchmark ${report.startedAt} — ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, load average ${report.machine.loadAverage.map((v) => v.toFixed(2)).join(' ')} at start`,
+    ...report.infrastructure.split('\n').map((line) => `  ${line}`),
+    ...report.warnings.map((warning) => `WARNING: ${warning}`),
+    '',
+  ];
+  const { idle, underLoad } = report.brandRtt;
+  if (idle || underLoad) {
+    out.push(
+      'Brand round trips (ms)',
+      formatTable([
+        ['', ...latencyHeader],
+        ...(idle
+          ? [
+              ['introspection, idle', ...latency(idle.introspection)],
+              ['userinfo, idle', ...latency(idle.userinfo)],
+            ]
+          : []),
+        ...(underLoad
+          ? [
+              ['introspection, baseline (a)', ...latency(underLoad.introspection)],
+              ['userinfo, baseline (a)', ...latency(underLoad.userinfo)],
+            ]
+          : []),
+      ]),
+      '',
+    );
+  }
+  const columns: { name: string; usage: readonly ProcessUsage[] }[] = [];
+  if (report.a) {
+    const { a } = report;
+    out.push(
+      `(a) steady ${report.options.rate} msg/s for ${report.options.duration} s (latencies in ms; baseline "delivered" = stored)`,
+      formatTable([runHeader, runRow('Parley', a.parley), runRow('baseline', a.baseline)]),
+      `  Parley ÷ baseline: throughput ${times(a.ratios.throughput)}, p50 ${times(a.ratios.p50)}, p99 ${times(a.ratios.p99)}`,
+      `  brand calls per message: introspection ${n(a.brandCallsPerMessage.introspection, 2)}, userinfo ${n(a.brandCallsPerMessage.userinfo, 2)}`,
+      ...(['parley', 'baseline'] as const).flatMap((who) => {
+        const commands = a.storeCommandsPerMessage[who];
+        return commands
+          ? [
+              `  store commands per message, ${who === 'parley' ? 'Parley' : 'baseline'}: ${
+                Object.entries(commands)
+                  .map(([command, count]) => `${command} ${count.toFixed(2)}`)
+                  .join(', ') || 'none'
+              }`,
+            ]
+          : [];
+      }),
+      '',
+    );
+    columns.push({ name: 'a', usage: a.usage }, { name: 'a baseline', usage: a.baselineUsage });
+  }
+  if (report.b) {
+    const { b } = report;
+    const rates = [...new Set([...b.parley.steps, ...b.baseline.steps].map((step) => step.offeredRate))];
+    const cell = (steps: RunStats[], rate: number) => {
+      const step = steps.find((s) => s.offeredRate === rate);
+      return step
+        ? [n(step.acceptedPerSecond, 1), n(step.delivered.p50), n(step.delivered.p99), errors(step.errors)]
+        : ['', '', '', 'not run'];
+    };
+    const sustainable = (outcome: { sustainableRate: number | null; atLeast: boolean }) =>
+      outcome.sustainableRate === null
+        ? 'none'
+        : `${outcome.atLeast ? '≥ ' : ''}${outcome.sustainableRate} msg/s`;
+    out.push(
+      `(b) ramp, ${report.options.stepDuration} s per step: sustainable = highest step with p99 ≤ ${b.p99LimitMs} ms and no errors`,
+      formatTable([
+        ['offered/s', 'Parley acc/s', 'p50', 'p99', 'errors', 'baseline acc/s', 'p50', 'p99', 'errors'],
+        ...rates.map((rate) => [
+          String(rate),
+          ...cell(b.parley.steps, rate),
+          ...cell(b.baseline.steps, rate),
+        ]),
+      ]),
+      `  sustainable: Parley ${sustainable(b.parley.outcome)}, baseline ${sustainable(b.baseline.outcome)}; Parley ÷ baseline ${b.baseline.outcome.atLeast ? '≤ ' : ''}${times(b.sustainableRatio)}`,
+      '',
+    );
+    const last = b.parley.usage.length - 1;
+    if (last >= 0)
+      columns.push({ name: `b @${b.parley.steps[last]?.offeredRate}/s`, usage: b.parley.usage[last] ?? [] });
+  }
+  if (report.c) {
+    const { c } = report;
+    out.push(
+      `(c) reconnect storm: ${c.devices} devices disconnect and reconnect at once (ms from reconnect)`,
+      formatTable([
+        ['', ...latencyHeader],
+        ['ready', ...latency(c.ready)],
+        ['sync (resumed)', ...latency(c.sync)],
+      ]),
+      `  all resumed after ${n(c.allSyncedMs)} ms; errors ${errors(c.errors)}; introspections per reconnect ${n(c.introspectionsPerReconnect, 2)}`,
+      '',
+    );
+    columns.push({ name: 'c', usage: c.usage });
+  }
+  if (report.d) {
+    const { d } = report;
+    out.push(
+      `(d) one slow brand (customer data +${d.slowMs} ms) beside a fast one, ${report.options.rate} msg/s over both`,
+      formatTable([runHeader, runRow('fast brand', d.fast), runRow('slow brand', d.slow)]),
+      `  brand calls per message: fast ${n(d.brandCallsPerMessage.fast.introspection, 2)} + ${n(d.brandCallsPerMessage.fast.userinfo, 2)}, slow ${n(d.brandCallsPerMessage.slow.introspection, 2)} + ${n(d.brandCallsPerMessage.slow.userinfo, 2)} (introspection + userinfo)`,
+      '',
+    );
+    columns.push({ name: 'd', usage: d.usage });
+  }
+  if (columns.length) out.push(usageTable(columns), '');
+  if (report.profiles) {
+    const hottest = report.profiles.byService[report.profiles.hottest];
+    if (hottest) out.push(profileTable(report.profiles.hottest, hottest), '');
+  }
+  return out.join('\n');
+}

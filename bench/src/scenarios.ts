@@ -1,0 +1,195 @@
+import type { BenchSystem } from './bench-system.js';
+import type { BenchOptions } from './flags.js';
+import type {
+  BaselineCommand,
+  BaselineReply,
+  BrandLabel,
+  LoadCommand,
+  LoadReply,
+  RunRequest,
+  RunResult,
+  StormResult,
+} from './load-protocol.js';
+import type { ProcessUsage } from './process-sampler.js';
+import { runStats, stepPasses } from './stats.js';
+import { commandDelta, readStoreCommands } from './store-metrics.js';
+import type { WorkerLink } from './worker-link.js';
+
+/** Requests a brand served during a measurement. */
+export interface BrandCalls {
+  readonly introspection: number;
+  readonly userinfo: number;
+}
+
+/** A measurement with the CPU/RSS of every process, the brand calls and store commands meanwhile. */
+export interface Measured<T> {
+  readonly value: T;
+  readonly usage: readonly ProcessUsage[];
+  readonly calls: Partial<Record<BrandLabel, BrandCalls>>;
+  /** Commands the store served, by name (local FerretDB only). */
+  readonly storeCommands: Readonly<Record<string, number>> | undefined;
+  /** Records the services had not consumed yet when it started (0: a quiet pipeline). */
+  readonly backlogAtStart: number;
+}
+
+export interface ScenarioResults {
+  /** Brand round trips, one call at a time, before any load (ms). */
+  idleBrandRtt?: { introspection: readonly number[]; userinfo: readonly number[] };
+  a?: { parley: Measured<RunResult>; baseline: Measured<RunResult> };
+  b?: { parley: Measured<RunResult>[]; baseline: Measured<RunResult>[] };
+  c?: Measured<StormResult>;
+  d?: Measured<RunResult>;
+}
+
+export interface ScenarioContext {
+  readonly options: BenchOptions;
+  readonly system: BenchSystem;
+  readonly load: WorkerLink<LoadCommand, LoadReply>;
+  readonly baseline: WorkerLink<BaselineCommand, BaselineReply>;
+  readonly measure: () => { end(): ProcessUsage[] };
+  readonly say: (line: string) => void;
+}
+
+/**
+ * The baseline ramps over the same steps and, when it passes them all, doubles at most twice
+ * more, so its limit is measured rather than only bounded.
+ */
+export function baselineRamp(steps: readonly number[]): number[] {
+  const last = steps[steps.length - 1] ?? 1;
+  return [...steps, last * 2, last * 4];
+}
+
+const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value)} ms`);
+
+function describe(run: RunResult): string {
+  const stats = runStats(run);
+  return `accepted ${stats.acceptedPerSecond.toFixed(1)}/s, delivered p50 ${ms(stats.delivered.p50)} p99 ${ms(stats.delivered.p99)}, errors ${stats.errorCount}`;
+}
+
+/** Runs the selected scenarios in order, each Parley measurement next to its baseline. */
+export async function runScenarios(context: ScenarioContext): Promise<ScenarioResults> {
+  const { options, system, load, baseline, say } = context;
+  const results: ScenarioResults = {};
+  let nextId = 0;
+  const drainMs = options.drain * 1000;
+
+  function brandCalls(): Partial<Record<BrandLabel, BrandCalls>> {
+    const calls: Partial<Record<BrandLabel, BrandCalls>> = {};
+    for (const brand of [system.brands.fast, system.brands.slow]) {
+      if (!brand) continue;
+      calls[brand.label] = {
+        introspection: brand.server.calls.get('/token/introspection') ?? 0,
+        userinfo: brand.server.calls.get('/me') ?? 0,
+      };
+    }
+    return calls;
+  }
+
+  async function measured<T>(work: () => Promise<T>): Promise<Measured<T>> {
+    // What an earlier measurement left in the pipeline is not this one's.
+    const backlogAtStart = await system.waitUntilDrained(drainMs);
+    if (backlogAtStart > 0)
+      say(`    (starting with ${backlogAtStart} records of backlog after waiting ${options.drain} s)`);
+    const before = brandCalls();
+    const storeBefore = await readStoreCommands(system.storeMetricsUrl);
+    const segment = context.measure();
+    const value = await work();
+    const usage = segment.end();
+    const after = brandCalls();
+    const storeAfter = await readStoreCommands(system.storeMetricsUrl);
+    const calls: Partial<Record<BrandLabel, BrandCalls>> = {};
+    for (const label of Object.keys(after) as BrandLabel[]) {
+      calls[label] = {
+        introspection: (after[label]?.introspection ?? 0) - (before[label]?.introspection ?? 0),
+        userinfo: (after[label]?.userinfo ?? 0) - (before[label]?.userinfo ?? 0),
+      };
+    }
+    const storeCommands = storeBefore && storeAfter ? commandDelta(storeBefore, storeAfter) : undefined;
+    return { value, usage, calls, storeCommands, backlogAtStart };
+  }
+
+  const request = (
+    label: string,
+    rate: number,
+    seconds: number,
+    brands: BrandLabel[] = ['fast'],
+  ): RunRequest => ({
+    label,
+    rate,
+    durationMs: seconds * 1000,
+    drainMs,
+    brands,
+  });
+  const parley = (run: RunRequest) =>
+    measured(async () => (await load.request({ type: 'run', id: ++nextId, ...run }, 'ran')).result);
+  const physical = (run: RunRequest) =>
+    measured(async () => (await baseline.request({ type: 'run', id: ++nextId, ...run }, 'ran')).result);
+
+  say('brand round trips, idle (50 × introspection + userinfo, after 10 unmeasured)');
+  await baseline.request({ type: 'probe', id: ++nextId, count: 10 }, 'probed');
+  const probe = await baseline.request({ type: 'probe', id: ++nextId, count: 50 }, 'probed');
+  results.idleBrandRtt = { introspection: probe.introspection, userinfo: probe.userinfo };
+
+  if (options.warmup > 0) {
+    say(`warm-up: ${options.rate} msg/s for ${options.warmup} s (not measured)`);
+    await load.request(
+      { type: 'run', id: ++nextId, ...request('warm-up', options.rate, options.warmup) },
+      'ran',
+    );
+  }
+
+  if (options.scenarios.has('a')) {
+    say(`(a) steady: ${options.rate} msg/s for ${options.duration} s`);
+    const parleyRun = await parley(request('a', options.rate, options.duration));
+    say(`    Parley:   ${describe(parleyRun.value)}`);
+    const baselineRun = await physical(request('a baseline', options.rate, options.duration));
+    say(`    baseline: ${describe(baselineRun.value)}`);
+    results.a = { parley: parleyRun, baseline: baselineRun };
+  }
+
+  if (options.scenarios.has('b')) {
+    const ramp = async (runner: typeof parley, who: string, rates: readonly number[]) => {
+      const steps: Measured<RunResult>[] = [];
+      for (const rate of rates) {
+        const step = await runner(request(`b ${who} ${rate}/s`, rate, options.stepDuration));
+        steps.push(step);
+        const passes = stepPasses(runStats(step.value), options.p99LimitMs);
+        say(`    ${who} ${rate} msg/s: ${describe(step.value)}${passes ? '' : '  <- over the limit'}`);
+        if (!passes) break;
+      }
+      return steps;
+    };
+    say(
+      `(b) ramp: ${options.ramp.join(', ')} msg/s, ${options.stepDuration} s each, until p99 > ${options.p99LimitMs} ms or errors`,
+    );
+    const parleySteps = await ramp(parley, 'Parley', options.ramp);
+    const baselineSteps = await ramp(physical, 'baseline', baselineRamp(options.ramp));
+    results.b = { parley: parleySteps, baseline: baselineSteps };
+  }
+
+  if (options.scenarios.has('c')) {
+    say(`(c) reconnect storm: all ${system.customers.length * options.devices} devices at once`);
+    results.c = await measured(
+      async () => (await load.request({ type: 'storm', id: ++nextId, timeoutMs: 60_000 }, 'stormed')).result,
+    );
+    const storm = results.c.value;
+    say(`    ${storm.syncMs.length}/${storm.devices} resumed, all in ${ms(storm.allSyncedMs)}`);
+  }
+
+  const slow = system.brands.slow;
+  if (options.scenarios.has('d') && slow) {
+    say(`(d) slow brand: customer data +${options.slowMs} ms at one brand, ${options.rate} msg/s over both`);
+    slow.server.delays.set('/me', options.slowMs);
+    try {
+      results.d = await parley(request('d', options.rate, options.duration, ['fast', 'slow']));
+    } finally {
+      slow.server.delays.delete('/me');
+    }
+    const fast = runStats(results.d.value, 'fast');
+    const slowStats = runStats(results.d.value, 'slow');
+    say(
+      `    fast brand delivered p50 ${ms(fast.delivered.p50)} p99 ${ms(fast.delivered.p99)}; slow brand p50 ${ms(slowStats.delivered.p50)} p99 ${ms(slowStats.delivered.p99)}`,
+    );
+  }
+  return results;
+}

@@ -1,0 +1,247 @@
+// @ts-check
+// The four Parley services as child processes on this machine, shared by `npm run up` (the demo
+// system) and `npm run bench` (the benchmark): their ports, their environment, starting them with
+// prefixed output, waiting until they are ready, tenant API keys, the topics, and stopping them all.
+// Both callers build first (turbo), so this module runs the services' `dist/main.js`.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root directory (where `services/` and `node_modules/` are). */
+export const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
+
+/** An error of starting the system whose message is enough for a person (no stack). */
+export class SystemError extends Error {}
+
+/**
+ * @typedef {'auth' | 'history' | 'enrichment' | 'ingress'} ServiceName
+ * @typedef {{ name: ServiceName, ops: number, grpc?: number, http?: number, needsAuth?: boolean }} ServiceDefinition
+ * @typedef {{ SECRET_KEYS: string, SECRET_ACTIVE_KID: string, SESSION_SIGNING_KEY: string }} ServiceSecrets
+ * @typedef {import('node:child_process').ChildProcess} ChildProcess
+ */
+
+/**
+ * The services in start order (auth and history serve gRPC to the others), with their ports
+ * before an offset is added.
+ * @type {readonly ServiceDefinition[]}
+ */
+export const services = [
+  { name: 'auth', ops: 9401, grpc: 50051 },
+  { name: 'history', ops: 9403, grpc: 50052 },
+  { name: 'enrichment', ops: 9402, needsAuth: true },
+  { name: 'ingress', ops: 9400, http: 8080 },
+];
+
+/** Every port the services listen on before an offset: a free offset leaves all of these free. */
+export const servicePorts = services.flatMap((service) =>
+  [service.ops, service.grpc, service.http].filter((port) => port !== undefined),
+);
+
+/**
+ * New keys for the services (token encryption, session signing), e.g. for a throwaway system.
+ * @param {string} [kid] @returns {ServiceSecrets}
+ */
+export function newServiceSecrets(kid = 'dev1') {
+  return {
+    SECRET_KEYS: `${kid}:${randomBytes(32).toString('base64url')}`,
+    SECRET_ACTIVE_KID: kid,
+    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+  };
+}
+
+/**
+ * @typedef {{
+ *   start(name: string, script: string, env: NodeJS.ProcessEnv, options?: { nodeArgs?: readonly string[] }): ChildProcess,
+ *   stop(options?: { timeoutMs?: number }): Promise<void>,
+ *   readonly stopping: boolean,
+ *   readonly children: ReadonlyMap<string, ChildProcess>,
+ * }} ProcessGroup
+ */
+
+/**
+ * Programs of this repository started as children of this process, stopped together. A child that
+ * exits before `stop()` is reported to `onUnexpectedExit` (the caller usually stops everything).
+ *
+ * @example
+ * const group = createProcessGroup({ onUnexpectedExit: (name) => void shutdown(1) });
+ * group.start('auth', 'services/auth/dist/main.js', env);
+ * await group.stop(); // SIGTERM, then SIGKILL after 30 s
+ *
+ * @param {{
+ *   onLine?: (name: string, line: string) => void,
+ *   onUnexpectedExit?: (name: string, description: string) => void,
+ * }} [options]
+ * @returns {ProcessGroup}
+ */
+export function createProcessGroup(options = {}) {
+  const { onLine = (name, line) => console.log(`[${name}] ${line}`), onUnexpectedExit = () => {} } = options;
+  /** @type {Map<string, ChildProcess>} */
+  const children = new Map();
+  let stopping = false;
+  /** @param {ChildProcess} child */
+  const running = (child) => child.exitCode === null && child.signalCode === null;
+
+  return {
+    get stopping() {
+      return stopping;
+    },
+    children,
+    start(name, script, env, { nodeArgs = [] } = {}) {
+      const child = spawn(process.execPath, [...nodeArgs, join(repositoryRoot, script)], {
+        cwd: repositoryRoot,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.set(name, child);
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream }).on('line', (line) => onLine(name, line));
+      }
+      child.once('exit', (code, signal) => {
+        if (!stopping) onUnexpectedExit(name, signal ?? `code ${code}`);
+      });
+      return child;
+    },
+    async stop({ timeoutMs = 30_000 } = {}) {
+      stopping = true;
+      for (const child of children.values()) child.kill('SIGTERM');
+      const deadline = Date.now() + timeoutMs;
+      while ([...children.values()].some(running) && Date.now() < deadline) await sleep(100);
+      for (const child of children.values()) if (running(child)) child.kill('SIGKILL');
+    },
+  };
+}
+
+/**
+ * Polls `url` until it answers 2xx. While `group` stops it never resolves (the stopper exits).
+ * @param {string} name @param {string} url
+ * @param {{ group?: ProcessGroup, timeoutMs?: number }} [options]
+ */
+export async function waitUntilReady(name, url, { group, timeoutMs = 60_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  while (
+    !(await fetch(url)
+      .then((response) => response.ok)
+      .catch(() => false))
+  ) {
+    if (group?.stopping) await new Promise(() => {});
+    if (Date.now() > deadline)
+      throw new SystemError(`${name} was not ready after ${Math.round(timeoutMs / 1000)}s (${url})`);
+    await sleep(200);
+  }
+}
+
+/**
+ * @typedef {{
+ *   host: string,
+ *   offset: number,
+ *   env: NodeJS.ProcessEnv,
+ *   secrets: ServiceSecrets,
+ *   extraEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>,
+ *   nodeArgs?: (service: ServiceName) => readonly string[],
+ * }} ServicesOptions
+ */
+
+/**
+ * Where the services listen for a port offset.
+ * @param {string} host @param {number} offset
+ */
+export function serviceAddresses(host, offset) {
+  return {
+    ingressUrl: `http://${host}:${8080 + offset}`,
+    authGrpc: `${host}:${50051 + offset}`,
+    historyGrpc: `${host}:${50052 + offset}`,
+    ops: /** @type {Record<ServiceName, string>} */ (
+      Object.fromEntries(services.map((service) => [service.name, `http://${host}:${service.ops + offset}`]))
+    ),
+  };
+}
+
+/**
+ * The environment of one service: the keys, then `env` (Kafka, store, log level...), then its ports
+ * and the addresses of the services it calls, then its `extraEnv`. Brands on `host` are allowed
+ * over http (local brands only).
+ * @param {ServiceDefinition} service @param {ServicesOptions} options @returns {NodeJS.ProcessEnv}
+ */
+export function serviceEnv(service, { host, offset, env, secrets, extraEnv = {} }) {
+  const { authGrpc, historyGrpc } = serviceAddresses(host, offset);
+  return {
+    SECRET_KEYS: secrets.SECRET_KEYS,
+    SECRET_ACTIVE_KID: secrets.SECRET_ACTIVE_KID,
+    SESSION_SIGNING_KEY: secrets.SESSION_SIGNING_KEY,
+    ...env,
+    OPS_PORT: String(service.ops + offset),
+    BRAND_HOST_ALLOW_LIST: host,
+    ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
+    ...(service.needsAuth ? { AUTH_GRPC_ADDRESS: authGrpc } : {}),
+    ...(service.http
+      ? {
+          HTTP_PORT: String(service.http + offset),
+          AUTH_GRPC_ADDRESS: authGrpc,
+          HISTORY_GRPC_ADDRESS: historyGrpc,
+        }
+      : {}),
+    ...extraEnv[service.name],
+  };
+}
+
+/**
+ * Starts the four services (built) in `group` and waits until each answers /readyz.
+ * @param {ProcessGroup} group @param {ServicesOptions} options
+ */
+export async function startServices(group, options) {
+  for (const service of services) {
+    group.start(service.name, `services/${service.name}/dist/main.js`, serviceEnv(service, options), {
+      nodeArgs: options.nodeArgs?.(service.name) ?? [],
+    });
+  }
+  const addresses = serviceAddresses(options.host, options.offset);
+  for (const service of services) {
+    await waitUntilReady(service.name, `${addresses.ops[service.name]}/readyz`, { group });
+  }
+  return addresses;
+}
+
+/**
+ * A tenant API key, made with ingress's own command (printed once, stored hashed in ingress's store:
+ * `env` carries MONGO_URL and, when not the default, MONGO_DATABASE).
+ * @param {NodeJS.ProcessEnv} env @param {{ tenant: string, name: string, scope: 'admin' | 'bot' | 'agent' }} key
+ */
+export function createApiKey(env, { tenant, name, scope }) {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(repositoryRoot, 'services/ingress/dist/create-api-key.js'),
+      '--tenant',
+      tenant,
+      '--name',
+      name,
+      '--scope',
+      scope,
+    ],
+    { cwd: repositoryRoot, env, encoding: 'utf8' },
+  );
+  if (result.status !== 0)
+    throw new SystemError(`could not create the ${name} API key: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}
+
+/**
+ * Creates the services' topics under `prefix` (and their DLQs) if missing; returns their names.
+ * @param {{ brokers: string, prefix: string, clientId: string }} options
+ */
+export async function ensureServiceTopics({ brokers, prefix, clientId }) {
+  const { createKafkaClient, ensureTopics } = await import('@parley/bus');
+  const { topicNames } = await import('@parley/contracts');
+  const { createLogger } = await import('@parley/logger');
+  const kafka = createKafkaClient({
+    brokers: brokers.split(','),
+    clientId,
+    logger: createLogger({ service: clientId, version: '0', level: 'warn' }),
+  });
+  const topics = topicNames.map((topic) => `${prefix}${topic}`);
+  await ensureTopics({ kafka, topics });
+  return topics;
+}
