@@ -9,7 +9,7 @@ import type { Cleanup } from './cleanup.js';
 import type { BenchOptions } from './flags.js';
 import type { CustomerSession } from './load-protocol.js';
 import { type BenchBrand, putChannel, signInCustomers } from './parley-setup.js';
-import { busyGroups, deleteTopics, dropDatabases, pipelineLag } from './pipeline-admin.js';
+import { deleteTopics, dropDatabases, pipelineLag } from './pipeline-admin.js';
 import { freePortOffset } from './ports.js';
 import { loadInfraModule, loadSystemModule, type ServiceName } from './system.js';
 
@@ -27,7 +27,6 @@ export interface BenchSystem {
   readonly brands: { readonly fast: BenchBrand; readonly slow: BenchBrand | undefined };
   readonly customers: readonly CustomerSession[];
   /** Consumer groups the services share with whatever else uses this broker (see README). */
-  readonly sharedGroupsBusy: readonly string[];
   /** Services, Kafka and the store (when local), by name; for the process sampler. */
   processes(): { name: string; pid: number }[];
   /** Stops the services now (the CPU profiles are written as they exit). */
@@ -77,7 +76,6 @@ export async function startBenchSystem(
   };
   const brokers = infra.kafka.brokers.split(',');
   const kafka = new Kafka({ clientId: 'parley-bench', brokers, logLevel: logLevel.ERROR });
-  const sharedGroupsBusy = await busyGroups(kafka);
   await system.ensureServiceTopics({
     brokers: infra.kafka.brokers,
     prefix: topicPrefix,
@@ -194,7 +192,6 @@ export async function startBenchSystem(
     ingressUrl: addresses.ingressUrl,
     brands: { fast, slow },
     customers,
-    sharedGroupsBusy,
     processes: () => [
       ...[...group.children.entries()].flatMap(([name, child]) =>
         child.pid !== undefined && child.exitCode === null ? [{ name, pid: child.pid }] : [],
@@ -210,7 +207,7 @@ export async function startBenchSystem(
     async waitUntilDrained(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const lag = await pipelineLag(kafka, topicPrefix, `ingress-deliveries-bench-${runId}-`);
+        const lag = await pipelineLag(kafka, topicPrefix, `${topicPrefix}ingress-deliveries-bench-${runId}-`);
         if (lag === 0 || Date.now() > deadline) return lag;
         await sleep(250);
       }

@@ -80,11 +80,6 @@ export async function runBench(
   async function work() {
     const system = await startBenchSystem(options, { out, cleanup, say, onServiceExit: serviceFailed });
     const warnings: string[] = [];
-    if (system.sharedGroupsBusy.length) {
-      warnings.push(
-        `consumer group(s) ${system.sharedGroupsBusy.join(', ')} had members before this run: another Parley on this broker shares them, so rebalances and foreign partitions may disturb the numbers`,
-      );
-    }
     const load = forkWorker<LoadCommand, LoadReply>(
       new URL('./load-generator.js', import.meta.url),
       'the load generator',

@@ -1,26 +1,12 @@
-// Kafka and store housekeeping of a run: who else uses the services' consumer groups, how far
-// behind the services are, and removing the run's topics and databases afterwards.
+// Kafka and store housekeeping of a run: how far behind the services are, and removing the run's
+// topics and databases afterwards.
 import type { Kafka } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 
-/** Consumer groups of the services that are not scoped by topic prefix. */
-const sharedGroups = ['enrichment', 'history'];
-
-/** Which of those groups already have members: another Parley system on this broker. */
-export async function busyGroups(kafka: Kafka): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups(sharedGroups);
-    return groups.filter((group) => group.members.length > 0).map((group) => group.groupId);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /**
- * Records the services' consumer groups have not yet committed on this run's topics. Ingress's
- * deliveries group is `ingress-deliveries-<INSTANCE_ID>-<random>`, found by its prefix.
+ * Records the services' consumer groups have not yet committed on this run's topics. Groups carry
+ * the topic prefix; ingress's deliveries group is `<prefix>ingress-deliveries-<INSTANCE_ID>-<random>`,
+ * found by its own prefix.
  */
 export async function pipelineLag(
   kafka: Kafka,
@@ -36,8 +22,8 @@ export async function pipelineLag(
       deliveriesGroupPrefix;
     let lag = 0;
     for (const [groupId, topic] of [
-      ['enrichment', 'chat.messages.received.v1'],
-      ['history', 'chat.messages.enriched.v1'],
+      [`${prefix}enrichment`, 'chat.messages.received.v1'],
+      [`${prefix}history`, 'chat.messages.enriched.v1'],
       [deliveriesGroup, 'chat.deliveries.v1'],
     ] as const) {
       const name = `${prefix}${topic}`;

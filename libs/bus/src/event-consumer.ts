@@ -121,7 +121,9 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     (Object.keys(handlers) as T[]).map((base) => [topicNameFor(topicPrefix, base), base]),
   );
   const consumer: Consumer = kafka.consumer({
-    groupId,
+    // Groups are prefixed like topics: systems sharing a broker under different prefixes (staging
+    // beside production, tests, the benchmark) never share a group.
+    groupId: `${topicPrefix}${groupId}`,
     sessionTimeout: sessionTimeoutMs,
     allowAutoTopicCreation: false,
     retry: { retries: batchRetries },

@@ -7,6 +7,7 @@ import { composeService, createMetricsRegistry } from '@parley/ops';
 import { authIndexes } from './adapters/auth-indexes.js';
 import { createAuthRepositories } from './adapters/auth-repositories.js';
 import { createBrandOAuth } from './adapters/brand-oauth.js';
+import { cacheChannels } from './adapters/cached-channels.js';
 import { createSecretBox, parseKeyRing } from './adapters/secret-box.js';
 import { createSessionTokens } from './adapters/session-tokens.js';
 import type { AuthConfig } from './config.js';
@@ -61,6 +62,10 @@ export function createApp({ config, logger, version, clock = systemClock }: Auth
       const repositories = createAuthRepositories({ db: store.db(), secretBox, clock });
       const useCases = createAuthUseCases({
         ...repositories,
+        channels: cacheChannels(repositories.channels, {
+          ttlMs: config.CHANNEL_CACHE_SECONDS * 1000,
+          now: () => clock.now().getTime(),
+        }),
         brand: createBrandOAuth({ http, clock }),
         sessionTokens: createSessionTokens({ key: Buffer.from(config.SESSION_SIGNING_KEY, 'base64url') }),
         clock,

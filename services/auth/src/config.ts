@@ -20,6 +20,12 @@ export const schema = z.object({
   /** HMAC key signing Parley session tokens (base64url, at least 32 bytes). */
   SESSION_SIGNING_KEY: base64urlKey(32),
   SESSION_TTL_SECONDS: envSchemas.positiveInt.default(7 * 24 * 3600),
+  /**
+   * Seconds a channel's settings are kept in memory (0: read the store every time). A channel saved
+   * through another auth replica takes effect within this time; customer data and tokens are never
+   * cached.
+   */
+  CHANNEL_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** Brand hosts that may be called over http or on non-public addresses (on-premises brands, demos). */
   BRAND_HOST_ALLOW_LIST: envSchemas.hostList,
   // Bounded: refresh locks last twice this long, and callers wait for them.

@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { CompactEncrypt, compactDecrypt, type ProtectedHeaderParameters } from 'jose';
 import type { SecretBox } from '../domain/ports.js';
@@ -70,21 +71,33 @@ export function createSecretBox(options: { keys: KeyRing; activeKid: string }): 
   const activeKey = keys.get(activeKid);
   if (!activeKey) throw invalidConfig(`secret box active kid '${activeKid}' is not in the key ring`);
 
-  const keyFor = ({ kid }: ProtectedHeaderParameters): Uint8Array => {
-    const key = kid === undefined ? undefined : keys.get(kid);
+  // Imported once per key: handing jose raw bytes would import the key again on every call, and
+  // secrets are opened several times per message.
+  const imported = new Map<string, Promise<webcrypto.CryptoKey>>();
+  const cryptoKey = (kid: string, raw: Uint8Array): Promise<webcrypto.CryptoKey> => {
+    let key = imported.get(kid);
     if (!key) {
+      key = webcrypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+      imported.set(kid, key);
+    }
+    return key;
+  };
+
+  const keyFor = ({ kid }: ProtectedHeaderParameters): Promise<webcrypto.CryptoKey> => {
+    const key = kid === undefined ? undefined : keys.get(kid);
+    if (!key || kid === undefined) {
       throw new ParleyError('server_error', 'no key for the kid of a sealed secret', {
         context: { kid: kid?.slice(0, 64) ?? null },
       });
     }
-    return key;
+    return cryptoKey(kid, key);
   };
 
   return {
     async seal(plaintext) {
       return new CompactEncrypt(encoder.encode(plaintext))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: activeKid })
-        .encrypt(activeKey);
+        .encrypt(await cryptoKey(activeKid, activeKey));
     },
     async open(sealed) {
       try {

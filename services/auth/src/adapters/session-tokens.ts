@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { jwtVerify, SignJWT } from 'jose';
 import type { SessionClaims, SessionTokens } from '../domain/ports.js';
@@ -25,7 +26,14 @@ export function createSessionTokens(options: {
   if (!(options.key instanceof Uint8Array) || options.key.length < minKeyBytes) {
     throw new ParleyError('invalid_config', `session token key must be at least ${minKeyBytes} bytes`);
   }
-  const key = Uint8Array.from(options.key);
+  // Imported once: raw bytes would be imported again by jose on every sign and verify.
+  const key = webcrypto.subtle.importKey(
+    'raw',
+    Uint8Array.from(options.key),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
 
   const invalid = (cause?: unknown) =>
     new ParleyError('unauthenticated', 'session token is invalid or expired', { cause });
@@ -44,12 +52,12 @@ export function createSessionTokens(options: {
         .setAudience(audience)
         .setIssuedAt()
         .setExpirationTime(Math.floor(claims.expiresAt.getTime() / 1000))
-        .sign(key);
+        .sign(await key);
     },
     async verify(token) {
       let payload: Record<string, unknown>;
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, await key, {
           algorithms: ['HS256'],
           issuer,
           audience,

@@ -21,6 +21,21 @@ interface SnapshotDocument {
   readonly at: Date;
 }
 
+/** How old a stored snapshot may get before an unchanged fetch from the brand is stored again. */
+const snapshotRefreshMs = 60_000;
+
+function sameSnapshot(
+  stored: SnapshotDocument,
+  fresh: { id: string; name: string | null; fields: Record<string, FieldValue> },
+): boolean {
+  if (stored.id !== fresh.id || stored.name !== fresh.name) return false;
+  const names = Object.keys(fresh.fields);
+  return (
+    names.length === Object.keys(stored.fields).length &&
+    names.every((name) => Object.is(stored.fields[name], fresh.fields[name]))
+  );
+}
+
 /** One agent-owned field of a customer. */
 interface AgentFieldDocument {
   readonly tenantId: string;
@@ -109,6 +124,12 @@ export function createHistoryStores(db: () => Db): {
       store('save customer', async () => {
         const scope = { tenantId: profile.tenantId };
         const { tenantId, customerKey, id, name, fields, at } = profile;
+        // Most messages bring what is stored already: then one read, no write (the snapshot's fetch
+        // time is renewed at most every SNAPSHOT_REFRESH_MS). An older snapshot never replaces a newer.
+        const [latest] = await snapshotDocs().find(scope, { customerKey }, { sort: { at: -1 }, limit: 1 });
+        if (latest && latest.at >= at) return;
+        if (latest && at.getTime() - latest.at.getTime() < snapshotRefreshMs && sameSnapshot(latest, profile))
+          return;
         try {
           await snapshotDocs().insertOne(scope, { tenantId, customerKey, id, name, fields, at });
         } catch (error) {
