@@ -96,18 +96,29 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     }, authTimeoutMs);
     // A session ended elsewhere (logout on another device, a grant revoked at the brand, expiry)
     // closes this stream at the next check, so a device does not keep receiving messages.
-    const recheck = setInterval(() => {
-      if (!token || !unregister) return;
-      auth.call.AuthorizeMessage({ sessionToken: token }).catch((error: unknown) => {
-        const failure = toParleyError(error);
-        if (failure.code === 'reauthentication_required' || failure.code === 'unauthenticated')
-          close(closeCodeFor(failure), failure.code);
-      });
-    }, reauthorizeMs);
+    // Each wait is a random share (half to all) of the interval, so that streams opened together (a
+    // reconnect storm after a rollout) do not all ask the brand at the same moment.
+    let recheck: NodeJS.Timeout | undefined;
+    const scheduleRecheck = () => {
+      recheck = setTimeout(
+        () => {
+          if (closed) return;
+          scheduleRecheck();
+          if (!token || !unregister) return;
+          auth.call.AuthorizeMessage({ sessionToken: token }).catch((error: unknown) => {
+            const failure = toParleyError(error);
+            if (failure.code === 'reauthentication_required' || failure.code === 'unauthenticated')
+              close(closeCodeFor(failure), failure.code);
+          });
+        },
+        reauthorizeMs * (0.5 + Math.random() / 2),
+      );
+    };
+    scheduleRecheck();
     socket.on('close', () => {
       closed = true;
       clearInterval(heartbeat);
-      clearInterval(recheck);
+      clearTimeout(recheck);
       clearTimeout(authTimer);
       unregister?.();
     });
