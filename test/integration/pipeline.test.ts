@@ -100,6 +100,7 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
         text: 'Where is my parcel?',
         deviceId: 'laptop',
         author: { kind: 'customer', name: 'Ada' },
+        customerData: { status: 'ok' },
       },
     });
 
@@ -132,14 +133,19 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
             headers: { authorization: `Bearer ${laptop.sessionToken}` },
           });
           const { messages } = (await sync.json()) as {
-            messages: { messageId: string; author: Record<string, unknown> }[];
+            messages: { messageId: string; author: Record<string, unknown>; customerData?: unknown }[];
           };
           return messages.find((message) => message.messageId === messageId);
         },
         { timeoutMs: 45_000 },
       );
-      // Stored without the customer's name: enrichment marked the data unavailable and let it flow.
+      // Stored without the customer's name, marked: the brand did not give the data. It answered 503
+      // to every attempt, so the retries end on the 503 or on the circuit they opened.
       expect(stored.author).toEqual({ kind: 'customer', id: expect.any(String) });
+      expect(stored.customerData).toEqual({
+        status: 'unavailable',
+        reason: expect.stringMatching(/^(http_error|circuit_open)$/),
+      });
       expect(brand.calls.get('/me') ?? 0).toBeGreaterThan(0);
     } finally {
       brand.down.delete('/me');

@@ -116,7 +116,8 @@ function renderMessage(message) {
     message.author.kind === 'customer'
       ? `${message.author.name ?? 'You'}${message.deviceId ? ` · ${message.deviceId === deviceId ? 'this device' : message.deviceId}` : ''}`
       : (message.author.name ?? message.author.kind);
-  meta.textContent = `${who} · ${new Date(message.sentAt).toLocaleTimeString()}`;
+  const unavailable = message.customerData?.status === 'unavailable' ? ' · customer data unavailable' : '';
+  meta.textContent = `${who} · ${new Date(message.sentAt).toLocaleTimeString()}${unavailable}`;
   const text = document.createElement('div');
   text.className = 'text';
   text.textContent = message.text;

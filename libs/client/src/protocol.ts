@@ -28,6 +28,11 @@ export interface ThreadMessage {
   /** ISO 8601 timestamps. */
   readonly sentAt: string;
   readonly storedAt: string;
+  /**
+   * Customer messages: whether the brand's fresh customer data came with it (`unavailable` with a
+   * reason such as `timeout` when the brand did not answer; the message is stored either way).
+   */
+  readonly customerData?: { readonly status: 'ok' | 'unavailable'; readonly reason?: string };
 }
 
 /**

@@ -57,19 +57,21 @@ const inboundBase = {
 
 export const messageReceived = z.object(inboundBase).strict();
 
+const unavailableReason = z.enum([
+  'timeout',
+  'unreachable',
+  'http_error',
+  'invalid_response',
+  'circuit_open',
+  'token_unavailable',
+]);
+
 export const enrichmentResult = z.discriminatedUnion('status', [
   z.object({ status: z.literal('ok'), fetchedAt: timestamp, latencyMs: z.number().nonnegative() }),
   z.object({
     status: z.literal('unavailable'),
     // A fixed vocabulary, not free text: a brand's error body must not ride along into events.
-    reason: z.enum([
-      'timeout',
-      'unreachable',
-      'http_error',
-      'invalid_response',
-      'circuit_open',
-      'token_unavailable',
-    ]),
+    reason: unavailableReason,
     httpStatus: z.number().int().min(100).max(599).optional(),
     latencyMs: z.number().nonnegative(),
   }),
@@ -113,6 +115,11 @@ export const delivery = z
       text: z.string().min(1).max(limits.textMaxLength),
       sentAt: timestamp,
       storedAt: timestamp,
+      customerData: z
+        .object({ status: z.enum(['ok', 'unavailable']), reason: unavailableReason.optional() })
+        .strict()
+        .optional()
+        .describe('customer messages: whether fresh customer data came with it (and why not)'),
     }),
   })
   .strict();

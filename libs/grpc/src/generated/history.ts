@@ -7,6 +7,7 @@ import type { Struct as _google_protobuf_Struct, Struct__Output as _google_proto
 import type { Value as _google_protobuf_Value, Value__Output as _google_protobuf_Value__Output } from './google/protobuf/Value.js';
 import type { Author as _parley_history_v1_Author, Author__Output as _parley_history_v1_Author__Output } from './parley/history/v1/Author.js';
 import type { CustomField as _parley_history_v1_CustomField, CustomField__Output as _parley_history_v1_CustomField__Output } from './parley/history/v1/CustomField.js';
+import type { CustomerDataStatus as _parley_history_v1_CustomerDataStatus, CustomerDataStatus__Output as _parley_history_v1_CustomerDataStatus__Output } from './parley/history/v1/CustomerDataStatus.js';
 import type { CustomerProfile as _parley_history_v1_CustomerProfile, CustomerProfile__Output as _parley_history_v1_CustomerProfile__Output } from './parley/history/v1/CustomerProfile.js';
 import type { GetCustomerRequest as _parley_history_v1_GetCustomerRequest, GetCustomerRequest__Output as _parley_history_v1_GetCustomerRequest__Output } from './parley/history/v1/GetCustomerRequest.js';
 import type { GetThreadRequest as _parley_history_v1_GetThreadRequest, GetThreadRequest__Output as _parley_history_v1_GetThreadRequest__Output } from './parley/history/v1/GetThreadRequest.js';
@@ -35,6 +36,7 @@ export interface ProtoGrpcType {
       v1: {
         Author: MessageTypeDefinition<_parley_history_v1_Author, _parley_history_v1_Author__Output>
         CustomField: MessageTypeDefinition<_parley_history_v1_CustomField, _parley_history_v1_CustomField__Output>
+        CustomerDataStatus: MessageTypeDefinition<_parley_history_v1_CustomerDataStatus, _parley_history_v1_CustomerDataStatus__Output>
         CustomerProfile: MessageTypeDefinition<_parley_history_v1_CustomerProfile, _parley_history_v1_CustomerProfile__Output>
         GetCustomerRequest: MessageTypeDefinition<_parley_history_v1_GetCustomerRequest, _parley_history_v1_GetCustomerRequest__Output>
         GetThreadRequest: MessageTypeDefinition<_parley_history_v1_GetThreadRequest, _parley_history_v1_GetThreadRequest__Output>

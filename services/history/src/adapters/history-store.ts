@@ -88,16 +88,24 @@ export function createHistoryStores(db: () => Db): {
       ),
   };
 
+  // A thread's owner never changes once stored, so threads known to be stored are remembered here
+  // (bounded) and cost no round trip on the next message.
+  const knownThreads = new Set<string>();
   const threads: ThreadStore = {
     remember: (thread) =>
       store('remember thread', async () => {
+        const known = `${thread.tenantId}\u0000${thread.threadId}`;
+        if (knownThreads.has(known)) return;
         const scope = { tenantId: thread.tenantId };
-        if (await threadDocs().findOne(scope, { threadId: thread.threadId })) return;
-        try {
-          await threadDocs().insertOne(scope, { ...thread });
-        } catch (error) {
-          if (!isDuplicateKeyError(error)) throw error; // someone else remembered it first
+        if (!(await threadDocs().findOne(scope, { threadId: thread.threadId }))) {
+          try {
+            await threadDocs().insertOne(scope, { ...thread });
+          } catch (error) {
+            if (!isDuplicateKeyError(error)) throw error; // someone else remembered it first
+          }
         }
+        if (knownThreads.size >= 100_000) knownThreads.clear();
+        knownThreads.add(known);
       }),
     find: (tenantId, threadId) =>
       store('find thread', async () => strip<Thread>(await threadDocs().findOne({ tenantId }, { threadId }))),

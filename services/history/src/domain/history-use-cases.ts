@@ -25,6 +25,9 @@ function toDelivery(message: StoredMessage): Delivery {
       text: message.text,
       sentAt: message.sentAt.toISOString(),
       storedAt: message.storedAt.toISOString(),
+      ...(message.customerData
+        ? { customerData: message.customerData as Delivery['message']['customerData'] }
+        : {}),
     },
   };
 }
@@ -74,6 +77,10 @@ export function createHistory(deps: HistoryDeps) {
         deviceId: event.deviceId,
         text: event.text,
         sentAt: new Date(event.sentAt),
+        customerData:
+          event.enrichment.status === 'ok'
+            ? { status: 'ok' }
+            : { status: 'unavailable', reason: event.enrichment.reason },
       });
     },
 

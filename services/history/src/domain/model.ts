@@ -16,6 +16,8 @@ export interface StoredMessage {
   readonly text: string;
   readonly sentAt: Date;
   readonly storedAt: Date;
+  /** Customer messages: whether the brand's customer data came with it, and if not, why. */
+  readonly customerData?: { readonly status: 'ok' | 'unavailable'; readonly reason?: string };
 }
 
 export type NewMessage = Omit<StoredMessage, 'seq'>;

@@ -12,6 +12,9 @@ function messageOf(message: StoredMessage) {
     text: message.text,
     sentAt: message.sentAt.toISOString(),
     storedAt: message.storedAt.toISOString(),
+    ...(message.customerData
+      ? { customerData: { status: message.customerData.status, reason: message.customerData.reason ?? '' } }
+      : {}),
   };
 }
 

@@ -52,6 +52,14 @@ export function syncPage(page: SyncPage) {
       text: message.text,
       sentAt: message.sentAt,
       storedAt: message.storedAt,
+      ...(message.customerData?.status
+        ? {
+            customerData: {
+              status: message.customerData.status,
+              ...(message.customerData.reason ? { reason: message.customerData.reason } : {}),
+            },
+          }
+        : {}),
     })),
     lastSeq: page.lastSeq,
     hasMore: page.hasMore,

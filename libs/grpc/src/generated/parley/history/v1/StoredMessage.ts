@@ -2,6 +2,7 @@
 // Original file: proto/parley/history/v1/history.proto
 
 import type { Author as _parley_history_v1_Author, Author__Output as _parley_history_v1_Author__Output } from '../../../parley/history/v1/Author.js';
+import type { CustomerDataStatus as _parley_history_v1_CustomerDataStatus, CustomerDataStatus__Output as _parley_history_v1_CustomerDataStatus__Output } from '../../../parley/history/v1/CustomerDataStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StoredMessage {
@@ -19,6 +20,10 @@ export interface StoredMessage {
    * RFC 3339
    */
   'storedAt'?: (string);
+  /**
+   * customer messages only
+   */
+  'customerData'?: (_parley_history_v1_CustomerDataStatus | null);
 }
 
 export interface StoredMessage__Output {
@@ -36,4 +41,8 @@ export interface StoredMessage__Output {
    * RFC 3339
    */
   'storedAt': (string);
+  /**
+   * customer messages only
+   */
+  'customerData': (_parley_history_v1_CustomerDataStatus__Output | null);
 }
