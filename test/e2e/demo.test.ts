@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeUpPortOffset, randomName, testInfra, waitFor } from '../support/harness.js';
+import { waitFor } from '../support/harness.js';
+import { startUp, type UpProcess } from '../support/up-process.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = fileURLToPath(new URL('../../.artifacts/e2e/', import.meta.url));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -14,8 +13,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * the test run's Kafka and store, driven from Debian's Chromium by playwright-core.
  */
 describe('the demo, end to end in a real browser', () => {
-  let up: ChildProcess | undefined;
-  let output = '';
+  let up: UpProcess | undefined;
   let browser: Browser;
   let web: string;
   let crm: string;
@@ -28,41 +26,17 @@ describe('the demo, end to end in a real browser', () => {
       );
     }
     mkdirSync(artifacts, { recursive: true });
-    const offset = await freeUpPortOffset();
-    up = spawn(process.execPath, ['scripts/up.mjs'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        MONGO_URL: testInfra().mongoUrl,
-        KAFKA_TOPIC_PREFIX: `${randomName('e2e')}.`,
-        PARLEY_UP_PORT_OFFSET: String(offset),
-        LOG_PRETTY: 'false',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [up.stdout, up.stderr]) {
-      stream?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-    }
-    await waitFor('"Parley is up"', () => output.includes('Parley is up:') || up?.exitCode !== null, {
-      timeoutMs: 240_000,
-    });
-    expect(output, output).toContain('Parley is up:');
-    web = `http://127.0.0.1:${8088 + offset}`;
-    crm = `http://127.0.0.1:${4000 + offset}/crm`;
+    up = await startUp('e2e', { LOG_LEVEL: 'warn' });
+    web = `http://127.0.0.1:${8088 + up.offset}`;
+    crm = `http://127.0.0.1:${4000 + up.offset}/crm`;
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (up && up.exitCode === null) {
-      const exited = new Promise((resolve) => up?.once('exit', resolve));
-      up.kill('SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 40_000))]);
-      if (up.exitCode === null) up.kill('SIGKILL');
+    if (up?.isRunning()) {
+      await Promise.race([up.interrupt(), new Promise((resolve) => setTimeout(resolve, 40_000))]);
+      if (up.isRunning()) up.kill();
     }
   }, 60_000);
 

@@ -1,45 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeUpPortOffset, randomName, testInfra, waitFor } from '../support/harness.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { startUp, type UpProcess } from '../support/up-process.js';
 
 describe('npm run up', () => {
-  let up: ChildProcess | undefined;
+  let up: UpProcess | undefined;
   afterAll(() => {
-    if (up && up.exitCode === null) up.kill('SIGKILL');
+    if (up?.isRunning()) up.kill();
   });
 
   it('builds, starts the four services and the demo on the given Kafka and store, and stops them all on Ctrl-C', {
-    timeout: 240_000,
+    timeout: 300_000,
   }, async () => {
-    const offset = await freeUpPortOffset();
-    let output = '';
-    up = spawn(process.execPath, ['scripts/up.mjs'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        MONGO_URL: testInfra().mongoUrl,
-        KAFKA_TOPIC_PREFIX: `${randomName('up')}.`,
-        PARLEY_UP_PORT_OFFSET: String(offset),
-        LOG_PRETTY: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    up.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    up.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => up?.once('exit', (code) => resolve(code)));
-
-    await waitFor('"Parley is up"', () => output.includes('Parley is up:') || up?.exitCode !== null, {
-      timeoutMs: 200_000,
-    });
-    expect(output, output).toContain('Parley is up:');
+    up = await startUp('up');
+    const { offset } = up;
+    const output = up.output();
     const opsPorts = [9400, 9401, 9402, 9403].map((port) => port + offset);
     for (const port of opsPorts) {
       expect(output).toContain(`http://127.0.0.1:${port}/{healthz,readyz,metrics}`);
@@ -56,9 +29,8 @@ describe('npm run up', () => {
     expect(config.authorizationEndpoint).toContain(`http://127.0.0.1:${4000 + offset}/`);
     expect(output).toContain('demo channel "web" of tenant "demo"');
 
-    up.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(output).toContain('[up] stopped');
+    expect(await up.interrupt()).toBe(0);
+    expect(up.output()).toContain('[up] stopped');
     for (const port of opsPorts) await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });

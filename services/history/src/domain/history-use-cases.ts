@@ -1,4 +1,10 @@
-import type { CustomerUpdated, Delivery, MessageEnriched, MessageOutbound } from '@parley/contracts';
+import type {
+  CustomerSnapshot,
+  CustomerUpdated,
+  Delivery,
+  MessageEnriched,
+  MessageOutbound,
+} from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { FieldValue, StoredMessage } from './model.js';
 import type { Clock, CustomerStore, MessageStore, ThreadStore } from './ports.js';
@@ -51,18 +57,27 @@ export function createHistory(deps: HistoryDeps) {
     return stored;
   }
 
+  /** What the brand said about the customer at `fetchedAt` (the store keeps the newest). */
+  function saveSnapshot(
+    where: { tenantId: string; customerKey: string },
+    customer: CustomerSnapshot,
+    fetchedAt: string,
+  ) {
+    return customers.saveFromOrigin({
+      tenantId: where.tenantId,
+      customerKey: where.customerKey,
+      id: customer.id,
+      name: customer.name,
+      fields: customer.customFields,
+      at: new Date(fetchedAt),
+    });
+  }
+
   return {
     async recordEnriched(event: MessageEnriched) {
       // The profile first: once a device sees the message, the customer data it came with is stored.
       if (event.customer && event.enrichment.status === 'ok') {
-        await customers.saveFromOrigin({
-          tenantId: event.tenantId,
-          customerKey: event.customerKey,
-          id: event.customer.id,
-          name: event.customer.name,
-          fields: event.customer.customFields,
-          at: new Date(event.enrichment.fetchedAt),
-        });
+        await saveSnapshot(event, event.customer, event.enrichment.fetchedAt);
       }
       return record({
         tenantId: event.tenantId,
@@ -109,14 +124,7 @@ export function createHistory(deps: HistoryDeps) {
     },
 
     async recordCustomerUpdate(event: CustomerUpdated) {
-      await customers.saveFromOrigin({
-        tenantId: event.tenantId,
-        customerKey: event.customerKey,
-        id: event.customer.id,
-        name: event.customer.name,
-        fields: event.customer.customFields,
-        at: new Date(event.fetchedAt),
-      });
+      await saveSnapshot(event, event.customer, event.fetchedAt);
     },
 
     /** The customer's thread after `afterSeq`, oldest first, read from the store every time. */

@@ -7,7 +7,7 @@ import {
   type ServiceClient,
   toStruct,
 } from '@parley/grpc';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiKeyRepository } from '../domain/api-keys.js';
 import { deriveMessageId } from '../domain/message-ids.js';
@@ -70,17 +70,22 @@ export function syncPage(page: SyncPage) {
 export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps): void {
   const { auth, history, producer, apiKeys, sessionLimiter } = deps;
 
-  // Every sync asks the brand again (through auth) and reads the store: nothing is cached.
-  app.get('/v1/thread/messages', async (request) => {
+  /** The session of a customer request, checked with the brand (through auth) every time. */
+  async function authorizedSession(request: FastifyRequest) {
     const sessionToken = bearer(request);
-    // Every sync reaches the brand: it counts against the session's limit like a message.
+    // Every such request reaches the brand: it counts against the session's limit like a message.
     const quota = sessionLimiter.take(sessionKey(sessionToken));
     if (!quota.allowed)
       throw new ParleyError('rate_limited', 'too many requests from this session', {
         context: { retryAfterSeconds: quota.retryAfterSeconds },
       });
+    return auth.call.AuthorizeMessage({ sessionToken });
+  }
+
+  // Every sync asks the brand again (through auth) and reads the store: nothing is cached.
+  app.get('/v1/thread/messages', async (request) => {
     const query = parse(syncQuery, request.query, 'query');
-    const session = await auth.call.AuthorizeMessage({ sessionToken });
+    const session = await authorizedSession(request);
     const page = await history.call.Sync({
       tenantId: session.tenantId,
       customerKey: session.customerKey,
@@ -94,13 +99,7 @@ export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps
   // The customer's own data as the brand gave it with their latest message (OAuth-managed fields
   // only: what agents note about a customer is not shown to the customer).
   app.get('/v1/thread/customer', async (request) => {
-    const sessionToken = bearer(request);
-    const quota = sessionLimiter.take(sessionKey(sessionToken));
-    if (!quota.allowed)
-      throw new ParleyError('rate_limited', 'too many requests from this session', {
-        context: { retryAfterSeconds: quota.retryAfterSeconds },
-      });
-    const session = await auth.call.AuthorizeMessage({ sessionToken });
+    const session = await authorizedSession(request);
     const profile = await history.call.GetCustomer({
       tenantId: session.tenantId,
       customerKey: session.customerKey,
