@@ -5,6 +5,7 @@
 // Both callers build first (turbo), so this module runs the services' `dist/main.js`.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,6 +40,31 @@ export const services = [
 export const servicePorts = services.flatMap((service) =>
   [service.ops, service.grpc, service.http].filter((port) => port !== undefined),
 );
+
+/** Ports of the demo `npm run up` starts beside the services (brand and chat page), before an offset. */
+export const demoPorts = { brand: 4000, web: 8088 };
+
+/** @param {number} port @param {string} host @returns {Promise<boolean>} */
+function isFree(port, host) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * An offset that leaves every one of `ports` (+ offset) free on `host` right now, so that a system
+ * can run beside `npm run up`, tests and benchmarks.
+ * @param {readonly number[]} ports @param {string} [host] @returns {Promise<number>}
+ */
+export async function freePortOffset(ports, host = '127.0.0.1') {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const offset = 2000 + Math.floor(Math.random() * 13000);
+    if ((await Promise.all(ports.map((port) => isFree(port + offset, host)))).every(Boolean)) return offset;
+  }
+  throw new SystemError('no free set of ports for the system after 50 tries');
+}
 
 /**
  * New keys for the services (token encryption, session signing), e.g. for a throwaway system.

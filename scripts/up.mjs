@@ -16,6 +16,7 @@ import { ensureInfrastructure, InfraError } from './infra/index.mjs';
 import {
   createApiKey,
   createProcessGroup,
+  demoPorts,
   ensureServiceTopics,
   newServiceSecrets,
   repositoryRoot as root,
@@ -116,8 +117,8 @@ try {
   const secrets = devSecrets();
   const host = '127.0.0.1';
   const ports = {
-    brand: 4000 + offset,
-    web: 8088 + offset,
+    brand: demoPorts.brand + offset,
+    web: demoPorts.web + offset,
   };
   const webOrigin = `http://${host}:${ports.web}`;
   const brandIssuer = `http://${host}:${ports.brand}`;

@@ -10,7 +10,6 @@ import type { BenchOptions } from './flags.js';
 import type { CustomerSession } from './load-protocol.js';
 import { type BenchBrand, putChannel, signInCustomers } from './parley-setup.js';
 import { deleteTopics, dropDatabases, pipelineLag } from './pipeline-admin.js';
-import { freePortOffset } from './ports.js';
 import { loadInfraModule, loadSystemModule, type ServiceName } from './system.js';
 
 /** The system under test as the run set it up: services, brands, signed-in customers. */
@@ -120,7 +119,7 @@ export async function startBenchSystem(
   });
   cleanup.defer('the services', () => group.stop());
 
-  const offset = await freePortOffset(system.servicePorts, host);
+  const offset = await system.freePortOffset(system.servicePorts, host);
   const profiles = join(out, 'profiles');
   const common = {
     ...process.env,

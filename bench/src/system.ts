@@ -19,6 +19,7 @@ export interface SystemModule {
   readonly repositoryRoot: string;
   readonly SystemError: new (message?: string) => Error;
   readonly servicePorts: readonly number[];
+  freePortOffset(ports: readonly number[], host?: string): Promise<number>;
   newServiceSecrets(kid?: string): ServiceSecrets;
   createProcessGroup(options?: {
     onLine?: (name: string, line: string) => void;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTopics, topicNameFor } from '@parley/bus';
 import type { TopicName } from '@parley/contracts';
 import { createLogger, type Logger } from '@parley/logger';
 import { type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
+import { demoPorts, freePortOffset, servicePorts } from '../../scripts/system.mjs';
 
 /** The servers the global setup ensured. */
 export function testInfra() {
@@ -54,20 +54,7 @@ export async function waitFor<T>(
   );
 }
 
-/** Ports `npm run up` listens on (services, demo brand, demo page), before its offset. */
-export const upPorts = [4000, 8080, 8088, 9400, 9401, 9402, 9403, 50051, 50052] as const;
-
-/** An offset for `PARLEY_UP_PORT_OFFSET` whose ports are all free right now. */
-export async function freeUpPortOffset(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const offset = 2000 + Math.floor(Math.random() * 13000);
-    if ((await Promise.all(upPorts.map((port) => free(port + offset)))).every(Boolean)) return offset;
-  }
-  throw new Error('no free set of ports for npm run up');
+/** An offset for `PARLEY_UP_PORT_OFFSET` whose ports (services and demo) are all free right now. */
+export function freeUpPortOffset(): Promise<number> {
+  return freePortOffset([...servicePorts, ...Object.values(demoPorts)]);
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
-import { bearer, parse, sessionKey } from './request-parsing.js';
+import { bearer, parse, takeSessionQuota } from './request-parsing.js';
 
 const identifier = z
   .string()
@@ -60,12 +60,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
 
   app.post('/v1/messages', async (request, reply) => {
     const sessionToken = bearer(request);
-    // Limited per session before auth is asked, so a flood never reaches the brand.
-    const quota = sessionLimiter.take(sessionKey(sessionToken));
-    if (!quota.allowed)
-      throw new ParleyError('rate_limited', 'too many messages from this session', {
-        context: { retryAfterSeconds: quota.retryAfterSeconds },
-      });
+    takeSessionQuota(sessionLimiter, sessionToken, 'messages');
     const body = parse(outgoingMessage, request.body);
     const traceparent =
       typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;

@@ -14,7 +14,7 @@ import { deriveMessageId } from '../domain/message-ids.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { requireApiKey } from './admin-routes.js';
 import { outgoingMessage } from './message-sender.js';
-import { bearer, parse, sessionKey } from './request-parsing.js';
+import { bearer, parse, takeSessionQuota } from './request-parsing.js';
 
 export interface ThreadRouteDeps {
   readonly auth: ServiceClient<AuthServiceDefinition>;
@@ -74,11 +74,7 @@ export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps
   async function authorizedSession(request: FastifyRequest) {
     const sessionToken = bearer(request);
     // Every such request reaches the brand: it counts against the session's limit like a message.
-    const quota = sessionLimiter.take(sessionKey(sessionToken));
-    if (!quota.allowed)
-      throw new ParleyError('rate_limited', 'too many requests from this session', {
-        context: { retryAfterSeconds: quota.retryAfterSeconds },
-      });
+    takeSessionQuota(sessionLimiter, sessionToken, 'requests');
     return auth.call.AuthorizeMessage({ sessionToken });
   }
 
