@@ -4,7 +4,7 @@
 //   start   start Kafka and the store as background processes (idempotent) and print where they listen
 //   status  show what runs
 //   stop    stop them
-//   env     print KAFKA_BROKERS and MONGO_URL for a shell (`eval "$(npm run -s infra -- env)"`)
+//   env     print KAFKA_BROKERS and DATABASE_URL for a shell (`eval "$(npm run -s infra -- env)"`)
 import {
   ensureInfrastructure,
   InfraError,
@@ -20,13 +20,13 @@ async function main() {
     case 'env': {
       const infra = await ensureInfrastructure({ allowDocker: false });
       if (command === 'env')
-        console.log(`export KAFKA_BROKERS=${infra.kafka.brokers}\nexport MONGO_URL=${infra.mongo.url}`);
+        console.log(`export KAFKA_BROKERS=${infra.kafka.brokers}\nexport DATABASE_URL=${infra.postgres.url}`);
       else console.log(infra.describe());
       return;
     }
     case 'status': {
       const status = infrastructureStatus();
-      for (const [name, server] of Object.entries({ kafka: status.kafka, ferretdb: status.ferretdb })) {
+      for (const [name, server] of Object.entries({ kafka: status.kafka, postgres: status.postgres })) {
         console.log(
           `${name}: ${server.pid ? `running (pid ${server.pid}) on ${server.address}` : 'stopped'} — log ${server.log}`,
         );
@@ -36,7 +36,7 @@ async function main() {
     case 'stop': {
       const stopped = await stopInfrastructure();
       console.log(
-        `kafka: ${stopped.kafka ? 'stopped' : 'was not running'}\nferretdb: ${stopped.ferretdb ? 'stopped' : 'was not running'}`,
+        `kafka: ${stopped.kafka ? 'stopped' : 'was not running'}\npostgres: ${stopped.postgres ? 'stopped' : 'was not running'}`,
       );
       return;
     }

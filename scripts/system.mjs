@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { serviceDatabaseUrl } from './infra/postgres.mjs';
 
 /** The repository's root directory (where `services/` and `node_modules/` are). */
 export const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -19,7 +20,7 @@ export class SystemError extends Error {}
 
 /**
  * @typedef {'auth' | 'history' | 'enrichment' | 'ingress'} ServiceName
- * @typedef {{ name: ServiceName, ops: number, grpc?: number, http?: number, needsAuth?: boolean }} ServiceDefinition
+ * @typedef {{ name: ServiceName, ops: number, grpc?: number, http?: number, needsAuth?: boolean, store?: 'auth' | 'history' | 'ingress' }} ServiceDefinition
  * @typedef {{ SECRET_KEYS: string, SECRET_ACTIVE_KID: string, SESSION_SIGNING_KEY: string }} ServiceSecrets
  * @typedef {import('node:child_process').ChildProcess} ChildProcess
  */
@@ -30,10 +31,10 @@ export class SystemError extends Error {}
  * @type {readonly ServiceDefinition[]}
  */
 export const services = [
-  { name: 'auth', ops: 9401, grpc: 50051 },
-  { name: 'history', ops: 9403, grpc: 50052 },
+  { name: 'auth', ops: 9401, grpc: 50051, store: 'auth' },
+  { name: 'history', ops: 9403, grpc: 50052, store: 'history' },
   { name: 'enrichment', ops: 9402, needsAuth: true },
-  { name: 'ingress', ops: 9400, http: 8080 },
+  { name: 'ingress', ops: 9400, http: 8080, store: 'ingress' },
 ];
 
 /** Every port the services listen on before an offset: a free offset leaves all of these free. */
@@ -165,6 +166,7 @@ export async function waitUntilReady(name, url, { group, timeoutMs = 60_000 } = 
  *   offset: number,
  *   env: NodeJS.ProcessEnv,
  *   secrets: ServiceSecrets,
+ *   database: { adminUrl: string, schemaPrefix?: string },
  *   extraEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>,
  *   nodeArgs?: (service: ServiceName) => readonly string[],
  * }} ServicesOptions
@@ -191,9 +193,10 @@ export function serviceAddresses(host, offset) {
  * over http (local brands only).
  * @param {ServiceDefinition} service @param {ServicesOptions} options @returns {NodeJS.ProcessEnv}
  */
-export function serviceEnv(service, { host, offset, env, secrets, extraEnv = {} }) {
+export function serviceEnv(service, { host, offset, env, secrets, database, extraEnv = {} }) {
   const { authGrpc, historyGrpc } = serviceAddresses(host, offset);
   return {
+    ...(service.store ? serviceStoreEnv(database, service.store) : {}),
     SECRET_KEYS: secrets.SECRET_KEYS,
     SECRET_ACTIVE_KID: secrets.SECRET_ACTIVE_KID,
     SESSION_SIGNING_KEY: secrets.SESSION_SIGNING_KEY,
@@ -231,8 +234,20 @@ export async function startServices(group, options) {
 }
 
 /**
- * A tenant API key, made with ingress's own command (printed once, stored hashed in ingress's store:
- * `env` carries MONGO_URL and, when not the default, MONGO_DATABASE).
+ * How a service reaches its own schema: its own role (scripts/infra/postgres.mjs `serviceRoles`) and,
+ * with a prefix, a schema of its own beside other systems in the same database.
+ * @param {{ adminUrl: string, schemaPrefix?: string }} database @param {'auth' | 'history' | 'ingress'} store
+ */
+export function serviceStoreEnv(database, store) {
+  return {
+    DATABASE_URL: serviceDatabaseUrl(database.adminUrl, store),
+    ...(database.schemaPrefix ? { DATABASE_SCHEMA: `${database.schemaPrefix}${store}` } : {}),
+  };
+}
+
+/**
+ * A tenant API key, made with ingress's own command (printed once, stored hashed in ingress's
+ * schema; `env` carries its DATABASE_URL and DATABASE_SCHEMA, see serviceStoreEnv).
  * @param {NodeJS.ProcessEnv} env @param {{ tenant: string, name: string, scope: 'admin' | 'bot' | 'agent' }} key
  */
 export function createApiKey(env, { tenant, name, scope }) {

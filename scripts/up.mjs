@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 // npm run up — the whole system on this machine (after scripts/ensure-deps.mjs): starts Kafka and the
-// store (or uses KAFKA_BROKERS / MONGO_URL), builds, creates the topics, starts the demo brand, the
+// store (or uses KAFKA_BROKERS / DATABASE_URL), builds, creates the topics, starts the demo brand, the
 // four services, the demo bot and the demo chat page, seeds the demo channel, prints where they
 // listen, and stops everything it started on Ctrl-C.
 //
@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInfrastructure, InfraError } from './infra/index.mjs';
+import { parleyDatabase } from './infra/postgres.mjs';
 import {
   createApiKey,
   createProcessGroup,
@@ -23,6 +24,7 @@ import {
   SystemError,
   serviceAddresses,
   services,
+  serviceStoreEnv,
   startServices,
   waitUntilReady,
 } from './system.mjs';
@@ -87,7 +89,7 @@ async function shutdown(code = 0) {
   await group.stop();
   // Ctrl-C while the infrastructure is still starting: let it finish, then stop what it started.
   infra ??= await starting?.catch(() => undefined);
-  if (infra && (infra.kafka.started || infra.mongo.started)) {
+  if (infra && (infra.kafka.started || infra.postgres.started)) {
     console.log('[up] stopping infrastructure started by this run');
     await infra.stop();
   }
@@ -115,6 +117,9 @@ try {
   console.log(`[up] topics ready: ${topics.join(', ')} (+ .dlq each)`);
 
   const secrets = devSecrets();
+  // Each service in its own schema with its own role; PARLEY_SCHEMA_PREFIX runs a second system
+  // beside this one in the same database (the tests do).
+  const database = { adminUrl: infra.postgres.url, schemaPrefix: process.env.PARLEY_SCHEMA_PREFIX || undefined };
   const host = '127.0.0.1';
   const ports = {
     brand: demoPorts.brand + offset,
@@ -125,7 +130,6 @@ try {
   const common = {
     ...process.env,
     KAFKA_BROKERS: infra.kafka.brokers,
-    MONGO_URL: infra.mongo.url,
     KAFKA_TOPIC_PREFIX: prefix,
     BIND_HOST: host,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
@@ -148,12 +152,14 @@ try {
     offset,
     env: common,
     secrets,
+    database,
     extraEnv: { ingress: { CORS_ALLOWED_ORIGINS: webOrigin } },
   });
 
   // The demo tenant: an admin key stores the channel (as a brand admin would), a bot key for the bot.
   const { ingressUrl } = serviceAddresses(host, offset);
-  const adminKey = demoApiKey(common, 'demo-admin', 'admin');
+  const ingressStore = { ...common, ...serviceStoreEnv(database, 'ingress') };
+  const adminKey = demoApiKey(ingressStore, 'demo-admin', 'admin');
   const channel = await fetch(`${ingressUrl}/v1/admin/channels/web`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
@@ -172,7 +178,7 @@ try {
   group.start('bot', 'demo/bot/dist/main.js', {
     ...common,
     PARLEY_INGRESS_URL: ingressUrl,
-    DEMO_BOT_API_KEY: demoApiKey(common, 'demo-bot', 'bot'),
+    DEMO_BOT_API_KEY: demoApiKey(ingressStore, 'demo-bot', 'bot'),
     DEMO_CUSTOMER_DATA_URL: `${brandIssuer}/me`,
   });
   group.start('web', 'demo/web/dist/main.js', {
@@ -198,7 +204,7 @@ try {
       'Parley is up:',
       ...rows,
       `  Kafka       ${infra.kafka.brokers}`,
-      `  store       ${infra.mongo.url}`,
+      `  PostgreSQL  ${infra.postgres.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} (database ${parleyDatabase}; schemas ${services.filter((service) => service.store).map((service) => `${database.schemaPrefix ?? ''}${service.store}`).join(', ')})`,
       '',
       'Demo:',
       `  chat page   ${webOrigin}   <- open this (sign in as ada, grace or alan; password "demo")`,

@@ -1,10 +1,10 @@
 // @ts-check
-// Kafka and MongoDB in containers, for machines with a Docker engine. testcontainers ties the
+// Kafka and PostgreSQL in containers, for machines with a Docker engine. testcontainers ties the
 // containers to the calling process (its reaper removes them when the process exits), so this
 // serves `npm test` and `npm run up`, which run in the foreground.
 import { request } from 'node:http';
 
-export const images = Object.freeze({ mongo: 'mongo:7.0', kafka: 'confluentinc/cp-kafka:7.9.0' });
+export const images = Object.freeze({ postgres: 'postgres:17-alpine', kafka: 'confluentinc/cp-kafka:7.9.0' });
 
 /** Whether a Docker engine answers `/_ping` on DOCKER_HOST or the default socket. @returns {Promise<boolean>} */
 export function dockerAnswers(env = process.env) {
@@ -28,12 +28,13 @@ export function dockerAnswers(env = process.env) {
   });
 }
 
-export async function startMongoContainer() {
-  const { MongoDBContainer } = await import('@testcontainers/mongodb');
-  const container = await new MongoDBContainer(images.mongo).start();
+/** A PostgreSQL container; the URL is its superuser's, which bootstraps the Parley roles. */
+export async function startPostgresContainer() {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const container = await new PostgreSqlContainer(images.postgres).start();
   return {
-    url: `${container.getConnectionString()}/?directConnection=true`,
-    version: images.mongo,
+    url: container.getConnectionUri(),
+    version: images.postgres,
     stop: () => container.stop(),
   };
 }

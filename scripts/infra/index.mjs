@@ -1,21 +1,29 @@
 // @ts-check
-// The local infrastructure of Parley: a Kafka broker and a MongoDB wire-compatible store, chosen in
-// this order for each: the URL given in the environment (KAFKA_BROKERS, MONGO_URL); containers when
-// a Docker engine answers; otherwise real servers started here as processes (Kafka from Maven
-// Central, FerretDB built with go install). Never a fake.
-import { dockerAnswers, startKafkaContainer, startMongoContainer } from './docker.mjs';
-import { ensureFerretDB, ferretdbStatus, mongoBuildInfo, stopFerretDB } from './ferretdb.mjs';
+// The local infrastructure of Parley: a Kafka broker and a PostgreSQL server, chosen in this order
+// for each: the address given in the environment (KAFKA_BROKERS, DATABASE_URL); containers when a
+// Docker engine answers; otherwise real servers started here as processes (Kafka from Maven Central,
+// PostgreSQL from the machine's server binaries). Never a fake.
+import { dockerAnswers, startKafkaContainer, startPostgresContainer } from './docker.mjs';
+import {
+  bootstrapParleyDatabase,
+  ensurePostgres,
+  parleyDatabase,
+  postgresStatus,
+  postgresVersion,
+  serviceDatabaseUrl,
+  stopPostgres,
+} from './postgres.mjs';
 import { ensureKafka, kafkaAnswers, kafkaStatus, stopKafka } from './kafka.mjs';
 import { withLock } from './processes.mjs';
 import { InfraError, infraSettings } from './settings.mjs';
 
-export { InfraError, infraSettings };
+export { InfraError, infraSettings, serviceDatabaseUrl };
 
 /**
  * @typedef {{ kind: 'external' | 'docker' | 'local', version: string, started: boolean }} ServerInfo
  * @typedef {{
  *   kafka: ServerInfo & { brokers: string },
- *   mongo: ServerInfo & { url: string },
+ *   postgres: ServerInfo & { url: string },
  *   stop: () => Promise<void>,
  *   describe: () => string,
  * }} Infrastructure
@@ -29,13 +37,13 @@ export { InfraError, infraSettings };
 export async function ensureInfrastructure({ env = process.env, allowDocker = true } = {}) {
   const settings = infraSettings(env);
   // Local servers already running (e.g. from `npm run infra -- start`) win over new containers.
-  const localRunning = Boolean(kafkaStatus(settings).pid || ferretdbStatus(settings).pid);
+  const localRunning = Boolean(kafkaStatus(settings).pid || postgresStatus(settings).pid);
   const useDocker =
     settings.mode === 'docker' ||
     (settings.mode === 'auto' &&
       allowDocker &&
       !localRunning &&
-      !(settings.externalKafkaBrokers && settings.externalMongoUrl) &&
+      !(settings.externalKafkaBrokers && settings.externalDatabaseUrl) &&
       (await dockerAnswers(env)));
   if (settings.mode === 'docker' && !(await dockerAnswers(env))) {
     throw new InfraError(
@@ -76,43 +84,37 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
         };
       }
 
-      /** @type {Infrastructure['mongo']} */
-      let mongo;
-      if (settings.externalMongoUrl) {
-        const info = await mongoBuildInfo(settings.externalMongoUrl);
-        if (!info) throw new InfraError('MONGO_URL does not answer buildInfo');
-        mongo = {
-          kind: 'external',
-          url: settings.externalMongoUrl,
-          version: describeStore(info),
-          started: false,
-        };
+      /** @type {Infrastructure['postgres']} */
+      let postgres;
+      if (settings.externalDatabaseUrl) {
+        const version = await postgresVersion(settings.externalDatabaseUrl);
+        if (!version) throw new InfraError('DATABASE_URL does not answer (a PostgreSQL URL of a role that may create roles and databases)');
+        postgres = { kind: 'external', url: settings.externalDatabaseUrl, version: `PostgreSQL ${version}`, started: false };
       } else if (useDocker) {
-        const container = await startMongoContainer();
+        const container = await startPostgresContainer();
         stops.push(container.stop);
-        mongo = { kind: 'docker', url: container.url, version: container.version, started: true };
+        postgres = { kind: 'docker', url: container.url, version: container.version, started: true };
       } else {
-        const local = await ensureFerretDB(settings);
-        if (local.started) stops.push(() => stopFerretDB(settings));
-        const info = await mongoBuildInfo(local.url);
-        mongo = {
-          kind: 'local',
-          url: local.url,
-          version: info ? describeStore(info) : `FerretDB ${local.version}`,
-          started: local.started,
-        };
+        const local = await ensurePostgres(settings);
+        if (local.started) stops.push(() => stopPostgres(settings));
+        postgres = { kind: 'local', url: local.url, version: `PostgreSQL ${local.version}`, started: local.started };
       }
+      await bootstrapParleyDatabase(postgres.url).catch((error) => {
+        throw new InfraError(
+          `could not create the ${parleyDatabase} database and the service roles on ${redactUrl(postgres.url)}: ${error.message}`,
+        );
+      });
 
       return {
         kafka,
-        mongo,
+        postgres,
         async stop() {
           for (const stop of stops.reverse()) await stop();
         },
         describe: () =>
           [
             `Kafka: ${kafka.brokers} — ${kafka.version} [${kafka.kind}${kafka.started ? ', started now' : ', already running'}]`,
-            `Store: ${redactUrl(mongo.url)} — ${mongo.version} [${mongo.kind}${mongo.started ? ', started now' : ', already running'}]`,
+            `Store: ${redactUrl(postgres.url)} — ${postgres.version} [${postgres.kind}${postgres.started ? ', started now' : ', already running'}]`,
           ].join('\n'),
       };
     } catch (error) {
@@ -122,22 +124,15 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
   });
 }
 
-/** @param {{ version: string, ferretdbVersion?: string }} info */
-function describeStore(info) {
-  return info.ferretdbVersion
-    ? `FerretDB ${info.ferretdbVersion} (MongoDB ${info.version} wire, SQLite backend)`
-    : `MongoDB ${info.version}`;
-}
-
 /** @param {string} url */
 function redactUrl(url) {
-  return url.replace(/\/\/[^@/]+@/, '//***@');
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 /** @param {NodeJS.ProcessEnv} [env] */
 export function infrastructureStatus(env = process.env) {
   const settings = infraSettings(env);
-  return { kafka: kafkaStatus(settings), ferretdb: ferretdbStatus(settings), dataDir: settings.dataDir };
+  return { kafka: kafkaStatus(settings), postgres: postgresStatus(settings), dataDir: settings.dataDir };
 }
 
 /** Stops the local processes, whoever started them. @param {NodeJS.ProcessEnv} [env] */
@@ -145,6 +140,6 @@ export async function stopInfrastructure(env = process.env) {
   const settings = infraSettings(env);
   return withLock(settings.dataDir, async () => ({
     kafka: await stopKafka(settings),
-    ferretdb: await stopFerretDB(settings),
+    postgres: await stopPostgres(settings),
   }));
 }

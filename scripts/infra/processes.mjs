@@ -109,11 +109,12 @@ export function tail(file, lines = 15) {
 }
 
 /**
- * SIGTERM, then SIGKILL after `graceMs`; removes the pid file.
+ * `stopSignal` (SIGTERM by default), then SIGKILL after `graceMs`; removes the pid file.
  * @param {string} pidFile @param {string} marker see runningPid @param {number} graceMs
+ * @param {NodeJS.Signals} stopSignal
  * @returns {Promise<boolean>} whether a process was stopped
  */
-export async function stopProcess(pidFile, marker, graceMs = 20000) {
+export async function stopProcess(pidFile, marker, graceMs = 20000, stopSignal = 'SIGTERM') {
   const pid = runningPid(pidFile, marker);
   if (pid) {
     // Detached children lead their own process group: signal the group so nothing is left behind.
@@ -126,7 +127,7 @@ export async function stopProcess(pidFile, marker, graceMs = 20000) {
         } catch {}
       }
     };
-    signal('SIGTERM');
+    signal(stopSignal);
     const deadline = Date.now() + graceMs;
     while (isAlive(pid) && Date.now() < deadline) await sleep(100);
     if (isAlive(pid)) signal('SIGKILL');

@@ -1,7 +1,7 @@
 // @ts-check
 // Where the local infrastructure keeps its state and which loopback ports it uses. Everything can be
 // changed through environment variables; the defaults avoid the well-known ports so that a Kafka or
-// MongoDB already running on the machine is left alone.
+// PostgreSQL already running on the machine is left alone.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,18 +41,14 @@ export function infraSettings(env = process.env) {
     dataDir,
     host: '127.0.0.1',
     externalKafkaBrokers: env.KAFKA_BROKERS || undefined,
-    externalMongoUrl: env.MONGO_URL || undefined,
+    externalDatabaseUrl: env.DATABASE_URL || undefined,
     kafka: Object.freeze({
       version: kafkaVersion,
       port: port(env, 'PARLEY_KAFKA_PORT', 29092),
       controllerPort: port(env, 'PARLEY_KAFKA_CONTROLLER_PORT', 29093),
       heap: env.PARLEY_KAFKA_HEAP || '512m',
     }),
-    ferretdb: Object.freeze({
-      version: 'v1.24.0',
-      port: port(env, 'PARLEY_MONGO_PORT', 27027),
-      debugPort: port(env, 'PARLEY_FERRETDB_DEBUG_PORT', 28088),
-    }),
+    postgres: Object.freeze({ port: port(env, 'PARLEY_POSTGRES_PORT', 25432) }),
   });
 }
 

@@ -3,19 +3,19 @@ import { ensureInfrastructure } from '../../scripts/infra/index.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    infra: { kafkaBrokers: string[]; mongoUrl: string; kafka: string; store: string };
+    infra: { kafkaBrokers: string[]; databaseUrl: string; kafka: string; store: string };
   }
 }
 
-/** Ensures real Kafka and a real MongoDB wire server for the integration tests, once per run. */
+/** Ensures a real Kafka broker and a real PostgreSQL server for the integration tests, once per run. */
 export default async function setup(project: TestProject) {
   const infra = await ensureInfrastructure();
   console.log(`\nIntegration tests use real servers:\n${infra.describe()}\n`);
   project.provide('infra', {
     kafkaBrokers: infra.kafka.brokers.split(','),
-    mongoUrl: infra.mongo.url,
+    databaseUrl: infra.postgres.url,
     kafka: infra.kafka.version,
-    store: infra.mongo.version,
+    store: infra.postgres.version,
   });
   return async () => {
     await infra.stop();

@@ -9,11 +9,11 @@ import { createApp as createEnrichment } from '../../services/enrichment/src/app
 import { loadConfig as enrichmentConfig } from '../../services/enrichment/src/config.js';
 import { createApp as createHistory } from '../../services/history/src/app.js';
 import { loadConfig as historyConfig } from '../../services/history/src/config.js';
-import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
-import { randomName, testInfra } from './harness.js';
+import { dropSchema, type StoreService, serviceStore } from './database.js';
+import { testInfra } from './harness.js';
 
 /** Every topic the services use, for `freshTopics`. */
 export const pipelineTopics: readonly TopicName[] = [
@@ -26,25 +26,46 @@ export const pipelineTopics: readonly TopicName[] = [
 
 type Env = Record<string, string>;
 
-/** Loopback ports picked by the OS, the real store under a random database, the brand allow-listed. */
+/** Loopback ports picked by the OS, the real Kafka, the brand allow-listed. */
 function common(prefix: string): Env {
   return {
     BIND_HOST: '127.0.0.1',
     OPS_PORT: '0',
     KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
-    MONGO_URL: testInfra().mongoUrl,
     BRAND_HOST_ALLOW_LIST: '127.0.0.1',
   };
 }
-const database = (name: string) => randomName(name).replace('-', '_');
 
-/** The real auth service with fresh keys; drop its database with `app.db().dropDatabase()`. */
+// The schema each started app works in, for dropStore.
+const schemas = new WeakMap<object, string>();
+
+/** The real store for a service: its own role, a fresh schema (or `env.DATABASE_SCHEMA`). */
+function store(service: StoreService, env: Env): Env {
+  return serviceStore(service, env.DATABASE_SCHEMA);
+}
+
+function remember<T extends object>(app: T, env: Env): T {
+  if (env.DATABASE_SCHEMA) schemas.set(app, env.DATABASE_SCHEMA);
+  return app;
+}
+
+/** Drops the schema of an app started here (after stopping it). */
+export async function dropStore(app: object | undefined): Promise<void> {
+  const schema = app && schemas.get(app);
+  if (schema) await dropSchema(schema);
+}
+
+/**
+ * The real auth service with fresh keys, in a fresh schema (`env.DATABASE_SCHEMA` shares one, e.g.
+ * between two auth processes); drop it with `dropStore(app)` after stopping it.
+ */
 export async function startAuth(logger: Logger, env: Env = {}) {
+  const storeEnv = store('auth', env);
   const app = createAuth({
     config: authConfig({
       ...common(''),
-      MONGO_DATABASE: database('auth'),
+      ...storeEnv,
       GRPC_PORT: '0',
       SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
       SECRET_ACTIVE_KID: 'k1',
@@ -55,17 +76,18 @@ export async function startAuth(logger: Logger, env: Env = {}) {
     version: 'test',
   });
   await app.start();
-  return app;
+  return remember(app, storeEnv);
 }
 
-export async function startHistory(prefix: string, logger: Logger) {
+export async function startHistory(prefix: string, logger: Logger, env: Env = {}) {
+  const storeEnv = store('history', env);
   const app = createHistory({
-    config: historyConfig({ ...common(prefix), MONGO_DATABASE: database('history'), GRPC_PORT: '0' }),
+    config: historyConfig({ ...common(prefix), ...storeEnv, GRPC_PORT: '0', ...env }),
     logger,
     version: 'test',
   });
   await app.start();
-  return app;
+  return remember(app, storeEnv);
 }
 
 export async function startEnrichment(prefix: string, authAddress: string, logger: Logger, env: Env = {}) {
@@ -84,10 +106,11 @@ export async function startIngress(
   logger: Logger,
   env: Env = {},
 ) {
+  const storeEnv = store('ingress', env);
   const app = createIngress({
     config: ingressConfig({
       ...common(prefix),
-      MONGO_DATABASE: database('ingress'),
+      ...storeEnv,
       HTTP_PORT: '0',
       AUTH_GRPC_ADDRESS: services.auth,
       HISTORY_GRPC_ADDRESS: services.history,
@@ -97,10 +120,10 @@ export async function startIngress(
     version: 'test',
   });
   await app.start();
-  return app;
+  return remember(app, storeEnv);
 }
 
-/** A tenant API key stored in ingress's database; returns the token to present. */
+/** A tenant API key stored through ingress's own API-key port; returns the token to present. */
 export async function createTestApiKey(
   ingress: ReturnType<typeof createIngress>,
   tenantId: string,
@@ -108,7 +131,7 @@ export async function createTestApiKey(
   scopes: ApiKeyScope[],
 ) {
   const { key, token } = newApiKey(tenantId, name, scopes, new Date());
-  await createApiKeyRepository(() => ingress.db()).create(key);
+  await ingress.stores.apiKeys.create(key);
   return token;
 }
 

@@ -33,8 +33,10 @@ export async function startUp(name: string, env: Record<string, string> = {}): P
     env: {
       ...process.env,
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-      MONGO_URL: testInfra().mongoUrl,
+      DATABASE_URL: testInfra().databaseUrl,
       KAFKA_TOPIC_PREFIX: `${randomName(name)}.`,
+      // Schemas of its own, so that runs beside each other (and beside `npm run up`) never share rows.
+      PARLEY_SCHEMA_PREFIX: `${randomName(name).replace(/[^a-z0-9]/g, '_')}_`,
       PARLEY_UP_PORT_OFFSET: String(offset),
       LOG_PRETTY: 'false',
       ...env,

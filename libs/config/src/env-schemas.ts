@@ -14,7 +14,7 @@ export const envSchemas = {
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected host:port')),
-  mongoUrl: z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// or mongodb+srv:// URL'),
+  postgresUrl: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** `a.example,b.example` as a lower-cased list (empty allowed). */
   hostList: z
@@ -58,13 +58,21 @@ export const kafkaEnv = {
     .default(''),
 } as const;
 
-/** MongoDB variables of services that own a database; `database` is the service's default. */
-export function mongoEnv(database: string) {
+/**
+ * PostgreSQL variables of services that own a schema; `schema` is the service's default. Each
+ * service connects with its own role (docs/operations.md, "Database").
+ */
+export function postgresEnv(schema: string) {
   return {
-    MONGO_URL: envSchemas.mongoUrl,
-    MONGO_DATABASE: z
+    DATABASE_URL: envSchemas.postgresUrl,
+    /** The service's schema; another name lets two systems share one database (tests, benchmarks). */
+    DATABASE_SCHEMA: z
       .string()
-      .regex(/^[a-zA-Z0-9_-]{1,63}$/, 'a MongoDB database name')
-      .default(database),
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case PostgreSQL identifier')
+      .default(schema),
+    /** `apply`: migrate at start (under a lock); `verify`: refuse to start on an older schema. */
+    DATABASE_MIGRATIONS: z.enum(['apply', 'verify']).default('apply'),
+    DATABASE_STATEMENT_TIMEOUT_MS: envSchemas.positiveInt.max(600_000).default(5000),
+    DATABASE_POOL_MAX: envSchemas.positiveInt.max(200).default(10),
   } as const;
 }

@@ -1,2 +1,2 @@
-export { commonEnv, envSchemas, kafkaEnv, mongoEnv } from './env-schemas.js';
+export { commonEnv, envSchemas, kafkaEnv, postgresEnv } from './env-schemas.js';
 export { parseConfig } from './parse-config.js';

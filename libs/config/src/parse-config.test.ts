@@ -5,7 +5,7 @@ import { envSchemas, parseConfig } from './index.js';
 const schema = z.object({
   PORT: envSchemas.port.default(8080),
   KAFKA_BROKERS: envSchemas.brokerList,
-  MONGO_URL: envSchemas.mongoUrl,
+  DATABASE_URL: envSchemas.postgresUrl,
   LOG_PRETTY: envSchemas.flag.default(false),
 });
 
@@ -13,13 +13,13 @@ describe('parseConfig', () => {
   it('parses, applies defaults and freezes deeply', () => {
     const config = parseConfig(schema, {
       KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
-      MONGO_URL: 'mongodb://127.0.0.1:27017',
+      DATABASE_URL: 'postgres://parley@127.0.0.1:5432/parley',
       LOG_PRETTY: 'false',
     });
     expect(config).toEqual({
       PORT: 8080,
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
-      MONGO_URL: 'mongodb://127.0.0.1:27017',
+      DATABASE_URL: 'postgres://parley@127.0.0.1:5432/parley',
       LOG_PRETTY: false,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -31,9 +31,9 @@ describe('parseConfig', () => {
     expect(parse).toThrow(
       expect.objectContaining({
         code: 'invalid_config',
-        context: { variables: expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'MONGO_URL', 'LOG_PRETTY']) },
+        context: { variables: expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_PRETTY']) },
       }),
     );
-    expect(parse).toThrow(/PORT: .*KAFKA_BROKERS(\.0)?: expected host:port.*MONGO_URL: .*LOG_PRETTY: /);
+    expect(parse).toThrow(/PORT: .*KAFKA_BROKERS(\.0)?: expected host:port.*DATABASE_URL: .*LOG_PRETTY: /);
   });
 });

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { ParleyError } from '@parley/errors';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { toStoreError } from './postgres-errors.js';
+import type { SqlStatement } from './sql.js';
+
+/** Runs statements; every failure arrives as a ParleyError (see toStoreError). */
+export interface Queryable {
+  /** The rows of one statement; `operation` names it in errors and logs. */
+  query<Row extends QueryResultRow = QueryResultRow>(
+    operation: string,
+    statement: SqlStatement,
+  ): Promise<Row[]>;
+}
+
+/** Statements confined to one tenant: PostgreSQL's row-level security shows them that tenant's rows only. */
+export interface TenantDatabase extends Queryable {
+  readonly tenantId: string;
+  /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
+  transaction<T>(operation: string, work: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A service's database. Tenant data is reached only through `forTenant`, which sets the tenant that
+ * the tables' row-level-security policies compare every row with (`parley.tenant_id`, local to the
+ * transaction, so it is safe behind a transaction-mode pooler): a query that forgets its tenant
+ * filter still sees one tenant's rows, and a query outside `forTenant` sees none.
+ */
+export interface Database {
+  forTenant(tenantId: string): TenantDatabase;
+  /**
+   * Statements that span tenants by design, for tables without tenant rows or looked up by a key
+   * unique across tenants (API key ids). Tables under row-level security show no rows here.
+   */
+  readonly global: Queryable;
+  /**
+   * The periodic removal of expired rows of every tenant (`parley.maintenance` on): the policies
+   * let this see rows past their `expires_at`, and nothing else.
+   */
+  readonly maintenance: Queryable;
+}
+
+// Named (prepared) statements: parsed and planned once per connection, not on every call.
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `parley_${createHash('sha256').update(text).digest('base64url').slice(0, 20)}`;
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  return name;
+}
+
+async function run<Row extends QueryResultRow>(
+  client: Pool | PoolClient,
+  operation: string,
+  statement: SqlStatement,
+): Promise<Row[]> {
+  try {
+    const result = await client.query<Row>({
+      name: statementName(statement.text),
+      text: statement.text,
+      values: statement.values as unknown[],
+    });
+    return result.rows;
+  } catch (error) {
+    throw toStoreError(error, operation);
+  }
+}
+
+async function checkout(pool: Pool, operation: string): Promise<PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (error) {
+    throw toStoreError(error, operation);
+  }
+}
+
+/** One transaction with transaction-local settings (the tenant, or maintenance). */
+async function inTransaction<T>(
+  pool: Pool,
+  operation: string,
+  settings: Readonly<Record<string, string>>,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  const client = await checkout(pool, operation);
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    for (const [name, value] of Object.entries(settings))
+      await client.query({ text: 'select set_config($1, $2, true)', values: [name, value] });
+    const result = await work({ query: (op, statement) => run(client, op, statement) });
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('rollback');
+    } catch (rollbackError) {
+      broken = rollbackError as Error; // the connection is gone: do not hand it out again
+    }
+    throw toStoreError(error, operation);
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * The database of a service over a connection pool.
+ *
+ * @example
+ * const db = createDatabase(pool);
+ * const [session] = await db.forTenant(tenantId).query('find session',
+ *   sql`select * from sessions where tenant_id = ${tenantId} and session_id = ${sessionId}`);
+ */
+export function createDatabase(pool: Pool): Database {
+  return {
+    forTenant(tenantId) {
+      if (typeof tenantId !== 'string' || tenantId.length === 0)
+        throw new ParleyError('invalid_argument', 'tenant scope is empty');
+      const settings = { 'parley.tenant_id': tenantId };
+      return {
+        tenantId,
+        query: (operation, statement) =>
+          inTransaction(pool, operation, settings, (tx) => tx.query(operation, statement)),
+        transaction: (operation, work) => inTransaction(pool, operation, settings, work),
+      };
+    },
+    global: { query: (operation, statement) => run(pool, operation, statement) },
+    maintenance: {
+      query: (operation, statement) =>
+        inTransaction(pool, operation, { 'parley.maintenance': 'on' }, (tx) => tx.query(operation, statement)),
+    },
+  };
+}
