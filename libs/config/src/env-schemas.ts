@@ -60,7 +60,7 @@ export const kafkaEnv = {
 
 /**
  * PostgreSQL variables of services that own a schema; `schema` is the service's default. Each
- * service connects with its own role (docs/operations.md, "Database").
+ * service connects with its own role (docs/database.md).
  */
 export function postgresEnv(schema: string) {
   return {

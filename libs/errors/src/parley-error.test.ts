@@ -20,11 +20,11 @@ describe('ParleyError', () => {
   });
 
   it('keeps the code but hides messages that are not safe to expose', () => {
-    expect(new ParleyError('server_error', 'mongo at 10.0.0.5 refused').toPublic()).toEqual({
+    expect(new ParleyError('server_error', 'postgres at 10.0.0.5 refused').toPublic()).toEqual({
       code: 'server_error',
       message: 'internal error',
     });
-    expect(new ParleyError('dependency_unavailable', 'mongo at 10.0.0.5 refused').toPublic()).toEqual({
+    expect(new ParleyError('dependency_unavailable', 'postgres at 10.0.0.5 refused').toPublic()).toEqual({
       code: 'dependency_unavailable',
       message: 'a service Parley depends on is unavailable; retry later',
     });

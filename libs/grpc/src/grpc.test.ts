@@ -49,9 +49,9 @@ const handlers: UnaryImplementation<AuthServiceDefinition> = {
       });
       return { tenantId: '', customerKey: '', threadId: '', deviceId: '', channelId: '', sessionId: '' };
     }
-    if (request.sessionToken === 'crash') throw new Error('mongo at 10.1.2.3 exploded');
+    if (request.sessionToken === 'crash') throw new Error('postgres at 10.1.2.3 exploded');
     if (request.sessionToken === 'store-down') {
-      throw new ParleyError('dependency_unavailable', 'mongo at 10.1.2.3 refused the connection');
+      throw new ParleyError('dependency_unavailable', 'postgres at 10.1.2.3 refused the connection');
     }
     return {
       tenantId: 'tenant-a',

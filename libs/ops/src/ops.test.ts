@@ -29,7 +29,7 @@ describe('ops server', () => {
       host: '127.0.0.1',
       registry,
       logger,
-      readiness: { kafka: () => kafkaReady, mongo: async () => true },
+      readiness: { kafka: () => kafkaReady, postgres: async () => true },
     });
 
     const health = await fetch(`${server.url}/healthz`);
@@ -38,12 +38,12 @@ describe('ops server', () => {
 
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ status: 'not_ready', checks: { kafka: 'failing', mongo: 'ok' } });
+    expect(await notReady.json()).toEqual({ status: 'not_ready', checks: { kafka: 'failing', postgres: 'ok' } });
 
     kafkaReady = true;
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', mongo: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { kafka: 'ok', postgres: 'ok' } });
 
     const metrics = await fetch(`${server.url}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
@@ -131,12 +131,12 @@ describe('bootService', () => {
           name: 'auth',
           mainUrl: import.meta.url,
           loadConfig: () => {
-            throw new ParleyError('invalid_config', 'invalid configuration: MONGO_URL: Required');
+            throw new ParleyError('invalid_config', 'invalid configuration: DATABASE_URL: Required');
           },
           createApp,
         }),
       ).rejects.toThrow('exit 2');
-      expect(stderr).toHaveBeenCalledWith('auth: invalid configuration: MONGO_URL: Required');
+      expect(stderr).toHaveBeenCalledWith('auth: invalid configuration: DATABASE_URL: Required');
       expect(createApp).not.toHaveBeenCalled();
     } finally {
       exit.mockRestore();
