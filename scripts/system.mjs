@@ -188,7 +188,8 @@ export function serviceAddresses(host, offset) {
 }
 
 /**
- * The environment of one service: the keys, then `env` (Kafka, store, log level...), then its ports
+ * The environment of one service: the keys, then `env` (Kafka, log level...), then its own store
+ * role and schema, then its ports
  * and the addresses of the services it calls, then its `extraEnv`. Brands on `host` are allowed
  * over http (local brands only).
  * @param {ServiceDefinition} service @param {ServicesOptions} options @returns {NodeJS.ProcessEnv}
@@ -196,11 +197,15 @@ export function serviceAddresses(host, offset) {
 export function serviceEnv(service, { host, offset, env, secrets, database, extraEnv = {} }) {
   const { authGrpc, historyGrpc } = serviceAddresses(host, offset);
   return {
-    ...(service.store ? serviceStoreEnv(database, service.store) : {}),
     SECRET_KEYS: secrets.SECRET_KEYS,
     SECRET_ACTIVE_KID: secrets.SECRET_ACTIVE_KID,
     SESSION_SIGNING_KEY: secrets.SESSION_SIGNING_KEY,
     ...env,
+    // After `env`: a DATABASE_URL in the caller's environment names the server (a superuser), never
+    // the role a service connects with. Services without a store get none.
+    DATABASE_URL: undefined,
+    DATABASE_SCHEMA: undefined,
+    ...(service.store ? serviceStoreEnv(database, service.store) : {}),
     OPS_PORT: String(service.ops + offset),
     BRAND_HOST_ALLOW_LIST: host,
     ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),

@@ -1,11 +1,12 @@
 // The baseline, a forked process of its own: the physical limit of Parley's pipeline on this
 // machine. Per message it does the same external work as Parley with nothing in between —
 // introspect the customer's token at the brand, produce to Kafka (as Parley's producer does:
-// idempotent, acks=all), consume it, fetch the customer data from the brand, insert one document —
-// at the same rate over the same customers, and times each step.
+// idempotent, acks=all), consume it, fetch the customer data from the brand, insert one row into
+// PostgreSQL (a table of its own, one statement in its own transaction) — at the same rate over the
+// same customers, and times each step.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { type Collection, MongoClient } from 'mongodb';
+import pg from 'pg';
 import type {
   BaselineCommand,
   BaselineReply,
@@ -32,8 +33,8 @@ interface InFlight {
 let setup: BaselineSetup;
 let producer: Producer;
 let consumer: Consumer;
-let mongo: MongoClient;
-let collection: Collection;
+let pool: pg.Pool;
+let insertMessage: (id: string, customer: unknown) => Promise<unknown>;
 const inFlight = new Map<string, InFlight>();
 let rtt = { introspection: [] as number[], userinfo: [] as number[] };
 
@@ -78,10 +79,12 @@ async function finish(id: string) {
   try {
     const customer = await fetchCustomerData(entry.token);
     entry.sample.enrichedMs = performance.now() - entry.t0;
-    await collection.insertOne({ messageId: id, customer, storedAt: new Date() });
+    await insertMessage(id, customer).catch(() => {
+      throw new StepError('postgres_insert_failed');
+    });
     entry.sample.deliveredMs = performance.now() - entry.t0;
   } catch (error) {
-    entry.sample.error ??= error instanceof StepError ? error.code : 'mongo_insert_failed';
+    entry.sample.error ??= codeOf(error);
   }
 }
 
@@ -121,10 +124,19 @@ async function start(options: BaselineSetup) {
       throw new Error('the baseline consumer did not join its group within 30 s');
     }),
   ]);
-  mongo = new MongoClient(setup.mongo.url, { appName: 'parley-bench-baseline' });
-  await mongo.connect();
-  collection = mongo.db(setup.mongo.database).collection('messages');
-  await collection.insertOne({ messageId: 'warm-up', storedAt: new Date() });
+  // Pooled connections and a named (prepared) statement, as the services have.
+  pool = new pg.Pool({ connectionString: setup.postgres.url, application_name: 'parley-bench-baseline' });
+  pool.on('error', () => {}); // an idle connection that drops is replaced; inserts report their own failures
+  const { schema } = setup.postgres;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  await pool.query(`create schema if not exists ${schema}`);
+  await pool.query(
+    `create table if not exists ${schema}.messages (message_id text primary key, customer jsonb, stored_at timestamptz not null)`,
+  );
+  const insert = `insert into ${schema}.messages (message_id, customer, stored_at) values ($1, $2, now())`;
+  insertMessage = (id, customer) =>
+    pool.query({ name: 'baseline_insert', text: insert, values: [id, JSON.stringify(customer ?? null)] });
+  await insertMessage('warm-up', null);
 }
 
 let runCounter = 0;
@@ -195,7 +207,7 @@ serveWorker<BaselineCommand, BaselineReply>(async (command, reply) => {
       return reply({ type: 'probed', id: command.id, ...measured });
     }
     case 'stop':
-      await Promise.allSettled([consumer?.disconnect(), producer?.disconnect(), mongo?.close()]);
+      await Promise.allSettled([consumer?.disconnect(), producer?.disconnect(), pool?.end()]);
       process.exit(0);
   }
 });

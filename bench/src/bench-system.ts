@@ -9,25 +9,33 @@ import type { Cleanup } from './cleanup.js';
 import type { BenchOptions } from './flags.js';
 import type { CustomerSession } from './load-protocol.js';
 import { type BenchBrand, putChannel, signInCustomers } from './parley-setup.js';
-import { deleteTopics, dropDatabases, pipelineLag } from './pipeline-admin.js';
-import { loadInfraModule, loadSystemModule, type ServiceName } from './system.js';
+import { deleteTopics, dropSchemas, pipelineLag } from './pipeline-admin.js';
+import type { SampledProcess } from './process-sampler.js';
+import { openStoreProbe, type StoreCounters } from './store-metrics.js';
+import { loadInfraModule, loadPostgresModule, loadSystemModule } from './system.js';
 
 /** The system under test as the run set it up: services, brands, signed-in customers. */
 export interface BenchSystem {
   readonly runId: string;
   readonly brokers: string[];
-  readonly mongoUrl: string;
   readonly topicPrefix: string;
-  readonly baselineDatabase: string;
+  /** The Parley database as its superuser, and the baseline's own schema in it. */
+  readonly postgres: { readonly adminUrl: string; readonly baselineSchema: string };
   readonly infraDescription: string;
-  /** FerretDB's Prometheus endpoint when the store is the local FerretDB. */
-  readonly storeMetricsUrl: string | undefined;
+  /** What the store counts per measurement (see store-metrics.ts). */
+  readonly store: {
+    readonly counted: 'statements' | 'transactions';
+    /** Anything the reader of the store's figures must know (a fallback, CPU not measured). */
+    readonly notes: readonly string[];
+    /** Service names by role name (`parley_auth` → `auth`). */
+    readonly labels: Readonly<Record<string, string>>;
+    read(): Promise<StoreCounters | undefined>;
+  };
   readonly ingressUrl: string;
   readonly brands: { readonly fast: BenchBrand; readonly slow: BenchBrand | undefined };
   readonly customers: readonly CustomerSession[];
-  /** Consumer groups the services share with whatever else uses this broker (see README). */
   /** Services, Kafka and the store (when local), by name; for the process sampler. */
-  processes(): { name: string; pid: number }[];
+  processes(): SampledProcess[];
   /** Stops the services now (the CPU profiles are written as they exit). */
   stopServices(): Promise<void>;
   /**
@@ -40,7 +48,7 @@ export interface BenchSystem {
 const host = '127.0.0.1';
 
 /**
- * Starts (or reuses) Kafka and the store, fresh topics and databases, the brands (a second, slow
+ * Starts (or reuses) Kafka and the store, fresh topics and schemas, the brands (a second, slow
  * one for scenario d), the four services (production build, LOG_LEVEL=warn, output into
  * `<out>/services.log`), stores each brand's channel and signs the customers in. Everything it
  * starts is registered with `cleanup`. `onServiceExit` hears of a service that dies meanwhile.
@@ -55,7 +63,8 @@ export async function startBenchSystem(
   },
 ): Promise<BenchSystem> {
   const { out, cleanup, say } = context;
-  const { ensureInfrastructure, infrastructureStatus, infraSettings } = await loadInfraModule();
+  const { ensureInfrastructure, infrastructureStatus } = await loadInfraModule();
+  const { parleyDatabase, serviceRoles } = await loadPostgresModule();
   const system = await loadSystemModule();
 
   const infra = await ensureInfrastructure().catch((error: Error) => {
@@ -66,13 +75,13 @@ export async function startBenchSystem(
 
   const runId = randomBytes(4).toString('hex');
   const topicPrefix = `bench-${runId}.`;
-  const databases: Record<ServiceName | 'baseline', string> = {
-    auth: `bench_${runId}_auth`,
-    history: `bench_${runId}_history`,
-    ingress: `bench_${runId}_ingress`,
-    enrichment: '',
-    baseline: `bench_${runId}_baseline`,
-  };
+  // Each service in a schema of its own for this run (with its usual role), and the baseline beside them.
+  const schemaPrefix = `bench_${runId}_`;
+  const database = { adminUrl: infra.postgres.url, schemaPrefix };
+  const baselineSchema = `${schemaPrefix}baseline`;
+  const parleyUrl = new URL(infra.postgres.url);
+  parleyUrl.pathname = `/${parleyDatabase}`;
+  const adminUrl = parleyUrl.toString();
   const brokers = infra.kafka.brokers.split(',');
   const kafka = new Kafka({ clientId: 'parley-bench', brokers, logLevel: logLevel.ERROR });
   await system.ensureServiceTopics({
@@ -81,14 +90,23 @@ export async function startBenchSystem(
     clientId: 'parley-bench',
   });
   cleanup.defer('the topics', () => deleteTopics(kafka, topicPrefix));
-  cleanup.defer('the databases', () =>
-    dropDatabases(infra.mongo.url, [
-      databases.auth,
-      databases.history,
-      databases.ingress,
-      databases.baseline,
-    ]),
+  cleanup.defer('the schemas', () =>
+    dropSchemas(
+      adminUrl,
+      [...Object.keys(serviceRoles), 'baseline'].map((name) => `${schemaPrefix}${name}`),
+    ),
   );
+  const probe = await openStoreProbe({
+    url: adminUrl,
+    database: parleyDatabase,
+    roles: Object.values(serviceRoles),
+    baselineSchema,
+  }).catch((error: Error) => {
+    throw new BenchError('infrastructure_unavailable', `the store's statistics: ${error.message}`, {
+      cause: error,
+    });
+  });
+  cleanup.defer('the store probe', () => probe.close());
 
   const startBrand = async (label: 'fast' | 'slow'): Promise<BenchBrand> => {
     const server: BrandServer = await startBrandServer();
@@ -122,9 +140,9 @@ export async function startBenchSystem(
   const offset = await system.freePortOffset(system.servicePorts, host);
   const profiles = join(out, 'profiles');
   const common = {
-    ...process.env,
+    // DATABASE_URL names the server (a superuser); each service gets its own role and schema instead.
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DATABASE_'))),
     KAFKA_BROKERS: infra.kafka.brokers,
-    MONGO_URL: infra.mongo.url,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     BIND_HOST: host,
     LOG_LEVEL: 'warn',
@@ -133,19 +151,16 @@ export async function startBenchSystem(
     RATE_LIMIT_PER_SESSION_PER_MINUTE: '100000000',
     RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
   };
-  say(`starting the services (ports +${offset}, topics ${topicPrefix}*, databases bench_${runId}_*)`);
+  say(`starting the services (ports +${offset}, topics ${topicPrefix}*, schemas ${schemaPrefix}*)`);
   const addresses = await system
     .startServices(group, {
       host,
       offset,
       env: common,
       secrets: system.newServiceSecrets('bench'),
-      extraEnv: {
-        auth: { MONGO_DATABASE: databases.auth },
-        history: { MONGO_DATABASE: databases.history },
-        // Its own deliveries group, not one shared with other ingress instances on this host.
-        ingress: { MONGO_DATABASE: databases.ingress, INSTANCE_ID: `bench-${runId}` },
-      },
+      database,
+      // Its own deliveries group, not one shared with other ingress instances on this host.
+      extraEnv: { ingress: { INSTANCE_ID: `bench-${runId}` } },
       nodeArgs: (service) =>
         options.cpuProf
           ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${service}.cpuprofile`]
@@ -160,7 +175,7 @@ export async function startBenchSystem(
   try {
     for (const brand of brands) {
       const adminKey = system.createApiKey(
-        { ...common, MONGO_DATABASE: databases.ingress },
+        { ...common, ...system.serviceStoreEnv(database, 'ingress') },
         { tenant: brand.tenant, name: 'bench-admin', scope: 'admin' },
       );
       await putChannel(addresses.ingressUrl, adminKey, brand);
@@ -177,17 +192,26 @@ export async function startBenchSystem(
   }
 
   const infraPids = infrastructureStatus();
+  // The server's processes, wherever it came from, when it runs on this machine.
+  const postmasterPid =
+    probe.postmasterPid ?? (infra.postgres.kind === 'local' ? infraPids.postgres.pid : undefined);
   return {
     runId,
     brokers,
-    mongoUrl: infra.mongo.url,
     topicPrefix,
-    baselineDatabase: databases.baseline,
+    postgres: { adminUrl, baselineSchema },
     infraDescription: infra.describe(),
-    storeMetricsUrl:
-      infra.mongo.kind === 'local'
-        ? `http://${infraSettings().host}:${infraSettings().ferretdb.debugPort}/debug/metrics`
-        : undefined,
+    store: {
+      counted: probe.source === 'pg_stat_statements' ? 'statements' : 'transactions',
+      notes: [
+        ...(probe.note ? [probe.note] : []),
+        ...(postmasterPid === undefined
+          ? ['store CPU is not measured: the PostgreSQL server is not a process of this machine']
+          : []),
+      ],
+      labels: Object.fromEntries(Object.entries(serviceRoles).map(([service, role]) => [role, service])),
+      read: () => probe.read(),
+    },
     ingressUrl: addresses.ingressUrl,
     brands: { fast, slow },
     customers,
@@ -198,9 +222,7 @@ export async function startBenchSystem(
       ...(infra.kafka.kind === 'local' && infraPids.kafka.pid
         ? [{ name: 'kafka', pid: infraPids.kafka.pid }]
         : []),
-      ...(infra.mongo.kind === 'local' && infraPids.ferretdb.pid
-        ? [{ name: 'ferretdb', pid: infraPids.ferretdb.pid }]
-        : []),
+      ...(postmasterPid ? [{ name: 'postgres', pid: postmasterPid, tree: true }] : []),
     ],
     stopServices: () => group.stop(),
     async waitUntilDrained(timeoutMs) {

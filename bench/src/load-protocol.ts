@@ -77,7 +77,7 @@ export type LoadReply =
   | { readonly type: 'stormed'; readonly id: number; readonly result: StormResult }
   | { readonly type: 'failed'; readonly message: string };
 
-/** What the baseline needs: the brand's endpoints and client, tokens, a topic, a database. */
+/** What the baseline needs: the brand's endpoints and client, tokens, a topic, a schema. */
 export interface BaselineSetup {
   readonly brand: {
     readonly introspection: string;
@@ -87,7 +87,8 @@ export interface BaselineSetup {
   };
   readonly accessTokens: readonly string[];
   readonly kafka: { readonly brokers: readonly string[]; readonly topic: string; readonly groupId: string };
-  readonly mongo: { readonly url: string; readonly database: string };
+  /** A superuser's URL of the Parley database, and the schema the baseline creates its table in. */
+  readonly postgres: { readonly url: string; readonly schema: string };
 }
 
 export type BaselineCommand =

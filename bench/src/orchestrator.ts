@@ -129,7 +129,7 @@ export async function runBench(
             topic: `${system.topicPrefix}bench.baseline`,
             groupId: `bench-baseline-${system.runId}`,
           },
-          mongo: { url: system.mongoUrl, database: system.baselineDatabase },
+          postgres: { url: system.postgres.adminUrl, schema: system.postgres.baselineSchema },
         },
       },
       'ready',
@@ -162,6 +162,7 @@ export async function runBench(
       finishedAt: new Date(),
       machine,
       infrastructure: system.infraDescription,
+      store: { counted: system.store.counted, notes: system.store.notes },
       warnings,
     });
     const timeline = results.a || results.b || results.d ? timelineOf(results) : undefined;

@@ -1,7 +1,7 @@
 // Kafka and store housekeeping of a run: how far behind the services are, and removing the run's
-// topics and databases afterwards.
+// topics and schemas afterwards.
 import type { Kafka } from 'kafkajs';
-import { MongoClient } from 'mongodb';
+import pg from 'pg';
 
 /**
  * Records the services' consumer groups have not yet committed on this run's topics. Groups carry
@@ -51,12 +51,17 @@ export async function deleteTopics(kafka: Kafka, prefix: string) {
   }
 }
 
-export async function dropDatabases(url: string, names: readonly string[]) {
-  const client = new MongoClient(url, { appName: 'parley-bench' });
+/** Drops the run's schemas and everything in them (`url`: a superuser's, of the Parley database). */
+export async function dropSchemas(url: string, names: readonly string[]) {
+  const client = new pg.Client({ connectionString: url, application_name: 'parley-bench' });
+  client.on('error', () => {});
+  await client.connect();
   try {
-    await client.connect();
-    for (const name of names) await client.db(name).dropDatabase();
+    for (const name of names) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a schema name: ${name}`);
+      await client.query(`drop schema if exists ${name} cascade`);
+    }
   } finally {
-    await client.close();
+    await client.end();
   }
 }

@@ -1,6 +1,6 @@
 import type { ProfileSummary } from './cpu-profile.js';
 import type { ProcessUsage } from './process-sampler.js';
-import type { BenchReport } from './report.js';
+import type { BenchReport, StorePerMessage } from './report.js';
 import type { LatencySummary, RunStats } from './stats.js';
 
 /** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
@@ -70,6 +70,31 @@ function usageTable(columns: readonly { name: string; usage: readonly ProcessUsa
   ]);
 }
 
+/** `14.02 statements (history 8.01, auth 4.00, ingress 2.01), 0.62 ms CPU` */
+function storeFigures(store: StorePerMessage, counted: string): string {
+  const parts: string[] = [];
+  if (store.total !== null) {
+    const services = Object.entries(store.byService).filter(
+      ([service]) => service !== 'baseline' && service !== 'database',
+    );
+    const split = services.length
+      ? ` (${services.map(([service, count]) => `${service} ${n(count, 2)}`).join(', ')})`
+      : '';
+    parts.push(`${n(store.total, 2)} ${counted}${split}`);
+  }
+  parts.push(`${n(store.cpuMs, 2)} ms CPU`);
+  return parts.join(', ');
+}
+
+function topStatements(store: StorePerMessage, count = 8): string[] {
+  return store.top
+    .slice(0, count)
+    .map(
+      (statement) =>
+        `    ${n(statement.perMessage, 2).padStart(6)}  ${statement.service.padEnd(8)} ${statement.query.slice(0, 100)}`,
+    );
+}
+
 export function profileTable(service: string, summary: ProfileSummary): string {
   return [
     `CPU profile of ${service}: ${n(summary.busyMs / 1000, 1)} s busy of ${n(summary.profiledMs / 1000, 1)} s; top functions by self time`,
@@ -90,6 +115,7 @@ export function renderReport(report: BenchReport): string {
   const out: string[] = [
     `Parley benchmark ${report.startedAt} — ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, load average ${report.machine.loadAverage.map((v) => v.toFixed(2)).join(' ')} at start`,
     ...report.infrastructure.split('\n').map((line) => `  ${line}`),
+    ...report.store.notes.map((note) => `  Note: ${note}`),
     ...report.warnings.map((warning) => `WARNING: ${warning}`),
     '',
   ];
@@ -116,6 +142,7 @@ export function renderReport(report: BenchReport): string {
     );
   }
   const columns: { name: string; usage: readonly ProcessUsage[] }[] = [];
+  const { counted } = report.store;
   if (report.a) {
     const { a } = report;
     out.push(
@@ -123,18 +150,11 @@ export function renderReport(report: BenchReport): string {
       formatTable([runHeader, runRow('Parley', a.parley), runRow('baseline', a.baseline)]),
       `  Parley ÷ baseline: throughput ${times(a.ratios.throughput)}, p50 ${times(a.ratios.p50)}, p99 ${times(a.ratios.p99)}`,
       `  brand calls per message: introspection ${n(a.brandCallsPerMessage.introspection, 2)}, userinfo ${n(a.brandCallsPerMessage.userinfo, 2)}`,
-      ...(['parley', 'baseline'] as const).flatMap((who) => {
-        const commands = a.storeCommandsPerMessage[who];
-        return commands
-          ? [
-              `  store commands per message, ${who === 'parley' ? 'Parley' : 'baseline'}: ${
-                Object.entries(commands)
-                  .map(([command, count]) => `${command} ${count.toFixed(2)}`)
-                  .join(', ') || 'none'
-              }`,
-            ]
-          : [];
-      }),
+      `  store per message, Parley: ${storeFigures(a.store.parley, counted)}`,
+      `  store per message, baseline: ${storeFigures(a.store.baseline, counted)}`,
+      ...(a.store.parley.top.length
+        ? [`  Parley's most frequent ${counted} per message:`, ...topStatements(a.store.parley)]
+        : []),
       '',
     );
     columns.push({ name: 'a', usage: a.usage }, { name: 'a baseline', usage: a.baselineUsage });
@@ -142,12 +162,22 @@ export function renderReport(report: BenchReport): string {
   if (report.b) {
     const { b } = report;
     const rates = [...new Set([...b.parley.steps, ...b.baseline.steps].map((step) => step.offeredRate))];
-    const cell = (steps: RunStats[], rate: number) => {
-      const step = steps.find((s) => s.offeredRate === rate);
+    const cell = (side: { steps: RunStats[]; store: StorePerMessage[] }, rate: number) => {
+      const index = side.steps.findIndex((s) => s.offeredRate === rate);
+      const step = side.steps[index];
+      const store = side.store[index];
       return step
-        ? [n(step.acceptedPerSecond, 1), n(step.delivered.p50), n(step.delivered.p99), errors(step.errors)]
-        : ['', '', '', 'not run'];
+        ? [
+            n(step.acceptedPerSecond, 1),
+            n(step.delivered.p50),
+            n(step.delivered.p99),
+            errors(step.errors),
+            n(store?.cpuMs, 2),
+            n(store?.total, 1),
+          ]
+        : ['', '', '', 'not run', '', ''];
     };
+    const storeHeader = ['store ms', counted === 'statements' ? 'stmts' : 'xacts'];
     const sustainable = (outcome: { sustainableRate: number | null; atLeast: boolean }) =>
       outcome.sustainableRate === null
         ? 'none'
@@ -155,13 +185,22 @@ export function renderReport(report: BenchReport): string {
     out.push(
       `(b) ramp, ${report.options.stepDuration} s per step: sustainable = highest step with p99 ≤ ${b.p99LimitMs} ms and no errors`,
       formatTable([
-        ['offered/s', 'Parley acc/s', 'p50', 'p99', 'errors', 'baseline acc/s', 'p50', 'p99', 'errors'],
-        ...rates.map((rate) => [
-          String(rate),
-          ...cell(b.parley.steps, rate),
-          ...cell(b.baseline.steps, rate),
-        ]),
+        [
+          'offered/s',
+          'Parley acc/s',
+          'p50',
+          'p99',
+          'errors',
+          ...storeHeader,
+          'baseline acc/s',
+          'p50',
+          'p99',
+          'errors',
+          ...storeHeader,
+        ],
+        ...rates.map((rate) => [String(rate), ...cell(b.parley, rate), ...cell(b.baseline, rate)]),
       ]),
+      `  store ms, ${storeHeader[1]}: the store's CPU and ${counted} per accepted message`,
       `  sustainable: Parley ${sustainable(b.parley.outcome)}, baseline ${sustainable(b.baseline.outcome)}; Parley ÷ baseline ${b.baseline.outcome.atLeast ? '≤ ' : ''}${times(b.sustainableRatio)}`,
       '',
     );
@@ -179,6 +218,7 @@ export function renderReport(report: BenchReport): string {
         ['sync (resumed)', ...latency(c.sync)],
       ]),
       `  all resumed after ${n(c.allSyncedMs)} ms; errors ${errors(c.errors)}; introspections per reconnect ${n(c.introspectionsPerReconnect, 2)}`,
+      `  store per reconnect: ${storeFigures(c.storePerReconnect, counted)}`,
       '',
     );
     columns.push({ name: 'c', usage: c.usage });
@@ -189,6 +229,7 @@ export function renderReport(report: BenchReport): string {
       `(d) one slow brand (customer data +${d.slowMs} ms) beside a fast one, ${report.options.rate} msg/s over both`,
       formatTable([runHeader, runRow('fast brand', d.fast), runRow('slow brand', d.slow)]),
       `  brand calls per message: fast ${n(d.brandCallsPerMessage.fast.introspection, 2)} + ${n(d.brandCallsPerMessage.fast.userinfo, 2)}, slow ${n(d.brandCallsPerMessage.slow.introspection, 2)} + ${n(d.brandCallsPerMessage.slow.userinfo, 2)} (introspection + userinfo)`,
+      `  store per message: ${storeFigures(d.store, counted)}`,
       '',
     );
     columns.push({ name: 'd', usage: d.usage });

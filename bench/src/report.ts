@@ -20,6 +20,8 @@ export interface BenchReport {
   readonly options: Omit<BenchOptions, 'scenarios'> & { scenarios: string[] };
   readonly machine: { cpus: number; cpuModel: string; node: string; loadAverage: number[] };
   readonly infrastructure: string;
+  /** What the store's figures count: statements (pg_stat_statements) or, as a fallback, transactions. */
+  readonly store: { readonly counted: 'statements' | 'transactions'; readonly notes: readonly string[] };
   readonly warnings: readonly string[];
   readonly brandRtt: {
     readonly idle?: { introspection: LatencySummary; userinfo: LatencySummary };
@@ -32,15 +34,19 @@ export interface BenchReport {
     /** Parley ÷ baseline: accepted msg/s, and send → delivered (baseline: → stored) p50/p99. */
     readonly ratios: { throughput: number | null; p50: number | null; p99: number | null };
     readonly brandCallsPerMessage: PerMessage;
-    /** Store commands per accepted message, by command (local FerretDB; includes others' use). */
-    readonly storeCommandsPerMessage: { parley?: Record<string, number>; baseline?: Record<string, number> };
+    readonly store: { readonly parley: StorePerMessage; readonly baseline: StorePerMessage };
     readonly usage: readonly ProcessUsage[];
     readonly baselineUsage: readonly ProcessUsage[];
   };
   readonly b?: {
     readonly p99LimitMs: number;
-    readonly parley: { steps: RunStats[]; outcome: RampOutcome; usage: (readonly ProcessUsage[])[] };
-    readonly baseline: { steps: RunStats[]; outcome: RampOutcome };
+    readonly parley: {
+      steps: RunStats[];
+      outcome: RampOutcome;
+      usage: (readonly ProcessUsage[])[];
+      store: StorePerMessage[];
+    };
+    readonly baseline: { steps: RunStats[]; outcome: RampOutcome; store: StorePerMessage[] };
     /** Parley's sustainable rate ÷ the baseline's (an upper bound when the baseline never failed). */
     readonly sustainableRatio: number | null;
   };
@@ -51,6 +57,8 @@ export interface BenchReport {
     readonly allSyncedMs: number | null;
     readonly errors: Readonly<Record<string, number>>;
     readonly introspectionsPerReconnect: number | null;
+    /** The store's work per reconnecting device. */
+    readonly storePerReconnect: StorePerMessage;
     readonly usage: readonly ProcessUsage[];
   };
   readonly d?: {
@@ -58,6 +66,7 @@ export interface BenchReport {
     readonly fast: RunStats;
     readonly slow: RunStats;
     readonly brandCallsPerMessage: { fast: PerMessage; slow: PerMessage };
+    readonly store: StorePerMessage;
     readonly usage: readonly ProcessUsage[];
   };
   profiles?: { hottest: string; byService: Record<string, ProfileSummary> };
@@ -73,13 +82,46 @@ const perMessage = (calls: BrandCalls | undefined, messages: number): PerMessage
   userinfo: calls ? ratio(calls.userinfo, messages) : null,
 });
 
-function perMessageCommands(commands: Readonly<Record<string, number>> | undefined, messages: number) {
-  if (!commands || messages === 0) return undefined;
-  return Object.fromEntries(
-    Object.entries(commands)
+/** The store's work during one measurement ÷ the messages it accepted. */
+export interface StorePerMessage {
+  /** CPU of the PostgreSQL server and its workers, ms; null when it is not a process of this machine. */
+  readonly cpuMs: number | null;
+  /** Statements (transactions on the fallback) of the party measured; null when not counted. */
+  readonly total: number | null;
+  /** By service (`auth`, `history`, `ingress`), or `baseline`, or `database` on the fallback. */
+  readonly byService: Readonly<Record<string, number>>;
+  readonly top: readonly { readonly service: string; readonly query: string; readonly perMessage: number }[];
+}
+
+/**
+ * Per message of `who`: Parley's services' statements during a Parley measurement, the baseline's
+ * own during the baseline's (the idle services' background statements are left out of both).
+ */
+export function storePerMessage(
+  measured: Pick<Measured<unknown>, 'store' | 'usage'>,
+  messages: number,
+  who: 'parley' | 'baseline',
+): StorePerMessage {
+  const cpuSeconds = measured.usage.find((usage) => usage.name === 'postgres')?.cpuSeconds;
+  const cpuMs = cpuSeconds === null || cpuSeconds === undefined ? null : ratio(cpuSeconds * 1000, messages);
+  const { store } = measured;
+  if (!store || messages === 0) return { cpuMs, total: null, byService: {}, top: [] };
+  const counted = (service: string) =>
+    service === 'database' || (who === 'baseline' ? service === 'baseline' : service !== 'baseline');
+  const byService = Object.fromEntries(
+    Object.entries(store.counts)
+      .filter(([service]) => counted(service))
       .sort(([, a], [, b]) => b - a)
-      .map(([command, count]) => [command, count / messages]),
+      .map(([service, count]) => [service, count / messages]),
   );
+  return {
+    cpuMs,
+    total: Object.values(byService).reduce((sum, count) => sum + count, 0),
+    byService,
+    top: store.top
+      .filter((statement) => counted(statement.service))
+      .map(({ service, query, calls }) => ({ service, query, perMessage: calls / messages })),
+  };
 }
 
 const rtt = (values: { introspection: readonly number[]; userinfo: readonly number[] }) => ({
@@ -95,6 +137,7 @@ export function buildReport(input: {
   finishedAt: Date;
   machine: BenchReport['machine'];
   infrastructure: string;
+  store: BenchReport['store'];
   warnings: readonly string[];
 }): BenchReport {
   const { options, results } = input;
@@ -116,6 +159,7 @@ export function buildReport(input: {
     options: { ...options, scenarios: [...options.scenarios] },
     machine: input.machine,
     infrastructure: input.infrastructure,
+    store: input.store,
     warnings: [...input.warnings, ...backlogWarnings],
     brandRtt: {
       ...(results.idleBrandRtt ? { idle: rtt(results.idleBrandRtt) } : {}),
@@ -134,9 +178,9 @@ export function buildReport(input: {
         p99: ratio(parley.delivered.p99, baseline.delivered.p99),
       },
       brandCallsPerMessage: perMessage(results.a.parley.calls.fast, parley.accepted),
-      storeCommandsPerMessage: {
-        parley: perMessageCommands(results.a.parley.storeCommands, parley.accepted),
-        baseline: perMessageCommands(results.a.baseline.storeCommands, baseline.accepted),
+      store: {
+        parley: storePerMessage(results.a.parley, parley.accepted, 'parley'),
+        baseline: storePerMessage(results.a.baseline, baseline.accepted, 'baseline'),
       },
       usage: results.a.parley.usage,
       baselineUsage: results.a.baseline.usage,
@@ -144,14 +188,25 @@ export function buildReport(input: {
   }
   if (results.b) {
     const steps = (runs: Measured<RunResult>[]) => runs.map((run) => runStats(run.value));
+    const store = (runs: Measured<RunResult>[], stats: RunStats[], who: 'parley' | 'baseline') =>
+      runs.map((run, index) => storePerMessage(run, stats[index]?.accepted ?? 0, who));
     const parley = steps(results.b.parley);
     const baseline = steps(results.b.baseline);
     const parleyOutcome = rampOutcome(parley, options.p99LimitMs);
     const baselineOutcome = rampOutcome(baseline, options.p99LimitMs);
     report.b = {
       p99LimitMs: options.p99LimitMs,
-      parley: { steps: parley, outcome: parleyOutcome, usage: results.b.parley.map((run) => run.usage) },
-      baseline: { steps: baseline, outcome: baselineOutcome },
+      parley: {
+        steps: parley,
+        outcome: parleyOutcome,
+        usage: results.b.parley.map((run) => run.usage),
+        store: store(results.b.parley, parley, 'parley'),
+      },
+      baseline: {
+        steps: baseline,
+        outcome: baselineOutcome,
+        store: store(results.b.baseline, baseline, 'baseline'),
+      },
       sustainableRatio: ratio(parleyOutcome.sustainableRate, baselineOutcome.sustainableRate),
     };
   }
@@ -167,6 +222,7 @@ export function buildReport(input: {
         Object.values(results.c.calls).reduce((sum, calls) => sum + calls.introspection, 0),
         storm.devices,
       ),
+      storePerReconnect: storePerMessage(results.c, storm.devices, 'parley'),
       usage: results.c.usage,
     };
   }
@@ -181,6 +237,7 @@ export function buildReport(input: {
         fast: perMessage(results.d.calls.fast, fast.accepted),
         slow: perMessage(results.d.calls.slow, slow.accepted),
       },
+      store: storePerMessage(results.d, runStats(results.d.value).accepted, 'parley'),
       usage: results.d.usage,
     };
   }

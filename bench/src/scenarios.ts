@@ -12,7 +12,7 @@ import type {
 } from './load-protocol.js';
 import type { ProcessUsage } from './process-sampler.js';
 import { runStats, stepPasses } from './stats.js';
-import { commandDelta, readStoreCommands } from './store-metrics.js';
+import { type StoreActivity, storeActivity } from './store-metrics.js';
 import type { WorkerLink } from './worker-link.js';
 
 /** Requests a brand served during a measurement. */
@@ -21,13 +21,13 @@ export interface BrandCalls {
   readonly userinfo: number;
 }
 
-/** A measurement with the CPU/RSS of every process, the brand calls and store commands meanwhile. */
+/** A measurement with the CPU/RSS of every process, the brand calls and the store's statements meanwhile. */
 export interface Measured<T> {
   readonly value: T;
   readonly usage: readonly ProcessUsage[];
   readonly calls: Partial<Record<BrandLabel, BrandCalls>>;
-  /** Commands the store served, by name (local FerretDB only). */
-  readonly storeCommands: Readonly<Record<string, number>> | undefined;
+  /** Statements (or transactions) the store counted, by service; undefined when it did not answer. */
+  readonly store: StoreActivity | undefined;
   /** Records the services had not consumed yet when it started (0: a quiet pipeline). */
   readonly backlogAtStart: number;
 }
@@ -91,12 +91,12 @@ export async function runScenarios(context: ScenarioContext): Promise<ScenarioRe
     if (backlogAtStart > 0)
       say(`    (starting with ${backlogAtStart} records of backlog after waiting ${options.drain} s)`);
     const before = brandCalls();
-    const storeBefore = await readStoreCommands(system.storeMetricsUrl);
+    const storeBefore = await system.store.read();
     const segment = context.measure();
     const value = await work();
     const usage = segment.end();
     const after = brandCalls();
-    const storeAfter = await readStoreCommands(system.storeMetricsUrl);
+    const storeAfter = await system.store.read();
     const calls: Partial<Record<BrandLabel, BrandCalls>> = {};
     for (const label of Object.keys(after) as BrandLabel[]) {
       calls[label] = {
@@ -104,8 +104,9 @@ export async function runScenarios(context: ScenarioContext): Promise<ScenarioRe
         userinfo: (after[label]?.userinfo ?? 0) - (before[label]?.userinfo ?? 0),
       };
     }
-    const storeCommands = storeBefore && storeAfter ? commandDelta(storeBefore, storeAfter) : undefined;
-    return { value, usage, calls, storeCommands, backlogAtStart };
+    const store =
+      storeBefore && storeAfter ? storeActivity(storeBefore, storeAfter, system.store.labels) : undefined;
+    return { value, usage, calls, store, backlogAtStart };
   }
 
   const request = (

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as infra from '../../scripts/infra/index.mjs';
+import * as postgres from '../../scripts/infra/postgres.mjs';
 import * as system from '../../scripts/system.mjs';
-import { type InfraModule, loadSystemModule, type SystemModule } from './system.js';
+import { type InfraModule, loadSystemModule, type PostgresModule, type SystemModule } from './system.js';
 
 // Compile-time: the scripts satisfy the types the benchmark loads them with (root tsc checks this).
 const systemModule: SystemModule = system;
 const infraModule: InfraModule = infra;
+const postgresModule: PostgresModule = postgres;
 
 describe('the shared scripts the benchmark starts the system with', () => {
   it('load at run time with what the benchmark uses', async () => {
@@ -13,6 +15,7 @@ describe('the shared scripts the benchmark starts the system with', () => {
     expect(loaded.servicePorts).toEqual(systemModule.servicePorts);
     expect(loaded.servicePorts).toEqual(expect.arrayContaining([8080, 9400, 9401, 9402, 9403, 50051, 50052]));
     expect(typeof infraModule.ensureInfrastructure).toBe('function');
+    expect(Object.keys(postgresModule.serviceRoles).sort()).toEqual(['auth', 'history', 'ingress']);
   });
 
   it('make fresh service keys in the form the services read', () => {
@@ -22,15 +25,16 @@ describe('the shared scripts the benchmark starts the system with', () => {
     expect(Buffer.from(secrets.SESSION_SIGNING_KEY, 'base64url')).toHaveLength(32);
   });
 
-  it('give each service its ports, the addresses it calls and its own extra environment', () => {
+  it('give each service its ports, the addresses it calls, its own schema and its own extra environment', () => {
     const env = system.serviceEnv(
-      { name: 'ingress', ops: 9400, http: 8080 },
+      { name: 'ingress', ops: 9400, http: 8080, store: 'ingress' },
       {
         host: '127.0.0.1',
         offset: 100,
         env: { LOG_LEVEL: 'warn', OPS_PORT: '1' },
         secrets: system.newServiceSecrets(),
-        extraEnv: { ingress: { MONGO_DATABASE: 'x' } },
+        database: { adminUrl: 'postgres://admin@127.0.0.1:25432/postgres', schemaPrefix: 'bench_ab12_' },
+        extraEnv: { ingress: { INSTANCE_ID: 'x' } },
       },
     );
     expect(env).toMatchObject({
@@ -40,7 +44,12 @@ describe('the shared scripts the benchmark starts the system with', () => {
       AUTH_GRPC_ADDRESS: '127.0.0.1:50151',
       HISTORY_GRPC_ADDRESS: '127.0.0.1:50152',
       BRAND_HOST_ALLOW_LIST: '127.0.0.1',
-      MONGO_DATABASE: 'x',
+      DATABASE_SCHEMA: 'bench_ab12_ingress',
+      INSTANCE_ID: 'x',
+    });
+    expect(new URL(env.DATABASE_URL ?? '')).toMatchObject({
+      username: postgres.serviceRoles.ingress,
+      pathname: `/${postgres.parleyDatabase}`,
     });
   });
 });

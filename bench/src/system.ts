@@ -1,10 +1,12 @@
 // The repository's own scripts (plain .mjs, type-checked by the root tsc) that start Kafka, the store
-// and the services: scripts/infra/index.mjs and scripts/system.mjs, shared with `npm run up`. They
-// sit outside this package's rootDir, so they are loaded at run time and typed here;
-// system.test.ts keeps these types in line with the scripts.
+// and the services: scripts/infra/index.mjs, scripts/infra/postgres.mjs and scripts/system.mjs,
+// shared with `npm run up`. They sit outside this package's rootDir, so they are loaded at run time
+// and typed here; system.test.ts keeps these types in line with the scripts.
 import type { ChildProcess } from 'node:child_process';
 
 export type ServiceName = 'auth' | 'history' | 'enrichment' | 'ingress';
+/** The services that own a schema in the store. */
+export type StoreService = 'auth' | 'history' | 'ingress';
 export type ServiceSecrets = { SECRET_KEYS: string; SECRET_ACTIVE_KID: string; SESSION_SIGNING_KEY: string };
 export type Env = NodeJS.ProcessEnv;
 
@@ -13,6 +15,12 @@ export interface ProcessGroup {
   stop(options?: { timeoutMs?: number }): Promise<void>;
   readonly stopping: boolean;
   readonly children: ReadonlyMap<string, ChildProcess>;
+}
+
+/** The store the services use: the superuser URL, and a prefix that gives this system schemas of its own. */
+export interface ServicesDatabase {
+  adminUrl: string;
+  schemaPrefix?: string;
 }
 
 export interface SystemModule {
@@ -32,10 +40,12 @@ export interface SystemModule {
       offset: number;
       env: Env;
       secrets: ServiceSecrets;
+      database: ServicesDatabase;
       extraEnv?: Partial<Record<ServiceName, Env>>;
       nodeArgs?: (service: ServiceName) => readonly string[];
     },
   ): Promise<{ ingressUrl: string; authGrpc: string; historyGrpc: string; ops: Record<ServiceName, string> }>;
+  serviceStoreEnv(database: ServicesDatabase, store: StoreService): Env;
   createApiKey(env: Env, key: { tenant: string; name: string; scope: 'admin' | 'bot' | 'agent' }): string;
   ensureServiceTopics(options: { brokers: string; prefix: string; clientId: string }): Promise<string[]>;
 }
@@ -48,7 +58,8 @@ interface ServerInfo {
 
 export interface Infrastructure {
   kafka: ServerInfo & { brokers: string };
-  mongo: ServerInfo & { url: string };
+  /** `url` is a superuser's (it bootstraps the Parley database and the service roles). */
+  postgres: ServerInfo & { url: string };
   stop(): Promise<void>;
   describe(): string;
 }
@@ -56,11 +67,16 @@ export interface Infrastructure {
 export interface InfraModule {
   readonly InfraError: new (message?: string) => Error;
   ensureInfrastructure(options?: { env?: Env; allowDocker?: boolean }): Promise<Infrastructure>;
-  infraSettings(env?: Env): { readonly host: string; readonly ferretdb: { readonly debugPort: number } };
   infrastructureStatus(env?: Env): {
     kafka: { pid: number | undefined };
-    ferretdb: { pid: number | undefined };
+    postgres: { pid: number | undefined };
   };
+}
+
+export interface PostgresModule {
+  /** The database every service uses, each in its own schema with its own role. */
+  readonly parleyDatabase: string;
+  readonly serviceRoles: Readonly<Record<StoreService, string>>;
 }
 
 // Relative to this file in src/ and in dist/ alike: bench/{src,dist}/ → scripts/.
@@ -72,4 +88,8 @@ export async function loadSystemModule(): Promise<SystemModule> {
 
 export async function loadInfraModule(): Promise<InfraModule> {
   return (await import(new URL('infra/index.mjs', scriptsUrl).href)) as InfraModule;
+}
+
+export async function loadPostgresModule(): Promise<PostgresModule> {
+  return (await import(new URL('infra/postgres.mjs', scriptsUrl).href)) as PostgresModule;
 }

@@ -9,11 +9,10 @@ import {
 import { createLogger } from '@parley/logger';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSecretBox, parseKeyRing } from '../../services/auth/src/adapters/secret-box.js';
 import { createApp } from '../../services/auth/src/app.js';
 import { loadConfig } from '../../services/auth/src/config.js';
-import { randomName, testInfra, waitFor } from '../support/harness.js';
-import { brandChannel, signInThroughAuth } from '../support/services.js';
+import { dropSchema, randomSchema, rowsAtRest, serviceStore } from '../support/database.js';
+import { brandChannel, dropStore, signInThroughAuth, startAuth } from '../support/services.js';
 
 /** Every log line of the auth service, to prove no token or secret is ever written. */
 const logLines: string[] = [];
@@ -24,45 +23,24 @@ const logStream = new Writable({
   },
 });
 
-function authConfig(database: string) {
-  return loadConfig({
-    MONGO_URL: testInfra().mongoUrl,
-    MONGO_DATABASE: database,
-    BIND_HOST: '127.0.0.1',
-    OPS_PORT: '0',
-    GRPC_PORT: '0',
-    SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-    SECRET_ACTIVE_KID: 'k1',
-    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-    BRAND_HOST_ALLOW_LIST: '127.0.0.1',
-    BRAND_HTTP_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'debug',
-  });
-}
+const silent = () => createLogger({ service: 'auth', version: 'test', level: 'silent' });
 
 describe('auth service against a real brand OAuth server and the real store', () => {
   let brand: BrandServer;
-  let app: ReturnType<typeof createApp>;
+  let app: Awaited<ReturnType<typeof startAuth>>;
   let auth: ServiceClient<AuthServiceDefinition>;
   const tenantId = 'tenant-a';
   const channelId = 'web';
   const secrets: string[] = [];
-  let config: ReturnType<typeof authConfig>;
-  /** The brand tokens stored for a customer, decrypted the way auth does. */
-  async function storedTokens(customerKey: string) {
-    const box = createSecretBox({
-      keys: parseKeyRing(config.SECRET_KEYS),
-      activeKid: config.SECRET_ACTIVE_KID,
-    });
-    const documents = await app.db().collection('credentials').find({ customerKey }).toArray();
-    return Promise.all(
-      documents.map(async (document) => ({
-        channelId: String(document.channelId),
-        accessToken: await box.open(String(document.sealedAccessToken)),
-        refreshToken: await box.open(String(document.sealedRefreshToken)),
-      })),
-    );
-  }
+  // Named here so the tests about what is at rest can look at the tables themselves.
+  const schema = randomSchema('auth');
+  /** The brand tokens stored for a customer, through the credentials port (which opens them). */
+  const storedTokens = async (customerKey: string) =>
+    (await app.stores.credentials.findAllOfCustomer(tenantId, customerKey)).map((stored) => ({
+      channelId: stored.channelId,
+      accessToken: stored.accessToken,
+      refreshToken: stored.refreshToken ?? '',
+    }));
 
   const channelSettings = (overrides: Record<string, unknown> = {}) => ({
     channel: {
@@ -108,13 +86,10 @@ describe('auth service against a real brand OAuth server and the real store', ()
     brand.customers.set('c-1', { name: 'Ada Lovelace', tier: 'gold', open_case: 'CASE-7' });
     brand.customers.set('c-2', { name: 'Grace Hopper', tier: 'silver' });
     secrets.push(brand.client.clientSecret);
-    config = authConfig(randomName('auth').replace('-', '_'));
-    app = createApp({
-      config,
-      logger: createLogger({ service: 'auth', version: 'test', level: 'debug', destination: logStream }),
-      version: 'test',
-    });
-    await app.start();
+    app = await startAuth(
+      createLogger({ service: 'auth', version: 'test', level: 'debug', destination: logStream }),
+      { DATABASE_SCHEMA: schema, BRAND_HTTP_TIMEOUT_MS: '2000' },
+    );
     auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
       deadlineMs: 10_000,
     });
@@ -123,8 +98,8 @@ describe('auth service against a real brand OAuth server and the real store', ()
 
   afterAll(async () => {
     auth?.close();
-    await app?.db().dropDatabase();
     await app?.stop();
+    await dropStore(app);
     await brand?.stop();
   });
 
@@ -141,8 +116,10 @@ describe('auth service against a real brand OAuth server and the real store', ()
       clientSecretSet: true,
       validationMode: 'introspection',
     });
-    const raw = JSON.stringify(await app.db().collection('channels').find().toArray());
-    expect(raw).not.toContain(brand.client.clientSecret);
+    const atRest = await rowsAtRest(`select * from ${schema}.channels`);
+    expect(atRest).toHaveLength(1);
+    expect(JSON.stringify(atRest)).not.toContain(brand.client.clientSecret);
+    expect(String(atRest[0]?.sealed_client_secret).split('.')).toHaveLength(5);
   });
 
   it('refuses bad channel settings with every problem named, and changes nothing', async () => {
@@ -204,12 +181,21 @@ describe('auth service against a real brand OAuth server and the real store', ()
     expect(second.customer?.customerKey).toBe(first.customer?.customerKey);
     expect(second.threadId).toBe(first.threadId);
     // Brand tokens are stored only as JWE (five dot-separated parts), never in the clear.
-    const stored = await app.db().collection('credentials').find().toArray();
-    for (const document of stored) {
-      expect(document).not.toHaveProperty('accessToken');
-      expect(document).not.toHaveProperty('refreshToken');
-      expect(String(document.sealedAccessToken).split('.')).toHaveLength(5);
-      expect(String(document.sealedRefreshToken).split('.')).toHaveLength(5);
+    const stored = await rowsAtRest(`select * from ${schema}.credentials`);
+    const tokens = await storedTokens(first.customer?.customerKey ?? '');
+    expect(stored.length).toBeGreaterThan(0);
+    expect(tokens).toHaveLength(1);
+    for (const row of stored) {
+      expect(Object.keys(row).filter((column) => /_token$/.test(column))).toEqual([
+        'sealed_access_token',
+        'sealed_refresh_token',
+      ]);
+      expect(String(row.sealed_access_token).split('.')).toHaveLength(5);
+      expect(String(row.sealed_refresh_token).split('.')).toHaveLength(5);
+      for (const { accessToken, refreshToken } of tokens) {
+        expect(JSON.stringify(row)).not.toContain(accessToken);
+        expect(JSON.stringify(row)).not.toContain(refreshToken);
+      }
     }
   });
 
@@ -315,13 +301,15 @@ describe('auth service against a real brand OAuth server and the real store', ()
     const token = await auth.call.GetAccessToken({ tenantId, customerKey, caller });
     secrets.push(token.accessToken);
     expect(token).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String) });
-    const audit = await app.db().collection('audit').find({ customerKey }).toArray();
-    expect(audit).toEqual([
-      expect.objectContaining({
+    expect(await app.stores.audit.listOfCustomer(tenantId, customerKey)).toEqual([
+      {
         tenantId,
+        customerKey,
         caller: { kind: 'bot', id: 'crm-bot' },
         reason: 'look up open cases',
-      }),
+        action: 'access_token_issued',
+        at: expect.any(Date),
+      },
     ]);
     await expect(
       auth.call.GetAccessToken({ tenantId: 'tenant-b', customerKey, caller }),
@@ -406,12 +394,7 @@ describe('auth service when the brand is down', () => {
   it('refuses messages with auth_unavailable (fail closed)', async () => {
     const brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada' });
-    const app = createApp({
-      config: authConfig(randomName('auth').replace('-', '_')),
-      logger: createLogger({ service: 'auth', version: 'test', level: 'silent' }),
-      version: 'test',
-    });
-    await app.start();
+    const app = await startAuth(silent());
     const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
       deadlineMs: 10_000,
     });
@@ -429,73 +412,8 @@ describe('auth service when the brand is down', () => {
       });
     } finally {
       auth.close();
-      await app.db().dropDatabase();
       await app.stop();
-    }
-  });
-});
-
-describe('auth service refreshing expired brand tokens', () => {
-  it('refreshes once for concurrent messages across two auth instances, storing the rotated token', async () => {
-    // Access tokens live 2 s: the test waits for expiry, then many messages arrive at once.
-    const brand = await startBrandServer({ accessTokenTtlSeconds: 2 });
-    brand.customers.set('c-1', { name: 'Ada' });
-    const config = authConfig(randomName('auth').replace('-', '_'));
-    const logger = createLogger({ service: 'auth', version: 'test', level: 'silent' });
-    const apps = [
-      createApp({ config, logger, version: 'test' }),
-      createApp({ config, logger, version: 'test' }),
-    ];
-    for (const app of apps) await app.start();
-    const protos = loadParleyProtos();
-    const clients = apps.map((app) =>
-      createServiceClient(protos.auth.AuthService.service, app.grpcAddress(), { deadlineMs: 15_000 }),
-    );
-    const [first, second] = clients as [
-      ServiceClient<AuthServiceDefinition>,
-      ServiceClient<AuthServiceDefinition>,
-    ];
-    try {
-      await first.call.PutChannel({ channel: brandChannel(brand, 't', 'web') });
-      const { sessionToken } = await signInThroughAuth(first, brand, 'c-1', {
-        tenantId: 't',
-        channelId: 'web',
-      });
-      const credentials = () => apps[0]?.db().collection('credentials').findOne({ tenantId: 't' });
-      const before = await credentials();
-      const expired = async () => {
-        const current = await credentials();
-        return current ? Date.now() > (current.accessTokenExpiresAt as Date).getTime() + 50 : false;
-      };
-      await waitFor('the access token to expire', expired, { timeoutMs: 5_000 });
-      const tokenCalls = brand.calls.get('/token') ?? 0;
-
-      const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) =>
-          (i % 2 === 0 ? first : second).call.AuthorizeMessage({ sessionToken }),
-        ),
-      );
-      expect(results.every((result) => result.tenantId === 't')).toBe(true);
-      // One refresh with the rotating refresh token: a second would have made the brand revoke the grant.
-      expect((brand.calls.get('/token') ?? 0) - tokenCalls).toBe(1);
-      const after = await credentials();
-      expect(after?.version).toBe((before?.version as number) + 1);
-      const box = createSecretBox({
-        keys: parseKeyRing(config.SECRET_KEYS),
-        activeKid: config.SECRET_ACTIVE_KID,
-      });
-      const refreshTokenOf = (document: typeof after) => box.open(String(document?.sealedRefreshToken));
-      expect(await refreshTokenOf(after)).not.toBe(await refreshTokenOf(before));
-
-      // And again later: the rotated refresh token works.
-      await waitFor('the refreshed access token to expire', expired, { timeoutMs: 5_000 });
-      await expect(second.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({ tenantId: 't' });
-      expect((await credentials())?.version).toBe((before?.version as number) + 2);
-    } finally {
-      for (const client of clients) client.close();
-      await apps[0]?.db().dropDatabase();
-      for (const app of apps) await app.stop();
-      await brand.stop();
+      await dropStore(app);
     }
   });
 });
@@ -506,9 +424,20 @@ describe('auth service in jwt validation mode', () => {
     const brand = await startBrandServer({ jwtAccessTokensFor: resource });
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
     let offsetMs = 0; // lets the test move past the JWKS re-fetch cool-down
+    // Built here rather than by startAuth: the test moves the service's clock.
+    const config = loadConfig({
+      ...serviceStore('auth'),
+      BIND_HOST: '127.0.0.1',
+      OPS_PORT: '0',
+      GRPC_PORT: '0',
+      SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+      SECRET_ACTIVE_KID: 'k1',
+      SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      BRAND_HOST_ALLOW_LIST: '127.0.0.1',
+    });
     const app = createApp({
-      config: authConfig(randomName('auth').replace('-', '_')),
-      logger: createLogger({ service: 'auth', version: 'test', level: 'silent' }),
+      config,
+      logger: silent(),
       version: 'test',
       clock: { now: () => new Date(Date.now() + offsetMs) },
     });
@@ -541,8 +470,8 @@ describe('auth service in jwt validation mode', () => {
       expect(brand.calls.get('/jwks')).toBe(2);
     } finally {
       auth.close();
-      await app.db().dropDatabase();
       await app.stop();
+      await dropSchema(config.DATABASE_SCHEMA);
       await brand.stop();
     }
   });

@@ -1,5 +1,5 @@
-import { createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
-import type { MessageEnriched } from '@parley/contracts';
+import { cloudEventHeaders, createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
+import { eventContracts, type MessageEnriched } from '@parley/contracts';
 import {
   createServiceClient,
   type HistoryServiceDefinition,
@@ -7,11 +7,15 @@ import {
   type ServiceClient,
   toStruct,
 } from '@parley/grpc';
-import type { KafkaMessage } from 'kafkajs';
+import { createLogger } from '@parley/logger';
+import { createPostgresComponent } from '@parley/postgres';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../services/history/src/app.js';
-import { loadConfig } from '../../services/history/src/config.js';
+import { historyMigrations, migrateCommand } from '../../services/history/src/adapters/history-schema.js';
+import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
+import { dropSchema, serviceStore } from '../support/database.js';
 import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { dropStore, startHistory } from '../support/services.js';
 
 const topics = [
   'chat.messages.enriched.v1',
@@ -20,11 +24,28 @@ const topics = [
   'chat.deliveries.v1',
 ] as const;
 
+/** The records of a topic's dead-letter topic, from now on. */
+async function deadLetters(kafka: Kafka, topic: string) {
+  const consumer = kafka.consumer({ groupId: randomName('dlq') });
+  await consumer.connect();
+  await consumer.subscribe({ topic: `${topic}.dlq`, fromBeginning: true });
+  const records: KafkaMessage[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
+  return { records, close: () => consumer.disconnect() };
+}
+
 describe('history against the real broker and store', () => {
-  const logger = testLogger('history-test');
+  // Errors the service logs, kept to check that a record it cannot store is reported.
+  const errorLogs: { msg: string; code?: string; topic?: string }[] = [];
+  const logger = createLogger({
+    service: 'history-test',
+    version: 'test',
+    level: 'error',
+    destination: { write: (line: string) => void errorLogs.push(JSON.parse(line)) },
+  });
   const kafka = testKafka();
   let prefix: string;
-  let app: ReturnType<typeof createApp>;
+  let app: Awaited<ReturnType<typeof startHistory>>;
   let producer: EventProducer;
   let history: ServiceClient<HistoryServiceDefinition>;
   const deliveries: KafkaMessage[] = [];
@@ -52,20 +73,7 @@ describe('history against the real broker and store', () => {
 
   beforeAll(async () => {
     prefix = await freshTopics(kafka, [...topics]);
-    app = createApp({
-      config: loadConfig({
-        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: prefix,
-        MONGO_URL: testInfra().mongoUrl,
-        MONGO_DATABASE: randomName('history').replace('-', '_'),
-        BIND_HOST: '127.0.0.1',
-        OPS_PORT: '0',
-        GRPC_PORT: '0',
-      }),
-      logger,
-      version: 'test',
-    });
-    await app.start();
+    app = await startHistory(prefix, logger);
     history = createServiceClient(loadParleyProtos().history.HistoryService.service, app.grpcAddress());
     producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
     await producer.connect();
@@ -81,8 +89,8 @@ describe('history against the real broker and store', () => {
     history?.close();
     await deliveryConsumer.disconnect();
     await producer?.disconnect();
-    await app?.db().dropDatabase();
     await app?.stop();
+    await dropStore(app);
   });
 
   it('stores every message once, in order per thread, with many threads in flight', async () => {
@@ -110,8 +118,8 @@ describe('history against the real broker and store', () => {
         Array.from({ length: expected }, (_, i) => `${thread}-m${i + 1}`),
       );
     }
-    const stored = await app.db().collection('messages').countDocuments({ threadId: threads[0] });
-    expect(stored).toBe(perThread + 1);
+    const stored = await app.stores.messages.after('acme', threads[0] as string, 0, 1000);
+    expect(stored).toHaveLength(perThread + 1);
   });
 
   it('publishes a delivery keyed by customer for every stored message', async () => {
@@ -142,14 +150,7 @@ describe('history against the real broker and store', () => {
     const thread = randomName('thf');
     await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
     await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
-    const dlq = kafka.consumer({ groupId: randomName('dlq') });
-    await dlq.connect();
-    await dlq.subscribe({
-      topic: `${topicNameFor(prefix, 'chat.messages.outbound.v1')}.dlq`,
-      fromBeginning: true,
-    });
-    const dead: KafkaMessage[] = [];
-    await dlq.run({ eachMessage: async ({ message }) => void dead.push(message) });
+    const dlq = await deadLetters(kafka, topicNameFor(prefix, 'chat.messages.outbound.v1'));
     await producer.publish('chat.messages.outbound.v1', {
       messageId: `${thread}-intruder`,
       tenantId: 'acme',
@@ -159,10 +160,50 @@ describe('history against the real broker and store', () => {
       text: 'not yours',
       sentAt: new Date().toISOString(),
     });
-    const record = await waitFor('the dead letter', () => dead[0]);
+    const record = await waitFor('the dead letter', () => dlq.records[0]);
     expect(String(record.headers?.dlq_error_code)).toBe('permission_denied');
     expect((await sync(thread)).messages).toHaveLength(1);
-    await dlq.disconnect();
+    await dlq.close();
+  });
+
+  it('dead-letters a message the store cannot hold, says so, and stores the thread’s next one', async () => {
+    const thread = randomName('thn');
+    await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
+    const dlq = await deadLetters(kafka, topicNameFor(prefix, 'chat.messages.enriched.v1'));
+    // Sent as raw bytes: the edge refuses a NUL, and a producer that checks may too, but history
+    // must not depend on every producer doing so.
+    const withNul = { ...enriched(thread, 2), text: 'before\u0000after' };
+    await producer.sendRecords(topicNameFor(prefix, 'chat.messages.enriched.v1'), [
+      {
+        key: thread,
+        value: JSON.stringify(withNul),
+        headers: cloudEventHeaders({
+          source: 'parley/test',
+          type: eventContracts['chat.messages.enriched.v1'].type,
+        }),
+      },
+    ]);
+    await producer.publish('chat.messages.enriched.v1', enriched(thread, 3));
+    const record = await waitFor('the dead letter', () => dlq.records[0]);
+    // invalid_argument from the store (or invalid_event, should the contract refuse NULs itself).
+    expect(['invalid_argument', 'invalid_event']).toContain(String(record.headers?.dlq_error_code));
+    expect(JSON.parse(record.value?.toString() ?? '{}')).toMatchObject({ messageId: `${thread}-m2` });
+    const page = await waitFor('the next message stored', async () => {
+      const result = await sync(thread);
+      return result.messages.length === 2 ? result : undefined;
+    });
+    expect(page.messages.map((message) => [message.messageId, message.seq])).toEqual([
+      [`${thread}-m1`, 1],
+      [`${thread}-m3`, 2],
+    ]);
+    expect(errorLogs).toContainEqual(
+      expect.objectContaining({
+        msg: 'poison event sent to dead-letter topic',
+        topic: topicNameFor(prefix, 'chat.messages.enriched.v1'),
+      }),
+    );
+    await dlq.close();
   });
 
   it('syncs after a cursor, pages, and refuses another customer’s thread', async () => {
@@ -306,13 +347,12 @@ describe('history killed mid-batch', () => {
 
     const kafka = testKafka();
     const prefix = await freshTopics(kafka, [...topics]);
-    const database = randomName('history').replace('-', '_');
+    const store = serviceStore('history');
     const env = {
       ...process.env,
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
       KAFKA_TOPIC_PREFIX: prefix,
-      MONGO_URL: testInfra().mongoUrl,
-      MONGO_DATABASE: database,
+      ...store,
       BIND_HOST: '127.0.0.1',
       OPS_PORT: '0',
       GRPC_PORT: '0',
@@ -342,9 +382,20 @@ describe('history killed mid-batch', () => {
       );
     await producer.disconnect();
 
-    const { connectMongo } = await import('@parley/mongo');
-    const client = await connectMongo({ url: testInfra().mongoUrl, appName: 'history-kill-test' });
-    const messages = client.db(database).collection('messages');
+    // The test reads through history's own ports, on the schema the processes work in.
+    const postgres = createPostgresComponent({
+      url: store.DATABASE_URL,
+      migrations: historyMigrations(store.DATABASE_SCHEMA),
+      migrationMode: 'apply',
+      migrateCommand,
+      appName: 'history-kill-test',
+      logger,
+    });
+    await postgres.start();
+    const { messages } = createHistoryStores(() => postgres.database());
+    const storedOf = (thread: string) => messages.after('acme', thread, 0, 1000);
+    const countStored = async () =>
+      (await Promise.all(threads.map(storedOf))).reduce((sum, stored) => sum + stored.length, 0);
     try {
       const first = spawn(process.execPath, ['services/history/dist/main.js'], {
         cwd: root,
@@ -352,12 +403,12 @@ describe('history killed mid-batch', () => {
         stdio: 'ignore',
       });
       const firstExit = new Promise((resolve) => first.once('exit', resolve));
-      await waitFor('some messages stored', async () => (await messages.countDocuments()) >= 20, {
+      await waitFor('some messages stored', async () => (await countStored()) >= 20, {
         timeoutMs: 60_000,
       });
       first.kill('SIGKILL');
       await firstExit;
-      const storedAtKill = await messages.countDocuments();
+      const storedAtKill = await countStored();
       expect(storedAtKill).toBeLessThan(threads.length * perThread);
 
       const second = spawn(process.execPath, ['services/history/dist/main.js'], {
@@ -368,7 +419,7 @@ describe('history killed mid-batch', () => {
       try {
         await waitFor(
           'every message stored',
-          async () => (await messages.countDocuments()) === threads.length * perThread,
+          async () => (await countStored()) === threads.length * perThread,
           { timeoutMs: 90_000 },
         );
       } finally {
@@ -376,7 +427,7 @@ describe('history killed mid-batch', () => {
         await new Promise((resolve) => second.once('exit', resolve));
       }
       for (const thread of threads) {
-        const stored = await messages.find({ threadId: thread }).sort({ seq: 1 }).toArray();
+        const stored = await storedOf(thread);
         expect(stored.map((message) => message.seq)).toEqual(
           Array.from({ length: perThread }, (_, i) => i + 1),
         );
@@ -385,8 +436,8 @@ describe('history killed mid-batch', () => {
         );
       }
     } finally {
-      await client.db(database).dropDatabase();
-      await client.close();
+      await postgres.stop();
+      await dropSchema(store.DATABASE_SCHEMA);
     }
   });
 });

@@ -14,7 +14,7 @@ function contract<S extends z.ZodType>(definition: EventContract<S>): EventContr
   return Object.freeze(definition);
 }
 
-/** Every event of DESIGN.md §4, by base topic name (the deployed name may carry a prefix). */
+/** Every event on the bus (README, "Events for bots"), by base topic name (the deployed name may carry a prefix). */
 export const eventContracts = {
   'chat.messages.received.v1': contract({
     topic: 'chat.messages.received.v1',

@@ -2,17 +2,17 @@ import { isIP } from 'node:net';
 import { createBrandHttpClient, isNonPublicAddress } from '@parley/brand-http';
 import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { createMongoComponent } from '@parley/mongo';
 import { composeService, createMetricsRegistry } from '@parley/ops';
-import { authIndexes } from './adapters/auth-indexes.js';
+import { createPostgresComponent } from '@parley/postgres';
 import { createAuthRepositories } from './adapters/auth-repositories.js';
+import { authExpirySweeps, authMigrations, migrateCommand } from './adapters/auth-schema.js';
 import { createBrandOAuth } from './adapters/brand-oauth.js';
 import { cacheChannels } from './adapters/cached-channels.js';
 import { createSecretBox, parseKeyRing } from './adapters/secret-box.js';
 import { createSessionTokens } from './adapters/session-tokens.js';
 import type { AuthConfig } from './config.js';
 import { createAuthUseCases } from './domain/auth-use-cases.js';
-import type { Clock } from './domain/ports.js';
+import type { AuthRepositories, Clock, SecretBox } from './domain/ports.js';
 import { authServiceHandlers } from './grpc/auth-service.js';
 
 export interface AuthDeps {
@@ -20,24 +20,38 @@ export interface AuthDeps {
   readonly logger: Logger;
   readonly version: string;
   readonly clock?: Clock;
+  /** The store ports; absent: the PostgreSQL adapters on `config.DATABASE_URL`. */
+  readonly stores?: AuthRepositories;
 }
 
 const systemClock: Clock = { now: () => new Date() };
 
-/** The auth service: channels, brand tokens and Parley sessions over gRPC, on its own database. */
-export function createApp({ config, logger, version, clock = systemClock }: AuthDeps) {
-  const registry = createMetricsRegistry({ service: 'auth', version });
-  const store = createMongoComponent({
-    url: config.MONGO_URL,
-    database: config.MONGO_DATABASE,
+/** The PostgreSQL store as a lifecycle component, and the repositories on it. */
+function postgresStores(config: AuthConfig, logger: Logger, secretBox: SecretBox) {
+  const postgres = createPostgresComponent({
+    url: config.DATABASE_URL,
+    migrations: authMigrations(config.DATABASE_SCHEMA),
+    migrationMode: config.DATABASE_MIGRATIONS,
+    migrateCommand,
     appName: 'parley-auth',
-    indexes: authIndexes,
     logger,
+    sweeps: authExpirySweeps,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    maxConnections: config.DATABASE_POOL_MAX,
   });
+  return { postgres, stores: createAuthRepositories({ database: () => postgres.database(), secretBox }) };
+}
+
+/** The auth service: channels, brand tokens and Parley sessions over gRPC, on its own database. */
+export function createApp({ config, logger, version, clock = systemClock, stores: injected }: AuthDeps) {
+  const registry = createMetricsRegistry({ service: 'auth', version });
   const secretBox = createSecretBox({
     keys: parseKeyRing(config.SECRET_KEYS),
     activeKid: config.SECRET_ACTIVE_KID,
   });
+  const { postgres, stores } = injected
+    ? { postgres: undefined, stores: injected }
+    : postgresStores(config, logger, secretBox);
   const http = createBrandHttpClient({
     logger,
     registry,
@@ -57,12 +71,10 @@ export function createApp({ config, logger, version, clock = systemClock }: Auth
   const grpc = createGrpcServerComponent({
     address: `${config.BIND_HOST}:${config.GRPC_PORT}`,
     logger,
-    // Built at start, once the store is connected.
     services: () => {
-      const repositories = createAuthRepositories({ db: store.db(), secretBox, clock });
       const useCases = createAuthUseCases({
-        ...repositories,
-        channels: cacheChannels(repositories.channels, {
+        ...stores,
+        channels: cacheChannels(stores.channels, {
           ttlMs: config.CHANNEL_CACHE_SECONDS * 1000,
           now: () => clock.now().getTime(),
         }),
@@ -88,7 +100,7 @@ export function createApp({ config, logger, version, clock = systemClock }: Auth
     registry,
     opsPort: config.OPS_PORT,
     bindHost: config.BIND_HOST,
-    components: [store, grpc],
+    components: postgres ? [postgres, grpc] : [grpc],
   });
-  return { ...service, grpcAddress: () => grpc.address(), db: () => store.db() };
+  return { ...service, grpcAddress: () => grpc.address(), stores };
 }

@@ -1,4 +1,4 @@
-import { commonEnv, envSchemas, mongoEnv, parseConfig } from '@parley/config';
+import { commonEnv, envSchemas, parseConfig, postgresEnv } from '@parley/config';
 import { z } from 'zod';
 
 // Kept as text (the frozen config has no Buffers); decoded where the key is used.
@@ -10,7 +10,7 @@ const base64urlKey = (minBytes: number) =>
 
 export const schema = z.object({
   ...commonEnv,
-  ...mongoEnv('parley_auth'),
+  ...postgresEnv('auth'),
   OPS_PORT: envSchemas.port.default(9401),
   GRPC_PORT: envSchemas.port.default(50051),
   /** Keys that encrypt refresh/access tokens and client secrets at rest: `kid:base64url,…` (32 bytes each). */
@@ -37,4 +37,9 @@ export type AuthConfig = ReturnType<typeof loadConfig>;
 /** The auth service's configuration, from the environment, validated once at start. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
   return parseConfig(schema, env);
+}
+
+/** Only the store settings, for the migration command, which needs nothing else. */
+export function loadStoreConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
+  return parseConfig(z.object({ ...commonEnv, ...postgresEnv('auth') }), env);
 }

@@ -1,14 +1,14 @@
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
 import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { createMongoComponent } from '@parley/mongo';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
-import { historyIndexes } from './adapters/history-indexes.js';
+import { createPostgresComponent } from '@parley/postgres';
+import { historyMigrations, migrateCommand } from './adapters/history-schema.js';
 import { createHistoryStores } from './adapters/history-store.js';
 import type { HistoryConfig } from './config.js';
 import { createHistoryConsumer } from './consumers/history.consumer.js';
 import { createHistory } from './domain/history-use-cases.js';
-import type { Clock } from './domain/ports.js';
+import type { Clock, HistoryStores } from './domain/ports.js';
 import { historyServiceHandlers } from './grpc/history-service.js';
 
 export interface HistoryDeps {
@@ -16,23 +16,36 @@ export interface HistoryDeps {
   readonly logger: Logger;
   readonly version: string;
   readonly clock?: Clock;
+  /** The store; absent: PostgreSQL (DATABASE_URL), migrated or verified at start. */
+  readonly stores?: HistoryStores;
 }
 
 const systemClock: Clock = { now: () => new Date() };
+
+/** The PostgreSQL store (DATABASE_URL, history's own schema) and the ports on it. */
+function postgresStore(config: HistoryConfig, logger: Logger) {
+  const postgres = createPostgresComponent({
+    url: config.DATABASE_URL,
+    migrations: historyMigrations(config.DATABASE_SCHEMA),
+    migrationMode: config.DATABASE_MIGRATIONS,
+    migrateCommand,
+    appName: 'parley-history',
+    logger,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    maxConnections: config.DATABASE_POOL_MAX,
+  });
+  return { stores: createHistoryStores(() => postgres.database()), components: [postgres] };
+}
 
 /**
  * The history service: stores every enriched and outbound message once with its thread number,
  * publishes deliveries for every device, keeps customer profiles, and serves sync over gRPC.
  */
-export function createApp({ config, logger, version, clock = systemClock }: HistoryDeps) {
+export function createApp({ config, logger, version, clock = systemClock, stores: given }: HistoryDeps) {
   const registry = createMetricsRegistry({ service: 'history', version });
-  const store = createMongoComponent({
-    url: config.MONGO_URL,
-    database: config.MONGO_DATABASE,
-    appName: 'parley-history',
-    indexes: historyIndexes,
-    logger,
-  });
+  const { stores, components: storeComponents } = given
+    ? { stores: given, components: [] }
+    : postgresStore(config, logger);
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-history', logger });
   const producer = createEventProducer({
     kafka,
@@ -41,7 +54,7 @@ export function createApp({ config, logger, version, clock = systemClock }: Hist
     logger,
   });
   const history = createHistory({
-    ...createHistoryStores(() => store.db()),
+    ...stores,
     clock,
     deliver: (delivery) =>
       producer.publish('chat.deliveries.v1', delivery, { id: `${delivery.threadId}:${delivery.seq}` }),
@@ -72,7 +85,7 @@ export function createApp({ config, logger, version, clock = systemClock }: Hist
     opsPort: config.OPS_PORT,
     bindHost: config.BIND_HOST,
     components: [
-      store,
+      ...storeComponents,
       producerComponent(producer),
       grpc,
       {
@@ -83,5 +96,10 @@ export function createApp({ config, logger, version, clock = systemClock }: Hist
       },
     ],
   });
-  return { ...service, grpcAddress: () => grpc.address(), db: () => store.db() };
+  return {
+    ...service,
+    grpcAddress: () => grpc.address(),
+    /** The store ports, for tests to read what the service wrote. */
+    stores,
+  };
 }

@@ -1,277 +1,337 @@
-import { randomUUID } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
-import { isDuplicateKeyError, type TenantScope, tenantCollection, toStoreError } from '@parley/mongo';
-import type { Db, UpdateFilter } from 'mongodb';
+import { type Database, sql } from '@parley/postgres';
 import type { AuditEntry, Channel, Credentials, Session } from '../domain/model.js';
-import type {
-  AuditLog,
-  ChannelRepository,
-  Clock,
-  CredentialRepository,
-  RefreshLocks,
-  SecretBox,
-  SessionRepository,
+import {
+  type AuditLog,
+  type AuthRepositories,
+  type ChannelRepository,
+  type CredentialRepository,
+  checkLeaseTtl,
+  type RefreshLocks,
+  type SecretBox,
+  type SessionRepository,
 } from '../domain/ports.js';
 
-/** A channel at rest: the client secret only as a JWE. */
-interface ChannelDocument extends Omit<Channel, 'client'> {
-  readonly client: Omit<Channel['client'], 'clientSecret'> & { readonly sealedSecret: string };
+interface ChannelRow {
+  tenant_id: string;
+  channel_id: string;
+  issuer: string;
+  allow_without_pkce: boolean;
+  endpoints: Channel['endpoints'];
+  client_id: string;
+  client_auth_method: Channel['client']['method'];
+  sealed_client_secret: string;
+  redirect_uris: string[];
+  validation: Channel['validation'];
+  mapping: Channel['mapping'];
+  messaging_mode: Channel['messagingMode'];
+  updated_at: Date;
 }
 
-/** Credentials at rest: both brand tokens only as JWEs. */
-interface CredentialsDocument extends Omit<Credentials, 'accessToken' | 'refreshToken'> {
-  readonly sealedAccessToken: string;
-  readonly sealedRefreshToken?: string;
+interface CredentialsRow {
+  tenant_id: string;
+  customer_key: string;
+  channel_id: string;
+  subject: string;
+  sealed_access_token: string;
+  access_token_expires_at: Date;
+  sealed_refresh_token: string | null;
+  scope: string | null;
+  version: number;
+  updated_at: Date;
 }
+
+interface SessionRow {
+  tenant_id: string;
+  session_id: string;
+  channel_id: string;
+  customer_key: string;
+  device_id: string;
+  platform: string;
+  thread_id: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+interface AuditRow {
+  tenant_id: string;
+  customer_key: string;
+  caller_kind: AuditEntry['caller']['kind'];
+  caller_id: string;
+  reason: string;
+  action: AuditEntry['action'];
+  at: Date;
+}
+
+const credentialColumns = sql`tenant_id, customer_key, channel_id, subject, sealed_access_token,
+  access_token_expires_at, sealed_refresh_token, scope, version, updated_at`;
+const sessionColumns = sql`tenant_id, session_id, channel_id, customer_key, device_id, platform,
+  thread_id, created_at, expires_at`;
+const inChannel = (channelId: string | undefined) => (channelId ? sql`and channel_id = ${channelId}` : sql``);
 
 /**
- * One lock generation. `_id` is fresh for every acquisition and the unique index is on
- * (tenantId, customerKey): FerretDB 1.x runs a filtered delete as "find, then delete by _id", so a
- * conditional delete racing a re-acquisition could remove the new lock if generations shared an _id.
- */
-interface RefreshLockDocument {
-  _id: string;
-  tenantId: string;
-  customerKey: string;
-  owner: string;
-  expiresAt: Date;
-}
-
-/** Runs one store operation, mapping driver errors to ParleyErrors (ParleyErrors pass through). */
-async function store<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toStoreError(error, operation);
-  }
-}
-
-/**
- * Saves a whole document by upsert. Concurrent first saves of one key race on FerretDB (one gets
- * E11000); the loser's second try finds the document and updates it.
- */
-async function upsert(operation: string, save: () => Promise<unknown>): Promise<void> {
-  await store(operation, async () => {
-    try {
-      await save();
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      await save();
-    }
-  });
-}
-
-// Optional fields left undefined are omitted at rest (the driver's default would store null). No
-// projection: FerretDB 1.x refuses one on findAndModify (NotImplemented).
-const saveOptions = { upsert: true, ignoreUndefined: true } as const;
-
-/**
- * An update that replaces a document: `$set` the fields, and `$unset` the optional ones that are
- * absent so that a value removed since the last save does not linger. The keys (tenantId and the
- * entity id) stay out: an upsert takes them from the filter, and tenantCollection refuses updates
- * that touch tenantId.
- */
-function replacement<T>(fields: object, optional: Record<string, unknown>): UpdateFilter<T> {
-  const absent = Object.keys(optional).filter((name) => optional[name] === undefined);
-  const update = { $set: { ...fields, ...optional } };
-  return (
-    absent.length === 0 ? update : { ...update, $unset: Object.fromEntries(absent.map((name) => [name, ''])) }
-  ) as UpdateFilter<T>;
-}
-
-/**
- * The MongoDB repositories of the auth service. Every query is scoped to a tenant through
- * tenantCollection; secrets and brand tokens are sealed with `secretBox` before they reach the store.
+ * The PostgreSQL repositories of the auth service. Every statement runs through
+ * `db.forTenant(tenantId)` (row-level security confines it to that tenant) and names the tenant in
+ * its key as well; client secrets and brand tokens are sealed with `secretBox` before they reach
+ * the store. Expiry compares with the database's clock, as the sweeps do.
  *
  * @example
- * const repositories = createAuthRepositories({ db: store.db(), secretBox, clock: { now: () => new Date() } });
- * await repositories.channels.find('tenant-a', 'web');
+ * const stores = createAuthRepositories({ database: () => postgres.database(), secretBox });
+ * await stores.channels.find('tenant-a', 'web');
  */
-export function createAuthRepositories(deps: { db: Db; secretBox: SecretBox; clock: Clock }): {
-  channels: ChannelRepository;
-  credentials: CredentialRepository;
-  sessions: SessionRepository;
-  audit: AuditLog;
-  refreshLocks: RefreshLocks;
-} {
-  const { db, secretBox, clock } = deps;
-  const channelDocs = tenantCollection(db.collection<ChannelDocument>('channels'));
-  const credentialDocs = tenantCollection(db.collection<CredentialsDocument>('credentials'));
-  const sessionDocs = tenantCollection(db.collection<Session>('sessions'));
-  const auditDocs = tenantCollection(db.collection<AuditEntry>('audit'));
-  const lockDocs = tenantCollection(db.collection<RefreshLockDocument>('refresh_locks'));
-  const scope = (tenantId: string): TenantScope => ({ tenantId });
-  const live = () => ({ $gt: clock.now() });
+export function createAuthRepositories(deps: {
+  /** The service's database; resolved per call, so the repositories exist before the pool starts. */
+  database: () => Database;
+  secretBox: SecretBox;
+}): AuthRepositories {
+  const { database, secretBox } = deps;
+  const tenant = (tenantId: string) => database().forTenant(tenantId);
 
   const channels: ChannelRepository = {
-    async save({ tenantId, channelId, issuer, client, ...rest }) {
-      const { clientSecret, ...publicClient } = client;
-      const sealedClient = { ...publicClient, sealedSecret: await secretBox.seal(clientSecret) };
-      const update = replacement<ChannelDocument>({ ...rest, client: sealedClient }, { issuer });
-      await upsert('save channel', () =>
-        channelDocs.findOneAndUpdate(scope(tenantId), { channelId }, update, saveOptions),
+    async save(channel) {
+      const { tenantId, channelId, client } = channel;
+      const sealedSecret = await secretBox.seal(client.clientSecret);
+      await tenant(tenantId).query(
+        'save channel',
+        sql`insert into channels (tenant_id, channel_id, issuer, allow_without_pkce, endpoints, client_id,
+            client_auth_method, sealed_client_secret, redirect_uris, validation, mapping, messaging_mode, updated_at)
+          values (${tenantId}, ${channelId}, ${channel.issuer}, ${channel.allowWithoutPkce},
+            ${JSON.stringify(channel.endpoints)}::jsonb, ${client.clientId}, ${client.method}, ${sealedSecret},
+            ${[...channel.redirectUris]}::text[], ${JSON.stringify(channel.validation)}::jsonb,
+            ${JSON.stringify(channel.mapping)}::jsonb, ${channel.messagingMode}, ${channel.updatedAt})
+          on conflict (tenant_id, channel_id) do update set
+            issuer = excluded.issuer, allow_without_pkce = excluded.allow_without_pkce,
+            endpoints = excluded.endpoints, client_id = excluded.client_id,
+            client_auth_method = excluded.client_auth_method, sealed_client_secret = excluded.sealed_client_secret,
+            redirect_uris = excluded.redirect_uris, validation = excluded.validation, mapping = excluded.mapping,
+            messaging_mode = excluded.messaging_mode, updated_at = excluded.updated_at`,
       );
     },
     async find(tenantId, channelId) {
-      const doc = await store('find channel', () => channelDocs.findOne(scope(tenantId), { channelId }));
-      if (!doc) return null;
-      const { _id, client, ...rest } = doc;
-      const { sealedSecret, ...publicClient } = client;
-      return { ...rest, client: { ...publicClient, clientSecret: await secretBox.open(sealedSecret) } };
+      const [row] = await tenant(tenantId).query<ChannelRow>(
+        'find channel',
+        sql`select * from channels where tenant_id = ${tenantId} and channel_id = ${channelId}`,
+      );
+      if (!row) return null;
+      return {
+        tenantId: row.tenant_id,
+        channelId: row.channel_id,
+        issuer: row.issuer,
+        allowWithoutPkce: row.allow_without_pkce,
+        endpoints: row.endpoints,
+        client: {
+          clientId: row.client_id,
+          clientSecret: await secretBox.open(row.sealed_client_secret),
+          method: row.client_auth_method,
+        },
+        redirectUris: row.redirect_uris,
+        validation: row.validation,
+        mapping: row.mapping,
+        messagingMode: row.messaging_mode,
+        updatedAt: row.updated_at,
+      };
     },
   };
 
-  async function openCredentials(
-    doc: (CredentialsDocument & { _id?: unknown }) | null,
-  ): Promise<Credentials | null> {
-    if (!doc) return null;
-    const { _id, sealedAccessToken, sealedRefreshToken, ...rest } = doc;
-    const accessToken = await secretBox.open(sealedAccessToken);
-    if (sealedRefreshToken === undefined) return { ...rest, accessToken };
-    return { ...rest, accessToken, refreshToken: await secretBox.open(sealedRefreshToken) };
+  async function openCredentials(row: CredentialsRow): Promise<Credentials> {
+    return {
+      tenantId: row.tenant_id,
+      customerKey: row.customer_key,
+      channelId: row.channel_id,
+      subject: row.subject,
+      accessToken: await secretBox.open(row.sealed_access_token),
+      accessTokenExpiresAt: row.access_token_expires_at,
+      ...(row.sealed_refresh_token === null
+        ? {}
+        : { refreshToken: await secretBox.open(row.sealed_refresh_token) }),
+      ...(row.scope === null ? {} : { scope: row.scope }),
+      version: row.version,
+      updatedAt: row.updated_at,
+    };
   }
 
-  async function sealedUpdate({ accessToken, refreshToken, scope: grantScope, ...rest }: Credentials) {
-    const { tenantId: _tenant, customerKey: _customer, channelId: _channel, ...fields } = rest;
-    const sealedAccessToken = await secretBox.seal(accessToken);
-    const sealedRefreshToken = refreshToken === undefined ? undefined : await secretBox.seal(refreshToken);
-    return replacement<CredentialsDocument>(
-      { ...fields, sealedAccessToken },
-      { sealedRefreshToken, scope: grantScope },
-    );
+  async function sealCredentials(credentials: Credentials) {
+    return {
+      accessToken: await secretBox.seal(credentials.accessToken),
+      refreshToken:
+        credentials.refreshToken === undefined ? null : await secretBox.seal(credentials.refreshToken),
+    };
   }
 
   const credentials: CredentialRepository = {
     async find(tenantId, customerKey, channelId) {
-      return openCredentials(
-        await store('find credentials', () =>
-          credentialDocs.findOne(scope(tenantId), { customerKey, channelId }),
-        ),
+      const [row] = await tenant(tenantId).query<CredentialsRow>(
+        'find credentials',
+        sql`select ${credentialColumns} from credentials
+          where tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId}`,
       );
+      return row ? openCredentials(row) : null;
     },
     async findLatest(tenantId, customerKey) {
-      const [latest] = await store('find latest credentials', () =>
-        credentialDocs.find(scope(tenantId), { customerKey }, { sort: { updatedAt: -1 }, limit: 1 }),
+      const [row] = await tenant(tenantId).query<CredentialsRow>(
+        'find latest credentials',
+        sql`select ${credentialColumns} from credentials
+          where tenant_id = ${tenantId} and customer_key = ${customerKey}
+          order by updated_at desc limit 1`,
       );
-      return openCredentials(latest ?? null);
+      return row ? openCredentials(row) : null;
     },
     async findAllOfCustomer(tenantId, customerKey) {
-      const docs = await store('find credentials of customer', () =>
-        credentialDocs.find(scope(tenantId), { customerKey }),
+      const rows = await tenant(tenantId).query<CredentialsRow>(
+        'find credentials of customer',
+        sql`select ${credentialColumns} from credentials
+          where tenant_id = ${tenantId} and customer_key = ${customerKey} order by channel_id`,
       );
-      return (await Promise.all(docs.map(openCredentials))).filter(
-        (found): found is Credentials => found !== null,
+      return Promise.all(rows.map(openCredentials));
+    },
+    async save(next) {
+      const sealed = await sealCredentials(next);
+      await tenant(next.tenantId).query(
+        'save credentials',
+        sql`insert into credentials (${credentialColumns})
+          values (${next.tenantId}, ${next.customerKey}, ${next.channelId}, ${next.subject}, ${sealed.accessToken},
+            ${next.accessTokenExpiresAt}, ${sealed.refreshToken}, ${next.scope ?? null}, ${next.version},
+            ${next.updatedAt})
+          on conflict (tenant_id, customer_key, channel_id) do update set
+            subject = excluded.subject, sealed_access_token = excluded.sealed_access_token,
+            access_token_expires_at = excluded.access_token_expires_at,
+            sealed_refresh_token = excluded.sealed_refresh_token, scope = excluded.scope,
+            version = excluded.version, updated_at = excluded.updated_at`,
       );
     },
-    async save(credentialsToSave) {
-      const { tenantId, customerKey, channelId } = credentialsToSave;
-      const update = await sealedUpdate(credentialsToSave);
-      await upsert('save credentials', () =>
-        credentialDocs.findOneAndUpdate(scope(tenantId), { customerKey, channelId }, update, saveOptions),
+    async replace(next) {
+      const sealed = await sealCredentials(next);
+      // An update, never an insert: credentials a logout deleted stay deleted.
+      const rows = await tenant(next.tenantId).query(
+        'replace credentials',
+        sql`update credentials set subject = ${next.subject}, sealed_access_token = ${sealed.accessToken},
+            access_token_expires_at = ${next.accessTokenExpiresAt}, sealed_refresh_token = ${sealed.refreshToken},
+            scope = ${next.scope ?? null}, version = ${next.version}, updated_at = ${next.updatedAt}
+          where tenant_id = ${next.tenantId} and customer_key = ${next.customerKey}
+            and channel_id = ${next.channelId}
+          returning 1`,
       );
-    },
-    async replace(credentialsToSave) {
-      const { tenantId, customerKey, channelId } = credentialsToSave;
-      const update = await sealedUpdate(credentialsToSave);
-      const replaced = await store('replace credentials', () =>
-        credentialDocs.findOneAndUpdate(scope(tenantId), { customerKey, channelId }, update, {
-          ...saveOptions,
-          upsert: false,
-        }),
-      );
-      return replaced !== null;
+      return rows.length > 0;
     },
     async delete(tenantId, customerKey, channelId) {
-      await store('delete credentials', () =>
-        credentialDocs.deleteMany(scope(tenantId), { customerKey, channelId }),
+      await tenant(tenantId).query(
+        'delete credentials',
+        sql`delete from credentials
+          where tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId}`,
       );
     },
   };
 
+  const toSession = (row: SessionRow): Session => ({
+    sessionId: row.session_id,
+    tenantId: row.tenant_id,
+    channelId: row.channel_id,
+    customerKey: row.customer_key,
+    deviceId: row.device_id,
+    platform: row.platform,
+    threadId: row.thread_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  });
+
   const sessions: SessionRepository = {
     async create(session) {
-      await store('create session', async () => {
-        try {
-          await sessionDocs.insertOne(scope(session.tenantId), { ...session });
-        } catch (error) {
-          if (!isDuplicateKeyError(error)) throw error;
-          throw new ParleyError('already_exists', 'a session with this id exists', { cause: error });
-        }
-      });
+      const rows = await tenant(session.tenantId).query(
+        'create session',
+        sql`insert into sessions (${sessionColumns})
+          values (${session.tenantId}, ${session.sessionId}, ${session.channelId}, ${session.customerKey},
+            ${session.deviceId}, ${session.platform}, ${session.threadId}, ${session.createdAt},
+            ${session.expiresAt})
+          on conflict (tenant_id, session_id) do nothing
+          returning 1`,
+      );
+      if (rows.length === 0) throw new ParleyError('already_exists', 'a session with this id exists');
     },
     async find(tenantId, sessionId) {
-      // The sweeper (or TTL monitor) removes expired sessions late; until then they are absent here.
-      const doc = await store('find session', () =>
-        sessionDocs.findOne(scope(tenantId), { sessionId, expiresAt: live() }),
+      const [row] = await tenant(tenantId).query<SessionRow>(
+        'find session',
+        sql`select ${sessionColumns} from sessions
+          where tenant_id = ${tenantId} and session_id = ${sessionId} and expires_at > now()`,
       );
-      if (!doc) return null;
-      const { _id, ...session } = doc;
-      return session;
+      return row ? toSession(row) : null;
     },
     async delete(tenantId, sessionId) {
-      await store('delete session', () => sessionDocs.deleteMany(scope(tenantId), { sessionId }));
+      await tenant(tenantId).query(
+        'delete session',
+        sql`delete from sessions where tenant_id = ${tenantId} and session_id = ${sessionId}`,
+      );
     },
     async deleteAllOfCustomer(tenantId, customerKey, channelId) {
-      // Counts the sessions that were live; expired ones were already ended and are left to the sweeper.
-      return store('delete sessions of customer', () =>
-        sessionDocs.deleteMany(scope(tenantId), {
-          customerKey,
-          expiresAt: live(),
-          ...(channelId ? { channelId } : {}),
-        }),
+      // Expired sessions go too, but only live ones count as ended now.
+      const [row] = await tenant(tenantId).query<{ ended: number }>(
+        'delete sessions of customer',
+        sql`with ended as (
+            delete from sessions
+            where tenant_id = ${tenantId} and customer_key = ${customerKey} ${inChannel(channelId)}
+            returning expires_at)
+          select (count(*) filter (where expires_at > now()))::integer as ended from ended`,
       );
+      return row?.ended ?? 0;
     },
     async countOfCustomer(tenantId, customerKey, channelId) {
-      const docs = await store('count sessions of customer', () =>
-        sessionDocs.find(
-          scope(tenantId),
-          { customerKey, expiresAt: live(), ...(channelId ? { channelId } : {}) },
-          { projection: { _id: 1 } },
-        ),
+      const [row] = await tenant(tenantId).query<{ live: number }>(
+        'count sessions of customer',
+        sql`select count(*)::integer as live from sessions
+          where tenant_id = ${tenantId} and customer_key = ${customerKey} ${inChannel(channelId)}
+            and expires_at > now()`,
       );
-      return docs.length;
+      return row?.live ?? 0;
     },
   };
 
   const audit: AuditLog = {
     async record(entry) {
-      await store('record audit entry', () => auditDocs.insertOne(scope(entry.tenantId), { ...entry }));
+      await tenant(entry.tenantId).query(
+        'record audit entry',
+        sql`insert into audit (tenant_id, customer_key, caller_kind, caller_id, reason, action, at)
+          values (${entry.tenantId}, ${entry.customerKey}, ${entry.caller.kind}, ${entry.caller.id},
+            ${entry.reason}, ${entry.action}, ${entry.at})`,
+      );
+    },
+    async listOfCustomer(tenantId, customerKey, limit = 100) {
+      const rows = await tenant(tenantId).query<AuditRow>(
+        'list audit entries of customer',
+        sql`select tenant_id, customer_key, caller_kind, caller_id, reason, action, at from audit
+          where tenant_id = ${tenantId} and customer_key = ${customerKey}
+          order by at desc, audit_id desc limit ${limit}`,
+      );
+      return rows.map((row) => ({
+        tenantId: row.tenant_id,
+        customerKey: row.customer_key,
+        caller: { kind: row.caller_kind, id: row.caller_id },
+        reason: row.reason,
+        action: row.action,
+        at: row.at,
+      }));
     },
   };
 
   const refreshLocks: RefreshLocks = {
-    async tryAcquire(tenantId, customerKey, owner, ttlMs) {
-      if (!(Number.isFinite(ttlMs) && ttlMs > 0)) {
-        throw new ParleyError('invalid_argument', 'lock ttlMs must be a positive number');
-      }
-      const insert = async (): Promise<boolean> => {
-        const expiresAt = new Date(clock.now().getTime() + ttlMs);
-        try {
-          await lockDocs.insertOne(scope(tenantId), {
-            _id: randomUUID(),
-            tenantId,
-            customerKey,
-            owner,
-            expiresAt,
-          });
-          return true;
-        } catch (error) {
-          if (isDuplicateKeyError(error)) return false;
-          throw error;
-        }
-      };
-      return store('acquire refresh lock', async () => {
-        if (await insert()) return true;
-        const held = await lockDocs.findOne(scope(tenantId), { customerKey });
-        if (held && held.expiresAt > clock.now()) return false;
-        // Expired (or released meanwhile): remove exactly that generation, then one more insert,
-        // which the unique index lets only one of several contenders win.
-        if (held) await lockDocs.deleteMany(scope(tenantId), { _id: held._id, expiresAt: held.expiresAt });
-        return insert();
-      });
+    async tryAcquire(tenantId, key, owner, ttlMs) {
+      checkLeaseTtl(ttlMs);
+      // One statement: a free key is inserted, a lease that ran out is taken over, a running lease
+      // is left alone (no row returned). Contenders queue on the row, and each re-checks the
+      // condition on the row as the one before it left it, so a lease is never granted twice.
+      const rows = await tenant(tenantId).query<{ owner: string }>(
+        'acquire refresh lock',
+        sql`insert into refresh_locks (tenant_id, lock_key, owner, expires_at)
+          values (${tenantId}, ${key}, ${owner}, now() + ${Math.ceil(ttlMs)}::integer * interval '1 millisecond')
+          on conflict (tenant_id, lock_key) do update set owner = excluded.owner, expires_at = excluded.expires_at
+            where refresh_locks.expires_at <= now()
+          returning owner`,
+      );
+      return rows[0]?.owner === owner;
     },
-    async release(tenantId, customerKey, owner) {
-      await store('release refresh lock', () => lockDocs.deleteMany(scope(tenantId), { customerKey, owner }));
+    async release(tenantId, key, owner) {
+      await tenant(tenantId).query(
+        'release refresh lock',
+        sql`delete from refresh_locks where tenant_id = ${tenantId} and lock_key = ${key} and owner = ${owner}`,
+      );
     },
   };
 

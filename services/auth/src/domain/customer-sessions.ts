@@ -38,7 +38,7 @@ const brandTrouble = new Set([
 
 /**
  * While authorizing a message, any trouble reaching or understanding the brand refuses the message
- * with `auth_unavailable` (fail closed, DESIGN.md §6), never lets it through.
+ * with `auth_unavailable` (fail closed), never lets it through.
  */
 export function failClosed(error: unknown): never {
   if (error instanceof ParleyError && brandTrouble.has(error.code)) {

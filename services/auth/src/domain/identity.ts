@@ -7,7 +7,7 @@ function digest(parts: readonly string[]): string {
 
 /**
  * The customer across a brand's channels: the same subject at the same OAuth server is one
- * customer of the tenant, whether they chat on the web or in the mobile app (DESIGN.md §4).
+ * customer of the tenant, whether they chat on the web or in the mobile app.
  *
  * @example
  * deriveCustomerKey('acme', 'https://login.acme.example', 'c-42'); // 43 URL-safe characters

@@ -1,3 +1,4 @@
+import { ParleyError } from '@parley/errors';
 import type { AuditEntry, Channel, Credentials, Session } from './model.js';
 
 /** Every repository method takes the tenant: an unscoped read cannot be written. */
@@ -17,14 +18,18 @@ export interface CredentialRepository {
   findAllOfCustomer(tenantId: string, customerKey: string): Promise<Credentials[]>;
   /** Inserts or replaces the credentials of a new sign-in. */
   save(credentials: Credentials): Promise<void>;
-  /** Replaces existing credentials only (a refresh must not bring back deleted ones); false if gone. */
+  /**
+   * Replaces existing credentials only, never inserting (a refresh must not bring back credentials
+   * a logout deleted); false when they are gone.
+   */
   replace(credentials: Credentials): Promise<boolean>;
   delete(tenantId: string, customerKey: string, channelId: string): Promise<void>;
 }
 
+/** Sessions past their expiry are absent for every method; they are removed later, in batches. */
 export interface SessionRepository {
+  /** `already_exists` when a session with this id exists in the tenant. */
   create(session: Session): Promise<void>;
-  /** A session past its expiry is treated as absent. */
   find(tenantId: string, sessionId: string): Promise<Session | null>;
   delete(tenantId: string, sessionId: string): Promise<void>;
   /** Ends every session of a customer (in one channel, when given); returns how many. */
@@ -32,18 +37,43 @@ export interface SessionRepository {
   countOfCustomer(tenantId: string, customerKey: string, channelId?: string): Promise<number>;
 }
 
+/** Who was handed a customer's brand access token, and why (append-only). */
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
+  /** A customer's entries, newest first (for an audit or a data-subject request). */
+  listOfCustomer(tenantId: string, customerKey: string, limit?: number): Promise<AuditEntry[]>;
 }
 
 /**
- * A short cross-process lock per customer (an insert under a unique index, atomic on MongoDB and
- * FerretDB alike), so that one refresh runs while concurrent messages wait for its result.
+ * A short lease per set of credentials, shared by every auth process, so that one refresh runs
+ * while concurrent messages wait for its result. Acquiring is one atomic step that cannot grant a
+ * held lease twice; a lease runs out on the store's clock, so a crashed holder blocks no one for
+ * longer than its `ttlMs`.
  */
 export interface RefreshLocks {
-  /** True when this caller holds the lock on `key` (one set of credentials) until `ttlMs` from now. */
+  /**
+   * True when `owner` now holds the lease on `key` (one set of credentials) for `ttlMs`: the key was
+   * free or its lease had run out. False while another owner's lease runs.
+   */
   tryAcquire(tenantId: string, key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Ends `owner`'s lease; a lease taken over by another owner since stays theirs. */
   release(tenantId: string, key: string, owner: string): Promise<void>;
+}
+
+/** The leases every RefreshLocks adapter grants: a millisecond to a day (the refresher's last seconds). */
+export function checkLeaseTtl(ttlMs: number): void {
+  if (!(Number.isFinite(ttlMs) && ttlMs > 0 && ttlMs <= 86_400_000)) {
+    throw new ParleyError('invalid_argument', 'lock ttlMs must be a positive number of at most a day');
+  }
+}
+
+/** Every store port of the auth service (what `createApp` takes as `stores`). */
+export interface AuthRepositories {
+  readonly channels: ChannelRepository;
+  readonly credentials: CredentialRepository;
+  readonly sessions: SessionRepository;
+  readonly audit: AuditLog;
+  readonly refreshLocks: RefreshLocks;
 }
 
 /** Tokens from the brand's token endpoint. */

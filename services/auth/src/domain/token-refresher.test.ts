@@ -1,41 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { describe, expect, it } from 'vitest';
+import { createInMemoryAuthRepositories } from '../adapters/in-memory-auth-repositories.js';
+import { createSecretBox } from '../adapters/secret-box.js';
 import type { Channel, Credentials } from './model.js';
-import type { BrandOAuth, CredentialRepository, RefreshLocks, TokenSet } from './ports.js';
+import type { BrandOAuth, TokenSet } from './ports.js';
 import { createTokenRefresher } from './token-refresher.js';
 
 const channel = { tenantId: 't', channelId: 'web' } as Channel;
 const start = new Date('2026-11-24T10:00:00Z');
 
-function setup(options: { refresh?: (token: string) => Promise<TokenSet> } = {}) {
+async function setup(options: { refresh?: (token: string) => Promise<TokenSet> } = {}) {
   let now = start;
-  const stored = new Map<string, Credentials>();
-  const key = (c: { tenantId: string; customerKey: string; channelId: string }) =>
-    `${c.tenantId}/${c.customerKey}/${c.channelId}`;
-  const credentials: CredentialRepository = {
-    find: async (tenantId, customerKey, channelId) =>
-      stored.get(key({ tenantId, customerKey, channelId })) ?? null,
-    findLatest: async () => null,
-    findAllOfCustomer: async () => [],
-    save: async (c) => void stored.set(key(c), c),
-    replace: async (c) => {
-      if (!stored.has(key(c))) return false;
-      stored.set(key(c), c);
-      return true;
-    },
-    delete: async (tenantId, customerKey, channelId) =>
-      void stored.delete(key({ tenantId, customerKey, channelId })),
-  };
-  const held = new Map<string, string>();
-  const refreshLocks: RefreshLocks = {
-    tryAcquire: async (tenantId, lockKey, owner) => {
-      if (held.has(`${tenantId}/${lockKey}`)) return false;
-      held.set(`${tenantId}/${lockKey}`, owner);
-      return true;
-    },
-    release: async (tenantId, lockKey, owner) => {
-      if (held.get(`${tenantId}/${lockKey}`) === owner) held.delete(`${tenantId}/${lockKey}`);
-    },
+  const clock = { now: () => now };
+  const secretBox = createSecretBox({ keys: { k1: new Uint8Array(randomBytes(32)) }, activeKid: 'k1' });
+  const { credentials, refreshLocks } = createInMemoryAuthRepositories({ secretBox, clock });
+  /** Whether the credentials' lock is free (taken and given back at once to find out). */
+  const lockFree = async () => {
+    const free = await refreshLocks.tryAcquire('t', 'ck/web', 'probe', 1000);
+    if (free) await refreshLocks.release('t', 'ck/web', 'probe');
+    return free;
   };
   const refreshCalls: string[] = [];
   const brand = {
@@ -55,7 +39,7 @@ function setup(options: { refresh?: (token: string) => Promise<TokenSet> } = {})
     credentials,
     refreshLocks,
     brand,
-    clock: { now: () => now },
+    clock,
     brandTimeoutMs: 1000,
     pollMs: 1,
   });
@@ -70,12 +54,11 @@ function setup(options: { refresh?: (token: string) => Promise<TokenSet> } = {})
     version: 1,
     updatedAt: start,
   };
-  stored.set(key(initial), initial);
+  await credentials.save(initial);
   return {
     refresher,
     credentials,
-    stored,
-    held,
+    lockFree,
     refreshCalls,
     initial,
     advance: (ms: number) => (now = new Date(now.getTime() + ms)),
@@ -84,7 +67,7 @@ function setup(options: { refresh?: (token: string) => Promise<TokenSet> } = {})
 
 describe('token refresher', () => {
   it('keeps a token until close to its expiry, by at most half its lifetime', async () => {
-    const { refresher, initial, advance, refreshCalls } = setup();
+    const { refresher, initial, advance, refreshCalls } = await setup();
     advance(280_000); // 320 s left of 600: more than the 30 s margin
     expect(await refresher.fresh(channel, initial)).toBe(initial);
     advance(300_000); // 20 s left
@@ -93,17 +76,17 @@ describe('token refresher', () => {
   });
 
   it('refreshes once for many concurrent callers and stores the rotated refresh token', async () => {
-    const { refresher, initial, refreshCalls, credentials, held } = setup();
+    const { refresher, initial, refreshCalls, credentials, lockFree } = await setup();
     const results = await Promise.all(Array.from({ length: 10 }, () => refresher.refresh(channel, initial)));
     expect(new Set(results.map((result) => result.accessToken))).toEqual(new Set(['at-1']));
     expect(refreshCalls).toEqual(['rt-0']);
     expect(await credentials.find('t', 'ck', 'web')).toMatchObject({ refreshToken: 'rt-1', version: 2 });
-    expect(held.size).toBe(0);
+    expect(await lockFree()).toBe(true);
   });
 
   it('does not refresh again when someone else already did', async () => {
-    const { refresher, initial, refreshCalls, stored } = setup();
-    stored.set('t/ck/web', { ...initial, accessToken: 'at-other', version: 2 });
+    const { refresher, initial, refreshCalls, credentials } = await setup();
+    await credentials.save({ ...initial, accessToken: 'at-other', version: 2 });
     expect((await refresher.refresh(channel, initial)).accessToken).toBe('at-other');
     expect(refreshCalls).toEqual([]);
   });
@@ -113,7 +96,7 @@ describe('token refresher', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const { refresher, initial, stored } = setup({
+    const { refresher, initial, credentials } = await setup({
       refresh: async () => {
         await gate;
         return {
@@ -126,14 +109,14 @@ describe('token refresher', () => {
     });
     const refreshing = refresher.refresh(channel, initial);
     await new Promise((resolve) => setImmediate(resolve));
-    stored.clear(); // the logout
+    await credentials.delete('t', 'ck', 'web'); // the logout
     release();
     await expect(refreshing).rejects.toMatchObject({ code: 'reauthentication_required' });
-    expect(stored.size).toBe(0);
+    expect(await credentials.findAllOfCustomer('t', 'ck')).toEqual([]);
   });
 
   it('passes on the brand refusing the refresh token, releasing the lock', async () => {
-    const { refresher, initial, held } = setup({
+    const { refresher, initial, lockFree } = await setup({
       refresh: async () => {
         throw new ParleyError('reauthentication_required', 'the brand refused the refresh token');
       },
@@ -141,6 +124,6 @@ describe('token refresher', () => {
     await expect(refresher.refresh(channel, initial)).rejects.toMatchObject({
       code: 'reauthentication_required',
     });
-    expect(held.size).toBe(0);
+    expect(await lockFree()).toBe(true);
   });
 });

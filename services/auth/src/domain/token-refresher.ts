@@ -22,9 +22,9 @@ const lockKey = ({ customerKey, channelId }: { customerKey: string; channelId: s
 
 /**
  * Refresh with refresh-token rotation, once per set of credentials however many messages arrive at
- * once: concurrent callers in this process share one promise, and across processes a lock (a unique
- * insert) lets one refresh while the others wait for the credentials' version to change. Two
- * refreshes with the same rotating refresh token would make the brand revoke the grant.
+ * once: concurrent callers in this process share one promise, and across processes a lease in the
+ * store (RefreshLocks) lets one refresh while the others wait for the credentials' version to
+ * change. Two refreshes with the same rotating refresh token would make the brand revoke the grant.
  */
 export function createTokenRefresher(deps: {
   credentials: CredentialRepository;

@@ -1,166 +1,195 @@
-import { insertWithNextSequence, isDuplicateKeyError, tenantCollection, toStoreError } from '@parley/mongo';
-import type { Db } from 'mongodb';
-import type { CustomField, FieldValue, StoredMessage, Thread } from '../domain/model.js';
-import type { CustomerStore, MessageStore, ThreadStore } from '../domain/ports.js';
+import { ParleyError } from '@parley/errors';
+import { type Database, isUniqueViolation, sql } from '@parley/postgres';
+import type { CustomField, FieldValue, StoredMessage } from '../domain/model.js';
+import type { CustomerStore, HistoryStores, MessageStore, ThreadStore } from '../domain/ports.js';
 
-async function store<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw toStoreError(error, operation);
-  }
+interface MessageRow {
+  readonly tenant_id: string;
+  readonly thread_id: string;
+  readonly seq: string; // bigint
+  readonly message_id: string;
+  readonly customer_key: string;
+  readonly author_kind: StoredMessage['author']['kind'];
+  readonly author_id: string;
+  readonly author_name: string | null;
+  readonly device_id: string | null;
+  readonly text: string;
+  readonly sent_at: Date;
+  readonly stored_at: Date;
+  readonly customer_data: StoredMessage['customerData'] | null;
 }
 
-/** What the brand said about a customer at `at` (one document per fetch). */
-interface SnapshotDocument {
-  readonly tenantId: string;
-  readonly customerKey: string;
+const messageColumns = sql`tenant_id, thread_id, seq, message_id, customer_key, author_kind, author_id,
+  author_name, device_id, text, sent_at, stored_at, customer_data`;
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    tenantId: row.tenant_id,
+    threadId: row.thread_id,
+    customerKey: row.customer_key,
+    messageId: row.message_id,
+    seq: Number(row.seq),
+    author: {
+      kind: row.author_kind,
+      id: row.author_id,
+      ...(row.author_name !== null ? { name: row.author_name } : {}),
+    },
+    ...(row.device_id !== null ? { deviceId: row.device_id } : {}),
+    text: row.text,
+    sentAt: row.sent_at,
+    storedAt: row.stored_at,
+    ...(row.customer_data ? { customerData: row.customer_data } : {}),
+  };
+}
+
+interface CustomerRow {
   readonly id: string;
   readonly name: string | null;
   readonly fields: Record<string, FieldValue>;
-  readonly at: Date;
-}
-
-/** How old a stored snapshot may get before an unchanged fetch from the brand is stored again. */
-const snapshotRefreshMs = 60_000;
-
-function sameSnapshot(
-  stored: SnapshotDocument,
-  fresh: { id: string; name: string | null; fields: Record<string, FieldValue> },
-): boolean {
-  if (stored.id !== fresh.id || stored.name !== fresh.name) return false;
-  const names = Object.keys(fresh.fields);
-  return (
-    names.length === Object.keys(stored.fields).length &&
-    names.every((name) => Object.is(stored.fields[name], fresh.fields[name]))
-  );
-}
-
-/** One agent-owned field of a customer. */
-interface AgentFieldDocument {
-  readonly tenantId: string;
-  readonly customerKey: string;
-  readonly name: string;
-  readonly value: FieldValue;
-  readonly at: Date;
+  readonly fetched_at: Date;
+  readonly agent_fields: { name: string; value: FieldValue; at: string }[];
 }
 
 /**
- * History's MongoDB adapters. Thread numbers come from inserts under a unique index (atomic on
- * MongoDB and FerretDB alike; see libs/mongo/README.md), never from a read-modify-write counter.
+ * History's PostgreSQL adapters. A message takes its number from its thread's row in the statement
+ * that inserts it, so numbers are gap-free; customer profiles are one row per customer, replaced
+ * only by a newer snapshot, with agent fields in a table beside it.
  */
-export function createHistoryStores(db: () => Db): {
-  messages: MessageStore;
-  threads: ThreadStore;
-  customers: CustomerStore;
-} {
-  const messageDocs = () => db().collection<StoredMessage>('messages');
-  const threadDocs = () => tenantCollection(db().collection<Thread>('threads'));
-  const snapshotDocs = () => tenantCollection(db().collection<SnapshotDocument>('customer_snapshots'));
-  const agentFieldDocs = () => tenantCollection(db().collection<AgentFieldDocument>('customer_agent_fields'));
-  const strip = <T extends object>(doc: (T & { _id?: unknown }) | null): T | null => {
-    if (!doc) return null;
-    const { _id, ...rest } = doc;
-    return rest as T;
-  };
-
+export function createHistoryStores(db: () => Database): HistoryStores {
   const messages: MessageStore = {
-    store: (message) =>
-      store('store message', async () => {
-        const collection = messageDocs();
-        const key = { tenantId: message.tenantId, threadId: message.threadId };
-        const { document, inserted } = await insertWithNextSequence({
-          collection,
-          sequenceOf: key,
-          field: 'seq',
-          build: (seq) => ({ ...message, seq }),
-          findExisting: () => collection.findOne({ ...key, messageId: message.messageId }),
+    async store(message) {
+      const { tenantId, threadId, messageId, customerKey, author } = message;
+      const tenant = db().forTenant(tenantId);
+      const storedMessage = sql`select ${messageColumns} from messages
+        where tenant_id = ${tenantId} and thread_id = ${threadId} and message_id = ${messageId}`;
+      let rows: (MessageRow & { inserted: boolean })[];
+      try {
+        // One statement: a redelivery returns the stored message; otherwise the thread is created
+        // or its number bumped (only if the customer owns it) and the message inserted with it.
+        rows = await tenant.query(
+          'store message',
+          sql`with existing as (${storedMessage}),
+          bumped as (
+            insert into threads (tenant_id, thread_id, customer_key, last_seq)
+            select ${tenantId}::text, ${threadId}::text, ${customerKey}::text, 1
+            where not exists (select from existing)
+            on conflict (tenant_id, thread_id) do update set last_seq = threads.last_seq + 1
+              where threads.customer_key = excluded.customer_key
+            returning last_seq
+          ),
+          inserted as (
+            insert into messages (${messageColumns})
+            select ${tenantId}::text, ${threadId}::text, last_seq, ${messageId}::text, ${customerKey}::text,
+              ${author.kind}::text, ${author.id}::text, ${author.name ?? null}::text,
+              ${message.deviceId ?? null}::text, ${message.text}::text, ${message.sentAt}::timestamptz,
+              ${message.storedAt}::timestamptz, ${message.customerData ? JSON.stringify(message.customerData) : null}::jsonb
+            from bumped
+            returning ${messageColumns}
+          )
+          select *, true as inserted from inserted
+          union all
+          select *, false as inserted from existing`,
+        );
+      } catch (error) {
+        // The same message stored by a concurrent delivery after this statement began: the
+        // violation rolled the thread's number back, so the stored one stands, without a gap.
+        if (!(error instanceof ParleyError && isUniqueViolation(error.cause, 'messages_message_once')))
+          throw error;
+        rows = (await tenant.query<MessageRow>('read stored message', storedMessage)).map((row) => ({
+          ...row,
+          inserted: false,
+        }));
+      }
+      const [row] = rows;
+      if (!row) {
+        throw new ParleyError('permission_denied', 'the thread belongs to another customer', {
+          context: { threadId },
         });
-        return { message: strip<StoredMessage>(document as StoredMessage) as StoredMessage, inserted };
-      }),
-    after: (tenantId, threadId, afterSeq, limit) =>
-      store('read messages', async () =>
-        (
-          await messageDocs()
-            .find({ tenantId, threadId, seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit })
-            .toArray()
-        ).map((doc) => strip<StoredMessage>(doc) as StoredMessage),
-      ),
+      }
+      return { message: toMessage(row), inserted: row.inserted };
+    },
+
+    async after(tenantId, threadId, afterSeq, limit) {
+      const rows = await db()
+        .forTenant(tenantId)
+        .query<MessageRow>(
+          'read messages',
+          sql`select ${messageColumns} from messages
+          where tenant_id = ${tenantId} and thread_id = ${threadId} and seq > ${afterSeq}
+          order by seq limit ${limit}`,
+        );
+      return rows.map(toMessage);
+    },
   };
 
-  // A thread's owner never changes once stored, so threads known to be stored are remembered here
-  // (bounded) and cost no round trip on the next message.
-  const knownThreads = new Set<string>();
   const threads: ThreadStore = {
-    remember: (thread) =>
-      store('remember thread', async () => {
-        const known = `${thread.tenantId}\u0000${thread.threadId}`;
-        if (knownThreads.has(known)) return;
-        const scope = { tenantId: thread.tenantId };
-        if (!(await threadDocs().findOne(scope, { threadId: thread.threadId }))) {
-          try {
-            await threadDocs().insertOne(scope, { ...thread });
-          } catch (error) {
-            if (!isDuplicateKeyError(error)) throw error; // someone else remembered it first
-          }
-        }
-        if (knownThreads.size >= 100_000) knownThreads.clear();
-        knownThreads.add(known);
-      }),
-    find: (tenantId, threadId) =>
-      store('find thread', async () => strip<Thread>(await threadDocs().findOne({ tenantId }, { threadId }))),
+    async find(tenantId, threadId) {
+      const [row] = await db()
+        .forTenant(tenantId)
+        .query<{ customer_key: string }>(
+          'find thread',
+          sql`select customer_key from threads where tenant_id = ${tenantId} and thread_id = ${threadId}`,
+        );
+      return row ? { tenantId, threadId, customerKey: row.customer_key } : null;
+    },
   };
 
-  // A customer profile is never read, modified and written back (not atomic on FerretDB, see
-  // libs/mongo/README.md): each brand snapshot is an insert (the newest by fetch time wins, whatever
-  // order they arrive in) and each agent field is a document of its own, so neither writer can
-  // undo the other.
   const customers: CustomerStore = {
-    find: (tenantId, customerKey) =>
-      store('find customer', async () => {
-        const scope = { tenantId };
-        const [snapshot] = await snapshotDocs().find(scope, { customerKey }, { sort: { at: -1 }, limit: 1 });
-        if (!snapshot) return null;
-        const fields: Record<string, CustomField> = {};
-        for (const doc of await agentFieldDocs().find(scope, { customerKey }))
-          fields[doc.name] = { value: doc.value, source: 'agent', at: doc.at };
-        for (const [name, value] of Object.entries(snapshot.fields))
-          fields[name] = { value, source: 'oauth', at: snapshot.at };
-        return { tenantId, customerKey, id: snapshot.id, name: snapshot.name, fields };
-      }),
-    saveFromOrigin: (profile) =>
-      store('save customer', async () => {
-        const scope = { tenantId: profile.tenantId };
-        const { tenantId, customerKey, id, name, fields, at } = profile;
-        // Most messages bring what is stored already: then one read, no write (the snapshot's fetch
-        // time is renewed at most every SNAPSHOT_REFRESH_MS). An older snapshot never replaces a newer.
-        const [latest] = await snapshotDocs().find(scope, { customerKey }, { sort: { at: -1 }, limit: 1 });
-        if (latest && latest.at >= at) return;
-        if (latest && at.getTime() - latest.at.getTime() < snapshotRefreshMs && sameSnapshot(latest, profile))
-          return;
-        try {
-          await snapshotDocs().insertOne(scope, { tenantId, customerKey, id, name, fields, at });
-        } catch (error) {
-          if (!isDuplicateKeyError(error)) throw error; // this very snapshot, stored before a redelivery
-        }
-        // Older snapshots are never read again; the newest stays, whichever writer is last.
-        await snapshotDocs().deleteMany(scope, { customerKey, at: { $lt: at } });
-      }),
-    saveAgentFields: (tenantId, customerKey, values, at) =>
-      store('save agent fields', async () => {
-        const scope = { tenantId };
-        for (const [name, value] of Object.entries(values)) {
-          const filter = { customerKey, name };
-          const update = { $set: { value, at } };
-          try {
-            await agentFieldDocs().findOneAndUpdate(scope, filter, update, { upsert: true });
-          } catch (error) {
-            // Two agents creating the same field at once: one insert wins, the other updates it.
-            if (!isDuplicateKeyError(error)) throw error;
-            await agentFieldDocs().findOneAndUpdate(scope, filter, update);
-          }
-        }
-      }),
+    async find(tenantId, customerKey) {
+      const [row] = await db()
+        .forTenant(tenantId)
+        .query<CustomerRow>(
+          'find customer',
+          sql`select c.id, c.name, c.fields, c.fetched_at,
+            (select coalesce(json_agg(json_build_object('name', f.name, 'value', f.value, 'at', f.updated_at)), '[]')
+              from customer_agent_fields f
+              where f.tenant_id = c.tenant_id and f.customer_key = c.customer_key) as agent_fields
+          from customers c where c.tenant_id = ${tenantId} and c.customer_key = ${customerKey}`,
+        );
+      if (!row) return null;
+      const fields: Record<string, CustomField> = {};
+      for (const field of row.agent_fields)
+        fields[field.name] = { value: field.value, source: 'agent', at: new Date(field.at) };
+      // A field the brand manages is the brand's, even if an agent set one of that name before.
+      for (const [name, value] of Object.entries(row.fields))
+        fields[name] = { value, source: 'oauth', at: row.fetched_at };
+      return { tenantId, customerKey, id: row.id, name: row.name, fields };
+    },
+
+    async saveFromOrigin({ tenantId, customerKey, id, name, fields, at }) {
+      // Only a newer snapshot replaces the stored one, whatever order they arrive in. Most messages
+      // bring what is stored already: that is written again (renewing fetched_at) at most once a
+      // minute, so the hot path costs no row version.
+      await db()
+        .forTenant(tenantId)
+        .query(
+          'save customer',
+          sql`insert into customers (tenant_id, customer_key, id, name, fields, fetched_at)
+          values (${tenantId}, ${customerKey}, ${id}, ${name}, ${JSON.stringify(fields)}::jsonb, ${at}::timestamptz)
+          on conflict (tenant_id, customer_key) do update
+            set id = excluded.id, name = excluded.name, fields = excluded.fields, fetched_at = excluded.fetched_at
+            where excluded.fetched_at > customers.fetched_at
+              and (excluded.fetched_at >= customers.fetched_at + interval '1 minute'
+                or excluded.id <> customers.id
+                or excluded.name is distinct from customers.name
+                or excluded.fields <> customers.fields)`,
+        );
+    },
+
+    async saveAgentFields(tenantId, customerKey, values, at) {
+      // All fields in one statement; a field an agent set later than `at` keeps its value.
+      await db()
+        .forTenant(tenantId)
+        .query(
+          'save agent fields',
+          sql`insert into customer_agent_fields (tenant_id, customer_key, name, value, updated_at)
+          select ${tenantId}::text, ${customerKey}::text, field.key, field.value, ${at}::timestamptz
+          from jsonb_each(${JSON.stringify(values)}::jsonb) as field
+          on conflict (tenant_id, customer_key, name) do update
+            set value = excluded.value, updated_at = excluded.updated_at
+            where excluded.updated_at >= customer_agent_fields.updated_at`,
+        );
+    },
   };
 
   return { messages, threads, customers };

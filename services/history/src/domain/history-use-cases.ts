@@ -7,12 +7,9 @@ import type {
 } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { FieldValue, StoredMessage } from './model.js';
-import type { Clock, CustomerStore, MessageStore, ThreadStore } from './ports.js';
+import type { Clock, HistoryStores } from './ports.js';
 
-export interface HistoryDeps {
-  readonly messages: MessageStore;
-  readonly threads: ThreadStore;
-  readonly customers: CustomerStore;
+export interface HistoryDeps extends HistoryStores {
   readonly clock: Clock;
   /** Publishes a delivery for every device of the customer (keyed by customer). */
   readonly deliver: (delivery: Delivery) => Promise<void>;
@@ -46,12 +43,8 @@ function toDelivery(message: StoredMessage): Delivery {
 export function createHistory(deps: HistoryDeps) {
   const { messages, threads, customers, clock, deliver } = deps;
 
+  // The store creates the thread with its first message, owned by that message's customer.
   async function record(message: Omit<StoredMessage, 'seq' | 'storedAt'>) {
-    await threads.remember({
-      tenantId: message.tenantId,
-      customerKey: message.customerKey,
-      threadId: message.threadId,
-    });
     const { message: stored } = await messages.store({ ...message, storedAt: clock.now() });
     await deliver(toDelivery(stored));
     return stored;

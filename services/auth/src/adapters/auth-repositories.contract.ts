@@ -1,0 +1,404 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry, Channel, Credentials, Session } from '../domain/model.js';
+import type { AuthRepositories, SecretBox } from '../domain/ports.js';
+import { createSecretBox } from './secret-box.js';
+
+const hour = 3_600_000;
+const tenant = () => `tenant-${randomBytes(5).toString('hex')}`;
+
+/** A secret box that remembers every plaintext it sealed. */
+function recordingSecretBox() {
+  const box = createSecretBox({ keys: { k1: new Uint8Array(randomBytes(32)) }, activeKid: 'k1' });
+  const sealed: string[] = [];
+  const secretBox: SecretBox = {
+    seal: (plaintext) => {
+      sealed.push(plaintext);
+      return box.seal(plaintext);
+    },
+    open: (value) => box.open(value),
+  };
+  return { secretBox, sealed };
+}
+
+const channelOf = (tenantId: string, overrides: Partial<Channel> = {}): Channel => ({
+  tenantId,
+  channelId: 'web',
+  issuer: 'https://id.brand.example',
+  allowWithoutPkce: false,
+  endpoints: {
+    token: 'https://id.brand.example/token',
+    revocation: 'https://id.brand.example/revoke',
+    customerData: 'https://api.brand.example/me',
+  },
+  client: { clientId: 'parley', clientSecret: 'channel-client-secret-1', method: 'client_secret_basic' },
+  redirectUris: ['https://chat.brand.example/callback', 'https://chat.brand.example/other'],
+  validation: {
+    mode: 'jwt',
+    issuer: 'https://id.brand.example',
+    audiences: ['https://api.brand.example'],
+    algorithms: ['RS256'],
+    clockToleranceSeconds: 5,
+  },
+  mapping: { customerId: '$.sub', name: '$.name', customFields: { tier: '$.profile.tier' } },
+  messagingMode: 'messaging',
+  updatedAt: new Date('2026-05-01T10:00:00.123Z'),
+  ...overrides,
+});
+
+const credentialsOf = (tenantId: string, overrides: Partial<Credentials> = {}): Credentials => ({
+  tenantId,
+  customerKey: 'ck-1',
+  channelId: 'web',
+  subject: 'brand-user-1',
+  accessToken: 'brand-access-token-1',
+  accessTokenExpiresAt: new Date('2026-05-01T11:00:00.000Z'),
+  refreshToken: 'brand-refresh-token-1',
+  scope: 'openid offline_access',
+  version: 1,
+  updatedAt: new Date('2026-05-01T10:00:00.000Z'),
+  ...overrides,
+});
+
+const sessionOf = (tenantId: string, sessionId: string, overrides: Partial<Session> = {}): Session => ({
+  sessionId,
+  tenantId,
+  channelId: 'web',
+  customerKey: 'ck-1',
+  deviceId: `device-${sessionId}`,
+  platform: 'web',
+  threadId: 'th_1',
+  createdAt: new Date(Date.now() - 1000),
+  expiresAt: new Date(Date.now() + hour),
+  ...overrides,
+});
+
+const auditOf = (tenantId: string, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+  tenantId,
+  customerKey: 'ck-1',
+  caller: { kind: 'bot', id: 'bot-7' },
+  reason: 'look up the order status',
+  action: 'access_token_issued',
+  at: new Date('2026-05-01T10:00:00.000Z'),
+  ...overrides,
+});
+
+/**
+ * The contract of the auth store ports, run against every adapter (as node-oidc-provider runs its
+ * adapter tests): the in-memory adapters in a unit test, the PostgreSQL ones against a real server.
+ * `create` may return repositories over one shared store: every case uses fresh tenants.
+ *
+ * @example
+ * authRepositoriesContract('in memory', ({ secretBox }) => createInMemoryAuthRepositories({ secretBox }));
+ */
+export function authRepositoriesContract(
+  name: string,
+  create: (deps: { secretBox: SecretBox }) => AuthRepositories | Promise<AuthRepositories>,
+): void {
+  async function setup() {
+    const { secretBox, sealed } = recordingSecretBox();
+    return { ...(await create({ secretBox })), sealed };
+  }
+
+  describe(`auth repositories (${name})`, () => {
+    describe('channels', () => {
+      it('round-trips a channel, sealing its client secret, and replaces it whole on save', async () => {
+        const { channels, sealed } = await setup();
+        const tenantId = tenant();
+        expect(await channels.find(tenantId, 'web')).toBeNull();
+        await channels.save(channelOf(tenantId));
+        expect(sealed).toContain('channel-client-secret-1');
+        expect(await channels.find(tenantId, 'web')).toStrictEqual(channelOf(tenantId));
+
+        // Optional settings removed since the last save must not linger (nor come back as null).
+        const smaller = channelOf(tenantId, {
+          client: {
+            clientId: 'parley-2',
+            clientSecret: 'channel-client-secret-2',
+            method: 'client_secret_post',
+          },
+          endpoints: {
+            token: 'https://id.brand.example/token2',
+            customerData: 'https://api.brand.example/me',
+          },
+          redirectUris: ['https://chat.brand.example/callback'],
+          validation: { mode: 'introspection' },
+          mapping: { customerId: '$.id', customFields: {} },
+          messagingMode: 'live-chat',
+          allowWithoutPkce: true,
+        });
+        await channels.save(smaller);
+        expect(await channels.find(tenantId, 'web')).toStrictEqual(smaller);
+        expect(await channels.find(tenantId, 'mobile')).toBeNull();
+      });
+
+      it('hands out copies: changing a found channel changes nothing stored', async () => {
+        const { channels } = await setup();
+        const tenantId = tenant();
+        await channels.save(channelOf(tenantId));
+        const found = (await channels.find(tenantId, 'web')) as Channel;
+        (found.redirectUris as string[]).push('https://evil.example/cb');
+        expect((await channels.find(tenantId, 'web'))?.redirectUris).toHaveLength(2);
+      });
+    });
+
+    describe('credentials', () => {
+      it('saves, finds and replaces credentials with both brand tokens sealed', async () => {
+        const { credentials, sealed } = await setup();
+        const tenantId = tenant();
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
+        await credentials.save(credentialsOf(tenantId));
+        expect(sealed).toEqual(expect.arrayContaining(['brand-access-token-1', 'brand-refresh-token-1']));
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(credentialsOf(tenantId));
+
+        // A new sign-in where the brand issued no refresh token and no scope replaces both.
+        const {
+          refreshToken: _r,
+          scope: _s,
+          ...signIn
+        } = credentialsOf(tenantId, {
+          accessToken: 'brand-access-token-2',
+          version: 2,
+        });
+        await credentials.save(signIn);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(signIn);
+
+        const refreshed = credentialsOf(tenantId, {
+          accessToken: 'brand-access-token-3',
+          refreshToken: 'brand-refresh-token-3',
+          version: 3,
+          updatedAt: new Date('2026-05-01T10:30:00.000Z'),
+        });
+        expect(await credentials.replace(refreshed)).toBe(true);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(refreshed);
+      });
+
+      it('never brings deleted credentials back: replace after delete is false', async () => {
+        const { credentials } = await setup();
+        const tenantId = tenant();
+        expect(await credentials.replace(credentialsOf(tenantId))).toBe(false);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
+
+        await credentials.save(credentialsOf(tenantId));
+        await credentials.delete(tenantId, 'ck-1', 'web');
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
+        expect(await credentials.replace(credentialsOf(tenantId, { version: 2 }))).toBe(false);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
+        expect(await credentials.findAllOfCustomer(tenantId, 'ck-1')).toEqual([]);
+      });
+
+      it('finds the latest and all credentials of a customer, across channels', async () => {
+        const { credentials } = await setup();
+        const tenantId = tenant();
+        const web = credentialsOf(tenantId);
+        const mobile = credentialsOf(tenantId, {
+          channelId: 'mobile',
+          updatedAt: new Date('2026-05-01T10:05:00.000Z'),
+        });
+        const other = credentialsOf(tenantId, { customerKey: 'ck-2', updatedAt: new Date('2026-05-02') });
+        for (const saved of [web, mobile, other]) await credentials.save(saved);
+
+        expect(await credentials.findLatest(tenantId, 'ck-1')).toStrictEqual(mobile);
+        expect(await credentials.replace({ ...web, updatedAt: new Date('2026-05-01T10:10:00.000Z') })).toBe(
+          true,
+        );
+        expect((await credentials.findLatest(tenantId, 'ck-1'))?.channelId).toBe('web');
+        expect(await credentials.findLatest(tenantId, 'ck-3')).toBeNull();
+
+        const all = await credentials.findAllOfCustomer(tenantId, 'ck-1');
+        expect(all.map((found) => found.channelId).sort()).toEqual(['mobile', 'web']);
+        await credentials.delete(tenantId, 'ck-1', 'mobile');
+        expect((await credentials.findAllOfCustomer(tenantId, 'ck-1')).map((c) => c.channelId)).toEqual([
+          'web',
+        ]);
+        expect(await credentials.find(tenantId, 'ck-2', 'web')).toStrictEqual(other);
+      });
+    });
+
+    describe('sessions', () => {
+      it('creates and finds a session; a second with the same id is already_exists', async () => {
+        const { sessions } = await setup();
+        const tenantId = tenant();
+        const session = sessionOf(tenantId, 's1');
+        await sessions.create(session);
+        expect(await sessions.find(tenantId, 's1')).toStrictEqual(session);
+        await expect(sessions.create(sessionOf(tenantId, 's1', { deviceId: 'other' }))).rejects.toMatchObject(
+          {
+            code: 'already_exists',
+          },
+        );
+        expect(await sessions.find(tenantId, 's1')).toStrictEqual(session);
+        await sessions.delete(tenantId, 's1');
+        expect(await sessions.find(tenantId, 's1')).toBeNull();
+      });
+
+      it('treats expired sessions as absent', async () => {
+        const { sessions } = await setup();
+        const tenantId = tenant();
+        await sessions.create(sessionOf(tenantId, 'old', { expiresAt: new Date(Date.now() - 1000) }));
+        await sessions.create(sessionOf(tenantId, 'soon', { expiresAt: new Date(Date.now() + 400) }));
+        expect(await sessions.find(tenantId, 'old')).toBeNull();
+        expect(await sessions.find(tenantId, 'soon')).not.toBeNull();
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1')).toBe(1);
+        await sleep(500); // past the second one's expiry
+        expect(await sessions.find(tenantId, 'soon')).toBeNull();
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1')).toBe(0);
+        expect(await sessions.deleteAllOfCustomer(tenantId, 'ck-1')).toBe(0);
+      });
+
+      it('counts and ends the live sessions of a customer, in one channel or all', async () => {
+        const { sessions } = await setup();
+        const tenantId = tenant();
+        await sessions.create(sessionOf(tenantId, 'w1'));
+        await sessions.create(sessionOf(tenantId, 'w2'));
+        await sessions.create(sessionOf(tenantId, 'm1', { channelId: 'mobile' }));
+        await sessions.create(
+          sessionOf(tenantId, 'x', { channelId: 'mobile', expiresAt: new Date(Date.now() - 1) }),
+        );
+        await sessions.create(sessionOf(tenantId, 'other', { customerKey: 'ck-2' }));
+
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1')).toBe(3);
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1', 'web')).toBe(2);
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1', 'mobile')).toBe(1);
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1', 'kiosk')).toBe(0);
+
+        expect(await sessions.deleteAllOfCustomer(tenantId, 'ck-1', 'mobile')).toBe(1);
+        expect(await sessions.find(tenantId, 'm1')).toBeNull();
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1', 'web')).toBe(2);
+        expect(await sessions.deleteAllOfCustomer(tenantId, 'ck-1')).toBe(2);
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1')).toBe(0);
+        expect(await sessions.find(tenantId, 'other')).toMatchObject({ customerKey: 'ck-2' });
+      });
+    });
+
+    describe('audit', () => {
+      it('records entries and lists a customer’s newest first', async () => {
+        const { audit } = await setup();
+        const tenantId = tenant();
+        const first = auditOf(tenantId);
+        const second = auditOf(tenantId, { reason: 'again', at: new Date('2026-05-01T10:01:00.000Z') });
+        const service = auditOf(tenantId, {
+          caller: { kind: 'service', id: 'enrichment' },
+          reason: 'enrich a message',
+          at: new Date('2026-05-01T10:01:00.000Z'),
+        });
+        await audit.record(first);
+        await audit.record(second);
+        await audit.record(service);
+        await audit.record(auditOf(tenantId, { customerKey: 'ck-2' }));
+        expect(await audit.listOfCustomer(tenantId, 'ck-1')).toStrictEqual([service, second, first]);
+        expect(await audit.listOfCustomer(tenantId, 'ck-1', 1)).toStrictEqual([service]);
+        expect(await audit.listOfCustomer(tenantId, 'ck-3')).toEqual([]);
+      });
+    });
+
+    describe('refresh locks', () => {
+      it('lets exactly one of many concurrent callers take a lease, until its owner releases it', async () => {
+        const { refreshLocks } = await setup();
+        const tenantId = tenant();
+        const owners = Array.from({ length: 20 }, (_, i) => `owner-${i}`);
+        const results = await Promise.all(
+          owners.map((owner) => refreshLocks.tryAcquire(tenantId, 'ck-1/web', owner, 15_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const holder = owners[results.indexOf(true)] ?? '';
+
+        await refreshLocks.release(tenantId, 'ck-1/web', 'not-the-owner');
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/web', 'late', 15_000)).toBe(false);
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/web', holder, 15_000)).toBe(false);
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/mobile', 'late', 15_000)).toBe(true);
+        await refreshLocks.release(tenantId, 'ck-1/web', holder);
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/web', 'late', 15_000)).toBe(true);
+      });
+
+      it('grants a lease that ran out once, and its old owner cannot release the new one', async () => {
+        const { refreshLocks } = await setup();
+        const tenantId = tenant();
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/web', 'stale', 300)).toBe(true);
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/web', 'early', 15_000)).toBe(false);
+        await sleep(400); // past the lease
+
+        const takers = Array.from({ length: 20 }, (_, i) => `taker-${i}`);
+        const results = await Promise.all(
+          takers.map((owner) => refreshLocks.tryAcquire(tenantId, 'ck-1/web', owner, 15_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        await refreshLocks.release(tenantId, 'ck-1/web', 'stale');
+        expect(await refreshLocks.tryAcquire(tenantId, 'ck-1/web', 'another', 15_000)).toBe(false);
+      });
+
+      it('refuses a lease without a sensible duration', async () => {
+        const { refreshLocks } = await setup();
+        for (const ttlMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await expect(refreshLocks.tryAcquire(tenant(), 'k', 'o', ttlMs)).rejects.toMatchObject({
+            code: 'invalid_argument',
+          });
+        }
+      });
+    });
+
+    describe('tenant isolation', () => {
+      it('never shows or changes one tenant’s channels for another', async () => {
+        const { channels } = await setup();
+        const [a, b] = [tenant(), tenant()];
+        await channels.save(channelOf(a));
+        expect(await channels.find(b, 'web')).toBeNull();
+        await channels.save(channelOf(b, { issuer: 'https://other.example' }));
+        expect((await channels.find(a, 'web'))?.issuer).toBe('https://id.brand.example');
+      });
+
+      it('never shows, replaces or deletes one tenant’s credentials for another', async () => {
+        const { credentials } = await setup();
+        const [a, b] = [tenant(), tenant()];
+        await credentials.save(credentialsOf(a));
+        expect(await credentials.find(b, 'ck-1', 'web')).toBeNull();
+        expect(await credentials.findLatest(b, 'ck-1')).toBeNull();
+        expect(await credentials.findAllOfCustomer(b, 'ck-1')).toEqual([]);
+        expect(await credentials.replace(credentialsOf(b, { accessToken: 'b-token' }))).toBe(false);
+        await credentials.delete(b, 'ck-1', 'web');
+        expect(await credentials.find(a, 'ck-1', 'web')).toStrictEqual(credentialsOf(a));
+      });
+
+      it('never shows, counts or ends one tenant’s sessions for another', async () => {
+        const { sessions } = await setup();
+        const [a, b] = [tenant(), tenant()];
+        const session = sessionOf(a, 'shared-id');
+        await sessions.create(session);
+        expect(await sessions.find(b, 'shared-id')).toBeNull();
+        expect(await sessions.countOfCustomer(b, 'ck-1')).toBe(0);
+        expect(await sessions.deleteAllOfCustomer(b, 'ck-1')).toBe(0);
+        await sessions.delete(b, 'shared-id');
+        // The same id in another tenant is another session.
+        await sessions.create(sessionOf(b, 'shared-id'));
+        expect(await sessions.find(a, 'shared-id')).toStrictEqual(session);
+      });
+
+      it('never lists one tenant’s audit entries for another', async () => {
+        const { audit } = await setup();
+        const [a, b] = [tenant(), tenant()];
+        await audit.record(auditOf(a));
+        expect(await audit.listOfCustomer(b, 'ck-1')).toEqual([]);
+      });
+
+      it('keeps the same lock key of two tenants independent', async () => {
+        const { refreshLocks } = await setup();
+        const [a, b] = [tenant(), tenant()];
+        expect(await refreshLocks.tryAcquire(a, 'ck-1/web', 'a', 15_000)).toBe(true);
+        expect(await refreshLocks.tryAcquire(b, 'ck-1/web', 'b', 15_000)).toBe(true);
+        await refreshLocks.release(b, 'ck-1/web', 'a');
+        expect(await refreshLocks.tryAcquire(a, 'ck-1/web', 'a2', 15_000)).toBe(false);
+      });
+
+      it('refuses a call without a tenant', async () => {
+        const { channels, credentials, sessions, audit, refreshLocks } = await setup();
+        const refused = { code: 'invalid_argument' };
+        await expect(channels.find('', 'web')).rejects.toMatchObject(refused);
+        await expect(credentials.findLatest('', 'ck-1')).rejects.toMatchObject(refused);
+        await expect(sessions.find('', 's')).rejects.toMatchObject(refused);
+        await expect(audit.listOfCustomer('', 'ck-1')).rejects.toMatchObject(refused);
+        await expect(refreshLocks.tryAcquire('', 'k', 'o', 1000)).rejects.toMatchObject(refused);
+      });
+    });
+  });
+}

@@ -1,0 +1,191 @@
+import { ParleyError } from '@parley/errors';
+import type { AuditEntry, Channel, Credentials, Session } from '../domain/model.js';
+import {
+  type AuditLog,
+  type AuthRepositories,
+  type ChannelRepository,
+  type Clock,
+  type CredentialRepository,
+  checkLeaseTtl,
+  type RefreshLocks,
+  type SecretBox,
+  type SessionRepository,
+} from '../domain/ports.js';
+
+type SealedChannel = Omit<Channel, 'client'> & {
+  readonly client: Omit<Channel['client'], 'clientSecret'> & { readonly sealedSecret: string };
+};
+type SealedCredentials = Omit<Credentials, 'accessToken' | 'refreshToken'> & {
+  readonly sealedAccessToken: string;
+  readonly sealedRefreshToken?: string;
+};
+
+/** Rows of one tenant by key; a tenant's map is all a call for that tenant can reach. */
+class TenantTable<Row> {
+  private readonly tenants = new Map<string, Map<string, Row>>();
+  of(tenantId: string): Map<string, Row> {
+    if (typeof tenantId !== 'string' || tenantId.length === 0)
+      throw new ParleyError('invalid_argument', 'tenant scope is empty');
+    let rows = this.tenants.get(tenantId);
+    if (!rows) {
+      rows = new Map();
+      this.tenants.set(tenantId, rows);
+    }
+    return rows;
+  }
+}
+
+const credentialsKey = (customerKey: string, channelId: string) => `${customerKey}\u0000${channelId}`;
+
+/**
+ * The auth store ports in memory, for domain and edge tests without a database. They keep the
+ * PostgreSQL adapters' contract (`auth-repositories.contract.ts`): secrets sealed with
+ * `secretBox`, copies in and out, expiry by `clock`, leases never granted twice.
+ *
+ * @example
+ * const app = createApp({ config, logger, version, stores: createInMemoryAuthRepositories({ secretBox }) });
+ */
+export function createInMemoryAuthRepositories(deps: {
+  secretBox: SecretBox;
+  clock?: Clock;
+}): AuthRepositories {
+  const { secretBox, clock = { now: () => new Date() } } = deps;
+  const channelRows = new TenantTable<SealedChannel>();
+  const credentialRows = new TenantTable<SealedCredentials>();
+  const sessionRows = new TenantTable<Session>();
+  const auditRows = new TenantTable<AuditEntry>();
+  const leaseRows = new TenantTable<{ owner: string; expiresAt: number }>();
+  let auditSeq = 0;
+  const now = () => clock.now().getTime();
+  const live = (session: Session) => session.expiresAt.getTime() > now();
+
+  const channels: ChannelRepository = {
+    async save({ client, ...channel }) {
+      const { clientSecret, ...publicClient } = client;
+      const sealed = { ...publicClient, sealedSecret: await secretBox.seal(clientSecret) };
+      channelRows
+        .of(channel.tenantId)
+        .set(channel.channelId, structuredClone({ ...channel, client: sealed }));
+    },
+    async find(tenantId, channelId) {
+      const row = channelRows.of(tenantId).get(channelId);
+      if (!row) return null;
+      const { sealedSecret, ...publicClient } = row.client;
+      const copy = structuredClone(row);
+      return { ...copy, client: { ...publicClient, clientSecret: await secretBox.open(sealedSecret) } };
+    },
+  };
+
+  async function seal({ accessToken, refreshToken, ...rest }: Credentials): Promise<SealedCredentials> {
+    return structuredClone({
+      ...rest,
+      sealedAccessToken: await secretBox.seal(accessToken),
+      ...(refreshToken === undefined ? {} : { sealedRefreshToken: await secretBox.seal(refreshToken) }),
+    });
+  }
+
+  async function open(row: SealedCredentials): Promise<Credentials> {
+    const { sealedAccessToken, sealedRefreshToken, ...rest } = structuredClone(row);
+    return {
+      ...rest,
+      accessToken: await secretBox.open(sealedAccessToken),
+      ...(sealedRefreshToken === undefined ? {} : { refreshToken: await secretBox.open(sealedRefreshToken) }),
+    };
+  }
+
+  const ofCustomer = (tenantId: string, customerKey: string) =>
+    [...credentialRows.of(tenantId).values()]
+      .filter((row) => row.customerKey === customerKey)
+      .sort((a, b) => a.channelId.localeCompare(b.channelId));
+
+  const credentials: CredentialRepository = {
+    async find(tenantId, customerKey, channelId) {
+      const row = credentialRows.of(tenantId).get(credentialsKey(customerKey, channelId));
+      return row ? open(row) : null;
+    },
+    async findLatest(tenantId, customerKey) {
+      const [latest] = ofCustomer(tenantId, customerKey).sort(
+        (a, b) => b.updatedAt.getTime() - a.updatedAt.getTime(),
+      );
+      return latest ? open(latest) : null;
+    },
+    async findAllOfCustomer(tenantId, customerKey) {
+      return Promise.all(ofCustomer(tenantId, customerKey).map(open));
+    },
+    async save(next) {
+      const row = await seal(next);
+      credentialRows.of(next.tenantId).set(credentialsKey(next.customerKey, next.channelId), row);
+    },
+    async replace(next) {
+      const rows = credentialRows.of(next.tenantId);
+      const key = credentialsKey(next.customerKey, next.channelId);
+      const row = await seal(next);
+      if (!rows.has(key)) return false;
+      rows.set(key, row);
+      return true;
+    },
+    async delete(tenantId, customerKey, channelId) {
+      credentialRows.of(tenantId).delete(credentialsKey(customerKey, channelId));
+    },
+  };
+
+  const sessionsOf = (tenantId: string, customerKey: string, channelId?: string) =>
+    [...sessionRows.of(tenantId).values()].filter(
+      (session) => session.customerKey === customerKey && (!channelId || session.channelId === channelId),
+    );
+
+  const sessions: SessionRepository = {
+    async create(session) {
+      const rows = sessionRows.of(session.tenantId);
+      if (rows.has(session.sessionId))
+        throw new ParleyError('already_exists', 'a session with this id exists');
+      rows.set(session.sessionId, structuredClone(session));
+    },
+    async find(tenantId, sessionId) {
+      const session = sessionRows.of(tenantId).get(sessionId);
+      return session && live(session) ? structuredClone(session) : null;
+    },
+    async delete(tenantId, sessionId) {
+      sessionRows.of(tenantId).delete(sessionId);
+    },
+    async deleteAllOfCustomer(tenantId, customerKey, channelId) {
+      const ended = sessionsOf(tenantId, customerKey, channelId);
+      for (const session of ended) sessionRows.of(tenantId).delete(session.sessionId);
+      return ended.filter(live).length;
+    },
+    async countOfCustomer(tenantId, customerKey, channelId) {
+      return sessionsOf(tenantId, customerKey, channelId).filter(live).length;
+    },
+  };
+
+  const audit: AuditLog = {
+    async record(entry) {
+      auditSeq += 1;
+      auditRows.of(entry.tenantId).set(String(auditSeq).padStart(12, '0'), structuredClone(entry));
+    },
+    async listOfCustomer(tenantId, customerKey, limit = 100) {
+      return [...auditRows.of(tenantId).entries()]
+        .filter(([, entry]) => entry.customerKey === customerKey)
+        .sort(([seqA, a], [seqB, b]) => b.at.getTime() - a.at.getTime() || seqB.localeCompare(seqA))
+        .slice(0, limit)
+        .map(([, entry]) => structuredClone(entry));
+    },
+  };
+
+  const refreshLocks: RefreshLocks = {
+    async tryAcquire(tenantId, key, owner, ttlMs) {
+      checkLeaseTtl(ttlMs);
+      const leases = leaseRows.of(tenantId);
+      const held = leases.get(key);
+      if (held && held.expiresAt > now()) return false;
+      leases.set(key, { owner, expiresAt: now() + Math.ceil(ttlMs) });
+      return true;
+    },
+    async release(tenantId, key, owner) {
+      const leases = leaseRows.of(tenantId);
+      if (leases.get(key)?.owner === owner) leases.delete(key);
+    },
+  };
+
+  return { channels, credentials, sessions, audit, refreshLocks };
+}
