@@ -6,7 +6,13 @@ import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
-import { brandChannel, signInThroughAuth, startAuth, startEnrichment } from '../support/services.js';
+import {
+  brandChannel,
+  dropStore,
+  signInThroughAuth,
+  startAuth,
+  startEnrichment,
+} from '../support/services.js';
 
 describe('enrichment with the real auth service, brand, Kafka and store', () => {
   const logger = testLogger('enrichment-test');
@@ -86,8 +92,8 @@ describe('enrichment with the real auth service, brand, Kafka and store', () => 
     await consumer.disconnect();
     await producer?.disconnect();
     await enrichment?.stop();
-    await auth?.db().dropDatabase();
     await auth?.stop();
+    await dropStore(auth);
     await brand?.stop();
   });
 

@@ -1,7 +1,8 @@
 import { createEventProducer, topicNameFor } from '@parley/bus';
+import type { TopicName } from '@parley/contracts';
 import { createLogger } from '@parley/logger';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
-import type { KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createHttpApp } from '../../services/ingress/src/http/create-http-app.js';
@@ -9,6 +10,7 @@ import type { openApiDocument } from '../../services/ingress/src/http/openapi.js
 import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,
+  dropStore,
   pipelineTopics,
   putChannelOverHttp,
   startAuth,
@@ -17,6 +19,20 @@ import {
 } from '../support/services.js';
 
 const topic = 'chat.messages.received.v1' as const;
+
+/** How many events were ever published to a topic (under the test's prefix). */
+async function publishedCount(kafka: Kafka, prefix: string, name: TopicName = topic) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topicNameFor(prefix, name));
+  await admin.disconnect();
+  return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+}
+
+// Strings PostgreSQL cannot hold: a NUL character, and an unpaired surrogate (not Unicode; the
+// driver would silently store U+FFFD instead). JSON carries both as escapes.
+const nul = 'before\u0000after';
+const loneSurrogate = 'broken \ud83d emoji';
 
 describe('ingress with the real auth service, brand, Kafka and store', () => {
   const logger = createLogger({
@@ -54,13 +70,6 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     });
   const errorCode = async (response: Response) =>
     ((await response.json()) as { error: { code: string } }).error.code;
-  const publishedCount = async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(topicNameFor(prefix, topic));
-    await admin.disconnect();
-    return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
-  };
 
   async function signIn(sub: string) {
     const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
@@ -118,12 +127,10 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
 
   afterAll(async () => {
     await consumer.disconnect();
-    await ingress?.db().dropDatabase();
     await ingress?.stop();
-    await auth?.db().dropDatabase();
     await auth?.stop();
-    await history?.db().dropDatabase();
     await history?.stop();
+    await Promise.all([dropStore(ingress), dropStore(auth), dropStore(history)]);
     await brand?.stop();
   });
 
@@ -168,7 +175,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
 
   it('gives every bad request its own code and publishes nothing', async () => {
     const { sessionToken } = await signIn('c-2');
-    const before = await publishedCount();
+    const before = await publishedCount(kafka, prefix);
     const cases: [Promise<Response>, number, string][] = [
       [
         call('/v1/messages', {
@@ -236,7 +243,80 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       expect(answer.status).toBe(status);
       expect(await errorCode(answer)).toBe(code);
     }
-    expect(await publishedCount()).toBe(before);
+    expect(await publishedCount(kafka, prefix)).toBe(before);
+  });
+
+  it('refuses text the store cannot hold wherever it takes strings, and publishes nothing', async () => {
+    const { sessionToken } = await signIn('c-2');
+    const bot = await createTestApiKey(ingress, 'acme', 'unicode-bot', ['bot']);
+    const agent = await createTestApiKey(ingress, 'acme', 'unicode-agent', ['agent']);
+    const before = {
+      received: await publishedCount(kafka, prefix),
+      outbound: await publishedCount(kafka, prefix, 'chat.messages.outbound.v1'),
+    };
+    const cases: [Promise<Response>, RegExp][] = [
+      [
+        call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          body: { clientMessageId: 'n-1', text: nul },
+        }),
+        /text: contains a NUL character/,
+      ],
+      [
+        call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          body: { clientMessageId: 'n-2', text: loneSurrogate },
+        }),
+        /text: is not valid Unicode/,
+      ],
+      [
+        call('/v1/messages', {
+          method: 'POST',
+          token: sessionToken,
+          body: { clientMessageId: 'n-\u0000', text: 'hi' },
+        }),
+        /clientMessageId/,
+      ],
+      [
+        call('/v1/threads/t-unknown/messages', {
+          method: 'POST',
+          token: bot,
+          body: { clientMessageId: 'b-1', text: loneSurrogate },
+        }),
+        /text: is not valid Unicode/,
+      ],
+      [
+        call('/v1/customers/k-1/fields', { method: 'PATCH', token: agent, body: { note: nul } }),
+        /note: contains a NUL character/,
+      ],
+      [
+        call('/v1/customers/k-1/fields', { method: 'PATCH', token: agent, body: { [loneSurrogate]: 'x' } }),
+        /a field named .* is not valid Unicode/,
+      ],
+      [
+        call('/v1/admin/channels/web', {
+          method: 'PUT',
+          token: adminKeys.acme,
+          body: { mapping: { name: loneSurrogate } },
+        }),
+        /mapping\.name: is not valid Unicode/,
+      ],
+      [
+        call('/v1/bot/token', { method: 'POST', token: bot, body: { threadId: 't-1', reason: nul } }),
+        /reason: contains a NUL character/,
+      ],
+    ];
+    for (const [response, message] of cases) {
+      const answer = await response;
+      expect(answer.status).toBe(400);
+      const { error } = (await answer.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('invalid_argument');
+      expect(error.message).toMatch(message);
+    }
+    expect(await publishedCount(kafka, prefix)).toBe(before.received);
+    expect(await publishedCount(kafka, prefix, 'chat.messages.outbound.v1')).toBe(before.outbound);
   });
 
   it('answers 429 with Retry-After when a session sends too fast', async () => {
@@ -380,12 +460,10 @@ describe('ingress WebSocket stream', () => {
   });
 
   afterAll(async () => {
-    await ingress?.db().dropDatabase();
     await ingress?.stop();
-    await auth?.db().dropDatabase();
     await auth?.stop();
-    await history?.db().dropDatabase();
     await history?.stop();
+    await Promise.all([dropStore(ingress), dropStore(auth), dropStore(history)]);
     await brand?.stop();
   });
 
@@ -483,6 +561,44 @@ describe('ingress WebSocket stream', () => {
       clientMessageId: 'w-2',
       code: 'reauthentication_required',
     });
+  });
+
+  it('answers a send frame with text the store cannot hold with invalid_argument, publishing nothing', async () => {
+    const session = await signIn('c-1', 'unicode-tablet');
+    const device = connect(['parley.v1', `parley.token.${session.sessionToken}`]);
+    await device.opened;
+    await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
+    const before = await publishedCount(kafka, prefix);
+    device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'u-1', text: nul }));
+    device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'u-2', text: loneSurrogate }));
+    const errors = await waitFor('both refusals', () => {
+      const found = device.frames.filter((frame) => frame.type === 'error');
+      return found.length === 2 ? found : undefined;
+    });
+    expect(errors).toEqual([
+      {
+        type: 'error',
+        clientMessageId: 'u-1',
+        code: 'invalid_argument',
+        message: expect.stringMatching(/text: contains a NUL character/),
+      },
+      {
+        type: 'error',
+        clientMessageId: 'u-2',
+        code: 'invalid_argument',
+        message: expect.stringMatching(/text: is not valid Unicode/),
+      },
+    ]);
+    expect(await publishedCount(kafka, prefix)).toBe(before);
+    // The stream stays usable: the next message goes through.
+    device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'u-3', text: 'fine 😀' }));
+    expect(await waitFor('the ack', () => device.frames.find((frame) => frame.type === 'ack'))).toMatchObject(
+      {
+        clientMessageId: 'u-3',
+      },
+    );
+    expect(device.closed()).toBeUndefined();
+    device.socket.close();
   });
 
   it('closes a device’s stream soon after the customer logged out everywhere from another device', async () => {
@@ -585,8 +701,8 @@ describe('ingress WebSocket stream', () => {
       return response.status === 200 ? response : undefined;
     });
     expect(await granted.json()).toMatchObject({ accessToken: expect.any(String), tokenType: 'Bearer' });
-    const audit = await auth.db().collection('audit').find({ customerKey: session.customer.key }).toArray();
-    expect(audit.at(-1)).toMatchObject({
+    const audit = await auth.stores.audit.listOfCustomer('acme', session.customer.key);
+    expect(audit[0]).toMatchObject({
       tenantId: 'acme',
       caller: { kind: 'bot' },
       reason: 'look up the order',

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,
+  dropStore,
   pipelineTopics,
   putChannelOverHttp,
   startAuth,
@@ -18,7 +19,6 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
   let brand: BrandServer;
   let apps: { start(): Promise<void>; stop(): Promise<void> }[] = [];
   let api: string;
-  const databases: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
     brand = await startBrandServer();
@@ -33,11 +33,6 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
       logger,
     );
     apps = [ingress, enrichment, history, auth];
-    databases.push(
-      () => auth.db().dropDatabase(),
-      () => history.db().dropDatabase(),
-      () => ingress.db().dropDatabase(),
-    );
     api = ingress.httpUrl();
     await waitFor('ingress ready', async () => (await fetch(`${ingress.opsUrl()}/readyz`)).status === 200);
     await waitFor(
@@ -53,8 +48,8 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
   }, 180_000);
 
   afterAll(async () => {
-    for (const drop of databases) await drop().catch(() => {});
     for (const app of apps) await app.stop();
+    await Promise.all(apps.map((app) => dropStore(app)));
     await brand?.stop();
   });
 

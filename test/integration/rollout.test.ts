@@ -8,9 +8,11 @@ import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { dropSchema, serviceStore } from '../support/database.js';
+import { freshTopics, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   brandChannel,
+  dropStore,
   pipelineTopics,
   signInThroughAuth,
   startAuth,
@@ -81,7 +83,8 @@ function startPod(name: string, service: string, env: Record<string, string>): P
     name,
     child,
     output: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() }))),
+    // 'close', not 'exit': the output is complete by then (an error logged while stopping included).
+    exited: new Promise((resolve) => child.once('close', (code) => resolve({ code, at: Date.now() }))),
   };
   for (const stream of [child.stdout, child.stderr])
     stream?.on('data', (chunk: Buffer) => {
@@ -104,6 +107,8 @@ describe('SIGTERM under load (rolling restart)', () => {
   const pods: Pod[] = [];
   const listeners: ParleyClient[] = [];
   let enrichmentEnv: () => Promise<Record<string, string>>;
+  // The ingress pods share one schema, as the pods of a deployment do (and migrate it together).
+  const ingressStore = serviceStore('ingress');
 
   beforeAll(async () => {
     const build = spawnSync(
@@ -137,8 +142,7 @@ describe('SIGTERM under load (rolling restart)', () => {
     };
     const ingressEnv = async (instance: string) => ({
       ...common,
-      MONGO_URL: testInfra().mongoUrl,
-      MONGO_DATABASE: randomName('ingress').replace('-', '_'),
+      ...ingressStore,
       HISTORY_GRPC_ADDRESS: history.grpcAddress(),
       HTTP_PORT: String(await freePort()),
       OPS_PORT: String(await freePort()),
@@ -173,10 +177,9 @@ describe('SIGTERM under load (rolling restart)', () => {
     for (const listener of listeners) listener.close();
     proxy?.close();
     for (const pod of pods) if (pod.child.exitCode === null) pod.child.kill('SIGKILL');
-    await history?.db().dropDatabase();
     await history?.stop();
-    await auth?.db().dropDatabase();
     await auth?.stop();
+    await Promise.all([dropStore(history), dropStore(auth), dropSchema(ingressStore.DATABASE_SCHEMA)]);
     await brand?.stop();
   });
 

@@ -10,13 +10,14 @@ import { createApp as createHistory } from '../../services/history/src/app.js';
 import { loadConfig as historyConfig } from '../../services/history/src/config.js';
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
-import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { dropSchema, rowsAtRest, type StoreService, serviceStore } from '../support/database.js';
+import { freshTopics, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
 
-function env(extra: Record<string, string> = {}) {
+/** A service's environment: its own role on the real PostgreSQL, in a fresh schema. */
+function env(service: StoreService | undefined, extra: Record<string, string> = {}) {
   return {
     KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
-    MONGO_URL: testInfra().mongoUrl,
-    MONGO_DATABASE: randomName('svc').replace('-', '_'),
+    ...(service ? serviceStore(service) : {}),
     BIND_HOST: '127.0.0.1',
     OPS_PORT: '0',
     GRPC_PORT: '0',
@@ -71,52 +72,80 @@ async function expectOpsEndpoints(opsUrl: string, service: string, checks: strin
   expect(metrics).toContain(`nodejs_heap_size_used_bytes{service="${service}",version="test"}`);
 }
 
+/**
+ * The schema a service migrated at start: its migrations table lists 0001_initial, and every table
+ * of it is under forced row-level security (tenant isolation in the store itself).
+ */
+async function expectMigrated(schema: string, tables: string[]) {
+  const applied = await rowsAtRest<{ name: string }>(`select name from ${schema}.pgmigrations order by id`);
+  expect(applied.map((row) => row.name)).toEqual(['0001_initial']);
+  const found = await rowsAtRest<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
+    `select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind = 'r' and c.relname <> 'pgmigrations' order by c.relname`,
+    [schema],
+  );
+  expect(found).toEqual(
+    [...tables].sort().map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true })),
+  );
+}
+
+/** What the migrations table holds, to show that a second start of the same schema applied nothing. */
+const migrationRuns = (schema: string) =>
+  rowsAtRest<{ name: string; run_on: Date }>(`select name, run_on from ${schema}.pgmigrations order by id`);
+
 describe('the four services start on the real broker and store', () => {
   const logger = testLogger('services-test');
 
-  it('auth: store with its indexes, gRPC health, ops endpoints; stops cleanly', async () => {
-    const config = authConfig(env());
+  it('auth: migrated store, gRPC health, ops endpoints; a second start migrates nothing; stops cleanly', async () => {
+    const config = authConfig(env('auth'));
     const app = createAuth({ config, logger, version: 'test' });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'auth', ['mongo', 'grpc']);
+      await expectOpsEndpoints(app.opsUrl(), 'auth', ['postgres', 'grpc']);
       expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
-      const indexes = (await app.db().collection('channels').listIndexes().toArray()).map(
-        (index) => index.name,
-      );
-      expect(indexes).toContain('tenant_channel');
-      const sessions = (await app.db().collection('sessions').listIndexes().toArray()).map(
-        (index) => index.name,
-      );
-      expect(sessions).toEqual(expect.arrayContaining(['session', 'sessions_ttl']));
+      await expectMigrated(config.DATABASE_SCHEMA, [
+        'audit',
+        'channels',
+        'credentials',
+        'refresh_locks',
+        'sessions',
+      ]);
+      const runs = await migrationRuns(config.DATABASE_SCHEMA);
+      const again = createAuth({ config, logger, version: 'test' });
+      await again.start();
+      await again.stop();
+      expect(await migrationRuns(config.DATABASE_SCHEMA)).toEqual(runs);
     } finally {
       const opsUrl = app.opsUrl();
-      await app.db().dropDatabase();
       await app.stop();
+      await dropSchema(config.DATABASE_SCHEMA);
       await expect(fetch(`${opsUrl}/healthz`)).rejects.toThrow();
     }
   });
 
-  it('history: store, producer and gRPC health', async () => {
+  it('history: migrated store, producer and gRPC health', async () => {
     const prefix = await freshTopics(testKafka(), [
       'chat.messages.enriched.v1',
       'chat.messages.outbound.v1',
       'chat.customers.updated.v1',
       'chat.deliveries.v1',
     ]);
-    const config = historyConfig(env({ KAFKA_TOPIC_PREFIX: prefix }));
+    const config = historyConfig(env('history', { KAFKA_TOPIC_PREFIX: prefix }));
     const app = createHistory({ config, logger, version: 'test' });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'history', ['mongo', 'kafka-producer', 'grpc', 'consumer']);
+      await expectOpsEndpoints(app.opsUrl(), 'history', ['postgres', 'kafka-producer', 'grpc', 'consumer']);
       expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
-      const indexes = (await app.db().collection('messages').listIndexes().toArray()).map(
-        (index) => index.name,
-      );
-      expect(indexes).toEqual(expect.arrayContaining(['tenant_thread_message', 'tenant_thread_seq']));
+      await expectMigrated(config.DATABASE_SCHEMA, [
+        'customer_agent_fields',
+        'customers',
+        'messages',
+        'threads',
+      ]);
     } finally {
-      await app.db().dropDatabase();
       await app.stop();
+      await dropSchema(config.DATABASE_SCHEMA);
     }
   });
 
@@ -126,10 +155,13 @@ describe('the four services start on the real broker and store', () => {
       'chat.messages.enriched.v1',
       'chat.customers.updated.v1',
     ]);
-    const auth = createAuth({ config: authConfig(env()), logger, version: 'test' });
+    const authSettings = authConfig(env('auth'));
+    const auth = createAuth({ config: authSettings, logger, version: 'test' });
     await auth.start();
     const app = createEnrichment({
-      config: enrichmentConfig(env({ AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix })),
+      config: enrichmentConfig(
+        env(undefined, { AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix }),
+      ),
       logger,
       version: 'test',
     });
@@ -138,13 +170,14 @@ describe('the four services start on the real broker and store', () => {
       await expectOpsEndpoints(app.opsUrl(), 'enrichment', ['kafka-producer', 'auth', 'consumer']);
     } finally {
       await app.stop();
-      await auth.db().dropDatabase();
       await auth.stop();
+      await dropSchema(authSettings.DATABASE_SCHEMA);
     }
   });
 
-  it('ingress: store, producer, auth connection and HTTP server, ops endpoints', async () => {
-    const auth = createAuth({ config: authConfig(env()), logger, version: 'test' });
+  it('ingress: migrated store, producer, auth connection and HTTP server, ops endpoints', async () => {
+    const authSettings = authConfig(env('auth'));
+    const auth = createAuth({ config: authSettings, logger, version: 'test' });
     await auth.start();
     const prefix = await freshTopics(testKafka(), [
       'chat.messages.received.v1',
@@ -153,28 +186,22 @@ describe('the four services start on the real broker and store', () => {
       'chat.customers.updated.v1',
       'chat.deliveries.v1',
     ]);
-    const history = createHistory({
-      config: historyConfig(env({ KAFKA_TOPIC_PREFIX: prefix })),
-      logger,
-      version: 'test',
-    });
+    const historySettings = historyConfig(env('history', { KAFKA_TOPIC_PREFIX: prefix }));
+    const history = createHistory({ config: historySettings, logger, version: 'test' });
     await history.start();
-    const app = createIngress({
-      config: ingressConfig(
-        env({
-          HTTP_PORT: '0',
-          AUTH_GRPC_ADDRESS: auth.grpcAddress(),
-          HISTORY_GRPC_ADDRESS: history.grpcAddress(),
-          KAFKA_TOPIC_PREFIX: prefix,
-        }),
-      ),
-      logger,
-      version: 'test',
-    });
+    const config = ingressConfig(
+      env('ingress', {
+        HTTP_PORT: '0',
+        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+        KAFKA_TOPIC_PREFIX: prefix,
+      }),
+    );
+    const app = createIngress({ config, logger, version: 'test' });
     await app.start();
     try {
       await expectOpsEndpoints(app.opsUrl(), 'ingress', [
-        'mongo',
+        'postgres',
         'kafka-producer',
         'auth',
         'history',
@@ -182,18 +209,42 @@ describe('the four services start on the real broker and store', () => {
         'http',
       ]);
       expect((await fetch(`${app.httpUrl()}/openapi.json`)).status).toBe(200);
+      await expectMigrated(config.DATABASE_SCHEMA, ['api_keys']);
     } finally {
-      await app.db().dropDatabase();
       await app.stop();
-      await auth.db().dropDatabase();
       await auth.stop();
-      await history.db().dropDatabase();
       await history.stop();
+      await Promise.all(
+        [config, authSettings, historySettings].map((settings) => dropSchema(settings.DATABASE_SCHEMA)),
+      );
+    }
+  });
+
+  it('refuses to start on a schema older than it needs when it only verifies, naming the migration step', async () => {
+    const config = ingressConfig(
+      env('ingress', {
+        HTTP_PORT: '0',
+        AUTH_GRPC_ADDRESS: '127.0.0.1:1',
+        HISTORY_GRPC_ADDRESS: '127.0.0.1:1',
+        DATABASE_MIGRATIONS: 'verify',
+      }),
+    );
+    const app = createIngress({ config, logger, version: 'test' });
+    try {
+      await expect(app.start()).rejects.toMatchObject({
+        code: 'invalid_config',
+        message: expect.stringMatching(
+          /lacks migration\(s\) 0001_initial.*`node services\/ingress\/dist\/migrate\.js`/,
+        ),
+      });
+    } finally {
+      await app.stop();
+      await dropSchema(config.DATABASE_SCHEMA);
     }
   });
 
   it('fails to start, with dependency_unavailable, when the store is unreachable', async () => {
-    const config = authConfig(env({ MONGO_URL: 'mongodb://127.0.0.1:1/' }));
+    const config = authConfig(env('auth', { DATABASE_URL: 'postgres://parley_auth@127.0.0.1:1/parley' }));
     const app = createAuth({ config, logger, version: 'test' });
     await expect(app.start()).rejects.toMatchObject({ code: 'dependency_unavailable' });
     await app.stop();
@@ -204,7 +255,7 @@ describe('the four services start on the real broker and store', () => {
       expect.objectContaining({
         code: 'invalid_config',
         message: expect.stringMatching(
-          /KAFKA_BROKERS.*MONGO_URL.*OPS_PORT|OPS_PORT.*KAFKA_BROKERS.*MONGO_URL/,
+          /KAFKA_BROKERS.*DATABASE_URL.*OPS_PORT|OPS_PORT.*KAFKA_BROKERS.*DATABASE_URL/,
         ),
       }),
     );

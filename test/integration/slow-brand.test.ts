@@ -6,7 +6,13 @@ import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
-import { brandChannel, signInThroughAuth, startAuth, startEnrichment } from '../support/services.js';
+import {
+  brandChannel,
+  dropStore,
+  signInThroughAuth,
+  startAuth,
+  startEnrichment,
+} from '../support/services.js';
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -79,8 +85,8 @@ describe('a slow brand beside a fast one', () => {
     await consumer.disconnect();
     await producer?.disconnect();
     await enrichment?.stop();
-    await auth?.db().dropDatabase();
     await auth?.stop();
+    await dropStore(auth);
     for (const brand of Object.values(brands)) await brand.stop();
   });
 

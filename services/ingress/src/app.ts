@@ -3,25 +3,50 @@ import { hostname } from 'node:os';
 import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
 import { clientComponent, createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { createMongoComponent } from '@parley/mongo';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
+import { createPostgresComponent } from '@parley/postgres';
 import type { FastifyInstance } from 'fastify';
-import { createApiKeyRepository, ingressIndexes } from './adapters/api-key-repository.js';
+import { createApiKeyRepository } from './adapters/api-key-repository.js';
+import { ingressMigrations, migrateCommand } from './adapters/ingress-schema.js';
 import type { IngressConfig } from './config.js';
 import { createDeliveriesConsumer } from './consumers/deliveries.consumer.js';
+import type { ApiKeyRepository } from './domain/api-keys.js';
 import { createConnectionRegistry, streamCloseCodes } from './domain/connection-registry.js';
 import { createRateLimiter } from './domain/rate-limiter.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { createMessageSender } from './http/message-sender.js';
 
+/** Ingress's store ports. */
+export interface IngressStores {
+  readonly apiKeys: ApiKeyRepository;
+}
+
 export interface IngressDeps {
   readonly config: IngressConfig;
   readonly logger: Logger;
   readonly version: string;
+  /** The store; absent: PostgreSQL (DATABASE_URL), migrated or verified at start. */
+  readonly stores?: IngressStores;
+}
+
+/** The PostgreSQL store (DATABASE_URL, ingress's own schema) and the ports on it. */
+function postgresStore(config: IngressConfig, logger: Logger) {
+  const postgres = createPostgresComponent({
+    url: config.DATABASE_URL,
+    migrations: ingressMigrations(config.DATABASE_SCHEMA),
+    migrationMode: config.DATABASE_MIGRATIONS,
+    migrateCommand,
+    appName: 'parley-ingress',
+    logger,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    maxConnections: config.DATABASE_POOL_MAX,
+  });
+  const stores: IngressStores = { apiKeys: createApiKeyRepository(() => postgres.database()) };
+  return { stores, components: [postgres] };
 }
 
 /** The ingress service: the HTTP edge for chat frontends, bots, agents and admins. */
-export function createApp({ config, logger, version }: IngressDeps) {
+export function createApp({ config, logger, version, stores: given }: IngressDeps) {
   const registry = createMetricsRegistry({ service: 'ingress', version });
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-ingress', logger });
   const producer = createEventProducer({
@@ -30,13 +55,9 @@ export function createApp({ config, logger, version }: IngressDeps) {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     logger,
   });
-  const store = createMongoComponent({
-    url: config.MONGO_URL,
-    database: config.MONGO_DATABASE,
-    appName: 'parley-ingress',
-    indexes: ingressIndexes,
-    logger,
-  });
+  const { stores, components: storeComponents } = given
+    ? { stores: given, components: [] }
+    : postgresStore(config, logger);
   const protos = loadParleyProtos();
   const auth = createServiceClient(protos.auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
     deadlineMs: config.AUTH_DEADLINE_MS,
@@ -63,7 +84,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
     producer,
     sendMessage: createMessageSender({ auth, producer }),
     connections,
-    apiKeys: createApiKeyRepository(() => store.db()),
+    apiKeys: stores.apiKeys,
     logger,
     sessionLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_SESSION_PER_MINUTE, windowMs: minute }),
     ipLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_IP_PER_MINUTE, windowMs: minute }),
@@ -73,7 +94,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
   });
   const components = [
-    store,
+    ...storeComponents,
     producerComponent(producer),
     clientComponent('auth', auth, logger),
     clientComponent('history', history, logger),
@@ -110,6 +131,7 @@ export function createApp({ config, logger, version }: IngressDeps) {
       if (!address || typeof address === 'string') throw new Error('ingress not started');
       return `http://127.0.0.1:${address.port}`;
     },
-    db: () => store.db(),
+    /** The store ports, for tests to read what the service wrote. */
+    stores,
   };
 }

@@ -1,10 +1,10 @@
-import { commonEnv, envSchemas, kafkaEnv, mongoEnv, parseConfig } from '@parley/config';
+import { commonEnv, envSchemas, kafkaEnv, parseConfig, postgresEnv } from '@parley/config';
 import { z } from 'zod';
 
 export const schema = z.object({
   ...commonEnv,
   ...kafkaEnv,
-  ...mongoEnv('parley_ingress'),
+  ...postgresEnv('ingress'),
   OPS_PORT: envSchemas.port.default(9400),
   HTTP_PORT: envSchemas.port.default(8080),
   /** `host:port` of the auth service's gRPC server. */
@@ -53,7 +53,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return parseConfig(schema, env);
 }
 
-/** Only the store settings, for the API key command, which needs nothing else. */
+/** Only the store settings, for the API key and migration commands, which need nothing else. */
 export function loadStoreConfig(env: Readonly<Record<string, string | undefined>> = process.env) {
-  return parseConfig(z.object(mongoEnv('parley_ingress')), env);
+  return parseConfig(z.object({ ...commonEnv, ...postgresEnv('ingress') }), env);
 }

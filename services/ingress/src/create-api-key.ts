@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
-import { connectMongo } from '@parley/mongo';
+import { createLogger } from '@parley/logger';
+import { packageVersion } from '@parley/ops';
+import { createPostgresComponent } from '@parley/postgres';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
+import { ingressMigrations, migrateCommand } from './adapters/ingress-schema.js';
 import { loadStoreConfig } from './config.js';
 import { type ApiKeyScope, newApiKey } from './domain/api-keys.js';
 
-// `MONGO_URL=… node services/ingress/dist/create-api-key.js --tenant acme --name crm-bot --scope bot [--scope admin]`
+// `DATABASE_URL=… node services/ingress/dist/create-api-key.js --tenant acme --name crm-bot --scope bot [--scope admin]`
 // Creates a tenant API key and prints it once; only its hash is stored.
 const scopes = new Set<ApiKeyScope>(['admin', 'bot', 'agent']);
 const { values } = parseArgs({
@@ -27,12 +30,37 @@ if (
   );
   process.exit(2);
 }
-const config = loadStoreConfig();
-const client = await connectMongo({ url: config.MONGO_URL, appName: 'parley-ingress-cli' });
+let config: ReturnType<typeof loadStoreConfig>;
 try {
+  config = loadStoreConfig();
+} catch (error) {
+  console.error(`create-api-key: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+// Logs go to stderr: stdout carries only the key.
+const logger = createLogger({
+  service: 'ingress-create-api-key',
+  version: packageVersion(import.meta.url),
+  level: config.LOG_LEVEL,
+  destination: process.stderr,
+});
+const store = createPostgresComponent({
+  url: config.DATABASE_URL,
+  migrations: ingressMigrations(config.DATABASE_SCHEMA),
+  migrationMode: config.DATABASE_MIGRATIONS,
+  migrateCommand,
+  appName: 'parley-ingress-cli',
+  logger,
+  maxConnections: 1,
+});
+try {
+  await store.start();
   const { key, token } = newApiKey(values.tenant, values.name, requested, new Date());
-  await createApiKeyRepository(() => client.db(config.MONGO_DATABASE)).create(key);
+  await createApiKeyRepository(() => store.database()).create(key);
   process.stdout.write(`${token}\n`);
+} catch (error) {
+  console.error(`create-api-key: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
-  await client.close();
+  await store.stop();
 }

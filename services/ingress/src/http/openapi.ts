@@ -35,7 +35,12 @@ const messageBody = {
   additionalProperties: false,
   properties: {
     clientMessageId: { type: 'string', maxLength: 128 },
-    text: { type: 'string', minLength: 1, maxLength: 4000 },
+    text: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 4000,
+      description: 'Valid Unicode without NUL characters (U+0000), as every string Parley stores',
+    },
   },
 };
 const apiKeyAuth = [{ apiKey: [] }];
@@ -241,7 +246,7 @@ export const openApiDocument = {
           'Upgrade with subprotocols `parley.v1` and `parley.token.<session token>`, or send `{"type":"auth","token":…}` first (never put the token in the URL).',
           'Connect with `?after=<last seq seen>` (or `after` in the auth frame) to get what was missed.',
           'Server frames: `ready {threadId, sessionId}`, `sync {threadId, messages, lastSeq, hasMore}`, `message {threadId, seq, message}`, `ack {clientMessageId, messageId, threadId}`, `error {clientMessageId, code, message}`, `pong`.',
-          'Client frames: `send {clientMessageId, text}` (authorized by the brand like POST /v1/messages), `ping`.',
+          'Client frames: `send {clientMessageId, text}` (authorized by the brand like POST /v1/messages; one it refuses, e.g. text with a NUL character, is answered by `error` with `invalid_argument`), `ping`.',
           'Close codes: 1001 server going away (reconnect and sync), 4400 bad frame, 4401 reauthentication required (sign in again), 4403 no valid session, 4408 no credentials in time, 4503 brand or auth unavailable (retry with backoff).',
         ].join(' '),
         responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errors },

@@ -7,7 +7,7 @@ import type { ConnectionRegistry } from '../domain/connection-registry.js';
 import { streamCloseCodes } from '../domain/connection-registry.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
-import { sessionKey } from './request-parsing.js';
+import { parse, sessionKey } from './request-parsing.js';
 import { syncPage } from './thread-routes.js';
 
 export interface StreamRouteDeps {
@@ -40,6 +40,39 @@ const clientFrame = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('ping') }).strict(),
 ]);
+
+/** A client frame, or a send frame refused for its message (answered with an `error` frame). */
+type ReadFrame =
+  | z.output<typeof clientFrame>
+  | { readonly type: 'refused'; readonly clientMessageId: string; readonly error: ParleyError };
+
+const sendFrameId = z.object({
+  type: z.literal('send'),
+  clientMessageId: outgoingMessage.shape.clientMessageId,
+});
+
+/**
+ * A client frame, by the same parsing as every HTTP body (so text the store cannot hold is refused
+ * here too). A send frame that names its message but is otherwise refused (text too long, a NUL
+ * character) is `refused`, to be answered for that message; anything else that is not a frame is
+ * undefined (the stream closes with 4400).
+ */
+function readFrame(raw: string): ReadFrame | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  try {
+    return parse(clientFrame, json, 'frame');
+  } catch (error) {
+    const named = sendFrameId.safeParse(json);
+    return named.success
+      ? { type: 'refused', clientMessageId: named.data.clientMessageId, error: toParleyError(error) }
+      : undefined;
+  }
+}
 
 function closeCodeFor(error: ParleyError): number {
   if (error.code === 'reauthentication_required') return streamCloseCodes.reauthenticationRequired;
@@ -158,12 +191,8 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     }
 
     async function handle(raw: string) {
-      let frame: z.output<typeof clientFrame>;
-      try {
-        frame = clientFrame.parse(JSON.parse(raw));
-      } catch {
-        return close(streamCloseCodes.badFrame, 'invalid frame');
-      }
+      const frame = readFrame(raw);
+      if (!frame) return close(streamCloseCodes.badFrame, 'invalid frame');
       if (frame.type === 'ping') return send({ type: 'pong' });
       if (frame.type === 'auth') {
         if (token) return close(streamCloseCodes.badFrame, 'already authorized');
@@ -173,6 +202,11 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
       // A send right after opening waits for the authorization under way.
       if (!token || !(await authorizing) || !unregister)
         return close(streamCloseCodes.unauthenticated, 'authorize first');
+      // Nothing refused is published.
+      if (frame.type === 'refused') {
+        const { code, message } = frame.error.toPublic();
+        return send({ type: 'error', clientMessageId: frame.clientMessageId, code, message });
+      }
       const quota = sessionLimiter.take(sessionKey(token));
       if (!quota.allowed) {
         return send({
