@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { generatedEnvFile, interpolate, readCompose, serviceEnv } from './support/compose.js';
 import type { Deployment } from './support/k8s-types.js';
 import { named, renderTarget, repositoryRoot } from './support/render.js';
-import { knownVariables, requiredVariables, services } from './support/service-env.js';
+import { knownVariables, requiredVariables, services, storeOwners } from './support/service-env.js';
 
 const compose = readCompose();
 const dotEnv = generatedEnvFile();
@@ -75,6 +75,63 @@ describe('docker-compose.yml', () => {
     expect(envOf('ingress').AUTH_GRPC_ADDRESS).toBe(`auth:${envOf('auth').GRPC_PORT}`);
     expect(envOf('enrichment').AUTH_GRPC_ADDRESS).toBe(`auth:${envOf('auth').GRPC_PORT}`);
     expect(envOf('ingress').HISTORY_GRPC_ADDRESS).toBe(`history:${envOf('history').GRPC_PORT}`);
+  });
+
+  it('runs PostgreSQL from the official image, with one role and password per service with a store', () => {
+    const postgres = compose.services.postgres ?? {};
+    expect(postgres.image).toMatch(/^postgres:\d+(\.\d+)?$/);
+    expect(postgres.ports ?? [], 'not published on the host').toEqual([]);
+    const init = (postgres.volumes ?? []).find((volume) => volume.includes(':/docker-entrypoint-initdb.d/'));
+    expect(init).toMatch(/^\.\/postgres-init\.sh:\/docker-entrypoint-initdb\.d\/[\w-]+\.sh:ro$/);
+    const script = readFileSync(join(repositoryRoot, 'deploy/compose/postgres-init.sh'), 'utf8');
+    const serverEnv = serviceEnv(postgres, dotEnv);
+    expect(serverEnv.POSTGRES_DB).toBe('parley');
+    for (const service of storeOwners) {
+      const url = new URL(serviceEnv(compose.services[service.name] ?? {}, dotEnv).DATABASE_URL ?? '');
+      expect(url.username, service.name).toBe(`parley_${service.name}`);
+      expect(`${url.host}${url.pathname}`, service.name).toBe('postgres:5432/parley');
+      const passwordVariable = `DATABASE_PASSWORD_${service.name.toUpperCase()}`;
+      expect(url.password, service.name).toBe(dotEnv[passwordVariable]);
+      expect(serverEnv[passwordVariable], service.name).toBe(dotEnv[passwordVariable]);
+      expect(script).toContain(`--set=${service.name}_password="$${passwordVariable}"`);
+      expect(script).toContain(
+        `create role parley_${service.name} login password :'${service.name}_password';`,
+      );
+    }
+    const roles = storeOwners.map((service) => `parley_${service.name}`).sort();
+    expect(script).toContain(`grant connect, create on database :"DBNAME" to ${roles.join(', ')};`);
+  });
+
+  it.each(storeOwners.map((service) => [service.name, service] as const))(
+    '%s: a one-shot migration from the same image completes before it starts, which then only verifies',
+    (name, service) => {
+      const entry = compose.services[name] ?? {};
+      const migrate = compose.services[`${name}-migrate`] ?? {};
+      expect(migrate.build).toEqual(entry.build);
+      expect(migrate.image).toBe(entry.image);
+      expect(migrate.command).toEqual(['node', 'dist/migrate.js']);
+      expect(migrate.restart).toBe('no');
+      expect(migrate.read_only).toBe(true);
+      expect(migrate.depends_on?.postgres).toEqual({ condition: 'service_healthy' });
+      expect(entry.depends_on?.[`${name}-migrate`]).toEqual({ condition: 'service_completed_successfully' });
+      const env = serviceEnv(migrate, dotEnv);
+      const config = service.loadStore(env);
+      expect(Object.keys(env).filter((variable) => !(variable in config))).toEqual([]);
+      expect(env.DATABASE_URL).toBe(serviceEnv(entry, dotEnv).DATABASE_URL);
+      expect(serviceEnv(entry, dotEnv).DATABASE_MIGRATIONS).toBe('verify');
+    },
+  );
+
+  it('seeds the demo with the API keys of ingress’s own store', () => {
+    expect(serviceEnv(compose.services['demo-seed'] ?? {}, dotEnv).DATABASE_URL).toBe(
+      serviceEnv(compose.services.ingress ?? {}, dotEnv).DATABASE_URL,
+    );
+  });
+
+  it('keeps the values of an existing .env and adds the variables it lacks', () => {
+    const kept = generatedEnvFile('SECRET_KEYS=k1:kept\nSECRET_ACTIVE_KID=k1\n');
+    expect(kept.SECRET_KEYS).toBe('k1:kept');
+    expect(Object.keys(kept).sort()).toEqual(Object.keys(dotEnv).sort());
   });
 
   it('refuses to start without the keys of generate-env.sh', () => {

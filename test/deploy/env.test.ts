@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Container, Deployment, K8sObject } from './support/k8s-types.js';
+import type { Container, Deployment, Job, K8sObject } from './support/k8s-types.js';
 import { kustomizeTargets, named, ofKind, renderTarget } from './support/render.js';
 import {
   knownVariables,
@@ -8,6 +8,7 @@ import {
   resolveContainerEnv,
   type ServiceConfig,
   services,
+  storeOwners,
 } from './support/service-env.js';
 
 /** What is wrong with the environment a container gets, judged by its service's config schema. */
@@ -45,10 +46,10 @@ describe('the config schemas the check relies on', () => {
       services.map((service) => [service.name, requiredVariables(service).sort()]),
     );
     expect(required).toEqual({
-      ingress: ['AUTH_GRPC_ADDRESS', 'HISTORY_GRPC_ADDRESS', 'KAFKA_BROKERS', 'MONGO_URL'],
-      auth: ['MONGO_URL', 'SECRET_ACTIVE_KID', 'SECRET_KEYS', 'SESSION_SIGNING_KEY'],
+      ingress: ['AUTH_GRPC_ADDRESS', 'DATABASE_URL', 'HISTORY_GRPC_ADDRESS', 'KAFKA_BROKERS'],
+      auth: ['DATABASE_URL', 'SECRET_ACTIVE_KID', 'SECRET_KEYS', 'SESSION_SIGNING_KEY'],
       enrichment: ['AUTH_GRPC_ADDRESS', 'KAFKA_BROKERS'],
-      history: ['KAFKA_BROKERS', 'MONGO_URL'],
+      history: ['DATABASE_URL', 'KAFKA_BROKERS'],
     });
   });
 
@@ -110,10 +111,23 @@ describe.each(kustomizeTargets())('environment of the services in %s', (target) 
     ).toBe('metadata.name');
   });
 
+  it('connects each service with a store with its own role, and never lets a pod migrate', () => {
+    const secretKeys = storeOwners.map((service) => {
+      const container = serviceContainer(objects, service);
+      const env = resolveContainerEnv(container, objects);
+      expect(env.values.DATABASE_MIGRATIONS, service.name).toBe('verify');
+      return env.sources.DATABASE_URL;
+    });
+    expect(secretKeys).toEqual(storeOwners.map((service) => `secret parley-database/${service.name}`));
+  });
+
   it('takes every secret value from a Secret, never from a ConfigMap or a literal', () => {
-    const secretNames = ['MONGO_URL', 'SECRET_KEYS', 'SECRET_ACTIVE_KID', 'SESSION_SIGNING_KEY'];
-    for (const deployment of ofKind<Deployment>(objects, 'Deployment')) {
-      for (const container of deployment.spec.template.spec.containers) {
+    const secretNames = ['DATABASE_URL', 'SECRET_KEYS', 'SECRET_ACTIVE_KID', 'SESSION_SIGNING_KEY'];
+    const pods = [...ofKind<Deployment>(objects, 'Deployment'), ...ofKind<Job>(objects, 'Job')].map(
+      (workload) => workload.spec.template.spec,
+    );
+    for (const pod of pods) {
+      for (const container of pod.containers) {
         const env = resolveContainerEnv(container, objects);
         for (const name of secretNames.filter((candidate) => candidate in env.values)) {
           expect(env.sources[name], `${container.name} ${name}`).toMatch(/^secret /);

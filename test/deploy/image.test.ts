@@ -42,6 +42,21 @@ describe('deploy/docker/Dockerfile', () => {
     expect(dockerfile).toMatch(/turbo run build --filter="\$\{PACKAGE\}\.\.\."/);
   });
 
+  it("ships each service's migrations/ beside its dist/, where the migration step and the verify at start read them", () => {
+    const build = stages.find((stage) => stage[0]?.endsWith('AS build')) ?? [];
+    const out = build.find((line) => line.includes('/out')) ?? '';
+    expect(out).toMatch(/for extra in [^;]*\bmigrations\b[^;]*; do/);
+    expect(out).toContain('cp -r "$dir/$extra" "/out/$dir/"');
+    for (const service of ['auth', 'history', 'ingress']) {
+      const dir = join(repositoryRoot, 'services', service, 'migrations');
+      expect(existsSync(join(dir, '0001_initial.sql')), `${service} migrations`).toBe(true);
+      expect(
+        existsSync(join(repositoryRoot, 'services', service, 'src/migrate.ts')),
+        `${service} migrate.ts`,
+      ).toBe(true);
+    }
+  });
+
   it('runs node as uid 10001 under tini, from the workspace folder', () => {
     expect(runtime).toContain('USER 10001:10001');
     expect(runtime).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
@@ -80,5 +95,9 @@ describe('.dockerignore', () => {
   it('leaves out dependencies, build output and local state inside those folders', () => {
     for (const pattern of ['**/node_modules', '**/dist', '**/.turbo', '**/.env'])
       expect(lines).toContain(pattern);
+  });
+
+  it('keeps the SQL migrations in the context', () => {
+    expect(lines.filter((line) => !line.startsWith('!') && /sql|migration/i.test(line))).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Deployment, K8sObject, NetworkPolicy } from './support/k8s-types.js';
+import type { Deployment, Job, K8sObject, NetworkPolicy, PostgresCluster } from './support/k8s-types.js';
 import { type Endpoint, isAllowed } from './support/network-policy.js';
 import { kustomizeTargets, named, ofKind, renderTarget } from './support/render.js';
 
 type Service = 'ingress' | 'auth' | 'enrichment' | 'history';
+type PodEndpoint = Extract<Endpoint, { pod: string }>;
 
-function servicePod(objects: readonly K8sObject[], name: Service): Endpoint {
+function servicePod(objects: readonly K8sObject[], name: Service): PodEndpoint {
   const deployment = named<Deployment>(objects, 'Deployment', name);
   const ports = Object.fromEntries(
     deployment.spec.template.spec.containers.flatMap((container) =>
@@ -17,6 +18,30 @@ function servicePod(objects: readonly K8sObject[], name: Service): Endpoint {
     namespace: deployment.metadata.namespace ?? 'default',
     labels: deployment.spec.template.metadata.labels,
     ports,
+  };
+}
+
+/** A migration Job's pod (`<service>-migrate`). */
+function migrationPod(objects: readonly K8sObject[], service: 'ingress' | 'auth' | 'history'): PodEndpoint {
+  const job = named<Job>(objects, 'Job', `${service}-migrate`);
+  return {
+    pod: `${service}-migrate-x7k2p`,
+    namespace: job.metadata.namespace ?? 'default',
+    labels: job.spec.template.metadata.labels,
+  };
+}
+
+/**
+ * Where PostgreSQL runs: the CloudNativePG Cluster's instances when the target has one
+ * (components/cloudnative-pg), else a server in namespace `postgres` (the base).
+ */
+function postgresServer(objects: readonly K8sObject[]): PodEndpoint {
+  const [cluster] = ofKind<PostgresCluster>(objects, 'Cluster');
+  if (!cluster) return { pod: 'postgres-0', namespace: 'postgres', labels: { app: 'postgres' } };
+  return {
+    pod: `${cluster.metadata.name}-1`,
+    namespace: cluster.metadata.namespace ?? 'default',
+    labels: { 'cnpg.io/cluster': cluster.metadata.name, 'cnpg.io/instanceRole': 'primary', role: 'primary' },
   };
 }
 
@@ -34,7 +59,14 @@ const outside = {
   dns: { pod: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
   kafka: { pod: 'parley-kafka-0', namespace: 'kafka', labels: { 'strimzi.io/cluster': 'parley' } },
   otherKafka: { pod: 'other-kafka-0', namespace: 'kafka', labels: { 'strimzi.io/cluster': 'other' } },
-  mongodb: { pod: 'mongodb-0', namespace: 'mongodb', labels: { app: 'mongodb' } },
+  otherPostgres: { pod: 'other-postgres-0', namespace: 'elsewhere', labels: { app: 'postgres' } },
+  cnpgOperator: {
+    pod: 'cnpg-controller-manager',
+    namespace: 'cnpg-system',
+    labels: { 'app.kubernetes.io/name': 'cloudnative-pg' },
+  },
+  kubernetesApi: { ip: '10.96.0.1' },
+  objectStore: { ip: '198.51.100.20' },
   stranger: { pod: 'stranger', namespace: 'default', labels: { 'app.kubernetes.io/name': 'stranger' } },
   brand: { ip: '203.0.113.10' },
   privateHost: { ip: '10.20.30.40' },
@@ -108,7 +140,7 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
     expect(allowed(outside.prometheus, pod('auth'), 50051)).toBe(false);
   });
 
-  it('let every service resolve names, and reach Kafka and MongoDB only if it uses them', () => {
+  it('let every service resolve names, and reach Kafka only if it uses it', () => {
     for (const service of ['ingress', 'auth', 'enrichment', 'history'] as const) {
       expect(allowed(pod(service), outside.dns, 53, 'UDP'), service).toBe(true);
       expect(allowed(pod(service), outside.dns, 53, 'TCP'), service).toBe(true);
@@ -118,10 +150,18 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
       expect(allowed(pod(service), outside.otherKafka, 9092), service).toBe(false);
     }
     expect(allowed(pod('auth'), outside.kafka, 9092)).toBe(false);
+  });
+
+  it('let only the services with a store, and their migration Jobs, reach PostgreSQL', () => {
+    const postgres = postgresServer(objects);
     for (const service of ['ingress', 'auth', 'history'] as const) {
-      expect(allowed(pod(service), outside.mongodb, 27017), service).toBe(true);
+      for (const client of [pod(service), migrationPod(objects, service)]) {
+        expect(allowed(client, postgres, 5432), client.pod).toBe(true);
+        expect(allowed(client, postgres, 8000), client.pod).toBe(false);
+        expect(allowed(client, outside.otherPostgres, 5432), client.pod).toBe(false);
+      }
     }
-    expect(allowed(pod('enrichment'), outside.mongodb, 27017)).toBe(false);
+    expect(allowed(pod('enrichment'), postgres, 5432)).toBe(false);
   });
 
   it('let only auth and enrichment call brands: https, public addresses only', () => {
@@ -134,5 +174,57 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
     for (const service of ['ingress', 'history'] as const) {
       expect(allowed(pod(service), outside.brand, 443), service).toBe(false);
     }
+  });
+});
+
+const withCluster = kustomizeTargets().filter((target) =>
+  renderTarget(target).some((object) => object.kind === 'Cluster'),
+);
+
+describe.each(withCluster)('network policies of the PostgreSQL Cluster in %s', (target) => {
+  const objects = renderTarget(target);
+  const policies = ofKind<NetworkPolicy>(objects, 'NetworkPolicy');
+  const allowed = (from: Endpoint, to: Endpoint, port: number) =>
+    isAllowed(policies, { from, to, port, protocol: 'TCP' });
+  const primary = postgresServer(objects);
+  const replica = {
+    ...primary,
+    pod: primary.pod.replace(/-1$/, '-2'),
+    labels: { ...primary.labels, role: 'replica' },
+  };
+  const neighbour = { pod: 'debug', namespace: primary.namespace, labels: { run: 'debug' } };
+
+  it('admit the services with a store, and not enrichment or another pod of the namespace', () => {
+    for (const service of ['ingress', 'auth', 'history'] as const)
+      expect(
+        isAllowed(policies, { from: servicePod(objects, service), to: primary, port: 5432 }, 'ingress'),
+      ).toBe(true);
+    expect(
+      isAllowed(policies, { from: servicePod(objects, 'enrichment'), to: primary, port: 5432 }, 'ingress'),
+    ).toBe(false);
+    expect(allowed(neighbour, primary, 5432)).toBe(false);
+    expect(allowed(outside.stranger, primary, 5432)).toBe(false);
+  });
+
+  it('let the instances replicate and the operator manage them', () => {
+    for (const port of [5432, 8000]) {
+      expect(allowed(replica, primary, port), `replica → primary ${port}`).toBe(true);
+      expect(allowed(primary, replica, port), `primary → replica ${port}`).toBe(true);
+      expect(
+        isAllowed(policies, { from: outside.cnpgOperator, to: primary, port }, 'ingress'),
+        `operator ${port}`,
+      ).toBe(true);
+    }
+    expect(allowed(outside.stranger, primary, 8000)).toBe(false);
+    expect(isAllowed(policies, { from: outside.prometheus, to: primary, port: 9187 }, 'ingress')).toBe(true);
+  });
+
+  it('let the instances reach the Kubernetes API and object stores by https, and nothing else out', () => {
+    expect(allowed(primary, outside.kubernetesApi, 443)).toBe(true);
+    expect(allowed(primary, outside.kubernetesApi, 6443)).toBe(true);
+    expect(allowed(primary, outside.objectStore, 443)).toBe(true);
+    expect(allowed(primary, outside.kafka, 9092)).toBe(false);
+    expect(allowed(primary, servicePod(objects, 'auth'), 50051)).toBe(false);
+    expect(allowed(primary, outside.objectStore, 80)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hardeningProblems } from './support/hardening.js';
 import {
   type Container,
   type Deployment,
@@ -12,24 +13,6 @@ import {
 } from './support/k8s-types.js';
 import { kustomizeTargets, ofKind, renderTarget } from './support/render.js';
 import { defaultValue, resolveContainerEnv, services } from './support/service-env.js';
-
-/** CPU in cores, memory in bytes. */
-function quantity(value: string | number | undefined): number {
-  if (value === undefined) return Number.NaN;
-  const match = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti|k|M|G)?$/.exec(String(value));
-  if (!match) return Number.NaN;
-  const factors: Record<string, number> = {
-    m: 1e-3,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-  };
-  return Number(match[1]) * (match[2] ? (factors[match[2]] ?? Number.NaN) : 1);
-}
 
 function portNumber(container: Container, port: number | string): number | undefined {
   const declared = container.ports ?? [];
@@ -84,39 +67,8 @@ describe.each(kustomizeTargets())('pods of %s', (target) => {
         // The ops server answers /readyz within checkTimeoutMs (2 s) by design.
         expect(container.readinessProbe?.timeoutSeconds ?? 1).toBeGreaterThanOrEqual(3);
 
-        const { requests = {}, limits = {} } = container.resources ?? {};
-        for (const resource of ['cpu', 'memory']) {
-          const request = quantity(requests[resource]);
-          const limit = quantity(limits[resource]);
-          expect(request, `${container.name} requests ${resource}`).toBeGreaterThan(0);
-          expect(limit, `${container.name} limits ${resource}`).toBeGreaterThanOrEqual(request);
-        }
-
-        const own = container.securityContext ?? {};
-        const podLevel = pod.securityContext ?? {};
-        expect(own.runAsNonRoot ?? podLevel.runAsNonRoot, `${container.name} runAsNonRoot`).toBe(true);
-        expect(own.runAsUser ?? podLevel.runAsUser, `${container.name} runAsUser`).toBe(10001);
-        expect(own.readOnlyRootFilesystem, `${container.name} readOnlyRootFilesystem`).toBe(true);
-        expect(own.allowPrivilegeEscalation, `${container.name} allowPrivilegeEscalation`).toBe(false);
-        expect(own.capabilities?.drop, `${container.name} drops all capabilities`).toContain('ALL');
-        expect(own.capabilities?.add ?? []).toEqual([]);
-        expect((own.seccompProfile ?? podLevel.seccompProfile)?.type, `${container.name} seccomp`).toBe(
-          'RuntimeDefault',
-        );
-
-        // A read-only root file system: /tmp is the one writable place.
-        const tmp = container.volumeMounts?.find((mount) => mount.mountPath === '/tmp');
-        expect(
-          pod.volumes?.find((volume) => volume.name === tmp?.name)?.emptyDir,
-          `${container.name} /tmp`,
-        ).toBeDefined();
-
-        const [reference = '', digest] = container.image.split('@');
-        const tag = /:([^/:]+)$/.exec(reference)?.[1];
-        expect(digest ?? tag, `${container.image} names a tag or digest`).toBeDefined();
-        expect(tag, `${container.image} is not :latest`).not.toBe('latest');
+        expect(hardeningProblems(pod, container)).toEqual([]);
       }
-      expect(pod.automountServiceAccountToken).toBe(false);
     },
   );
 
@@ -186,5 +138,29 @@ describe.each(kustomizeTargets())('pods of %s', (target) => {
         expect(found, `${service.metadata.name} port ${port.name} → ${target}`).toBe(true);
       }
     }
+  });
+});
+
+describe('the hardening check itself', () => {
+  it('names every problem of a careless container', () => {
+    const container: Container = {
+      name: 'c',
+      image: 'example/app:latest',
+      resources: { requests: { cpu: '2' }, limits: { cpu: '1' } },
+    };
+    expect(hardeningProblems({ containers: [container] }, container)).toEqual([
+      'c limits cpu below its request',
+      'c requests no memory',
+      'c limits no memory',
+      'c may run as root',
+      'c does not run as uid 10001',
+      'c has a writable root file system',
+      'c allows privilege escalation',
+      'c keeps capabilities',
+      'c has no RuntimeDefault seccomp profile',
+      'c has no emptyDir on /tmp',
+      'example/app:latest is :latest',
+      'c mounts a service account token',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from './support/k8s-types.js';
 import { kustomizeTargets, renderTarget } from './support/render.js';
-import { kafkaTopicProblems, validateAgainstSchema } from './support/schemas.js';
+import { kafkaTopicProblems, postgresClusterProblems, validateAgainstSchema } from './support/schemas.js';
 
 describe.each(kustomizeTargets())('%s against the Kubernetes and operator schemas', (target) => {
   it('has only objects that their API schema accepts', async () => {
@@ -32,6 +32,16 @@ describe('the validators themselves', () => {
       },
     } as unknown as K8sObject;
     await expect(validateAgainstSchema(deployment)).rejects.toThrow(/containerPort/);
+  });
+
+  it('reject a Job whose backoffLimit is not a number', async () => {
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'broken' },
+      spec: { backoffLimit: 'four', template: { spec: { containers: [{ name: 'c', image: 'i:1' }] } } },
+    } as unknown as K8sObject;
+    await expect(validateAgainstSchema(job)).rejects.toThrow(/backoffLimit/);
   });
 
   it('reject a ScaledObject without a scale target', async () => {
@@ -69,6 +79,40 @@ describe('the validators themselves', () => {
       'KafkaTopic Bad_Name: spec.topicName is not a valid Kafka topic name',
       'KafkaTopic Bad_Name: spec.partitions must be an integer >= 1',
       'KafkaTopic Bad_Name: min.insync.replicas 2 exceeds replicas 1',
+    ]);
+  });
+
+  it('name every problem of a bad CloudNativePG Cluster, field by field', () => {
+    const cluster = (spec: Record<string, unknown>) =>
+      ({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec }) as K8sObject;
+    expect(
+      postgresClusterProblems(
+        cluster({
+          instances: 0,
+          instance: 3,
+          primaryUpdateStrategy: 'automatic',
+          storage: { size: '20 GB' },
+          managed: { roles: [{ name: 'app', login: 'yes' }] },
+        }),
+      ),
+    ).toEqual([
+      'Cluster pg: /spec must NOT have additional properties (instance)',
+      'Cluster pg: /spec/instances must be >= 1',
+      'Cluster pg: /spec/primaryUpdateStrategy must be equal to one of the allowed values',
+      'Cluster pg: /spec/managed/roles/0/login must be boolean',
+      expect.stringMatching(/^Cluster pg: \/spec\/storage\/size must match pattern /),
+    ]);
+    expect(
+      postgresClusterProblems(
+        cluster({
+          instances: 1,
+          postgresql: { synchronous: { method: 'any', number: 1 } },
+          managed: { roles: [{ name: 'app', login: true }] },
+        }),
+      ),
+    ).toEqual([
+      'Cluster pg: 1 synchronous replica(s) need more than 1 instance(s)',
+      'Cluster pg: login role app has no passwordSecret',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -18,6 +18,9 @@ export interface ComposeService {
   readonly cap_drop?: string[];
   readonly user?: string;
   readonly ports?: string[];
+  readonly restart?: string;
+  readonly volumes?: string[];
+  readonly depends_on?: Record<string, { readonly condition: string }>;
 }
 
 export interface ComposeFile {
@@ -31,11 +34,15 @@ export function readCompose(): ComposeFile {
   return parse(readFileSync(composeFile, 'utf8'), { merge: true }) as ComposeFile;
 }
 
-/** What deploy/compose/generate-env.sh writes, generated in a scratch copy (never the real .env). */
-export function generatedEnvFile(): Record<string, string> {
+/**
+ * What deploy/compose/generate-env.sh writes, generated in a scratch copy (never the real .env);
+ * `existing` is a .env the script finds there.
+ */
+export function generatedEnvFile(existing?: string): Record<string, string> {
   const scratch = mkdtempSync(join(tmpdir(), 'parley-compose-env-'));
   try {
     copyFileSync(join(repositoryRoot, 'deploy/compose/generate-env.sh'), join(scratch, 'generate-env.sh'));
+    if (existing !== undefined) writeFileSync(join(scratch, '.env'), existing);
     execFileSync('bash', [join(scratch, 'generate-env.sh')], { encoding: 'utf8' });
     const text = readFileSync(join(scratch, '.env'), 'utf8');
     return Object.fromEntries(

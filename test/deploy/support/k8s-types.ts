@@ -54,6 +54,8 @@ export interface EnvVar {
 export interface Container {
   readonly name: string;
   readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
   readonly ports?: readonly {
     readonly name?: string;
     readonly containerPort: number;
@@ -73,7 +75,11 @@ export interface Container {
     readonly limits?: Readonly<Record<string, string | number>>;
   };
   readonly securityContext?: SecurityContext;
-  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
+  readonly volumeMounts?: readonly {
+    readonly name: string;
+    readonly mountPath: string;
+    readonly readOnly?: boolean;
+  }[];
 }
 
 export interface PodSpec {
@@ -83,13 +89,40 @@ export interface PodSpec {
   readonly terminationGracePeriodSeconds?: number;
   readonly automountServiceAccountToken?: boolean;
   readonly serviceAccountName?: string;
-  readonly volumes?: readonly { readonly name: string; readonly emptyDir?: object }[];
+  readonly restartPolicy?: string;
+  readonly volumes?: readonly {
+    readonly name: string;
+    readonly emptyDir?: object;
+    readonly secret?: {
+      readonly secretName: string;
+      readonly optional?: boolean;
+      readonly items?: readonly { readonly key: string; readonly path: string }[];
+    };
+  }[];
 }
 
 export interface Deployment extends K8sObject {
   readonly spec: {
     readonly replicas?: number;
+    readonly strategy?: {
+      readonly type?: string;
+      readonly rollingUpdate?: {
+        readonly maxSurge?: number | string;
+        readonly maxUnavailable?: number | string;
+      };
+    };
     readonly selector: LabelSelector;
+    readonly template: {
+      readonly metadata: { readonly labels: Readonly<Record<string, string>> };
+      readonly spec: PodSpec;
+    };
+  };
+}
+
+export interface Job extends K8sObject {
+  readonly spec: {
+    readonly backoffLimit?: number;
+    readonly activeDeadlineSeconds?: number;
     readonly template: {
       readonly metadata: { readonly labels: Readonly<Record<string, string>> };
       readonly spec: PodSpec;
@@ -206,6 +239,37 @@ export interface ServiceMonitor extends K8sObject {
   readonly spec: {
     readonly selector: LabelSelector;
     readonly endpoints: readonly { readonly port?: string; readonly path?: string }[];
+  };
+}
+
+/** A CloudNativePG Cluster (postgresql.cnpg.io/v1), the fields the tests read. */
+export interface PostgresCluster extends K8sObject {
+  readonly spec: {
+    readonly instances?: number;
+    readonly enableSuperuserAccess?: boolean;
+    readonly resources?: { readonly limits?: Readonly<Record<string, string | number>> };
+    readonly postgresql?: {
+      readonly parameters?: Readonly<Record<string, string>>;
+      readonly synchronous?: { readonly method: string; readonly number: number };
+    };
+    readonly bootstrap?: {
+      readonly initdb?: {
+        readonly database?: string;
+        readonly owner?: string;
+        readonly postInitApplicationSQL?: readonly string[];
+      };
+    };
+    readonly managed?: {
+      readonly roles?: readonly {
+        readonly name: string;
+        readonly ensure?: 'present' | 'absent';
+        readonly login?: boolean;
+        readonly superuser?: boolean;
+        readonly bypassrls?: boolean;
+        readonly connectionLimit?: number;
+        readonly passwordSecret?: { readonly name: string };
+      }[];
+    };
   };
 }
 

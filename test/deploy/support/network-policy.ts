@@ -77,8 +77,9 @@ function appliesTo(policy: NetworkPolicy, endpoint: Endpoint, type: 'Ingress' | 
 /**
  * Whether Kubernetes NetworkPolicy semantics let `connection` through: the source's egress policies
  * (if any select it) must allow it, and so must the destination's ingress policies. Only `policies`
- * count: peers outside them (Kafka, MongoDB, the internet) are taken as accepting. `only` judges one
- * side alone, e.g. whether the destination's ingress policies would admit it by themselves.
+ * count: peers outside them (Kafka, a PostgreSQL server elsewhere, the internet) are taken as
+ * accepting. `only` judges one side alone, e.g. whether the destination's ingress policies would
+ * admit it by themselves.
  */
 export function isAllowed(
   policies: readonly NetworkPolicy[],

@@ -1,13 +1,17 @@
-import type { K8sObject } from './k8s-types.js';
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { K8sObject, PostgresCluster } from './k8s-types.js';
 
 /**
  * Where the OpenAPI-derived models of each API group live. kubernetes-models covers Kubernetes
  * itself (its classes validate with the API's JSON schemas, offline); the KEDA and Prometheus
- * operator packages cover those CRDs. Strimzi has no such package: see `kafkaTopicProblems`.
+ * operator packages cover those CRDs. Strimzi and CloudNativePG have no such package: see
+ * `kafkaTopicProblems` and `postgresClusterProblems`.
  */
 const modelPackages: Readonly<Record<string, string>> = {
   v1: 'kubernetes-models/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
+  'batch/v1': 'kubernetes-models/batch/v1',
   'policy/v1': 'kubernetes-models/policy/v1',
   'autoscaling/v2': 'kubernetes-models/autoscaling/v2',
   'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
@@ -46,6 +50,11 @@ async function modelClass(apiVersion: string, kind: string): Promise<ModelClass>
 export async function validateAgainstSchema(object: K8sObject): Promise<void> {
   if (object.apiVersion === 'kafka.strimzi.io/v1beta2' && object.kind === 'KafkaTopic') {
     const problems = kafkaTopicProblems(object);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    return;
+  }
+  if (object.apiVersion === 'postgresql.cnpg.io/v1' && object.kind === 'Cluster') {
+    const problems = postgresClusterProblems(object);
     if (problems.length > 0) throw new Error(problems.join('; '));
     return;
   }
@@ -95,5 +104,39 @@ export function kafkaTopicProblems(object: K8sObject): string[] {
   const minIsr = Number((config as Record<string, unknown>)['min.insync.replicas'] ?? 1);
   if (Number.isInteger(spec.replicas) && minIsr > (spec.replicas as number))
     problems.push(`${at}: min.insync.replicas ${minIsr} exceeds replicas ${String(spec.replicas)}`);
+  return problems;
+}
+
+const clusterSchema: object = JSON.parse(
+  readFileSync(new URL('../schemas/postgresql.cnpg.io-v1-cluster.schema.json', import.meta.url), 'utf8'),
+);
+const validateCluster = new Ajv({ allErrors: true, strict: true }).compile(clusterSchema);
+
+/**
+ * A CloudNativePG Cluster checked against the JSON schema of the CRD fields Parley uses
+ * (test/deploy/schemas), then the rules the operator's admission webhook adds: a synchronous replica
+ * needs one instance more than it waits for, and every login role gets its password from a Secret.
+ */
+export function postgresClusterProblems(object: K8sObject): string[] {
+  const at = `Cluster ${object.metadata?.name ?? ''}`;
+  if (!validateCluster(object)) {
+    return (validateCluster.errors ?? []).map((error) => {
+      const extra =
+        'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : '';
+      return `${at}: ${error.instancePath || '/'} ${error.message ?? 'is invalid'}${extra}`;
+    });
+  }
+  const { spec } = object as PostgresCluster;
+  const problems: string[] = [];
+  const instances = spec.instances ?? 1;
+  const synchronous = spec.postgresql?.synchronous;
+  if (synchronous && synchronous.number > instances - 1)
+    problems.push(
+      `${at}: ${synchronous.number} synchronous replica(s) need more than ${instances} instance(s)`,
+    );
+  for (const role of spec.managed?.roles ?? []) {
+    if (role.login && role.ensure !== 'absent' && !role.passwordSecret)
+      problems.push(`${at}: login role ${role.name} has no passwordSecret`);
+  }
   return problems;
 }

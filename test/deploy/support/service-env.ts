@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { schema as authSchema, loadConfig as loadAuthConfig } from '../../../services/auth/src/config.js';
+import {
+  schema as authSchema,
+  loadConfig as loadAuthConfig,
+  loadStoreConfig as loadAuthStoreConfig,
+} from '../../../services/auth/src/config.js';
 import {
   schema as enrichmentSchema,
   loadConfig as loadEnrichmentConfig,
@@ -8,10 +12,12 @@ import {
 import {
   schema as historySchema,
   loadConfig as loadHistoryConfig,
+  loadStoreConfig as loadHistoryStoreConfig,
 } from '../../../services/history/src/config.js';
 import {
   schema as ingressSchema,
   loadConfig as loadIngressConfig,
+  loadStoreConfig as loadIngressStoreConfig,
 } from '../../../services/ingress/src/config.js';
 import type { ConfigMap, Container, K8sObject } from './k8s-types.js';
 
@@ -22,14 +28,22 @@ export interface ServiceConfig {
   readonly name: 'ingress' | 'auth' | 'enrichment' | 'history';
   readonly schema: z.ZodObject;
   readonly load: (env: Env) => unknown;
+  /** The services with a store: what their migration command (`dist/migrate.js`) reads. */
+  readonly loadStore?: (env: Env) => object;
 }
 
 export const services: readonly ServiceConfig[] = [
-  { name: 'ingress', schema: ingressSchema, load: loadIngressConfig },
-  { name: 'auth', schema: authSchema, load: loadAuthConfig },
+  { name: 'ingress', schema: ingressSchema, load: loadIngressConfig, loadStore: loadIngressStoreConfig },
+  { name: 'auth', schema: authSchema, load: loadAuthConfig, loadStore: loadAuthStoreConfig },
   { name: 'enrichment', schema: enrichmentSchema, load: loadEnrichmentConfig },
-  { name: 'history', schema: historySchema, load: loadHistoryConfig },
+  { name: 'history', schema: historySchema, load: loadHistoryConfig, loadStore: loadHistoryStoreConfig },
 ];
+
+/** The services that own a schema in PostgreSQL, each with its own role and migration step. */
+export const storeOwners = services.filter(
+  (service): service is ServiceConfig & { loadStore: NonNullable<ServiceConfig['loadStore']> } =>
+    service.loadStore !== undefined,
+);
 
 /** Every variable the service reads. */
 export function knownVariables(service: ServiceConfig): string[] {
@@ -57,7 +71,8 @@ const key32 = () => randomBytes(32).toString('base64url');
  * value of its variable, so that parsing the whole environment checks the rest.
  */
 export const secretPlaceholders: Readonly<Record<string, string>> = {
-  MONGO_URL: 'mongodb://mongodb.mongodb.svc:27017/?replicaSet=rs0',
+  DATABASE_URL:
+    'postgres://parley_auth:pw@parley-postgres-rw:5432/parley?sslmode=verify-full&sslrootcert=/etc/parley/database-ca/ca.crt',
   SECRET_KEYS: `k1:${key32()},k2:${key32()}`,
   SECRET_ACTIVE_KID: 'k2',
   SESSION_SIGNING_KEY: key32(),
