@@ -4,8 +4,8 @@
 // to run as root: when this runs as root, the server runs as an unprivileged user (`postgres`, else
 // `nobody`) through setpriv. Data, logs and the pid file live under the data dir.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ensureServer, runToCompletion, serverStatus, stopProcess } from './processes.mjs';
@@ -29,11 +29,19 @@ export const serviceRoles = Object.freeze({
 });
 const devPassword = 'parley-dev';
 
-/** The server binaries: PARLEY_POSTGRES_BIN, then the newest Debian installation, then PATH. @param {NodeJS.ProcessEnv} env */
+/** The server binaries: those in PARLEY_POSTGRES_BIN when set (no other), else the newest Debian installation, else PATH. @param {NodeJS.ProcessEnv} env */
 export function findPostgresBinaries(env = process.env) {
+  const chosen = env.PARLEY_POSTGRES_BIN;
+  if (chosen) {
+    // A folder named on purpose is the one to use: never another installation in its place.
+    if (existsSync(join(chosen, 'postgres')) && existsSync(join(chosen, 'initdb')))
+      return { initdb: join(chosen, 'initdb'), postgres: join(chosen, 'postgres') };
+    throw new InfraError(
+      `PARLEY_POSTGRES_BIN=${chosen} holds no PostgreSQL server binaries (initdb, postgres): point it at their folder (e.g. /usr/lib/postgresql/15/bin), or unset it to use the installed ones (apt-get install postgresql)`,
+    );
+  }
   /** @type {string[]} */
   const candidates = [];
-  if (env.PARLEY_POSTGRES_BIN) candidates.push(env.PARLEY_POSTGRES_BIN);
   if (existsSync('/usr/lib/postgresql')) {
     const versions = readdirSync('/usr/lib/postgresql')
       .filter((name) => /^\d+$/.test(name))
@@ -76,10 +84,10 @@ function asUser(user, command, args) {
   };
 }
 
-/** Whether `user` can write into `dir` (every folder above it must let it through). */
-function canWrite(/** @type {ReturnType<typeof serverUser>} */ user, /** @type {string} */ dir) {
+/** Whether `user` can reach `dir` (every folder above it, and it, let the user through). */
+function canReach(/** @type {ReturnType<typeof serverUser>} */ user, /** @type {string} */ dir) {
   if (!user) return true;
-  const probe = asUser(user, 'test', ['-w', dir, '-a', '-x', dir]);
+  const probe = asUser(user, 'test', ['-x', dir]);
   return spawnSync(probe.command, probe.args).status === 0;
 }
 
@@ -95,15 +103,20 @@ function paths(settings) {
 }
 
 /**
- * The cluster's own folder. Under the data dir when the server's user can reach it; a repository
- * below /root cannot be reached by an unprivileged user, so there the cluster lives under /var/tmp
- * (named after the data dir, so two checkouts never share one).
+ * The cluster's own folder. Under the data dir when the server's user can reach it (the folder is
+ * made by us and handed to that user); a repository below /root cannot be reached by an
+ * unprivileged user, so there the cluster lives under /var/tmp (named after the data dir, so two
+ * checkouts never share one). A cluster made by an earlier start stays where it is.
  * @param {InfraSettings} settings @param {ReturnType<typeof serverUser>} user
  */
 function clusterDir(settings, user) {
   const p = paths(settings);
   mkdirSync(p.root, { recursive: true });
-  if (canWrite(user, p.root)) return join(p.root, 'cluster');
+  if (existsSync(p.pointer)) {
+    const previous = readFileSync(p.pointer, 'utf8').trim();
+    if (previous && existsSync(join(previous, '.initialised'))) return previous;
+  }
+  if (canReach(user, p.root)) return join(p.root, 'cluster');
   const id = createHash('sha256').update(settings.dataDir).digest('hex').slice(0, 12);
   return join('/var/tmp', `parley-postgres-${id}`);
 }
@@ -201,6 +214,8 @@ export async function ensurePostgres(settings) {
       if (!existsSync(join(data, '.initialised'))) {
         console.error(`[infra] creating a PostgreSQL cluster in ${data}${user ? ` (as ${user.user})` : ''}`);
         mkdirSync(data, { recursive: true, mode: 0o700 });
+        // What a start that died half-way left behind: initdb wants an empty folder.
+        rmSync(join(data, 'pgdata'), { recursive: true, force: true });
         if (user) spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, data]);
         const initdb = asUser(user, binaries.initdb, [
           `--pgdata=${join(data, 'pgdata')}`,
@@ -240,7 +255,9 @@ export async function ensurePostgres(settings) {
 /** The cluster the last start used (its path is what marks the server's process as ours). @param {InfraSettings} settings */
 function marker(settings) {
   const p = paths(settings);
-  return existsSync(p.pointer) ? join(readFileSync(p.pointer, 'utf8').trim(), 'pgdata') : join(p.root, 'cluster', 'pgdata');
+  return existsSync(p.pointer)
+    ? join(readFileSync(p.pointer, 'utf8').trim(), 'pgdata')
+    : join(p.root, 'cluster', 'pgdata');
 }
 
 /** @param {InfraSettings} settings */

@@ -1,27 +1,59 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/dedicated-postgres.js';
+import { testInfra } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const scratches: string[] = [];
+
+function scratchDir(): string {
+  const scratch = mkdtempSync(join(tmpdir(), 'parley-infra-'));
+  scratches.push(scratch);
+  return scratch;
+}
 
 /** Runs the launcher CLI in a scratch state directory, never touching the servers the tests use. */
 function infra(command: string, env: Record<string, string>) {
-  const scratch = mkdtempSync(join(tmpdir(), 'parley-infra-'));
   const result = spawnSync(process.execPath, [join(root, 'scripts/infra.mjs'), command], {
     encoding: 'utf8',
     env: {
       PATH: process.env.PATH ?? '',
-      PARLEY_CACHE_DIR: join(scratch, 'cache'),
+      PARLEY_CACHE_DIR: join(scratchDir(), 'cache'),
       PARLEY_INFRA: 'local',
+      // kafkajs 2.2 warns about a negative timeout on Node 20 when it asks the broker for metadata.
+      NODE_NO_WARNINGS: '1',
       ...env,
     },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.trim() };
 }
+
+/** The shared broker, so that only PostgreSQL is started by the launcher under test. */
+const sharedKafka = () => ({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') });
+
+afterAll(() => {
+  for (const scratch of scratches) {
+    // A cluster the server's user could not keep under the scratch folder lives elsewhere.
+    const pointer = join(scratch, 'infra/postgres/data-dir');
+    if (existsSync(pointer)) rmSync(readFileSync(pointer, 'utf8').trim(), { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
 
 describe('infrastructure launcher', () => {
   let blocker: Server | undefined;
@@ -29,7 +61,7 @@ describe('infrastructure launcher', () => {
 
   it('names a missing prerequisite in one line, without a stack trace', () => {
     // A PATH holding node alone: no java, mvn or go.
-    const bin = mkdtempSync(join(tmpdir(), 'parley-path-'));
+    const bin = scratchDir();
     symlinkSync(process.execPath, join(bin, 'node'));
     const result = infra('start', {
       PATH: bin,
@@ -43,22 +75,38 @@ describe('infrastructure launcher', () => {
     expect(result.stderr.split('\n')).toHaveLength(1);
   });
 
+  it('names missing PostgreSQL server binaries in one line, and what to install', () => {
+    const empty = scratchDir();
+    const result = infra('start', {
+      ...sharedKafka(),
+      PARLEY_POSTGRES_BIN: empty,
+      PARLEY_POSTGRES_PORT: '39994',
+    });
+    expect(result).toMatchObject({
+      status: 2,
+      stderr: `infra: PARLEY_POSTGRES_BIN=${empty} holds no PostgreSQL server binaries (initdb, postgres): point it at their folder (e.g. /usr/lib/postgresql/15/bin), or unset it to use the installed ones (apt-get install postgresql)`,
+    });
+  });
+
   it('refuses a port taken by another process and says how to choose another', async () => {
     const server = createServer();
     blocker = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const result = infra('start', { PARLEY_KAFKA_PORT: String(port) });
-    expect(result.status).toBe(2);
-    expect(result.stderr).toBe(
-      `infra: port ${port} is taken by another process: set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker`,
-    );
+    expect(infra('start', { PARLEY_KAFKA_PORT: String(port) })).toMatchObject({
+      status: 2,
+      stderr: `infra: port ${port} is taken by another process: set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker`,
+    });
+    expect(infra('start', { ...sharedKafka(), PARLEY_POSTGRES_PORT: String(port) })).toMatchObject({
+      status: 2,
+      stderr: `infra: port ${port} is taken by another process: set PARLEY_POSTGRES_PORT, or DATABASE_URL to use that server`,
+    });
   });
 
   it('rejects malformed settings and unknown commands', () => {
-    expect(infra('start', { PARLEY_MONGO_PORT: 'abc' })).toMatchObject({
+    expect(infra('start', { PARLEY_POSTGRES_PORT: 'abc' })).toMatchObject({
       status: 2,
-      stderr: 'infra: PARLEY_MONGO_PORT must be a port number (1-65535), got "abc"',
+      stderr: 'infra: PARLEY_POSTGRES_PORT must be a port number (1-65535), got "abc"',
     });
     expect(infra('start', { PARLEY_KAFKA_VERSION: '4.1.0' })).toMatchObject({
       status: 2,
@@ -71,15 +119,20 @@ describe('infrastructure launcher', () => {
   });
 
   it('never signals an unrelated process whose pid is in a stale pid file', () => {
-    const scratch = mkdtempSync(join(tmpdir(), 'parley-infra-'));
-    mkdirSync(join(scratch, 'infra/kafka'), { recursive: true });
-    // The pid of this very test worker: alive, but not a Kafka broker of that data directory.
-    writeFileSync(join(scratch, 'infra/kafka/kafka.pid'), `${process.pid}\n`);
+    const scratch = scratchDir();
+    // The pid of this very test worker: alive, but not a server of that data directory.
+    for (const [dir, file] of [
+      ['infra/kafka', 'kafka.pid'],
+      ['infra/postgres', 'postgres.pid'],
+    ] as const) {
+      mkdirSync(join(scratch, dir), { recursive: true });
+      writeFileSync(join(scratch, dir, file), `${process.pid}\n`);
+    }
     const env = { PARLEY_CACHE_DIR: scratch };
-    expect(infra('status', env).stdout).toMatch(/^kafka: stopped/m);
+    expect(infra('status', env).stdout).toMatch(/^kafka: stopped.*\npostgres: stopped/m);
     expect(infra('stop', env)).toMatchObject({
       status: 0,
-      stdout: expect.stringMatching(/^kafka: was not running/m),
+      stdout: 'kafka: was not running\npostgres: was not running\n',
     });
   });
 
@@ -87,6 +140,66 @@ describe('infrastructure launcher', () => {
     const result = infra('status', {});
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^kafka: stopped/m);
-    expect(result.stdout).toMatch(/^ferretdb: stopped/m);
+    expect(result.stdout).toMatch(/^postgres: stopped/m);
+  });
+
+  it('starts PostgreSQL once, reuses it, reports it, and stops it; the data outlives a restart', async () => {
+    const scratch = scratchDir();
+    // Reachable by the unprivileged user the server runs as under root, so the cluster stays here.
+    chmodSync(scratch, 0o755);
+    const port = await freePort();
+    const env = { ...sharedKafka(), PARLEY_CACHE_DIR: scratch, PARLEY_POSTGRES_PORT: String(port) };
+    const url = `postgres://parley@127.0.0.1:${port}/postgres`;
+
+    const first = infra('start', env);
+    expect(first).toMatchObject({ status: 0 });
+    expect(first.stdout).toMatch(
+      new RegExp(`^Store: ${url} — PostgreSQL \\d+\\.\\d+.* \\[local, started now\\]$`, 'm'),
+    );
+    const status = infra('status', env);
+    const pid = Number(/^postgres: running \(pid (\d+)\) on 127\.0\.0\.1:(\d+)/m.exec(status.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(status.stdout).toContain(
+      `on 127.0.0.1:${port} — log ${join(scratch, 'infra/postgres/postgres.log')}`,
+    );
+    expect(readFileSync(join(scratch, 'infra/postgres/data-dir'), 'utf8').trim()).toBe(
+      join(scratch, 'infra/postgres/cluster'),
+    );
+    if (process.getuid?.() === 0) {
+      // PostgreSQL refuses root: the launcher runs it as an unprivileged user.
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      expect(Number(uid)).not.toBe(0);
+    }
+
+    const again = infra('start', env);
+    expect(again.stdout).toMatch(/^Store: .* \[local, already running\]$/m);
+    expect(infra('status', env).stdout).toContain(`postgres: running (pid ${pid})`);
+    expect(infra('env', env).stdout).toContain(`export DATABASE_URL=${url}\n`);
+
+    // The Parley database and the service roles exist; a table written now outlives a restart.
+    const client = new pg.Client({
+      connectionString: `postgres://parley_history:parley-dev@127.0.0.1:${port}/parley`,
+    });
+    await client.connect();
+    await client.query(
+      'create schema kept; create table kept.t (v text); insert into kept.t values ($$here$$)',
+    );
+    await client.end();
+
+    expect(infra('stop', env)).toMatchObject({
+      status: 0,
+      stdout: 'kafka: was not running\npostgres: stopped\n',
+    });
+    expect(infra('stop', env).stdout).toBe('kafka: was not running\npostgres: was not running\n');
+    expect(infra('status', env).stdout).toMatch(/^postgres: stopped/m);
+
+    expect(infra('start', env).stdout).toMatch(/\[local, started now\]$/m);
+    const reopened = new pg.Client({
+      connectionString: `postgres://parley_history:parley-dev@127.0.0.1:${port}/parley`,
+    });
+    await reopened.connect();
+    expect((await reopened.query('select v from kept.t')).rows).toEqual([{ v: 'here' }]);
+    await reopened.end();
+    expect(infra('stop', env).stdout).toBe('kafka: was not running\npostgres: stopped\n');
   });
 });

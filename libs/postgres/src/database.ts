@@ -84,7 +84,13 @@ async function inTransaction<T>(
   work: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
   const client = await checkout(pool, operation);
+  // While checked out, a client has no error listener of the pool's: a connection that drops
+  // between two statements would otherwise be an unhandled 'error' event, which ends the process.
   let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     for (const [name, value] of Object.entries(settings))
@@ -100,6 +106,7 @@ async function inTransaction<T>(
     }
     throw toStoreError(error, operation);
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }
@@ -128,7 +135,9 @@ export function createDatabase(pool: Pool): Database {
     global: { query: (operation, statement) => run(pool, operation, statement) },
     maintenance: {
       query: (operation, statement) =>
-        inTransaction(pool, operation, { 'parley.maintenance': 'on' }, (tx) => tx.query(operation, statement)),
+        inTransaction(pool, operation, { 'parley.maintenance': 'on' }, (tx) =>
+          tx.query(operation, statement),
+        ),
     },
   };
 }

@@ -2,8 +2,8 @@ export { createDatabase, type Database, type Queryable, type TenantDatabase } fr
 export { createExpirySweeper, type ExpirySweep, type ExpirySweeper } from './expiry-sweeper.js';
 export { migrateSchema } from './migrate-command.js';
 export { applyMigrations, knownMigrations, type MigrationSet, verifyMigrations } from './migrations.js';
+export { createPool } from './pool.js';
 export {
-  createPool,
   createPostgresComponent,
   type PostgresComponent,
   type PostgresOptions,

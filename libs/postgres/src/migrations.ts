@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { runner } from 'node-pg-migrate';
 import type { ClientBase, Pool } from 'pg';
-import { toStoreError } from './postgres-errors.js';
+import { isTransientStoreError, sqlState, toStoreError } from './postgres-errors.js';
 
 /** Where a service's versioned SQL migrations live, and the schema they build. */
 export interface MigrationSet {
@@ -18,10 +19,27 @@ const migrationsTable = 'pgmigrations';
 
 /** The names of the migrations this build of the service knows, oldest first. */
 export async function knownMigrations(dir: string): Promise<string[]> {
-  return (await readdir(dir))
+  let files: string[];
+  try {
+    files = await readdir(dir);
+  } catch (error) {
+    throw new ParleyError('invalid_config', `the migrations folder ${dir} cannot be read`, {
+      cause: error,
+      context: { dir },
+    });
+  }
+  return files
     .filter((file) => file.endsWith('.sql'))
     .map((file) => file.slice(0, -'.sql'.length))
     .sort();
+}
+
+/**
+ * The advisory lock that serializes the migrations of one schema (not node-pg-migrate's single
+ * default lock, so that the services sharing a database do not wait for each other).
+ */
+function migrationLock(schema: string): number {
+  return createHash('sha256').update(`parley.migrations.${schema}`).digest().readInt32BE(0);
 }
 
 /**
@@ -32,7 +50,12 @@ export async function knownMigrations(dir: string): Promise<string[]> {
  * @example
  * await applyMigrations(client, { schema: 'auth', dir: 'services/auth/migrations' }, logger);
  */
-export async function applyMigrations(client: ClientBase, set: MigrationSet, logger: Logger): Promise<string[]> {
+export async function applyMigrations(
+  client: ClientBase,
+  set: MigrationSet,
+  logger: Logger,
+): Promise<string[]> {
+  await knownMigrations(set.dir);
   try {
     const applied = await runner({
       dbClient: client,
@@ -44,6 +67,7 @@ export async function applyMigrations(client: ClientBase, set: MigrationSet, log
       checkOrder: true,
       singleTransaction: true,
       advisoryLockMode: 'wait',
+      lockValue: migrationLock(set.schema),
       log: () => {},
       logger: {
         debug: () => {},
@@ -53,12 +77,17 @@ export async function applyMigrations(client: ClientBase, set: MigrationSet, log
       },
     });
     const names = applied.map((migration) => migration.name);
-    if (names.length > 0) logger.info({ schema: set.schema, migrations: names }, 'database migrations applied');
+    if (names.length > 0)
+      logger.info({ schema: set.schema, migrations: names }, 'database migrations applied');
     return names;
   } catch (error) {
-    throw new ParleyError('dependency_unavailable', `migrating schema ${set.schema} failed`, {
+    if (isTransientStoreError(error)) throw toStoreError(error, `migrate schema ${set.schema}`);
+    // A migration the server refuses, one out of order, a role without the right: retrying the
+    // same start cannot help, so the process stops with the reason.
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ParleyError('invalid_config', `migrating schema "${set.schema}" failed: ${reason}`, {
       cause: error,
-      context: { schema: set.schema },
+      context: { schema: set.schema, sqlState: sqlState(error) },
     });
   }
 }

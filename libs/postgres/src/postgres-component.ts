@@ -1,10 +1,10 @@
-import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
-import pg from 'pg';
+import type pg from 'pg';
 import { createDatabase, type Database } from './database.js';
 import { createExpirySweeper, type ExpirySweep, type ExpirySweeper } from './expiry-sweeper.js';
-import { applyMigrations, type MigrationSet, verifyMigrations } from './migrations.js';
-import { toStoreError } from './postgres-errors.js';
+import { migrateSchema } from './migrate-command.js';
+import { knownMigrations, type MigrationSet, verifyMigrations } from './migrations.js';
+import { createPool } from './pool.js';
 
 export interface PostgresOptions {
   /** `postgres://role:password@host:5432/database`; the role is the service's own. */
@@ -28,48 +28,23 @@ export interface PostgresComponent {
   readonly name: 'postgres';
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether the server answers `select 1` now; false (never a rejection) when it does not. */
   isReady(): Promise<boolean>;
   /** The service's database; only after start. */
   database(): Database;
 }
 
-/** A pool whose connections all work in the service's schema, with bounded statements. */
-export function createPool(options: {
-  url: string;
-  schema: string;
-  appName: string;
-  statementTimeoutMs?: number;
-  connectTimeoutMs?: number;
-  maxConnections?: number;
-}): pg.Pool {
-  const { url, schema, appName, statementTimeoutMs = 5000, connectTimeoutMs = 5000, maxConnections = 10 } =
-    options;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
-    throw new ParleyError('invalid_config', `schema name "${schema}" is not a lower-case identifier`);
-  return new pg.Pool({
-    connectionString: url,
-    application_name: appName,
-    // The schema is checked above; `options` is the startup packet's, not SQL.
-    options: `-c search_path=${schema}`,
-    statement_timeout: statementTimeoutMs,
-    // Client side too: a server that stops answering does not hold a caller for ever.
-    query_timeout: statementTimeoutMs + 1000,
-    connectionTimeoutMillis: connectTimeoutMs,
-    idleTimeoutMillis: 30_000,
-    max: maxConnections,
-  });
-}
-
 /**
  * A service's PostgreSQL database as a lifecycle component: a pool in the service's own schema,
  * migrations applied (or verified) at start, readiness by `select 1`, expired rows swept, and the
- * pool closed on stop.
+ * pool closed on stop. A server that goes away and comes back needs no restart: broken connections
+ * leave the pool, and the next statement opens a new one.
  *
  * @example
  * const store = createPostgresComponent({ url: config.DATABASE_URL, migrations: { schema: 'auth', dir }, migrationMode: 'apply', migrateCommand: 'node dist/migrate.js', appName: 'parley-auth', logger });
  */
 export function createPostgresComponent(options: PostgresOptions): PostgresComponent {
-  const { migrations, migrationMode, migrateCommand, logger, sweeps = [] } = options;
+  const { url, migrations, migrationMode, migrateCommand, appName, logger, sweeps = [] } = options;
   let pool: pg.Pool | undefined;
   let database: Database | undefined;
   let sweeper: ExpirySweeper | undefined;
@@ -77,20 +52,17 @@ export function createPostgresComponent(options: PostgresOptions): PostgresCompo
   return {
     name: 'postgres',
     async start() {
+      // A missing migrations folder is a broken build: say so before touching the server.
+      await knownMigrations(migrations.dir);
+      if (migrationMode === 'apply') {
+        // On a connection of its own, without the service's statement timeout (waiting for another
+        // pod's migration, or rewriting a table, may take longer).
+        await migrateSchema({ url, migrations, appName, logger, connectTimeoutMs: options.connectTimeoutMs });
+      }
       const started = createPool({ ...options, schema: migrations.schema });
       // An idle connection dropped by the server (restart, failover) must not crash the process.
       started.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
       try {
-        if (migrationMode === 'apply') {
-          const client = await started.connect().catch((error) => {
-            throw toStoreError(error, 'connect');
-          });
-          try {
-            await applyMigrations(client, migrations, logger);
-          } finally {
-            client.release();
-          }
-        }
         await verifyMigrations(started, migrations, migrateCommand);
       } catch (error) {
         await started.end().catch(() => {});
@@ -110,8 +82,12 @@ export function createPostgresComponent(options: PostgresOptions): PostgresCompo
     },
     async isReady() {
       if (!pool) return false;
-      await pool.query('select 1');
-      return true;
+      try {
+        await pool.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
     },
     database() {
       if (!database) throw new Error('postgres component not started');
