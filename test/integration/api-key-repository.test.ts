@@ -1,8 +1,8 @@
-import { createPostgresComponent, sql } from '@parley/postgres';
+import { createPostgresComponent, migrateCommandOf, sql } from '@parley/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyRepositoryContract } from '../../services/ingress/src/adapters/api-key-repository.contract.js';
 import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
-import { ingressMigrations, migrateCommand } from '../../services/ingress/src/adapters/ingress-schema.js';
+import { ingressSchema } from '../../services/ingress/src/adapters/ingress-schema.js';
 import { newApiKey } from '../../services/ingress/src/domain/api-keys.js';
 import { dropSchema, serviceStore } from '../support/database.js';
 import { testLogger } from '../support/harness.js';
@@ -11,9 +11,9 @@ import { testLogger } from '../support/harness.js';
 const store = serviceStore('ingress');
 const postgres = createPostgresComponent({
   url: store.DATABASE_URL,
-  migrations: ingressMigrations(store.DATABASE_SCHEMA),
+  migrations: { schema: store.DATABASE_SCHEMA, dir: ingressSchema.migrationsDir },
   migrationMode: 'apply',
-  migrateCommand,
+  migrateCommand: migrateCommandOf(ingressSchema),
   appName: 'parley-ingress-test',
   logger: testLogger('api-key-repository'),
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   createExpirySweeper,
   createPostgresComponent,
+  migrateCommandOf,
   migrateSchema,
   type PostgresComponent,
   sql,
@@ -10,11 +11,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authRepositoriesContract } from '../../services/auth/src/adapters/auth-repositories.contract.js';
 import { createAuthRepositories } from '../../services/auth/src/adapters/auth-repositories.js';
-import {
-  authExpirySweeps,
-  authMigrations,
-  migrateCommand,
-} from '../../services/auth/src/adapters/auth-schema.js';
+import { authSchema } from '../../services/auth/src/adapters/auth-schema.js';
 import { createSecretBox } from '../../services/auth/src/adapters/secret-box.js';
 import { dropSchema, randomSchema, rowsAtRest, serviceStore } from '../support/database.js';
 import { randomName, testLogger } from '../support/harness.js';
@@ -38,12 +35,12 @@ describe('auth store on PostgreSQL', () => {
   beforeAll(async () => {
     postgres = createPostgresComponent({
       url,
-      migrations: authMigrations(schema),
+      migrations: { schema: schema, dir: authSchema.migrationsDir },
       migrationMode: 'apply',
-      migrateCommand,
+      migrateCommand: migrateCommandOf(authSchema),
       appName: 'parley-auth-test',
       logger,
-      sweeps: authExpirySweeps,
+      sweeps: authSchema.sweeps ?? [],
     });
     await postgres.start();
   });
@@ -128,7 +125,7 @@ describe('auth store on PostgreSQL', () => {
     });
     expect(await rowsOf()).toEqual({ sessions: ['gone', 'live'], locks: ['ck-1/mobile', 'ck-1/web'] });
 
-    const sweeper = createExpirySweeper({ db: postgres.database(), sweeps: authExpirySweeps, logger });
+    const sweeper = createExpirySweeper({ db: postgres.database(), sweeps: authSchema.sweeps ?? [], logger });
     expect(await sweeper.sweepOnce()).toBeGreaterThanOrEqual(2);
     expect(await rowsOf()).toEqual({ sessions: ['live'], locks: ['ck-1/mobile'] });
     expect(await sessions.find(tenantId, 'live')).toMatchObject({ sessionId: 'live' });
@@ -167,7 +164,12 @@ describe('auth store on PostgreSQL', () => {
 
   it('applies its migrations once: a second run is a no-op', async () => {
     expect(
-      await migrateSchema({ url, migrations: authMigrations(schema), appName: 'parley-auth-test', logger }),
+      await migrateSchema({
+        url,
+        migrations: { schema: schema, dir: authSchema.migrationsDir },
+        appName: 'parley-auth-test',
+        logger,
+      }),
     ).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createPostgresComponent, type PostgresComponent, sql } from '@parley/postgres';
+import { createPostgresComponent, migrateCommandOf, type PostgresComponent, sql } from '@parley/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyMigrations, migrateCommand } from '../../services/history/src/adapters/history-schema.js';
+import { historySchema } from '../../services/history/src/adapters/history-schema.js';
 import { historyStoreContract } from '../../services/history/src/adapters/history-store.contract.js';
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import type { NewMessage } from '../../services/history/src/domain/model.js';
@@ -18,9 +18,9 @@ const store = serviceStore('history');
 beforeAll(async () => {
   postgres = createPostgresComponent({
     url: store.DATABASE_URL,
-    migrations: historyMigrations(store.DATABASE_SCHEMA),
+    migrations: { schema: store.DATABASE_SCHEMA, dir: historySchema.migrationsDir },
     migrationMode: 'apply',
-    migrateCommand,
+    migrateCommand: migrateCommandOf(historySchema),
     appName: 'history-store-test',
     logger: testLogger('history-store-test'),
     maxConnections: 20,

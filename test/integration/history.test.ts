@@ -8,10 +8,10 @@ import {
   toStruct,
 } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
-import { createPostgresComponent } from '@parley/postgres';
+import { createPostgresComponent, migrateCommandOf } from '@parley/postgres';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyMigrations, migrateCommand } from '../../services/history/src/adapters/history-schema.js';
+import { historySchema } from '../../services/history/src/adapters/history-schema.js';
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import { dropSchema, serviceStore } from '../support/database.js';
 import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
@@ -385,9 +385,9 @@ describe('history killed mid-batch', () => {
     // The test reads through history's own ports, on the schema the processes work in.
     const postgres = createPostgresComponent({
       url: store.DATABASE_URL,
-      migrations: historyMigrations(store.DATABASE_SCHEMA),
+      migrations: { schema: store.DATABASE_SCHEMA, dir: historySchema.migrationsDir },
       migrationMode: 'apply',
-      migrateCommand,
+      migrateCommand: migrateCommandOf(historySchema),
       appName: 'history-kill-test',
       logger,
     });

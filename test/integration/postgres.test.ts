@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -325,31 +325,28 @@ drop table credentials;
   });
 
   const authMigrations = fileURLToPath(new URL('../../services/auth/migrations/', import.meta.url));
-  it.skipIf(!existsSync(join(authMigrations, '0001_initial.sql')))(
-    "keeps history's role out of every table of auth's real migrations",
-    async () => {
-      const schema = randomSchema('auth');
-      schemas.add(schema);
-      await migrateSchema({
-        url: serviceStore('auth', schema).DATABASE_URL,
-        migrations: { schema, dir: authMigrations },
-        appName: 'parley-postgres-test',
-        logger,
-      });
-      const tables = await rowsAtRest<{ tablename: string }>(
-        'select tablename from pg_tables where schemaname = $1 order by 1',
-        [schema],
-      );
-      expect(tables.map((row) => row.tablename)).toContain('credentials');
-      const { db: history } = await startedStore('history');
-      for (const { tablename } of tables) {
-        await expect(
-          history.global.query('read auth', inSchema(schema, `select * from $schema.${tablename}`)),
-          tablename,
-        ).rejects.toMatchObject({ code: 'permission_denied' });
-      }
-    },
-  );
+  it("keeps history's role out of every table of auth's real migrations", async () => {
+    const schema = randomSchema('auth');
+    schemas.add(schema);
+    await migrateSchema({
+      url: serviceStore('auth', schema).DATABASE_URL,
+      migrations: { schema, dir: authMigrations },
+      appName: 'parley-postgres-test',
+      logger,
+    });
+    const tables = await rowsAtRest<{ tablename: string }>(
+      'select tablename from pg_tables where schemaname = $1 order by 1',
+      [schema],
+    );
+    expect(tables.map((row) => row.tablename)).toContain('credentials');
+    const { db: history } = await startedStore('history');
+    for (const { tablename } of tables) {
+      await expect(
+        history.global.query('read auth', inSchema(schema, `select * from $schema.${tablename}`)),
+        tablename,
+      ).rejects.toMatchObject({ code: 'permission_denied' });
+    }
+  });
 });
 
 describe('migrations', () => {

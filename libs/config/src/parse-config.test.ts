@@ -31,7 +31,9 @@ describe('parseConfig', () => {
     expect(parse).toThrow(
       expect.objectContaining({
         code: 'invalid_config',
-        context: { variables: expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_PRETTY']) },
+        context: {
+          variables: expect.arrayContaining(['PORT', 'KAFKA_BROKERS', 'DATABASE_URL', 'LOG_PRETTY']),
+        },
       }),
     );
     expect(parse).toThrow(/PORT: .*KAFKA_BROKERS(\.0)?: expected host:port.*DATABASE_URL: .*LOG_PRETTY: /);

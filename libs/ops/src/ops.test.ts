@@ -38,7 +38,10 @@ describe('ops server', () => {
 
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toEqual({ status: 'not_ready', checks: { kafka: 'failing', postgres: 'ok' } });
+    expect(await notReady.json()).toEqual({
+      status: 'not_ready',
+      checks: { kafka: 'failing', postgres: 'ok' },
+    });
 
     kafkaReady = true;
     const ready = await fetch(`${server.url}/readyz`);

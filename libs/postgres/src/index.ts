@@ -9,4 +9,11 @@ export {
   type PostgresOptions,
 } from './postgres-component.js';
 export { isTransientStoreError, isUniqueViolation, sqlState, toStoreError } from './postgres-errors.js';
+export {
+  migrateCommandOf,
+  type PostgresConfig,
+  runMigrateCommand,
+  type ServiceSchema,
+  serviceStore,
+} from './service-store.js';
 export { type SqlStatement, sql } from './sql.js';

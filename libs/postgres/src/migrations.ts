@@ -57,11 +57,14 @@ export async function applyMigrations(
 ): Promise<string[]> {
   await knownMigrations(set.dir);
   try {
+    // CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database: skip it when the schema is
+    // there, so a role given only its own (pre-created) schema can migrate it.
+    const present = await client.query('select 1 from pg_namespace where nspname = $1', [set.schema]);
     const applied = await runner({
       dbClient: client,
       dir: set.dir,
       schema: set.schema,
-      createSchema: true,
+      createSchema: present.rowCount === 0,
       migrationsTable,
       direction: 'up',
       checkOrder: true,

@@ -3,9 +3,9 @@ import { createBrandHttpClient, isNonPublicAddress } from '@parley/brand-http';
 import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry } from '@parley/ops';
-import { createPostgresComponent } from '@parley/postgres';
+import { serviceStore } from '@parley/postgres';
 import { createAuthRepositories } from './adapters/auth-repositories.js';
-import { authExpirySweeps, authMigrations, migrateCommand } from './adapters/auth-schema.js';
+import { authSchema } from './adapters/auth-schema.js';
 import { createBrandOAuth } from './adapters/brand-oauth.js';
 import { cacheChannels } from './adapters/cached-channels.js';
 import { createSecretBox, parseKeyRing } from './adapters/secret-box.js';
@@ -28,17 +28,7 @@ const systemClock: Clock = { now: () => new Date() };
 
 /** The PostgreSQL store as a lifecycle component, and the repositories on it. */
 function postgresStores(config: AuthConfig, logger: Logger, secretBox: SecretBox) {
-  const postgres = createPostgresComponent({
-    url: config.DATABASE_URL,
-    migrations: authMigrations(config.DATABASE_SCHEMA),
-    migrationMode: config.DATABASE_MIGRATIONS,
-    migrateCommand,
-    appName: 'parley-auth',
-    logger,
-    sweeps: authExpirySweeps,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    maxConnections: config.DATABASE_POOL_MAX,
-  });
+  const postgres = serviceStore(config, authSchema, logger);
   return { postgres, stores: createAuthRepositories({ database: () => postgres.database(), secretBox }) };
 }
 

@@ -2,8 +2,8 @@ import { createEventProducer, createKafkaClient, producerComponent } from '@parl
 import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
-import { createPostgresComponent } from '@parley/postgres';
-import { historyMigrations, migrateCommand } from './adapters/history-schema.js';
+import { serviceStore } from '@parley/postgres';
+import { historySchema } from './adapters/history-schema.js';
 import { createHistoryStores } from './adapters/history-store.js';
 import type { HistoryConfig } from './config.js';
 import { createHistoryConsumer } from './consumers/history.consumer.js';
@@ -24,16 +24,7 @@ const systemClock: Clock = { now: () => new Date() };
 
 /** The PostgreSQL store (DATABASE_URL, history's own schema) and the ports on it. */
 function postgresStore(config: HistoryConfig, logger: Logger) {
-  const postgres = createPostgresComponent({
-    url: config.DATABASE_URL,
-    migrations: historyMigrations(config.DATABASE_SCHEMA),
-    migrationMode: config.DATABASE_MIGRATIONS,
-    migrateCommand,
-    appName: 'parley-history',
-    logger,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    maxConnections: config.DATABASE_POOL_MAX,
-  });
+  const postgres = serviceStore(config, historySchema, logger);
   return { stores: createHistoryStores(() => postgres.database()), components: [postgres] };
 }
 

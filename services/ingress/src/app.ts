@@ -4,10 +4,10 @@ import { createEventProducer, createKafkaClient, producerComponent } from '@parl
 import { clientComponent, createServiceClient, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
-import { createPostgresComponent } from '@parley/postgres';
+import { serviceStore } from '@parley/postgres';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
-import { ingressMigrations, migrateCommand } from './adapters/ingress-schema.js';
+import { ingressSchema } from './adapters/ingress-schema.js';
 import type { IngressConfig } from './config.js';
 import { createDeliveriesConsumer } from './consumers/deliveries.consumer.js';
 import type { ApiKeyRepository } from './domain/api-keys.js';
@@ -31,16 +31,7 @@ export interface IngressDeps {
 
 /** The PostgreSQL store (DATABASE_URL, ingress's own schema) and the ports on it. */
 function postgresStore(config: IngressConfig, logger: Logger) {
-  const postgres = createPostgresComponent({
-    url: config.DATABASE_URL,
-    migrations: ingressMigrations(config.DATABASE_SCHEMA),
-    migrationMode: config.DATABASE_MIGRATIONS,
-    migrateCommand,
-    appName: 'parley-ingress',
-    logger,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    maxConnections: config.DATABASE_POOL_MAX,
-  });
+  const postgres = serviceStore(config, ingressSchema, logger);
   const stores: IngressStores = { apiKeys: createApiKeyRepository(() => postgres.database()) };
   return { stores, components: [postgres] };
 }

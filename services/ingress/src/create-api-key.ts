@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '@parley/logger';
 import { packageVersion } from '@parley/ops';
-import { createPostgresComponent } from '@parley/postgres';
+import { serviceStore } from '@parley/postgres';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
-import { ingressMigrations, migrateCommand } from './adapters/ingress-schema.js';
+import { ingressSchema } from './adapters/ingress-schema.js';
 import { loadStoreConfig } from './config.js';
 import { type ApiKeyScope, newApiKey } from './domain/api-keys.js';
 
@@ -44,15 +44,7 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   destination: process.stderr,
 });
-const store = createPostgresComponent({
-  url: config.DATABASE_URL,
-  migrations: ingressMigrations(config.DATABASE_SCHEMA),
-  migrationMode: config.DATABASE_MIGRATIONS,
-  migrateCommand,
-  appName: 'parley-ingress-cli',
-  logger,
-  maxConnections: 1,
-});
+const store = serviceStore({ ...config, DATABASE_POOL_MAX: 1 }, ingressSchema, logger);
 try {
   await store.start();
   const { key, token } = newApiKey(values.tenant, values.name, requested, new Date());

@@ -1,13 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ExpirySweep, type MigrationSet, sql } from '@parley/postgres';
-
-/** The command that applies auth's migrations (named when a pod finds its schema too old). */
-export const migrateCommand = 'node services/auth/dist/migrate.js';
-
-/** Auth's versioned migrations (services/auth/migrations, beside src/ and dist/), in `schema`. */
-export function authMigrations(schema: string): MigrationSet {
-  return { schema, dir: fileURLToPath(new URL('../../migrations/', import.meta.url)) };
-}
+import { type ExpirySweep, type ServiceSchema, sql } from '@parley/postgres';
 
 const sweepBatch = 1000;
 
@@ -15,7 +7,7 @@ const sweepBatch = 1000;
  * The periodic batched deletes of expired sessions and refresh leases. Reads ignore expired rows
  * already; these only reclaim the space.
  */
-export const authExpirySweeps: readonly ExpirySweep[] = [
+const authExpirySweeps: readonly ExpirySweep[] = [
   {
     operation: 'sweep expired sessions',
     statement: sql`delete from sessions where ctid in
@@ -29,3 +21,10 @@ export const authExpirySweeps: readonly ExpirySweep[] = [
     batchSize: sweepBatch,
   },
 ];
+
+/** Auth's store: its versioned migrations (services/auth/migrations, beside src/ and dist/) and sweeps. */
+export const authSchema: ServiceSchema = {
+  service: 'auth',
+  migrationsDir: fileURLToPath(new URL('../../migrations/', import.meta.url)),
+  sweeps: authExpirySweeps,
+};
