@@ -253,6 +253,35 @@ describe('row-level security: the tenant wall', () => {
   });
 });
 
+describe('one round trip per tenant statement', () => {
+  it('sends the tenant with the statement, and a statement that failed to prepare is prepared again', async () => {
+    const { db: single } = await startedStore('history', { maxConnections: 1 });
+    const later = sql`select count(*)::integer as notes from later_notes`;
+    // In a transaction, so that the one connection is kept after the error (the pool discards a
+    // connection whose single statement failed). The table does not exist yet: preparing fails.
+    const count = () =>
+      single.forTenant('a').transaction('count', (tx) => tx.query('count later notes', later));
+    await expect(count()).rejects.toMatchObject({ code: 'server_error', context: { sqlState: '42P01' } });
+    await single.global.query('create table', sql`create table later_notes (tenant_id text not null)`);
+    // The same statement on the same connection: prepared again, not taken for prepared.
+    expect(await count()).toEqual([{ notes: 0 }]);
+    const [seen] = await single
+      .forTenant('tenant-x')
+      .query<{ tenant: string }>('setting', sql`select current_setting('parley.tenant_id') as tenant`);
+    expect(seen?.tenant).toBe('tenant-x');
+  });
+
+  it('commits nothing of a statement that fails, and keeps the connection usable', async () => {
+    const { db: single } = await startedStore('history', { maxConnections: 1 });
+    await expect(
+      single
+        .forTenant('a')
+        .query('insert then fail', sql`insert into notes select 'a', 'n1', (1 / 0)::text, null`),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(await single.forTenant('a').query('list', sql`select note_id from notes`)).toEqual([]);
+  });
+});
+
 describe('errors as codes, from the real server', () => {
   let db: Database;
   beforeAll(async () => {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
+import type pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { toStoreError } from './postgres-errors.js';
+import { ScopedQuery } from './scoped-query.js';
 import type { SqlStatement } from './sql.js';
 
 /** Runs statements; every failure arrives as a ParleyError (see toStoreError). */
@@ -23,7 +25,8 @@ export interface TenantDatabase extends Queryable {
 /**
  * A service's database. Tenant data is reached only through `forTenant`, which sets the tenant that
  * the tables' row-level-security policies compare every row with (`parley.tenant_id`, local to the
- * transaction, so it is safe behind a transaction-mode pooler): a query that forgets its tenant
+ * transaction, so it is safe behind a transaction-mode pooler, and sent in the statement's own round
+ * trip): a query that forgets its tenant
  * filter still sees one tenant's rows, and a query outside `forTenant` sees none.
  */
 export interface Database {
@@ -51,18 +54,32 @@ function statementName(text: string): string {
   return name;
 }
 
+/** A transaction-local setting sent with a statement (see ScopedQuery). */
+type Setting = readonly [name: string, value: string];
+
 async function run<Row extends QueryResultRow>(
   client: Pool | PoolClient,
   operation: string,
   statement: SqlStatement,
+  setting?: Setting,
 ): Promise<Row[]> {
+  const config = {
+    name: statementName(statement.text),
+    text: statement.text,
+    values: statement.values as unknown[],
+  };
   try {
-    const result = await client.query<Row>({
-      name: statementName(statement.text),
-      text: statement.text,
-      values: statement.values as unknown[],
+    if (!setting) return (await client.query<Row>(config)).rows;
+    const scoped = new ScopedQuery(config, setting);
+    // A submittable answers through its callback, with both results of the batch.
+    const results = await new Promise<pg.QueryResult<Row>[]>((resolve, reject) => {
+      client.query(
+        scoped as never,
+        ((error: Error | null, answer: pg.QueryResult<Row>[]) =>
+          error ? reject(error) : resolve(answer)) as never,
+      );
     });
-    return result.rows;
+    return results.at(-1)?.rows ?? [];
   } catch (error) {
     throw toStoreError(error, operation);
   }
@@ -76,11 +93,11 @@ async function checkout(pool: Pool, operation: string): Promise<PoolClient> {
   }
 }
 
-/** One transaction with transaction-local settings (the tenant, or maintenance). */
+/** Several statements in one explicit transaction, each sent with the setting. */
 async function inTransaction<T>(
   pool: Pool,
   operation: string,
-  settings: Readonly<Record<string, string>>,
+  setting: Setting,
   work: (tx: Queryable) => Promise<T>,
 ): Promise<T> {
   const client = await checkout(pool, operation);
@@ -93,9 +110,7 @@ async function inTransaction<T>(
   client.on('error', onError);
   try {
     await client.query('begin');
-    for (const [name, value] of Object.entries(settings))
-      await client.query({ text: 'select set_config($1, $2, true)', values: [name, value] });
-    const result = await work({ query: (op, statement) => run(client, op, statement) });
+    const result = await work({ query: (op, statement) => run(client, op, statement, setting) });
     await client.query('commit');
     return result;
   } catch (error) {
@@ -124,20 +139,17 @@ export function createDatabase(pool: Pool): Database {
     forTenant(tenantId) {
       if (typeof tenantId !== 'string' || tenantId.length === 0)
         throw new ParleyError('invalid_argument', 'tenant scope is empty');
-      const settings = { 'parley.tenant_id': tenantId };
+      const setting: Setting = ['parley.tenant_id', tenantId];
       return {
         tenantId,
-        query: (operation, statement) =>
-          inTransaction(pool, operation, settings, (tx) => tx.query(operation, statement)),
-        transaction: (operation, work) => inTransaction(pool, operation, settings, work),
+        // One round trip: the setting and the statement in one implicit transaction.
+        query: (operation, statement) => run(pool, operation, statement, setting),
+        transaction: (operation, work) => inTransaction(pool, operation, setting, work),
       };
     },
     global: { query: (operation, statement) => run(pool, operation, statement) },
     maintenance: {
-      query: (operation, statement) =>
-        inTransaction(pool, operation, { 'parley.maintenance': 'on' }, (tx) =>
-          tx.query(operation, statement),
-        ),
+      query: (operation, statement) => run(pool, operation, statement, ['parley.maintenance', 'on']),
     },
   };
 }
