@@ -5,6 +5,7 @@ import { createExpirySweeper, type ExpirySweep, type ExpirySweeper } from './exp
 import { migrateSchema } from './migrate-command.js';
 import { knownMigrations, type MigrationSet, verifyMigrations } from './migrations.js';
 import { createPool } from './pool.js';
+import { sqlState } from './postgres-errors.js';
 
 export interface PostgresOptions {
   /** `postgres://role:password@host:5432/database`; the role is the service's own. */
@@ -61,7 +62,13 @@ export function createPostgresComponent(options: PostgresOptions): PostgresCompo
       }
       const started = createPool({ ...options, schema: migrations.schema });
       // An idle connection dropped by the server (restart, failover) must not crash the process.
-      started.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection lost'));
+      // The pool's error carries the whole client (`error.client`): log what the server said only.
+      started.on('error', (error) =>
+        logger.warn(
+          { err: { message: error.message, sqlState: sqlState(error) } },
+          'idle PostgreSQL connection lost',
+        ),
+      );
       try {
         await verifyMigrations(started, migrations, migrateCommand);
       } catch (error) {
