@@ -23,8 +23,8 @@ import {
   repositoryRoot as root,
   SystemError,
   serviceAddresses,
-  services,
   serviceStoreEnv,
+  services,
   startServices,
   waitUntilReady,
 } from './system.mjs';
@@ -119,7 +119,10 @@ try {
   const secrets = devSecrets();
   // Each service in its own schema with its own role; PARLEY_SCHEMA_PREFIX runs a second system
   // beside this one in the same database (the tests do).
-  const database = { adminUrl: infra.postgres.url, schemaPrefix: process.env.PARLEY_SCHEMA_PREFIX || undefined };
+  const database = {
+    adminUrl: infra.postgres.url,
+    schemaPrefix: process.env.PARLEY_SCHEMA_PREFIX || undefined,
+  };
   const host = '127.0.0.1';
   const ports = {
     brand: demoPorts.brand + offset,
@@ -204,7 +207,10 @@ try {
       'Parley is up:',
       ...rows,
       `  Kafka       ${infra.kafka.brokers}`,
-      `  PostgreSQL  ${infra.postgres.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} (database ${parleyDatabase}; schemas ${services.filter((service) => service.store).map((service) => `${database.schemaPrefix ?? ''}${service.store}`).join(', ')})`,
+      `  PostgreSQL  ${infra.postgres.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')} (database ${parleyDatabase}; schemas ${services
+        .filter((service) => service.store)
+        .map((service) => `${database.schemaPrefix ?? ''}${service.store}`)
+        .join(', ')})`,
       '',
       'Demo:',
       `  chat page   ${webOrigin}   <- open this (sign in as ada, grace or alan; password "demo")`,

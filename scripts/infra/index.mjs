@@ -4,6 +4,7 @@
 // Docker engine answers; otherwise real servers started here as processes (Kafka from Maven Central,
 // PostgreSQL from the machine's server binaries). Never a fake.
 import { dockerAnswers, startKafkaContainer, startPostgresContainer } from './docker.mjs';
+import { ensureKafka, kafkaAnswers, kafkaStatus, stopKafka } from './kafka.mjs';
 import {
   bootstrapParleyDatabase,
   ensurePostgres,
@@ -13,7 +14,6 @@ import {
   serviceDatabaseUrl,
   stopPostgres,
 } from './postgres.mjs';
-import { ensureKafka, kafkaAnswers, kafkaStatus, stopKafka } from './kafka.mjs';
 import { withLock } from './processes.mjs';
 import { InfraError, infraSettings } from './settings.mjs';
 
@@ -88,8 +88,16 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       let postgres;
       if (settings.externalDatabaseUrl) {
         const version = await postgresVersion(settings.externalDatabaseUrl);
-        if (!version) throw new InfraError('DATABASE_URL does not answer (a PostgreSQL URL of a role that may create roles and databases)');
-        postgres = { kind: 'external', url: settings.externalDatabaseUrl, version: `PostgreSQL ${version}`, started: false };
+        if (!version)
+          throw new InfraError(
+            'DATABASE_URL does not answer (a PostgreSQL URL of a role that may create roles and databases)',
+          );
+        postgres = {
+          kind: 'external',
+          url: settings.externalDatabaseUrl,
+          version: `PostgreSQL ${version}`,
+          started: false,
+        };
       } else if (useDocker) {
         const container = await startPostgresContainer();
         stops.push(container.stop);
@@ -97,7 +105,12 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       } else {
         const local = await ensurePostgres(settings);
         if (local.started) stops.push(() => stopPostgres(settings));
-        postgres = { kind: 'local', url: local.url, version: `PostgreSQL ${local.version}`, started: local.started };
+        postgres = {
+          kind: 'local',
+          url: local.url,
+          version: `PostgreSQL ${local.version}`,
+          started: local.started,
+        };
       }
       await bootstrapParleyDatabase(postgres.url).catch((error) => {
         throw new InfraError(
