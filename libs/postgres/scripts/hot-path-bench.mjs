@@ -28,7 +28,7 @@ import {
   stopPostgres,
 } from '../../../scripts/infra/postgres.mjs';
 import { infraSettings } from '../../../scripts/infra/settings.mjs';
-import { createPool, createPostgresComponent, sql } from '../dist/index.js';
+import { createPool, createPostgresComponent, sql } from '@parley/postgres';
 
 const { values: args } = parseArgs({
   options: {
@@ -105,7 +105,7 @@ function serverCpuSeconds(postmaster) {
 
 /**
  * The hot path through the library: three statements in one tenant transaction.
- * @param {import('../dist/index.js').Database} db @param {string} tenant @param {string} session @param {string} messageId
+ * @param {import('@parley/postgres').Database} db @param {string} tenant @param {string} session @param {string} messageId
  */
 function storeThreeStatements(db, tenant, session, messageId) {
   return db.forTenant(tenant).transaction('store message', async (tx) => {
