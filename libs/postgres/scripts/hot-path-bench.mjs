@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@parley/logger';
+import { createPool, createPostgresComponent, sql } from '@parley/postgres';
 import pg from 'pg';
 import {
   bootstrapParleyDatabase,
@@ -28,7 +29,6 @@ import {
   stopPostgres,
 } from '../../../scripts/infra/postgres.mjs';
 import { infraSettings } from '../../../scripts/infra/settings.mjs';
-import { createPool, createPostgresComponent, sql } from '@parley/postgres';
 
 const { values: args } = parseArgs({
   options: {
