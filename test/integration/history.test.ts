@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historySchema } from '../../services/history/src/adapters/history-schema.js';
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import { dropSchema, serviceStore } from '../support/database.js';
+import { enrichedMessage } from '../support/events.js';
 import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
 import { dropStore, startHistory } from '../support/services.js';
 
@@ -51,23 +52,6 @@ describe('history against the real broker and store', () => {
   const deliveries: KafkaMessage[] = [];
   const deliveryConsumer = kafka.consumer({ groupId: randomName('deliveries') });
 
-  const enriched = (
-    threadId: string,
-    n: number,
-    customFields: Record<string, string | number | null> = { tier: 'gold' },
-  ): MessageEnriched => ({
-    messageId: `${threadId}-m${n}`,
-    clientMessageId: `c${n}`,
-    tenantId: 'acme',
-    channelId: 'web',
-    threadId,
-    customerKey: `ck-${threadId}`,
-    deviceId: 'laptop',
-    text: `message ${n}`,
-    sentAt: new Date().toISOString(),
-    customer: { id: `cust-${threadId}`, name: 'Ada', customFields },
-    enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 12 },
-  });
   const sync = (threadId: string, afterSeq = 0, limit = 0) =>
     history.call.Sync({ tenantId: 'acme', customerKey: `ck-${threadId}`, threadId, afterSeq, limit });
 
@@ -98,13 +82,13 @@ describe('history against the real broker and store', () => {
     const perThread = 15;
     for (let n = 1; n <= perThread; n += 1) {
       await Promise.all(
-        threads.map((thread) => producer.publish('chat.messages.enriched.v1', enriched(thread, n))),
+        threads.map((thread) => producer.publish('chat.messages.enriched.v1', enrichedMessage(thread, n))),
       );
     }
     // A redelivery (at-least-once upstream) changes nothing; the sentinel after it, on the same
     // thread and so the same partition, proves the redelivery was consumed before we count.
-    await producer.publish('chat.messages.enriched.v1', enriched(threads[0] as string, 3));
-    await producer.publish('chat.messages.enriched.v1', enriched(threads[0] as string, perThread + 1));
+    await producer.publish('chat.messages.enriched.v1', enrichedMessage(threads[0] as string, 3));
+    await producer.publish('chat.messages.enriched.v1', enrichedMessage(threads[0] as string, perThread + 1));
     for (const thread of threads) {
       const expected = thread === threads[0] ? perThread + 1 : perThread;
       const page = await waitFor(`thread ${thread} complete`, async () => {
@@ -124,7 +108,7 @@ describe('history against the real broker and store', () => {
 
   it('publishes a delivery keyed by customer for every stored message', async () => {
     const thread = randomName('thd');
-    await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    await producer.publish('chat.messages.enriched.v1', enrichedMessage(thread, 1));
     // A reply goes only into a thread history already knows.
     await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
     await producer.publish('chat.messages.outbound.v1', {
@@ -148,7 +132,7 @@ describe('history against the real broker and store', () => {
 
   it('dead-letters an outbound message aimed at another customer’s thread', async () => {
     const thread = randomName('thf');
-    await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    await producer.publish('chat.messages.enriched.v1', enrichedMessage(thread, 1));
     await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
     const dlq = await deadLetters(kafka, topicNameFor(prefix, 'chat.messages.outbound.v1'));
     await producer.publish('chat.messages.outbound.v1', {
@@ -168,12 +152,12 @@ describe('history against the real broker and store', () => {
 
   it('dead-letters a message the store cannot hold, says so, and stores the thread’s next one', async () => {
     const thread = randomName('thn');
-    await producer.publish('chat.messages.enriched.v1', enriched(thread, 1));
+    await producer.publish('chat.messages.enriched.v1', enrichedMessage(thread, 1));
     await waitFor('the thread stored', async () => (await sync(thread)).messages.length === 1);
     const dlq = await deadLetters(kafka, topicNameFor(prefix, 'chat.messages.enriched.v1'));
     // Sent as raw bytes: the edge refuses a NUL, and a producer that checks may too, but history
     // must not depend on every producer doing so.
-    const withNul = { ...enriched(thread, 2), text: 'before\u0000after' };
+    const withNul = { ...enrichedMessage(thread, 2), text: 'before\u0000after' };
     await producer.sendRecords(topicNameFor(prefix, 'chat.messages.enriched.v1'), [
       {
         key: thread,
@@ -184,7 +168,7 @@ describe('history against the real broker and store', () => {
         }),
       },
     ]);
-    await producer.publish('chat.messages.enriched.v1', enriched(thread, 3));
+    await producer.publish('chat.messages.enriched.v1', enrichedMessage(thread, 3));
     const record = await waitFor('the dead letter', () => dlq.records[0]);
     // invalid_argument from the store (or invalid_event, should the contract refuse NULs itself).
     expect(['invalid_argument', 'invalid_event']).toContain(String(record.headers?.dlq_error_code));
@@ -208,7 +192,8 @@ describe('history against the real broker and store', () => {
 
   it('syncs after a cursor, pages, and refuses another customer’s thread', async () => {
     const thread = randomName('ths');
-    for (let n = 1; n <= 5; n += 1) await producer.publish('chat.messages.enriched.v1', enriched(thread, n));
+    for (let n = 1; n <= 5; n += 1)
+      await producer.publish('chat.messages.enriched.v1', enrichedMessage(thread, n));
     await waitFor('five messages', async () => (await sync(thread, 0, 200)).messages.length === 5);
     const page = await sync(thread, 2, 2);
     expect(page).toMatchObject({ lastSeq: 4, hasMore: true });
@@ -241,7 +226,7 @@ describe('history against the real broker and store', () => {
     const thread = randomName('thc');
     await producer.publish(
       'chat.messages.enriched.v1',
-      enriched(thread, 1, { tier: 'gold', openCase: 'CASE-1' }),
+      enrichedMessage(thread, 1, { tier: 'gold', openCase: 'CASE-1' }),
     );
     const customerKey = `ck-${thread}`;
     await waitFor('the profile', async () =>
@@ -271,7 +256,7 @@ describe('history against the real broker and store', () => {
     // The next message's fresh data from the brand replaces the OAuth fields and keeps the agent's.
     await producer.publish(
       'chat.messages.enriched.v1',
-      enriched(thread, 2, { tier: 'platinum', openCase: null }),
+      enrichedMessage(thread, 2, { tier: 'platinum', openCase: null }),
     );
     await waitFor('the new tier', async () => {
       const profile = await history.call.GetCustomer({ tenantId: 'acme', customerKey });

@@ -1,5 +1,4 @@
 import { createEventProducer, type EventProducer } from '@parley/bus';
-import type { MessageEnriched } from '@parley/contracts';
 import {
   createServiceClient,
   type HistoryServiceDefinition,
@@ -9,6 +8,7 @@ import {
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDedicatedPostgres } from '../support/dedicated-postgres.js';
+import { enrichedMessage } from '../support/events.js';
 import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
 import { startHistory } from '../support/services.js';
 
@@ -31,19 +31,6 @@ describe('history while its store is down', () => {
   let producer: EventProducer | undefined;
   let history: ServiceClient<HistoryServiceDefinition> | undefined;
 
-  const enriched = (threadId: string, n: number): MessageEnriched => ({
-    messageId: `${threadId}-m${n}`,
-    clientMessageId: `c${n}`,
-    tenantId: 'acme',
-    channelId: 'web',
-    threadId,
-    customerKey: `ck-${threadId}`,
-    deviceId: 'laptop',
-    text: `message ${n}`,
-    sentAt: new Date().toISOString(),
-    customer: { id: `cust-${threadId}`, name: 'Ada', customFields: {} },
-    enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 1 },
-  });
   const readiness = async () => {
     const response = await fetch(`${app?.opsUrl()}/readyz`);
     return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
@@ -77,7 +64,7 @@ describe('history while its store is down', () => {
     const threads = [randomName('th'), randomName('th')];
     const publish = (n: number) =>
       Promise.all(
-        threads.map((thread) => producer?.publish('chat.messages.enriched.v1', enriched(thread, n))),
+        threads.map((thread) => producer?.publish('chat.messages.enriched.v1', enrichedMessage(thread, n))),
       );
     const stored = async (thread: string) =>
       (await app?.stores.messages.after('acme', thread, 0, 1000)) ?? [];
@@ -105,7 +92,7 @@ describe('history while its store is down', () => {
 
     for (let n = 6; n <= 15; n += 1) await publish(n);
     // A redelivery of an earlier message, meanwhile: stored once all the same.
-    await producer?.publish('chat.messages.enriched.v1', enriched(threads[0] as string, 7));
+    await producer?.publish('chat.messages.enriched.v1', enrichedMessage(threads[0] as string, 7));
     // Longer than one record's retries (4 retries, 1.5 s of backoff): the batch fails and is run
     // again from its first unhandled record.
     await waitFor(
