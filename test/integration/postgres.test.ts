@@ -271,6 +271,44 @@ describe('one round trip per tenant statement', () => {
     expect(seen?.tenant).toBe('tenant-x');
   });
 
+  it('keeps a statement prepared whose first execution failed, in a transaction and alone', async () => {
+    const { db: single } = await startedStore('history', { maxConnections: 1 });
+    const insert = (noteId: string) => sql`insert into notes values ('a', ${noteId}, 'x', null)`;
+    // The row exists already, written by another statement: `insert` itself is not prepared yet.
+    await single
+      .forTenant('a')
+      .query('seed', sql`insert into notes (tenant_id, note_id, body) values ('a', 'dup', 'x')`);
+    // First use of the statement on this connection inside a transaction: parsed, then refused.
+    const again = () =>
+      single.forTenant('a').transaction('insert note', (tx) => tx.query('insert note', insert('dup')));
+    await expect(again()).rejects.toMatchObject({ code: 'already_exists' });
+    await expect(again()).rejects.toMatchObject({ code: 'already_exists' });
+    await expect(single.forTenant('a').query('insert note', insert('dup'))).rejects.toMatchObject({
+      code: 'already_exists',
+    });
+    await single.forTenant('a').transaction('insert note', (tx) => tx.query('insert note', insert('new')));
+    const notes = await single
+      .forTenant('a')
+      .query<{ note_id: string }>('list', sql`select note_id from notes order by note_id`);
+    expect(notes.map((row) => row.note_id)).toEqual(['dup', 'new']);
+  });
+
+  it('keeps the connection after a statement the server refused, and retires it after a lost one', async () => {
+    const { db: single } = await startedStore('history', { maxConnections: 1 });
+    const backend = sql`select pg_backend_pid() as pid`;
+    const [before] = await single.global.query<{ pid: number }>('pid', backend);
+    await expect(single.global.query('divide', sql`select 1 / 0`)).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    const [after] = await single.global.query<{ pid: number }>('pid', backend);
+    expect(after?.pid).toBe(before?.pid);
+    await expect(
+      single.global.query('end own session', sql`select pg_terminate_backend(pg_backend_pid())`),
+    ).rejects.toMatchObject({ code: 'dependency_unavailable' });
+    const [next] = await single.global.query<{ pid: number }>('pid', backend);
+    expect(next?.pid).not.toBe(before?.pid);
+  });
+
   it('commits nothing of a statement that fails, and keeps the connection usable', async () => {
     const { db: single } = await startedStore('history', { maxConnections: 1 });
     await expect(

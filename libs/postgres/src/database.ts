@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import type pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { toStoreError } from './postgres-errors.js';
+import { sqlState, toStoreError } from './postgres-errors.js';
 import { ScopedQuery } from './scoped-query.js';
 import type { SqlStatement } from './sql.js';
 
@@ -33,7 +33,8 @@ export interface Database {
   forTenant(tenantId: string): TenantDatabase;
   /**
    * Statements that span tenants by design, for tables without tenant rows or looked up by a key
-   * unique across tenants (API key ids). Tables under row-level security show no rows here.
+   * unique across tenants (API key ids). They run with `parley.global = on`: tables under
+   * row-level security show no rows here unless a policy lets such statements read them (api_keys).
    */
   readonly global: Queryable;
   /**
@@ -57,9 +58,9 @@ function statementName(text: string): string {
 /** A transaction-local setting sent with a statement (see ScopedQuery). */
 type Setting = readonly [name: string, value: string];
 
-async function run<Row extends QueryResultRow>(
-  client: Pool | PoolClient,
-  operation: string,
+/** Sends one statement (with its setting, when given); driver errors are thrown as they are. */
+async function execute<Row extends QueryResultRow>(
+  client: PoolClient,
   statement: SqlStatement,
   setting?: Setting,
 ): Promise<Row[]> {
@@ -68,21 +69,38 @@ async function run<Row extends QueryResultRow>(
     text: statement.text,
     values: statement.values as unknown[],
   };
-  try {
-    if (!setting) return (await client.query<Row>(config)).rows;
-    const scoped = new ScopedQuery(config, setting);
-    // A submittable answers through its callback, with both results of the batch.
-    const results = await new Promise<pg.QueryResult<Row>[]>((resolve, reject) => {
-      client.query(
-        scoped as never,
-        ((error: Error | null, answer: pg.QueryResult<Row>[]) =>
-          error ? reject(error) : resolve(answer)) as never,
-      );
-    });
-    return results.at(-1)?.rows ?? [];
-  } catch (error) {
-    throw toStoreError(error, operation);
+  if (!setting) return (await client.query<Row>(config)).rows;
+  const scoped = new ScopedQuery(config, setting);
+  // A submittable answers through its callback, with both results of the batch.
+  const results = await new Promise<pg.QueryResult<Row>[]>((resolve, reject) => {
+    client.query(
+      scoped as never,
+      ((error: Error | null, answer: pg.QueryResult<Row>[]) =>
+        error ? reject(error) : resolve(answer)) as never,
+    );
+  });
+  return results.at(-1)?.rows ?? [];
+}
+
+/**
+ * Whether the connection is still good after `error`: the server refused a statement (a
+ * constraint, a value, a timeout) but kept the session. Anything else, a lost socket, a client-side
+ * read timeout or a FATAL from the server, retires it.
+ */
+function keepsConnection(error: unknown): boolean {
+  // A statement of a transaction arrives mapped already (a ParleyError with the server's error as
+  // its cause); only the server's errors carry a severity.
+  const severity = sqlState(error) ? serverSeverity(error) : undefined;
+  return severity !== undefined && severity !== 'FATAL' && severity !== 'PANIC';
+}
+
+function serverSeverity(error: unknown): string | undefined {
+  for (let current = error, depth = 0; depth < 5 && current; depth += 1) {
+    const severity = (current as { severity?: unknown }).severity;
+    if (typeof severity === 'string') return severity;
+    current = (current as { cause?: unknown }).cause;
   }
+  return undefined;
 }
 
 async function checkout(pool: Pool, operation: string): Promise<PoolClient> {
@@ -93,37 +111,76 @@ async function checkout(pool: Pool, operation: string): Promise<PoolClient> {
   }
 }
 
-/** Several statements in one explicit transaction, each sent with the setting. */
-async function inTransaction<T>(
+/**
+ * Runs `use` on a checked-out connection and hands it back: kept after a statement the server
+ * refused (pool.query would discard it, and with it every prepared statement), retired after a
+ * connection-level failure.
+ */
+async function withConnection<T>(
   pool: Pool,
   operation: string,
-  setting: Setting,
-  work: (tx: Queryable) => Promise<T>,
+  use: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await checkout(pool, operation);
   // While checked out, a client has no error listener of the pool's: a connection that drops
-  // between two statements would otherwise be an unhandled 'error' event, which ends the process.
+  // meanwhile would otherwise be an unhandled 'error' event, which ends the process.
   let broken: Error | undefined;
   const onError = (error: Error) => {
     broken = error;
   };
   client.on('error', onError);
   try {
-    await client.query('begin');
-    const result = await work({ query: (op, statement) => run(client, op, statement, setting) });
-    await client.query('commit');
-    return result;
+    return await use(client);
   } catch (error) {
-    try {
-      await client.query('rollback');
-    } catch (rollbackError) {
-      broken = rollbackError as Error; // the connection is gone: do not hand it out again
-    }
-    throw toStoreError(error, operation);
+    if (!keepsConnection(error)) broken ??= error instanceof Error ? error : new Error(String(error));
+    throw error;
   } finally {
     client.removeListener('error', onError);
     client.release(broken);
   }
+}
+
+/** One statement on a connection of the pool, errors as ParleyErrors. */
+function run<Row extends QueryResultRow>(
+  pool: Pool,
+  operation: string,
+  statement: SqlStatement,
+  setting?: Setting,
+): Promise<Row[]> {
+  return withConnection(pool, operation, (client) => execute<Row>(client, statement, setting)).catch(
+    (error: unknown) => {
+      throw toStoreError(error, operation);
+    },
+  );
+}
+
+/** Several statements in one explicit transaction, each sent with the setting. */
+function inTransaction<T>(
+  pool: Pool,
+  operation: string,
+  setting: Setting,
+  work: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  return withConnection(pool, operation, async (client) => {
+    await client.query('begin');
+    try {
+      const tx: Queryable = {
+        query: <Row extends QueryResultRow>(op: string, statement: SqlStatement) =>
+          execute<Row>(client, statement, setting).catch((error: unknown) => {
+            throw toStoreError(error, op);
+          }),
+      };
+      const result = await work(tx);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      // A failed rollback means the connection is gone: withConnection then retires it.
+      await client.query('rollback');
+      throw error;
+    }
+  }).catch((error: unknown) => {
+    throw toStoreError(error, operation);
+  });
 }
 
 /**
@@ -147,7 +204,7 @@ export function createDatabase(pool: Pool): Database {
         transaction: (operation, work) => inTransaction(pool, operation, setting, work),
       };
     },
-    global: { query: (operation, statement) => run(pool, operation, statement) },
+    global: { query: (operation, statement) => run(pool, operation, statement, ['parley.global', 'on']) },
     maintenance: {
       query: (operation, statement) => run(pool, operation, statement, ['parley.maintenance', 'on']),
     },

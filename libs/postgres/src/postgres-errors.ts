@@ -27,6 +27,28 @@ function serverError(error: unknown): ServerError | undefined {
   return undefined;
 }
 
+/**
+ * The server's error as the ParleyError keeps it (`cause`, for logs): what went wrong and where, but
+ * not `detail`, `where` or `internalQuery`, which quote the values of the row concerned (a
+ * message's text, a sealed token) into every log line that carries the error.
+ */
+function logSafe(error: unknown): unknown {
+  const found = serverError(error);
+  if (!found || !(error instanceof Error)) return error;
+  const { severity, constraint, table, column, schema, routine } = error as Error &
+    ServerError & { table?: string; column?: string; schema?: string; routine?: string };
+  return Object.assign(new Error(error.message), {
+    name: 'PostgresError',
+    code: found.code,
+    severity,
+    ...(constraint ? { constraint } : {}),
+    ...(schema ? { schema } : {}),
+    ...(table ? { table } : {}),
+    ...(column ? { column } : {}),
+    ...(routine ? { routine } : {}),
+  });
+}
+
 /** The SQLSTATE of a PostgreSQL error (or of its cause), when it has one. */
 export function sqlState(error: unknown): string | undefined {
   return serverError(error)?.code;
@@ -120,8 +142,9 @@ export function isTransientStoreError(error: unknown): boolean {
  * - anything else → a retriable `server_error`, so that a consumer redelivers an accepted message
  *   instead of dead-lettering it.
  */
-export function toStoreError(error: unknown, operation: string): ParleyError {
-  if (error instanceof ParleyError) return error;
+export function toStoreError(raw: unknown, operation: string): ParleyError {
+  if (raw instanceof ParleyError) return raw;
+  const error = logSafe(raw);
   const found = serverError(error);
   const state = found?.code;
   const context = {

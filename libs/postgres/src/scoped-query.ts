@@ -6,14 +6,15 @@ interface ProtocolConnection {
   bind(message: { portal: string; statement: string; values: unknown[] }): void;
   describe(message: { type: 'P'; name: string }): void;
   execute(message: { portal: string; rows: number }): void;
-  parsedStatements: Record<string, string | undefined>;
+  submittedNamedStatements: Record<string, string | undefined>;
 }
 
 interface QueryInternals {
   readonly name?: string;
+  readonly text?: string;
+  readonly types?: unknown[];
   prepare(connection: ProtocolConnection): void;
   hasBeenParsed(connection: ProtocolConnection): boolean;
-  handleError(error: Error, connection: ProtocolConnection): void;
 }
 
 const BaseQuery = pg.Query as unknown as new (config: pg.QueryConfig) => pg.Query & QueryInternals;
@@ -29,7 +30,6 @@ const BaseQuery = pg.Query as unknown as new (config: pg.QueryConfig) => pg.Quer
  */
 export class ScopedQuery extends BaseQuery {
   #setting: readonly [string, string];
-  #parsesStatement = false;
 
   constructor(config: pg.QueryConfig, setting: readonly [string, string]) {
     super(config);
@@ -37,18 +37,17 @@ export class ScopedQuery extends BaseQuery {
   }
 
   override prepare(connection: ProtocolConnection): void {
+    // The named statement's Parse goes first: node-postgres records a statement as prepared on the
+    // first ParseComplete of the batch, which must therefore be the statement's own (a failed Parse
+    // skips the rest of the batch, and nothing is recorded).
+    if (this.name && this.text && !this.hasBeenParsed(connection)) {
+      connection.parse({ text: this.text, name: this.name, types: this.types ?? [] });
+      connection.submittedNamedStatements[this.name] = this.text;
+    }
     connection.parse({ text: 'select set_config($1, $2, true)', name: '', types: [] });
     connection.bind({ portal: '', statement: '', values: [...this.#setting] });
     connection.describe({ type: 'P', name: '' });
     connection.execute({ portal: '', rows: 0 });
-    this.#parsesStatement = !this.hasBeenParsed(connection);
-    super.prepare(connection);
-  }
-
-  override handleError(error: Error, connection: ProtocolConnection): void {
-    // node-postgres marks the named statement parsed on the first ParseComplete of the batch (the
-    // setting's); if the statement itself then failed, it must be parsed again next time.
-    if (this.#parsesStatement && this.name) delete connection.parsedStatements[this.name];
-    super.handleError(error, connection);
+    super.prepare(connection); // bind, describe, execute and sync (its parse is sent already)
   }
 }
