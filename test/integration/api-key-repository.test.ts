@@ -68,4 +68,19 @@ describe('API keys in PostgreSQL: row-level security on writes', () => {
     ).toEqual([]);
     expect(await repository.find(stored.keyId)).toEqual(stored);
   });
+
+  it("shows a tenant's statements its own keys only, even without a tenant filter", async () => {
+    const repository = createApiKeyRepository(() => postgres.database());
+    const ours = newApiKey('initech', 'bot', ['bot'], new Date()).key;
+    const theirs = newApiKey('umbrella', 'bot', ['bot'], new Date()).key;
+    await repository.create(ours);
+    await repository.create(theirs);
+    const seen = await postgres
+      .database()
+      .forTenant('initech')
+      .query<{ tenant_id: string; key_id: string }>('list keys', sql`select tenant_id, key_id from api_keys`);
+    expect(seen).toEqual([{ tenant_id: 'initech', key_id: ours.keyId }]);
+    // The lookup by key id (no tenant known yet) still finds any tenant's key.
+    expect(await repository.find(theirs.keyId)).toEqual(theirs);
+  });
 });

@@ -14,17 +14,17 @@ create table api_keys (
   constraint api_keys_key_id_key unique (key_id)
 );
 
--- Row-level security guards writes only. A request is authenticated before its tenant is known, so
--- the lookup by key id runs outside any tenant scope (db.global) and must see every tenant's keys;
--- it returns the key's own tenant, which is then the request's tenant. Reading a key therefore
--- cannot cross tenants: the caller never chooses one. Writes run in their tenant's scope
--- (db.forTenant), and the policy refuses a key written, changed or deleted for any other tenant.
+-- A request is authenticated before its tenant is known, so the lookup by key id runs outside any
+-- tenant scope (db.global, which sets parley.global) and sees every tenant's keys; it returns the
+-- key's own tenant, which is then the request's tenant, so the caller never chooses one. Everything
+-- else runs in its tenant's scope (db.forTenant): it sees that tenant's keys only, and the policy
+-- refuses a key written, changed or deleted for any other tenant.
 alter table api_keys enable row level security;
 alter table api_keys force row level security;
 create policy tenant_isolation on api_keys
   using (tenant_id = current_setting('parley.tenant_id', true))
   with check (tenant_id = current_setting('parley.tenant_id', true));
-create policy key_lookup on api_keys for select using (true);
+create policy key_lookup on api_keys for select using (current_setting('parley.global', true) = 'on');
 
 -- Down Migration
 
