@@ -188,6 +188,52 @@ export function authRepositoriesContract(
         expect(await credentials.findAllOfCustomer(tenantId, 'ck-1')).toEqual([]);
       });
 
+      it('replaces only from the version before: a stale writer changes nothing (compare-and-set)', async () => {
+        const { credentials } = await setup();
+        const tenantId = tenant();
+        await credentials.save(credentialsOf(tenantId));
+        const second = credentialsOf(tenantId, {
+          accessToken: 'brand-access-token-2',
+          refreshToken: 'brand-refresh-token-2',
+          version: 2,
+          updatedAt: new Date('2026-05-01T10:30:00.000Z'),
+        });
+        expect(await credentials.replace(second)).toBe(true);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(second);
+
+        // A late writer that read version 1 (its lease lapsed) also writes version 2: refused.
+        const late = credentialsOf(tenantId, { accessToken: 'late-access-token', version: 2 });
+        expect(await credentials.replace(late)).toBe(false);
+        // Skipping a version, or going back, is refused as well.
+        expect(await credentials.replace(credentialsOf(tenantId, { accessToken: 'skip', version: 4 }))).toBe(
+          false,
+        );
+        expect(await credentials.replace(credentialsOf(tenantId, { accessToken: 'back', version: 1 }))).toBe(
+          false,
+        );
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(second);
+
+        const third = credentialsOf(tenantId, {
+          accessToken: 'brand-access-token-3',
+          version: 3,
+          updatedAt: new Date('2026-05-01T11:00:00.000Z'),
+        });
+        expect(await credentials.replace(third)).toBe(true);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(third);
+      });
+
+      it('lets exactly one of many concurrent replaces from the same version win', async () => {
+        const { credentials } = await setup();
+        const tenantId = tenant();
+        await credentials.save(credentialsOf(tenantId));
+        const writers = Array.from({ length: 10 }, (_, i) =>
+          credentialsOf(tenantId, { accessToken: `writer-${i}`, version: 2 }),
+        );
+        const results = await Promise.all(writers.map((next) => credentials.replace(next)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(writers[results.indexOf(true)]);
+      });
+
       it('finds the latest and all credentials of a customer, across channels', async () => {
         const { credentials } = await setup();
         const tenantId = tenant();
@@ -200,9 +246,9 @@ export function authRepositoriesContract(
         for (const saved of [web, mobile, other]) await credentials.save(saved);
 
         expect(await credentials.findLatest(tenantId, 'ck-1')).toStrictEqual(mobile);
-        expect(await credentials.replace({ ...web, updatedAt: new Date('2026-05-01T10:10:00.000Z') })).toBe(
-          true,
-        );
+        expect(
+          await credentials.replace({ ...web, version: 2, updatedAt: new Date('2026-05-01T10:10:00.000Z') }),
+        ).toBe(true);
         expect((await credentials.findLatest(tenantId, 'ck-1'))?.channelId).toBe('web');
         expect(await credentials.findLatest(tenantId, 'ck-3')).toBeNull();
 
@@ -355,7 +401,9 @@ export function authRepositoriesContract(
         expect(await credentials.find(b, 'ck-1', 'web')).toBeNull();
         expect(await credentials.findLatest(b, 'ck-1')).toBeNull();
         expect(await credentials.findAllOfCustomer(b, 'ck-1')).toEqual([]);
-        expect(await credentials.replace(credentialsOf(b, { accessToken: 'b-token' }))).toBe(false);
+        expect(await credentials.replace(credentialsOf(b, { accessToken: 'b-token', version: 2 }))).toBe(
+          false,
+        );
         await credentials.delete(b, 'ck-1', 'web');
         expect(await credentials.find(a, 'ck-1', 'web')).toStrictEqual(credentialsOf(a));
       });

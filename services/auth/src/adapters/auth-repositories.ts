@@ -201,14 +201,15 @@ export function createAuthRepositories(deps: {
     },
     async replace(next) {
       const sealed = await sealCredentials(next);
-      // An update, never an insert: credentials a logout deleted stay deleted.
+      // An update, never an insert: credentials a logout deleted stay deleted. Only from the version
+      // before `next`, so a late writer cannot overwrite credentials that moved on meanwhile.
       const rows = await tenant(next.tenantId).query(
         'replace credentials',
         sql`update credentials set subject = ${next.subject}, sealed_access_token = ${sealed.accessToken},
             access_token_expires_at = ${next.accessTokenExpiresAt}, sealed_refresh_token = ${sealed.refreshToken},
             scope = ${next.scope ?? null}, version = ${next.version}, updated_at = ${next.updatedAt}
           where tenant_id = ${next.tenantId} and customer_key = ${next.customerKey}
-            and channel_id = ${next.channelId}
+            and channel_id = ${next.channelId} and version = ${next.version - 1}
           returning 1`,
       );
       return rows.length > 0;

@@ -120,7 +120,8 @@ export function createInMemoryAuthRepositories(deps: {
       const rows = credentialRows.of(next.tenantId);
       const key = credentialsKey(next.customerKey, next.channelId);
       const row = await seal(next);
-      if (!rows.has(key)) return false;
+      // Compare-and-set: checked and written with no await in between.
+      if (rows.get(key)?.version !== next.version - 1) return false;
       rows.set(key, row);
       return true;
     },

@@ -19,8 +19,10 @@ export interface CredentialRepository {
   /** Inserts or replaces the credentials of a new sign-in. */
   save(credentials: Credentials): Promise<void>;
   /**
-   * Replaces existing credentials only, never inserting (a refresh must not bring back credentials
-   * a logout deleted); false when they are gone.
+   * Compare-and-set: replaces the stored credentials only while they are still at version
+   * `credentials.version - 1`, never inserting (a refresh must not bring back credentials a logout
+   * deleted, nor overwrite newer ones a later refresh or sign-in wrote). False, changing nothing,
+   * when they are gone or have moved on to another version.
    */
   replace(credentials: Credentials): Promise<boolean>;
   delete(tenantId: string, customerKey: string, channelId: string): Promise<void>;

@@ -55,8 +55,19 @@ async function setup(options: { refresh?: (token: string) => Promise<TokenSet> }
     updatedAt: start,
   };
   await credentials.save(initial);
+  /** A refresher of another auth process, sharing the store and clock. */
+  const anotherProcess = (otherBrand: BrandOAuth) =>
+    createTokenRefresher({
+      credentials,
+      refreshLocks,
+      brand: otherBrand,
+      clock,
+      brandTimeoutMs: 1000,
+      pollMs: 1,
+    });
   return {
     refresher,
+    anotherProcess,
     credentials,
     lockFree,
     refreshCalls,
@@ -113,6 +124,48 @@ describe('token refresher', () => {
     release();
     await expect(refreshing).rejects.toMatchObject({ code: 'reauthentication_required' });
     expect(await credentials.findAllOfCustomer('t', 'ck')).toEqual([]);
+  });
+
+  it('returns what another process stored when its lease lapsed mid-refresh, overwriting nothing', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => {};
+    const inBrand = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const { refresher, anotherProcess, initial, credentials, advance, lockFree } = await setup({
+      refresh: async () => {
+        entered();
+        await gate; // a slow store or brand: the lease runs out meanwhile
+        return {
+          accessToken: 'at-late',
+          tokenType: 'Bearer',
+          expiresInSeconds: 600,
+          refreshToken: 'rt-late',
+        };
+      },
+    });
+    const slow = refresher.refresh(channel, initial);
+    await inBrand;
+    advance(2 * 1000 + 5_000 + 1); // past the lease (2 × brandTimeout + 5 s)
+
+    const otherBrand = {
+      refresh: async () => ({
+        accessToken: 'at-other',
+        tokenType: 'Bearer',
+        expiresInSeconds: 600,
+        refreshToken: 'rt-other',
+      }),
+    } as unknown as BrandOAuth;
+    const other = await anotherProcess(otherBrand).refresh(channel, initial);
+    expect(other).toMatchObject({ accessToken: 'at-other', version: 2 });
+
+    release();
+    expect(await slow).toStrictEqual(other);
+    expect(await credentials.find('t', 'ck', 'web')).toStrictEqual(other);
+    expect(await lockFree()).toBe(true);
   });
 
   it('passes on the brand refusing the refresh token, releasing the lock', async () => {

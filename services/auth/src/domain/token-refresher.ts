@@ -39,6 +39,7 @@ export function createTokenRefresher(deps: {
 }): TokenRefresher {
   const { credentials, refreshLocks, brand, clock, brandTimeoutMs, maxMarginMs = 30_000, pollMs = 50 } = deps;
   // Two brand round trips plus the store, so a slow refresh never outlives its lock.
+  // If it lapses anyway, replace's compare-and-set keeps a late refresh from overwriting newer ones.
   const lockTtlMs = 2 * brandTimeoutMs + 5_000;
   const waitTimeoutMs = deps.waitTimeoutMs ?? lockTtlMs;
   const inFlight = new Map<string, Promise<Credentials>>();
@@ -81,9 +82,13 @@ export function createTokenRefresher(deps: {
         version: latest.version + 1,
         updatedAt: now,
       };
-      // Replace, never insert: a logout that deleted the credentials meanwhile stays a logout.
-      if (!(await credentials.replace(next))) throw gone('the customer signed out');
-      return next;
+      // Replace, never insert, and only from the version we read: a logout that deleted the
+      // credentials meanwhile stays a logout, and newer credentials are never overwritten.
+      if (await credentials.replace(next)) return next;
+      const current = await credentials.find(tenantId, customerKey, channelId);
+      if (!current) throw gone('the customer signed out');
+      // Another process wrote them since we read (our lease lapsed and it refreshed): use its result.
+      return current;
     });
   }
 
