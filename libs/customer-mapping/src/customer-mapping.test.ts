@@ -42,6 +42,48 @@ describe('customer mapping', () => {
     });
   });
 
+  it('makes every string of the brand storable: no NUL, no unpaired surrogate', () => {
+    const brandData = {
+      sub: 'c-\u000042',
+      name: 'Ada\u0000 Lovelace \ud83d',
+      tier: '\udc00gold\u0000',
+      notes: { 'te\u0000am': ['x\u0000', '\ud800y'], deep: { ok: 'fine' } },
+      score: 7,
+    };
+    const customer = mapCustomer(brandData, {
+      customerId: '$.sub',
+      name: '$.name',
+      customFields: { tier: '$.tier', notes: '$.notes', score: '$.score' },
+    });
+    expect(customer).toEqual({
+      id: 'c-42',
+      name: 'Ada Lovelace \ufffd',
+      customFields: {
+        tier: '\ufffdgold',
+        notes: JSON.stringify({ team: ['x', '\ufffdy'], deep: { ok: 'fine' } }),
+        score: 7,
+      },
+    });
+    // Nothing PostgreSQL refuses is left, not even as an escape inside the JSON text.
+    expect(JSON.stringify(customer)).not.toMatch(/\\u0000|\\ud[89a-f]/i);
+  });
+
+  it('keeps ordinary Unicode, surrogate pairs such as emoji included', () => {
+    const text = 'Zoë 😀 👩🏽‍💻 東京 𝄞 \ufffd';
+    expect(
+      mapCustomer(
+        { sub: '😀-1', name: text, tags: [text] },
+        { customerId: '$.sub', name: '$.name', customFields: { note: '$.name', tags: '$.tags' } },
+      ),
+    ).toEqual({ id: '😀-1', name: text, customFields: { note: text, tags: JSON.stringify([text]) } });
+  });
+
+  it('blames the brand for a customer id that is nothing but NUL characters', () => {
+    expect(() => mapCustomer({ sub: '\u0000\u0000' }, { customerId: '$.sub', customFields: {} })).toThrow(
+      expect.objectContaining({ code: 'brand_error' }),
+    );
+  });
+
   it('blames the brand when the customer id is missing', () => {
     expect(() => mapCustomer({ name: 'x' }, { customerId: '$.sub', customFields: {} })).toThrow(
       expect.objectContaining({ code: 'brand_error' }),

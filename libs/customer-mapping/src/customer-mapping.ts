@@ -40,18 +40,55 @@ export interface MappedCustomer {
   readonly customFields: Readonly<Record<string, FieldValue>>;
 }
 
+// With the `u` flag a surrogate pair is one code point: this matches unpaired surrogates only.
+const loneSurrogates = /\p{Cs}/gu;
+
+/**
+ * The brand's text as PostgreSQL can hold it: NUL characters removed, unpaired surrogates replaced
+ * by U+FFFD (what `String.prototype.toWellFormed` does; ES2024, beyond this repository's `lib`).
+ * jsonb refuses both (22P05, 22P02) and text refuses NUL, so one such character in a profile would
+ * fail every message of the customer in history, long after ingress accepted it; ingress refuses
+ * such strings from senders, but the brand's data must never block a message, so it is cleaned
+ * here, where it enters Parley, for every reader of the mapping (auth at sign-in, enrichment):
+ * `'Ada\u0000 \ud83d'` becomes `'Ada \ufffd'`.
+ */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '').replace(loneSurrogates, '\ufffd');
+}
+
+/** A JSON value with every string in it, names of fields included, made storable. */
+function storableJson(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storableJson);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value).map(([name, item]) => [storableText(name), storableJson(item)]),
+    );
+  return value;
+}
+
 function toFieldValue(value: unknown): FieldValue {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  return JSON.stringify(value); // objects and arrays are shown as their JSON
+  if (typeof value === 'string') return storableText(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  // Objects and arrays are shown as their JSON, cleaned first: JSON.stringify would keep a NUL as
+  // the escape \u0000, which becomes a NUL again for whoever parses the field.
+  return JSON.stringify(storableJson(value));
 }
 
 /**
- * The customer as the channel's mapping reads the brand's customer data. A missing customer id is
- * the brand's fault (`brand_error`); missing optional fields are null.
+ * The customer as the channel's mapping reads the brand's customer data, every string in it
+ * storable (see `storableText`). A missing customer id is the brand's fault (`brand_error`);
+ * missing optional fields are null. Field names are the channel's own, checked when it is saved.
+ *
+ * @example
+ * mapCustomer({ sub: 'c-42', tier: 'gold' }, { customerId: '$.sub', customFields: { tier: '$.tier' } });
+ * // { id: 'c-42', name: null, customFields: { tier: 'gold' } }
  */
 export function mapCustomer(data: unknown, mapping: CustomerMapping): MappedCustomer {
-  const id = readPath(data, mapping.customerId);
+  const found = readPath(data, mapping.customerId);
+  // Cleaning the id cannot make two customers one: the customer key comes from the token's subject.
+  const id = typeof found === 'string' ? storableText(found) : found;
   if (id === undefined || id === null || id === '' || typeof id === 'object') {
     throw new ParleyError('brand_error', `customer data has no customer id at ${mapping.customerId}`);
   }
@@ -59,5 +96,5 @@ export function mapCustomer(data: unknown, mapping: CustomerMapping): MappedCust
   const customFields: Record<string, FieldValue> = {};
   for (const [field, path] of Object.entries(mapping.customFields))
     customFields[field] = toFieldValue(readPath(data, path));
-  return { id: String(id), name: typeof name === 'string' ? name : null, customFields };
+  return { id: String(id), name: typeof name === 'string' ? storableText(name) : null, customFields };
 }
