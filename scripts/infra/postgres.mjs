@@ -5,7 +5,7 @@
 // `nobody`) through setpriv. Data, logs and the pid file live under the data dir.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ensureServer, runToCompletion, serverStatus, stopProcess } from './processes.mjs';
@@ -118,7 +118,28 @@ function clusterDir(settings, user) {
   }
   if (canReach(user, p.root)) return join(p.root, 'cluster');
   const id = createHash('sha256').update(settings.dataDir).digest('hex').slice(0, 12);
-  return join('/var/tmp', `parley-postgres-${id}`);
+  return trustedFallback(join('/var/tmp', `parley-postgres-${id}`), user);
+}
+
+/**
+ * A cluster folder in the world-writable /var/tmp is used only when it is ours: a real folder (not
+ * a link), owned by root or the server's user, writable by its owner only. Anyone else could
+ * otherwise plant a cluster (its configuration runs commands) before the first start.
+ * @param {string} dir @param {ReturnType<typeof serverUser>} user
+ */
+function trustedFallback(dir, user) {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
+  const stat = lstatSync(dir);
+  const owners = new Set([0, user?.uid ?? process.getuid?.()]);
+  if (!stat.isDirectory() || stat.isSymbolicLink() || !owners.has(stat.uid) || (stat.mode & 0o022) !== 0) {
+    throw new InfraError(
+      `${dir} exists but is not a folder that only root or the server's user controls: remove it, or set PARLEY_INFRA_DATA_DIR to a folder the server's user can reach`,
+    );
+  }
+  return dir;
 }
 
 /** @param {string} url */
@@ -226,9 +247,10 @@ export async function ensurePostgres(settings) {
         ]);
         runToCompletion(initdb.command, initdb.args, { what: 'initdb' });
         writeFileSync(join(data, '.initialised'), `${new Date().toISOString()}\n`);
-        mkdirSync(run, { recursive: true });
-        if (user) spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, data]);
       }
+      // On every start, so that a start killed after initdb still leaves a working socket folder.
+      mkdirSync(run, { recursive: true });
+      if (user) spawnSync('chown', [`${user.uid}:${user.gid}`, run]);
       writeFileSync(p.pointer, `${data}\n`);
       return asUser(user, binaries.postgres, [
         '-D',

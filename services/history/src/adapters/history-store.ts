@@ -60,8 +60,11 @@ export function createHistoryStores(db: () => Database): HistoryStores {
     async store(message) {
       const { tenantId, threadId, messageId, customerKey, author } = message;
       const tenant = db().forTenant(tenantId);
+      // A redelivery is the same message of the same customer; the same id from another customer is
+      // refused below, as any message for a thread that is not theirs.
       const storedMessage = sql`select ${messageColumns} from messages
-        where tenant_id = ${tenantId} and thread_id = ${threadId} and message_id = ${messageId}`;
+        where tenant_id = ${tenantId} and thread_id = ${threadId} and message_id = ${messageId}
+          and customer_key = ${customerKey}`;
       let rows: (MessageRow & { inserted: boolean })[];
       try {
         // One statement: a redelivery returns the stored message; otherwise the thread is created
