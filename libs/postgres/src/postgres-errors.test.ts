@@ -90,13 +90,34 @@ describe('toStoreError', () => {
   });
 
   it('never lets a raw error escape, and keeps it only as the cause', () => {
-    const raw = serverError('XX000', { message: 'could not read block 7 of relation base/16384/2619' });
-    for (const thrown of [raw, new TypeError('x is undefined'), 'a string', undefined, null, { code: 42 }]) {
+    for (const thrown of [new TypeError('x is undefined'), 'a string', undefined, null, { code: 42 }]) {
       const error = toStoreError(thrown, 'op');
       expect(error).toBeInstanceOf(ParleyError);
       expect(error.cause).toBe(thrown);
-      expect(error.message).not.toContain('block 7');
     }
+  });
+
+  it("keeps the server's error for logs without the row values it quotes", () => {
+    const raw = serverError('23505', {
+      message: 'could not read block 7 of relation base/16384/2619',
+      detail: 'Key (tenant_id, message_id)=(acme, secret text) already exists.',
+      where: 'SQL statement "insert …"',
+      internalQuery: 'insert into messages values (…)',
+      constraint: 'messages_message_once',
+      table: 'messages',
+    });
+    const error = toStoreError(raw, 'op');
+    expect(error).toBeInstanceOf(ParleyError);
+    expect(error.message).not.toContain('block 7');
+    expect(error.cause).toMatchObject({
+      message: raw.message,
+      code: '23505',
+      severity: 'ERROR',
+      constraint: 'messages_message_once',
+      table: 'messages',
+    });
+    expect(JSON.stringify(error.cause)).not.toMatch(/secret text|insert/);
+    expect(isUniqueViolation(error, 'messages_message_once')).toBe(true);
   });
 
   it('returns a ParleyError unchanged', () => {
