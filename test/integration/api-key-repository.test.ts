@@ -1,22 +1,15 @@
-import { createPostgresComponent, migrateCommandOf, sql } from '@parley/postgres';
+import { sql } from '@parley/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyRepositoryContract } from '../../services/ingress/src/adapters/api-key-repository.contract.js';
 import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
 import { ingressSchema } from '../../services/ingress/src/adapters/ingress-schema.js';
 import { newApiKey } from '../../services/ingress/src/domain/api-keys.js';
-import { dropSchema, serviceStore } from '../support/database.js';
+import { dropSchema, serviceStore, storeComponent } from '../support/database.js';
 import { testLogger } from '../support/harness.js';
 
 // Ingress's API key store on the real PostgreSQL, as its own role in a fresh schema.
 const store = serviceStore('ingress');
-const postgres = createPostgresComponent({
-  url: store.DATABASE_URL,
-  migrations: { schema: store.DATABASE_SCHEMA, dir: ingressSchema.migrationsDir },
-  migrationMode: 'apply',
-  migrateCommand: migrateCommandOf(ingressSchema),
-  appName: 'parley-ingress-test',
-  logger: testLogger('api-key-repository'),
-});
+const postgres = storeComponent(ingressSchema, store, testLogger('api-key-repository'));
 
 beforeAll(() => postgres.start());
 afterAll(async () => {

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import {
-  createExpirySweeper,
-  createPostgresComponent,
-  migrateCommandOf,
-  migrateSchema,
-  type PostgresComponent,
-  sql,
-} from '@parley/postgres';
+import { createExpirySweeper, migrateSchema, type PostgresComponent, sql } from '@parley/postgres';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authRepositoriesContract } from '../../services/auth/src/adapters/auth-repositories.contract.js';
 import { createAuthRepositories } from '../../services/auth/src/adapters/auth-repositories.js';
 import { authSchema } from '../../services/auth/src/adapters/auth-schema.js';
 import { createSecretBox } from '../../services/auth/src/adapters/secret-box.js';
-import { dropSchema, randomSchema, rowsAtRest, serviceStore } from '../support/database.js';
+import { dropSchema, randomSchema, rowsAtRest, serviceStore, storeComponent } from '../support/database.js';
 import { randomName, testLogger } from '../support/harness.js';
 
 const hour = 3_600_000;
@@ -33,15 +26,7 @@ describe('auth store on PostgreSQL', () => {
   const stores = () => createAuthRepositories({ database: () => postgres.database(), secretBox });
 
   beforeAll(async () => {
-    postgres = createPostgresComponent({
-      url,
-      migrations: { schema: schema, dir: authSchema.migrationsDir },
-      migrationMode: 'apply',
-      migrateCommand: migrateCommandOf(authSchema),
-      appName: 'parley-auth-test',
-      logger,
-      sweeps: authSchema.sweeps ?? [],
-    });
+    postgres = storeComponent(authSchema, serviceStore('auth', schema), logger);
     await postgres.start();
   });
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createPostgresComponent, migrateCommandOf, type PostgresComponent, sql } from '@parley/postgres';
+import { type PostgresComponent, sql } from '@parley/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historySchema } from '../../services/history/src/adapters/history-schema.js';
 import { historyStoreContract } from '../../services/history/src/adapters/history-store.contract.js';
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import type { NewMessage } from '../../services/history/src/domain/model.js';
 import type { HistoryStores } from '../../services/history/src/domain/ports.js';
-import { dropSchema, serviceStore } from '../support/database.js';
+import { dropSchema, serviceStore, storeComponent } from '../support/database.js';
 import { testLogger } from '../support/harness.js';
 
 const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
@@ -16,15 +16,7 @@ let stores: HistoryStores;
 const store = serviceStore('history');
 
 beforeAll(async () => {
-  postgres = createPostgresComponent({
-    url: store.DATABASE_URL,
-    migrations: { schema: store.DATABASE_SCHEMA, dir: historySchema.migrationsDir },
-    migrationMode: 'apply',
-    migrateCommand: migrateCommandOf(historySchema),
-    appName: 'history-store-test',
-    logger: testLogger('history-store-test'),
-    maxConnections: 20,
-  });
+  postgres = storeComponent(historySchema, store, testLogger('history-store-test'), { maxConnections: 20 });
   await postgres.start();
   stores = createHistoryStores(() => postgres.database());
 });

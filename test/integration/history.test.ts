@@ -8,12 +8,11 @@ import {
   toStruct,
 } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
-import { createPostgresComponent, migrateCommandOf } from '@parley/postgres';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historySchema } from '../../services/history/src/adapters/history-schema.js';
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
-import { dropSchema, serviceStore } from '../support/database.js';
+import { dropSchema, serviceStore, storeComponent } from '../support/database.js';
 import { enrichedMessage } from '../support/events.js';
 import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
 import { dropStore, startHistory } from '../support/services.js';
@@ -368,14 +367,7 @@ describe('history killed mid-batch', () => {
     await producer.disconnect();
 
     // The test reads through history's own ports, on the schema the processes work in.
-    const postgres = createPostgresComponent({
-      url: store.DATABASE_URL,
-      migrations: { schema: store.DATABASE_SCHEMA, dir: historySchema.migrationsDir },
-      migrationMode: 'apply',
-      migrateCommand: migrateCommandOf(historySchema),
-      appName: 'history-kill-test',
-      logger,
-    });
+    const postgres = storeComponent(historySchema, store, logger);
     await postgres.start();
     const { messages } = createHistoryStores(() => postgres.database());
     const storedOf = (thread: string) => messages.after('acme', thread, 0, 1000);

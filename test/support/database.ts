@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from '@parley/logger';
+import {
+  type PostgresComponent,
+  type ServiceSchema,
+  serviceStore as serviceStoreComponent,
+} from '@parley/postgres';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { parleyDatabase, serviceDatabaseUrl } from '../../scripts/infra/postgres.mjs';
@@ -44,4 +50,28 @@ export async function dropSchema(schema: string): Promise<void> {
  */
 export async function rowsAtRest<Row extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
   return (await adminPool().query<Row>(text, values)).rows;
+}
+
+/**
+ * A service's store component built as the service builds it (libs/postgres `serviceStore`), on
+ * its own role and the schema of `store` (see serviceStore above), migrated at start: for tests
+ * that exercise the store's ports without the whole service.
+ */
+export function storeComponent(
+  schema: ServiceSchema,
+  store: { DATABASE_URL: string; DATABASE_SCHEMA: string },
+  logger: Logger,
+  { maxConnections = 10 }: { maxConnections?: number } = {},
+): PostgresComponent {
+  return serviceStoreComponent(
+    {
+      ...store,
+      DATABASE_MIGRATIONS: 'apply',
+      DATABASE_STATEMENT_TIMEOUT_MS: 5000,
+      DATABASE_POOL_MAX: maxConnections,
+      LOG_LEVEL: 'silent',
+    },
+    schema,
+    logger,
+  );
 }
