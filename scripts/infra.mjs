@@ -4,7 +4,7 @@
 //   start   start Kafka and the store as background processes (idempotent) and print where they listen
 //   status  show what runs
 //   stop    stop them
-//   env     print KAFKA_BROKERS and DATABASE_URL for a shell (`eval "$(npm run -s infra -- env)"`)
+//   env     print KAFKA_BROKERS, DATABASE_URL (and the Kafka dev admin) for a shell (`eval "$(npm run -s infra -- env)"`)
 import {
   ensureInfrastructure,
   InfraError,
@@ -19,9 +19,15 @@ async function main() {
     case 'start':
     case 'env': {
       const infra = await ensureInfrastructure({ allowDocker: false });
-      if (command === 'env')
+      if (command === 'env') {
         console.log(`export KAFKA_BROKERS=${infra.kafka.brokers}\nexport DATABASE_URL=${infra.postgres.url}`);
-      else console.log(infra.describe());
+        // The dev admin of the launcher's broker, for tests and scripts run against it (docs/kafka.md).
+        if (infra.kafka.sasl) {
+          console.log(
+            `export PARLEY_KAFKA_ADMIN_USERNAME=${infra.kafka.sasl.username}\nexport PARLEY_KAFKA_ADMIN_PASSWORD=${infra.kafka.sasl.password}`,
+          );
+        }
+      } else console.log(infra.describe());
       return;
     }
     case 'status': {

@@ -1,5 +1,5 @@
 // @ts-check
-// The four Parley services as child processes on this machine, shared by `npm run up` (the demo
+// The Parley services as child processes on this machine, shared by `npm run up` (the demo
 // system) and `npm run bench` (the benchmark): their ports, their environment, starting them with
 // prefixed output, waiting until they are ready, tenant API keys, the topics, and stopping them all.
 // Both callers build first (turbo), so this module runs the services' `dist/main.js`.
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { kafkaServices, serviceKafkaCredentials } from './infra/kafka-security.mjs';
 import { serviceDatabaseUrl } from './infra/postgres.mjs';
 
 /** The repository's root directory (where `services/` and `node_modules/` are). */
@@ -19,20 +20,21 @@ export const repositoryRoot = fileURLToPath(new URL('../', import.meta.url));
 export class SystemError extends Error {}
 
 /**
- * @typedef {'auth' | 'history' | 'enrichment' | 'ingress'} ServiceName
- * @typedef {{ name: ServiceName, ops: number, grpc?: number, http?: number, needsAuth?: boolean, store?: 'auth' | 'history' | 'ingress' }} ServiceDefinition
+ * @typedef {'auth' | 'history' | 'integrations' | 'enrichment' | 'ingress'} ServiceName
+ * @typedef {{ name: ServiceName, ops: number, grpc?: number, http?: number, needsAuth?: boolean, store?: 'auth' | 'history' | 'ingress' | 'integrations' }} ServiceDefinition
  * @typedef {{ SECRET_KEYS: string, SECRET_ACTIVE_KID: string, SESSION_SIGNING_KEY: string }} ServiceSecrets
  * @typedef {import('node:child_process').ChildProcess} ChildProcess
  */
 
 /**
- * The services in start order (auth and history serve gRPC to the others), with their ports
+ * The services in start order (auth, history and integrations serve gRPC to the others), with their ports
  * before an offset is added.
  * @type {readonly ServiceDefinition[]}
  */
 export const services = [
   { name: 'auth', ops: 9401, grpc: 50051, store: 'auth' },
   { name: 'history', ops: 9403, grpc: 50052, store: 'history' },
+  { name: 'integrations', ops: 9404, grpc: 50053, store: 'integrations' },
   { name: 'enrichment', ops: 9402, needsAuth: true },
   { name: 'ingress', ops: 9400, http: 8080, store: 'ingress' },
 ];
@@ -167,6 +169,7 @@ export async function waitUntilReady(name, url, { group, timeoutMs = 60_000 } = 
  *   env: NodeJS.ProcessEnv,
  *   secrets: ServiceSecrets,
  *   database: { adminUrl: string, schemaPrefix?: string },
+ *   grpcTls: import('./infra/certs.mjs').DevCertificates,
  *   extraEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>,
  *   nodeArgs?: (service: ServiceName) => readonly string[],
  * }} ServicesOptions
@@ -181,6 +184,7 @@ export function serviceAddresses(host, offset) {
     ingressUrl: `http://${host}:${8080 + offset}`,
     authGrpc: `${host}:${50051 + offset}`,
     historyGrpc: `${host}:${50052 + offset}`,
+    integrationsGrpc: `${host}:${50053 + offset}`,
     ops: /** @type {Record<ServiceName, string>} */ (
       Object.fromEntries(services.map((service) => [service.name, `http://${host}:${service.ops + offset}`]))
     ),
@@ -189,13 +193,13 @@ export function serviceAddresses(host, offset) {
 
 /**
  * The environment of one service: the keys, then `env` (Kafka, log level...), then its own store
- * role and schema, then its ports
+ * role and schema, its own Kafka principal when `env` has KAFKA_SASL_MECHANISM, then its ports
  * and the addresses of the services it calls, then its `extraEnv`. Brands on `host` are allowed
  * over http (local brands only).
  * @param {ServiceDefinition} service @param {ServicesOptions} options @returns {NodeJS.ProcessEnv}
  */
-export function serviceEnv(service, { host, offset, env, secrets, database, extraEnv = {} }) {
-  const { authGrpc, historyGrpc } = serviceAddresses(host, offset);
+export function serviceEnv(service, { host, offset, env, secrets, database, grpcTls, extraEnv = {} }) {
+  const { authGrpc, historyGrpc, integrationsGrpc } = serviceAddresses(host, offset);
   return {
     SECRET_KEYS: secrets.SECRET_KEYS,
     SECRET_ACTIVE_KID: secrets.SECRET_ACTIVE_KID,
@@ -206,8 +210,15 @@ export function serviceEnv(service, { host, offset, env, secrets, database, extr
     DATABASE_URL: undefined,
     DATABASE_SCHEMA: undefined,
     ...(service.store ? serviceStoreEnv(database, service.store) : {}),
+    ...serviceKafkaEnv(service.name, env),
     OPS_PORT: String(service.ops + offset),
     BRAND_HOST_ALLOW_LIST: host,
+    // Webhook receivers on `host` too (the demo's bot), over http.
+    ...(service.name === 'integrations' ? { WEBHOOK_HOST_ALLOW_LIST: host } : {}),
+    // Its own certificate of the dev PKI (scripts/infra/certs.mjs): gRPC is mutual TLS only.
+    GRPC_TLS_CA_FILE: grpcTls.ca,
+    GRPC_TLS_CERT_FILE: grpcTls.services[service.name].cert,
+    GRPC_TLS_KEY_FILE: grpcTls.services[service.name].key,
     ...(service.grpc ? { GRPC_PORT: String(service.grpc + offset) } : {}),
     ...(service.needsAuth ? { AUTH_GRPC_ADDRESS: authGrpc } : {}),
     ...(service.http
@@ -215,6 +226,7 @@ export function serviceEnv(service, { host, offset, env, secrets, database, extr
           HTTP_PORT: String(service.http + offset),
           AUTH_GRPC_ADDRESS: authGrpc,
           HISTORY_GRPC_ADDRESS: historyGrpc,
+          INTEGRATIONS_GRPC_ADDRESS: integrationsGrpc,
         }
       : {}),
     ...extraEnv[service.name],
@@ -222,7 +234,7 @@ export function serviceEnv(service, { host, offset, env, secrets, database, extr
 }
 
 /**
- * Starts the four services (built) in `group` and waits until each answers /readyz.
+ * Starts the services (built) in `group` and waits until each answers /readyz.
  * @param {ProcessGroup} group @param {ServicesOptions} options
  */
 export async function startServices(group, options) {
@@ -241,7 +253,7 @@ export async function startServices(group, options) {
 /**
  * How a service reaches its own schema: its own role (scripts/infra/postgres.mjs `serviceRoles`) and,
  * with a prefix, a schema of its own beside other systems in the same database.
- * @param {{ adminUrl: string, schemaPrefix?: string }} database @param {'auth' | 'history' | 'ingress'} store
+ * @param {{ adminUrl: string, schemaPrefix?: string }} database @param {'auth' | 'history' | 'ingress' | 'integrations'} store
  */
 export function serviceStoreEnv(database, store) {
   return {
@@ -275,19 +287,47 @@ export function createApiKey(env, { tenant, name, scope }) {
 }
 
 /**
- * Creates the services' topics under `prefix` (and their DLQs) if missing; returns their names.
- * @param {{ brokers: string, prefix: string, clientId: string }} options
+ * A service's own Kafka principal (dev credentials of the local broker, scripts/infra/kafka.mjs) when
+ * `env` asks for SASL; nothing for a service without a principal (auth) or without SASL.
+ * @param {ServiceName} name @param {NodeJS.ProcessEnv} env @returns {NodeJS.ProcessEnv}
  */
-export async function ensureServiceTopics({ brokers, prefix, clientId }) {
-  const { createKafkaClient, ensureTopics } = await import('@parley/bus');
+function serviceKafkaEnv(name, env) {
+  if (env.KAFKA_SASL_MECHANISM !== 'scram-sha-512' || !kafkaServices().includes(name)) {
+    return { KAFKA_SASL_USERNAME: undefined, KAFKA_SASL_PASSWORD: undefined };
+  }
+  const { username, password } = serviceKafkaCredentials(name);
+  return { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password };
+}
+
+/**
+ * The Kafka variables every service gets from `ensureInfrastructure()`'s broker (each service's own
+ * principal is added by serviceEnv).
+ * @param {{ brokers: string, sasl?: { mechanism: 'scram-sha-512' } }} kafka
+ */
+export function systemKafkaEnv(kafka) {
+  return { KAFKA_BROKERS: kafka.brokers, KAFKA_SASL_MECHANISM: kafka.sasl ? kafka.sasl.mechanism : 'none' };
+}
+
+/**
+ * Creates the services' topics under `prefix` (and their DLQs) if missing, and on a broker with SASL
+ * their ACLs (libs/contracts/kafka-access.json), as `sasl`'s admin; returns the topics' names.
+ * @param {{
+ *   brokers: string, prefix: string, clientId: string,
+ *   sasl?: { mechanism: 'scram-sha-512', username: string, password: string },
+ * }} options
+ */
+export async function ensureServiceTopics({ brokers, prefix, clientId, sasl }) {
+  const { createKafkaClient, ensureAcls, ensureTopics } = await import('@parley/bus');
   const { topicNames } = await import('@parley/contracts');
   const { createLogger } = await import('@parley/logger');
   const kafka = createKafkaClient({
     brokers: brokers.split(','),
     clientId,
     logger: createLogger({ service: clientId, version: '0', level: 'warn' }),
+    ...(sasl ? { sasl } : {}),
   });
   const topics = topicNames.map((topic) => `${prefix}${topic}`);
   await ensureTopics({ kafka, topics });
+  if (sasl) await ensureAcls({ kafka, topicPrefix: prefix });
   return topics;
 }

@@ -26,6 +26,7 @@ import {
   serviceStoreEnv,
   services,
   startServices,
+  systemKafkaEnv,
   waitUntilReady,
 } from './system.mjs';
 
@@ -113,7 +114,12 @@ try {
   run('building (turbo run build)', 'npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
 
   const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
-  const topics = await ensureServiceTopics({ brokers: infra.kafka.brokers, prefix, clientId: 'parley-up' });
+  const topics = await ensureServiceTopics({
+    brokers: infra.kafka.brokers,
+    sasl: infra.kafka.sasl,
+    prefix,
+    clientId: 'parley-up',
+  });
   console.log(`[up] topics ready: ${topics.join(', ')} (+ .dlq each)`);
 
   const secrets = devSecrets();
@@ -132,7 +138,7 @@ try {
   const brandIssuer = `http://${host}:${ports.brand}`;
   const common = {
     ...process.env,
-    KAFKA_BROKERS: infra.kafka.brokers,
+    ...systemKafkaEnv(infra.kafka),
     KAFKA_TOPIC_PREFIX: prefix,
     BIND_HOST: host,
     LOG_PRETTY: process.env.LOG_PRETTY ?? String(Boolean(process.stdout.isTTY)),
@@ -156,6 +162,7 @@ try {
     env: common,
     secrets,
     database,
+    grpcTls: infra.grpcTls,
     extraEnv: { ingress: { CORS_ALLOWED_ORIGINS: webOrigin } },
   });
 
@@ -178,8 +185,12 @@ try {
     throw new UpError(`could not store the demo channel: ${channel.status} ${await channel.text()}`);
   console.log('[up] demo channel "web" of tenant "demo" points at the demo brand');
 
+  // The bot is a tenant's program: it gets the public API and its key, nothing of Kafka or the store.
+  const outside = Object.fromEntries(
+    Object.entries(common).filter(([name]) => !/^(KAFKA|DATABASE|GRPC|PARLEY_SCHEMA)_/.test(name)),
+  );
   group.start('bot', 'demo/bot/dist/main.js', {
-    ...common,
+    ...outside,
     PARLEY_INGRESS_URL: ingressUrl,
     DEMO_BOT_API_KEY: demoApiKey(ingressStore, 'demo-bot', 'bot'),
     DEMO_CUSTOMER_DATA_URL: `${brandIssuer}/me`,
@@ -215,7 +226,7 @@ try {
       'Demo:',
       `  chat page   ${webOrigin}   <- open this (sign in as ada, grace or alan; password "demo")`,
       `  brand CRM   ${brandIssuer}/crm   (change a tier, revoke a customer's access)`,
-      `  demo bot    replies to every message using the customer's tier and open case`,
+      `  demo bot    replies to every message using the customer's tier and open case (bot event stream)`,
       '',
       'Press Ctrl-C to stop everything.',
       '',

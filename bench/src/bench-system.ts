@@ -83,9 +83,16 @@ export async function startBenchSystem(
   parleyUrl.pathname = `/${parleyDatabase}`;
   const adminUrl = parleyUrl.toString();
   const brokers = infra.kafka.brokers.split(',');
-  const kafka = new Kafka({ clientId: 'parley-bench', brokers, logLevel: logLevel.ERROR });
+  const { sasl } = infra.kafka;
+  const kafka = new Kafka({
+    clientId: 'parley-bench',
+    brokers,
+    logLevel: logLevel.ERROR,
+    ...(sasl ? { sasl: { ...sasl } } : {}),
+  });
   await system.ensureServiceTopics({
     brokers: infra.kafka.brokers,
+    sasl,
     prefix: topicPrefix,
     clientId: 'parley-bench',
   });
@@ -142,7 +149,7 @@ export async function startBenchSystem(
   const common = {
     // DATABASE_URL names the server (a superuser); each service gets its own role and schema instead.
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DATABASE_'))),
-    KAFKA_BROKERS: infra.kafka.brokers,
+    ...system.systemKafkaEnv(infra.kafka),
     KAFKA_TOPIC_PREFIX: topicPrefix,
     BIND_HOST: host,
     LOG_LEVEL: 'warn',
@@ -159,6 +166,7 @@ export async function startBenchSystem(
       env: common,
       secrets: system.newServiceSecrets('bench'),
       database,
+      grpcTls: infra.grpcTls,
       // Its own deliveries group, not one shared with other ingress instances on this host.
       extraEnv: { ingress: { INSTANCE_ID: `bench-${runId}` } },
       nodeArgs: (service) =>

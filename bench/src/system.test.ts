@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { devCertificatePaths } from '../../scripts/infra/certs.mjs';
 import * as infra from '../../scripts/infra/index.mjs';
 import * as postgres from '../../scripts/infra/postgres.mjs';
 import * as system from '../../scripts/system.mjs';
@@ -15,7 +16,12 @@ describe('the shared scripts the benchmark starts the system with', () => {
     expect(loaded.servicePorts).toEqual(systemModule.servicePorts);
     expect(loaded.servicePorts).toEqual(expect.arrayContaining([8080, 9400, 9401, 9402, 9403, 50051, 50052]));
     expect(typeof infraModule.ensureInfrastructure).toBe('function');
-    expect(Object.keys(postgresModule.serviceRoles).sort()).toEqual(['auth', 'history', 'ingress']);
+    expect(Object.keys(postgresModule.serviceRoles).sort()).toEqual([
+      'auth',
+      'history',
+      'ingress',
+      'integrations',
+    ]);
   });
 
   it('make fresh service keys in the form the services read', () => {
@@ -34,6 +40,7 @@ describe('the shared scripts the benchmark starts the system with', () => {
         env: { LOG_LEVEL: 'warn', OPS_PORT: '1' },
         secrets: system.newServiceSecrets(),
         database: { adminUrl: 'postgres://admin@127.0.0.1:25432/postgres', schemaPrefix: 'bench_ab12_' },
+        grpcTls: devCertificatePaths('/certs'),
         extraEnv: { ingress: { INSTANCE_ID: 'x' } },
       },
     );
@@ -46,6 +53,9 @@ describe('the shared scripts the benchmark starts the system with', () => {
       BRAND_HOST_ALLOW_LIST: '127.0.0.1',
       DATABASE_SCHEMA: 'bench_ab12_ingress',
       INSTANCE_ID: 'x',
+      GRPC_TLS_CA_FILE: '/certs/ca.crt',
+      GRPC_TLS_CERT_FILE: '/certs/ingress.crt',
+      GRPC_TLS_KEY_FILE: '/certs/ingress.key',
     });
     expect(new URL(env.DATABASE_URL ?? '')).toMatchObject({
       username: postgres.serviceRoles.ingress,

@@ -17,6 +17,13 @@ export interface ProcessGroup {
   readonly children: ReadonlyMap<string, ChildProcess>;
 }
 
+/** The dev PKI's files (scripts/infra/certs.mjs): the CA and each service's certificate and key. */
+export interface DevCertificates {
+  dir: string;
+  ca: string;
+  services: Record<ServiceName | 'integrations', { cert: string; key: string }>;
+}
+
 /** The store the services use: the superuser URL, and a prefix that gives this system schemas of its own. */
 export interface ServicesDatabase {
   adminUrl: string;
@@ -41,13 +48,26 @@ export interface SystemModule {
       env: Env;
       secrets: ServiceSecrets;
       database: ServicesDatabase;
+      grpcTls: DevCertificates;
       extraEnv?: Partial<Record<ServiceName, Env>>;
       nodeArgs?: (service: ServiceName) => readonly string[];
     },
   ): Promise<{ ingressUrl: string; authGrpc: string; historyGrpc: string; ops: Record<ServiceName, string> }>;
   serviceStoreEnv(database: ServicesDatabase, store: StoreService): Env;
   createApiKey(env: Env, key: { tenant: string; name: string; scope: 'admin' | 'bot' | 'agent' }): string;
-  ensureServiceTopics(options: { brokers: string; prefix: string; clientId: string }): Promise<string[]>;
+  ensureServiceTopics(options: {
+    brokers: string;
+    prefix: string;
+    clientId: string;
+    sasl?: KafkaSasl | undefined;
+  }): Promise<string[]>;
+  systemKafkaEnv(kafka: Infrastructure['kafka']): Env;
+}
+
+export interface KafkaSasl {
+  mechanism: 'scram-sha-512';
+  username: string;
+  password: string;
 }
 
 interface ServerInfo {
@@ -57,9 +77,11 @@ interface ServerInfo {
 }
 
 export interface Infrastructure {
-  kafka: ServerInfo & { brokers: string };
+  /** `sasl`: parley-admin's login on a broker with SASL (it creates the topics and ACLs). */
+  kafka: ServerInfo & { brokers: string; sasl?: KafkaSasl | undefined };
   /** `url` is a superuser's (it bootstraps the Parley database and the service roles). */
   postgres: ServerInfo & { url: string };
+  grpcTls: DevCertificates;
   stop(): Promise<void>;
   describe(): string;
 }

@@ -3,8 +3,17 @@
 // for each: the address given in the environment (KAFKA_BROKERS, DATABASE_URL); containers when a
 // Docker engine answers; otherwise real servers started here as processes (Kafka from Maven Central,
 // PostgreSQL from the machine's server binaries). Never a fake.
+import { join } from 'node:path';
+import { ensureDevCertificates } from './certs.mjs';
 import { dockerAnswers, startKafkaContainer, startPostgresContainer } from './docker.mjs';
-import { ensureKafka, kafkaAnswers, kafkaStatus, stopKafka } from './kafka.mjs';
+import {
+  ensureKafka,
+  kafkaAdminCredentials,
+  kafkaAnswers,
+  kafkaStatus,
+  serviceKafkaCredentials,
+  stopKafka,
+} from './kafka.mjs';
 import {
   bootstrapParleyDatabase,
   ensurePostgres,
@@ -17,13 +26,19 @@ import {
 import { withLock } from './processes.mjs';
 import { InfraError, infraSettings } from './settings.mjs';
 
-export { InfraError, infraSettings, serviceDatabaseUrl };
+export { InfraError, infraSettings, serviceDatabaseUrl, serviceKafkaCredentials };
 
 /**
  * @typedef {{ kind: 'external' | 'docker' | 'local', version: string, started: boolean }} ServerInfo
+ * @typedef {{ mechanism: 'scram-sha-512', username: string, password: string }} KafkaSasl
  * @typedef {{
- *   kafka: ServerInfo & { brokers: string },
+ *   kafka: ServerInfo & {
+ *     brokers: string,
+ *     sasl?: KafkaSasl,
+ *     tls?: { brokers: string, caFile: string },
+ *   },
  *   postgres: ServerInfo & { url: string },
+ *   grpcTls: import('./certs.mjs').DevCertificates,
  *   stop: () => Promise<void>,
  *   describe: () => string,
  * }} Infrastructure
@@ -58,29 +73,34 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       /** @type {Infrastructure['kafka']} */
       let kafka;
       if (settings.externalKafkaBrokers) {
-        if (!(await kafkaAnswers(settings.externalKafkaBrokers))) {
-          throw new InfraError(
-            `KAFKA_BROKERS=${settings.externalKafkaBrokers} does not answer metadata requests`,
-          );
-        }
         kafka = {
           kind: 'external',
           brokers: settings.externalKafkaBrokers,
           version: 'external',
           started: false,
+          ...(await externalKafkaSecurity(settings)),
         };
       } else if (useDocker) {
-        const container = await startKafkaContainer();
+        const container = await startKafkaContainer(settings);
         stops.push(container.stop);
-        kafka = { kind: 'docker', brokers: container.brokers, version: container.version, started: true };
+        kafka = {
+          kind: 'docker',
+          brokers: container.brokers,
+          version: container.version,
+          started: true,
+          sasl: container.sasl,
+          tls: container.tls,
+        };
       } else {
         const local = await ensureKafka(settings);
         if (local.started) stops.push(() => stopKafka(settings));
         kafka = {
           kind: 'local',
           brokers: local.brokers,
-          version: `Apache Kafka ${local.version} (KRaft)`,
+          version: `Apache Kafka ${local.version} (KRaft, SASL SCRAM-SHA-512, StandardAuthorizer)`,
           started: local.started,
+          sasl: local.sasl,
+          tls: local.tls,
         };
       }
 
@@ -118,16 +138,21 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
         );
       });
 
+      // The dev PKI of the services' gRPC mutual TLS, made once and reused while valid.
+      const grpcTls = await ensureDevCertificates({ dir: join(settings.dataDir, 'grpc-tls') });
+
       return {
         kafka,
         postgres,
+        grpcTls,
         async stop() {
           for (const stop of stops.reverse()) await stop();
         },
         describe: () =>
           [
-            `Kafka: ${kafka.brokers} — ${kafka.version} [${kafka.kind}${kafka.started ? ', started now' : ', already running'}]`,
+            `Kafka: ${kafka.brokers} — ${kafka.version} [${kafka.kind}${kafka.started ? ', started now' : ', already running'}${kafka.sasl ? `, SASL as ${kafka.sasl.username}` : ', no SASL'}]`,
             `Store: ${redactUrl(postgres.url)} — ${postgres.version} [${postgres.kind}${postgres.started ? ', started now' : ', already running'}]`,
+            `gRPC mutual TLS: dev CA and service certificates in ${grpcTls.dir}`,
           ].join('\n'),
       };
     } catch (error) {
@@ -135,6 +160,31 @@ export async function ensureInfrastructure({ env = process.env, allowDocker = tr
       throw error;
     }
   });
+}
+
+/**
+ * How to reach an external broker: as PARLEY_KAFKA_ADMIN_USERNAME/PASSWORD over SASL when set;
+ * else without SASL when it answers so (an old plaintext broker); else as the launcher's dev admin
+ * (a broker this launcher started elsewhere, e.g. `npm run infra -- start` in another shell).
+ * @param {import('./settings.mjs').InfraSettings} settings @returns {Promise<{ sasl?: KafkaSasl }>}
+ */
+async function externalKafkaSecurity(settings) {
+  const brokers = /** @type {string} */ (settings.externalKafkaBrokers);
+  const admin = settings.externalKafkaAdmin;
+  if (admin) {
+    if (await kafkaAnswers(brokers, { sasl: admin }))
+      return { sasl: { mechanism: 'scram-sha-512', ...admin } };
+    throw new InfraError(
+      `KAFKA_BROKERS=${brokers} does not answer metadata requests from PARLEY_KAFKA_ADMIN_USERNAME=${admin.username} over SASL SCRAM-SHA-512`,
+    );
+  }
+  if (await kafkaAnswers(brokers)) return {};
+  if (await kafkaAnswers(brokers, { sasl: kafkaAdminCredentials })) {
+    return { sasl: { mechanism: 'scram-sha-512', ...kafkaAdminCredentials } };
+  }
+  throw new InfraError(
+    `KAFKA_BROKERS=${brokers} does not answer metadata requests (neither without SASL nor as the dev ${kafkaAdminCredentials.username}; set PARLEY_KAFKA_ADMIN_USERNAME and PARLEY_KAFKA_ADMIN_PASSWORD for another admin)`,
+  );
 }
 
 /** @param {string} url */

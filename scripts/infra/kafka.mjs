@@ -1,11 +1,29 @@
 // @ts-check
-// A real Apache Kafka broker (KRaft, one node: broker + controller) from Maven Central's jars, run
-// with the machine's Java. Data, logs and the pid file live under the data dir; jars under the cache.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// A real Apache Kafka 4 broker (KRaft, one node: broker + controller) from Maven Central's jars, run
+// with the machine's Java, with SASL users and the StandardAuthorizer (kafka-security.mjs). Data,
+// logs, the dev certificate and the pid file live under the data dir; jars under the cache.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { ensureServer, requireCommand, runToCompletion, serverStatus, stopProcess } from './processes.mjs';
+import {
+  ensureDevCertificate,
+  formatStamp,
+  kafkaAdminCredentials,
+  kafkaSaslMechanism,
+  scramFormatArgs,
+  securityProperties,
+} from './kafka-security.mjs';
+import {
+  ensureServer,
+  requireCommand,
+  runningPid,
+  runToCompletion,
+  serverStatus,
+  stopProcess,
+} from './processes.mjs';
 import { InfraError, repoRoot } from './settings.mjs';
+
+export { kafkaAdminCredentials, serviceKafkaCredentials } from './kafka-security.mjs';
 
 /** @typedef {import('./settings.mjs').InfraSettings} InfraSettings */
 
@@ -17,7 +35,10 @@ function paths(settings) {
     dataRoot,
     logDirs: join(dataRoot, 'data'),
     properties: join(dataRoot, 'server.properties'),
-    log4j: join(dataRoot, 'log4j.properties'),
+    log4j: join(dataRoot, 'log4j2.properties'),
+    certificate: join(dataRoot, 'tls'),
+    /** What the storage was formatted for (kafka-security.mjs formatStamp, and the Kafka version). */
+    stamp: join(dataRoot, 'format-stamp.json'),
     pidFile: join(dataRoot, 'kafka.pid'),
     logFile: join(dataRoot, 'kafka.log'),
   };
@@ -64,19 +85,24 @@ function ensureJars(settings) {
 function writeConfig(settings) {
   const p = paths(settings);
   const { host } = settings;
-  const { port, controllerPort } = settings.kafka;
+  const { port, controllerPort, tlsPort } = settings.kafka;
   mkdirSync(p.logDirs, { recursive: true });
+  const { keystore } = ensureDevCertificate(p.certificate, host);
   writeFileSync(
     p.properties,
     [
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@${host}:${controllerPort}`,
-      `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://${host}:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'inter.broker.listener.name=PLAINTEXT',
+      ...securityProperties({
+        listeners: {
+          client: `${host}:${port}`,
+          tls: `${host}:${tlsPort}`,
+          controller: `${host}:${controllerPort}`,
+        },
+        advertised: { client: `${host}:${port}`, tls: `${host}:${tlsPort}` },
+        keystore,
+      }),
       `log.dirs=${p.logDirs}`,
       // One node: internal topics cannot be replicated; small counts keep the first group join fast.
       'offsets.topic.replication.factor=1',
@@ -84,6 +110,8 @@ function writeConfig(settings) {
       'transaction.state.log.replication.factor=1',
       'transaction.state.log.min.isr=1',
       'transaction.state.log.num.partitions=4',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
       'group.initial.rebalance.delay.ms=0',
       // Topics are created on purpose (Strimzi KafkaTopics in production, ensureTopics locally).
       'auto.create.topics.enable=false',
@@ -95,15 +123,21 @@ function writeConfig(settings) {
       '',
     ].join('\n'),
   );
+  // Kafka 4 logs through log4j2 (the jars come with the broker's, scripts/infra/kafka/pom.xml).
   writeFileSync(
     p.log4j,
     [
-      'log4j.rootLogger=WARN, stdout',
-      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-      'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.kafka.server.BrokerServer=INFO',
-      'log4j.logger.kafka.server.ControllerServer=INFO',
+      'status = warn',
+      'appender.stdout.type = Console',
+      'appender.stdout.name = STDOUT',
+      'appender.stdout.layout.type = PatternLayout',
+      'appender.stdout.layout.pattern = [%d] %p %m (%c)%n',
+      'rootLogger.level = warn',
+      'rootLogger.appenderRef.stdout.ref = STDOUT',
+      'logger.broker.name = kafka.server.BrokerServer',
+      'logger.broker.level = info',
+      'logger.controller.name = kafka.server.ControllerServer',
+      'logger.controller.level = info',
       '',
     ].join('\n'),
   );
@@ -118,7 +152,7 @@ function javaArgs(settings, mainClass, args) {
     '-XX:+UseG1GC',
     '-XX:MaxGCPauseMillis=20',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${p.log4j}`,
+    `-Dlog4j2.configurationFile=${p.log4j}`,
     '-cp',
     `${p.libs}/*`,
     mainClass,
@@ -126,14 +160,20 @@ function javaArgs(settings, mainClass, args) {
   ];
 }
 
-/** Answers when the broker serves metadata requests. @param {string} brokers */
-export async function kafkaAnswers(brokers) {
+/**
+ * Answers when the broker serves metadata requests (to `sasl`'s user, over TLS trusting `ca` when given).
+ * @param {string} brokers
+ * @param {{ sasl?: { username: string, password: string }, ca?: string }} [security]
+ */
+export async function kafkaAnswers(brokers, { sasl, ca } = {}) {
   const kafka = new kafkajs.Kafka({
     clientId: 'parley-infra',
     brokers: brokers.split(','),
     logLevel: kafkajs.logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 0 },
+    ...(sasl ? { sasl: { mechanism: kafkaSaslMechanism, ...sasl } } : {}),
+    ...(ca ? { ssl: { ca: [ca] } } : {}),
   });
   const admin = kafka.admin();
   try {
@@ -147,14 +187,66 @@ export async function kafkaAnswers(brokers) {
   }
 }
 
+/** @param {InfraSettings} settings */
+function expectedStamp(settings) {
+  return JSON.stringify({ kafka: settings.kafka.version, ...JSON.parse(formatStamp()) });
+}
+
+/** @param {InfraSettings} settings @returns {string | undefined} */
+function currentStamp(settings) {
+  const { stamp } = paths(settings);
+  return existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : undefined;
+}
+
+/** @param {InfraSettings} settings */
+function formatStorage(settings) {
+  const p = paths(settings);
+  if (existsSync(join(p.logDirs, 'meta.properties')) && currentStamp(settings) !== expectedStamp(settings)) {
+    // Local throwaway data (never a deployment's): a Kafka 3 data dir, or one without these users.
+    console.error(
+      `[infra] ${p.logDirs} holds Kafka data formatted for another setup (Kafka 3, another version or other SASL users): formatting it anew`,
+    );
+    rmSync(p.logDirs, { recursive: true, force: true });
+    mkdirSync(p.logDirs, { recursive: true });
+  }
+  if (existsSync(join(p.logDirs, 'meta.properties'))) return;
+  rmSync(p.stamp, { force: true });
+  const clusterId = runToCompletion('java', javaArgs(settings, 'kafka.tools.StorageTool', ['random-uuid']), {
+    what: 'creating a Kafka cluster id',
+  }).trim();
+  runToCompletion(
+    'java',
+    javaArgs(settings, 'kafka.tools.StorageTool', [
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      p.properties,
+      ...scramFormatArgs(),
+    ]),
+    { what: 'formatting Kafka storage' },
+  );
+  writeFileSync(p.stamp, `${expectedStamp(settings)}\n`);
+}
+
 /**
- * Starts the broker unless it runs already; formats storage on first start.
+ * Starts the broker unless it runs already; formats storage (with the SCRAM users) on first start.
  * @param {InfraSettings} settings
- * @returns {Promise<{ brokers: string, version: string, started: boolean, pid: number }>}
+ * @returns {Promise<{
+ *   brokers: string, version: string, started: boolean, pid: number,
+ *   sasl: { mechanism: 'scram-sha-512', username: string, password: string },
+ *   tls: { brokers: string, caFile: string },
+ * }>}
  */
 export async function ensureKafka(settings) {
   const p = paths(settings);
   const brokers = `${settings.host}:${settings.kafka.port}`;
+  const running = runningPid(p.pidFile, p.properties);
+  if (running && currentStamp(settings) !== expectedStamp(settings)) {
+    throw new InfraError(
+      `the Kafka broker running from ${p.dataRoot} (pid ${running}) was started for another setup (Kafka 3 without SASL, another version or other users): stop it (npm run infra -- stop, with the same PARLEY_* settings) and start again`,
+    );
+  }
   const { pid, started } = await ensureServer({
     name: 'Kafka',
     pidFile: p.pidFile,
@@ -164,7 +256,7 @@ export async function ensureKafka(settings) {
     port: settings.kafka.port,
     portHint: 'set PARLEY_KAFKA_PORT, or KAFKA_BROKERS to use that broker',
     timeoutMs: 90_000,
-    ready: () => kafkaAnswers(brokers),
+    ready: () => kafkaAnswers(brokers, { sasl: kafkaAdminCredentials }),
     prepare() {
       requireCommand(
         'java',
@@ -174,26 +266,18 @@ export async function ensureKafka(settings) {
       );
       ensureJars(settings);
       writeConfig(settings);
-      if (!existsSync(join(p.logDirs, 'meta.properties'))) {
-        const clusterId = runToCompletion(
-          'java',
-          javaArgs(settings, 'kafka.tools.StorageTool', ['random-uuid']),
-          {
-            what: 'creating a Kafka cluster id',
-          },
-        ).trim();
-        runToCompletion(
-          'java',
-          javaArgs(settings, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', p.properties]),
-          {
-            what: 'formatting Kafka storage',
-          },
-        );
-      }
+      formatStorage(settings);
       return { command: 'java', args: javaArgs(settings, 'kafka.Kafka', [p.properties]) };
     },
   });
-  return { brokers, version: settings.kafka.version, started, pid };
+  return {
+    brokers,
+    version: settings.kafka.version,
+    started,
+    pid,
+    sasl: { mechanism: kafkaSaslMechanism, ...kafkaAdminCredentials },
+    tls: { brokers: `${settings.host}:${settings.kafka.tlsPort}`, caFile: join(p.certificate, 'ca.pem') },
+  };
 }
 
 /** @param {InfraSettings} settings */

@@ -26,6 +26,7 @@ export const serviceRoles = Object.freeze({
   auth: 'parley_auth',
   history: 'parley_history',
   ingress: 'parley_ingress',
+  integrations: 'parley_integrations',
 });
 const devPassword = 'parley-dev';
 

@@ -9,8 +9,9 @@ const artifacts = fileURLToPath(new URL('../../.artifacts/e2e/', import.meta.url
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
- * The whole system as `npm run up` starts it (four services, demo brand, demo bot, demo page), on
- * the test run's Kafka and store, driven from Debian's Chromium by playwright-core.
+ * The whole system as `npm run up` starts it (the services, demo brand, demo bot, demo page), on
+ * the test run's Kafka and store, driven from Debian's Chromium by playwright-core. The bot has no
+ * Kafka access: its replies come through the bot event stream (GET /v1/bot/events).
  */
 describe('the demo, end to end in a real browser', () => {
   let up: UpProcess | undefined;

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  type AuthServiceDefinition,
-  createServiceClient,
-  loadParleyProtos,
-  type ServiceClient,
-} from '@parley/grpc';
+import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomSchema } from '../support/database.js';
+import { authClient } from '../support/grpc.js';
 import { testLogger, waitFor } from '../support/harness.js';
 import { brandChannel, dropStore, signInThroughAuth, startAuth } from '../support/services.js';
 
@@ -130,10 +126,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
       SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
     };
     for (const name of ['auth-a', 'auth-b']) apps.push(await startAuth(testLogger(name), shared));
-    const { auth } = loadParleyProtos();
-    clients = apps.map((app) =>
-      createServiceClient(auth.AuthService.service, app.grpcAddress(), { deadlineMs: 15_000 }),
-    );
+    clients = apps.map((app) => authClient(app.grpcAddress(), { deadlineMs: 15_000 }));
     await client(0).call.PutChannel({
       channel: brandChannel(brand, tenantId, 'web', { endpoints: { token: gate.url } }),
     });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createExpirySweeper, migrateSchema, type PostgresComponent, sql } from '@parley/postgres';
+import { createSecretBox } from '@parley/secrets';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authRepositoriesContract } from '../../services/auth/src/adapters/auth-repositories.contract.js';
 import { createAuthRepositories } from '../../services/auth/src/adapters/auth-repositories.js';
 import { authSchema } from '../../services/auth/src/adapters/auth-schema.js';
-import { createSecretBox } from '../../services/auth/src/adapters/secret-box.js';
 import { dropSchema, randomSchema, rowsAtRest, serviceStore, storeComponent } from '../support/database.js';
 import { randomName, testLogger } from '../support/harness.js';
 
@@ -145,6 +145,30 @@ describe('auth store on PostgreSQL', () => {
     ).rejects.toMatchObject({ code: 'permission_denied', context: { sqlState: '42501' } });
     await db.forTenant(a).query('delete all', sql`delete from credentials`);
     expect(await credentials.find(b, 'ck-1', 'web')).toMatchObject({ tenantId: b });
+  });
+
+  it('keeps refused calls outside every tenant’s scope: only global statements reach them', async () => {
+    const { refusals } = stores();
+    const tenantId = randomName('tenant');
+    await refusals.record({
+      method: '/parley.auth.v1.AuthService/PutChannel',
+      code: 'permission_denied',
+      caller: 'enrichment',
+      peer: '127.0.0.1:1',
+      tenantId,
+      at: new Date(),
+    });
+    const db = postgres.database();
+    const unfiltered = sql`select tenant_id from refused_calls`;
+    expect(await db.forTenant(tenantId).query('refusals in tenant scope', unfiltered)).toEqual([]);
+    expect(await db.global.query('refusals globally', unfiltered)).toContainEqual({ tenant_id: tenantId });
+    await expect(
+      db.forTenant(tenantId).query(
+        'write a refusal in tenant scope',
+        sql`insert into refused_calls (at, method, code, peer, expires_at)
+          values (now(), 'm', 'unauthenticated', 'p', now())`,
+      ),
+    ).rejects.toMatchObject({ code: 'permission_denied', context: { sqlState: '42501' } });
   });
 
   it('applies its migrations once: a second run is a no-op', async () => {

@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import {
-  type AuthServiceDefinition,
-  createServiceClient,
-  loadParleyProtos,
-  type ServiceClient,
-} from '@parley/grpc';
+import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../services/auth/src/app.js';
 import { loadConfig } from '../../services/auth/src/config.js';
 import { dropSchema, randomSchema, rowsAtRest, serviceStore } from '../support/database.js';
+import { authClient, grpcTlsEnv } from '../support/grpc.js';
 import { brandChannel, dropStore, signInThroughAuth, startAuth } from '../support/services.js';
 
 /** Every log line of the auth service, to prove no token or secret is ever written. */
@@ -90,9 +86,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
       createLogger({ service: 'auth', version: 'test', level: 'debug', destination: logStream }),
       { DATABASE_SCHEMA: schema, BRAND_HTTP_TIMEOUT_MS: '2000' },
     );
-    auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
-      deadlineMs: 10_000,
-    });
+    auth = authClient(app.grpcAddress(), { deadlineMs: 10_000 });
     await auth.call.PutChannel(channelSettings());
   });
 
@@ -305,7 +299,9 @@ describe('auth service against a real brand OAuth server and the real store', ()
       {
         tenantId,
         customerKey,
-        caller: { kind: 'bot', id: 'crm-bot' },
+        // The service whose certificate asked (this test plays ingress), and the bot it asked for.
+        caller: { kind: 'service', id: 'ingress' },
+        botId: 'crm-bot',
         reason: 'look up open cases',
         action: 'access_token_issued',
         at: expect.any(Date),
@@ -330,6 +326,11 @@ describe('auth service against a real brand OAuth server and the real store', ()
     ).resolves.toEqual({
       sessionsEnded: 1,
       revokedAtBrand: false,
+      // Whose session ended, for the session.ended event ingress publishes.
+      tenantId,
+      customerKey: laptop.customer?.customerKey,
+      threadId: laptop.threadId,
+      deviceId: 'laptop',
     });
     await expect(auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
@@ -342,6 +343,10 @@ describe('auth service against a real brand OAuth server and the real store', ()
     ).resolves.toEqual({
       sessionsEnded: 1,
       revokedAtBrand: true,
+      tenantId,
+      customerKey: phone.customer?.customerKey,
+      threadId: phone.threadId,
+      deviceId: 'phone',
     });
     expect(brand.calls.get('/token/revocation')).toBe(revocations + 1);
     // The refresh token itself is dead at the brand.
@@ -395,9 +400,7 @@ describe('auth service when the brand is down', () => {
     const brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada' });
     const app = await startAuth(silent());
-    const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
-      deadlineMs: 10_000,
-    });
+    const auth = authClient(app.grpcAddress(), { deadlineMs: 10_000 });
     try {
       await auth.call.PutChannel({ channel: brandChannel(brand, 't', 'web') });
       const { sessionToken } = await signInThroughAuth(auth, brand, 'c-1', {
@@ -427,6 +430,7 @@ describe('auth service in jwt validation mode', () => {
     // Built here rather than by startAuth: the test moves the service's clock.
     const config = loadConfig({
       ...serviceStore('auth'),
+      ...grpcTlsEnv('auth'),
       BIND_HOST: '127.0.0.1',
       OPS_PORT: '0',
       GRPC_PORT: '0',
@@ -442,9 +446,7 @@ describe('auth service in jwt validation mode', () => {
       clock: { now: () => new Date(Date.now() + offsetMs) },
     });
     await app.start();
-    const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
-      deadlineMs: 10_000,
-    });
+    const auth = authClient(app.grpcAddress(), { deadlineMs: 10_000 });
     const signIn = () =>
       signInThroughAuth(auth, brand, 'c-1', { tenantId: 't', channelId: 'app', platform: 'ios' });
     try {

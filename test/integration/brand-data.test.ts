@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createEventProducer, type EventProducer } from '@parley/bus';
 import type { MessageReceived } from '@parley/contracts';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authClient } from '../support/grpc.js';
 import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   brandChannel,
@@ -53,7 +53,7 @@ describe('customer data the brand sends with characters PostgreSQL cannot hold',
   });
 
   it('signs the customer in and stores their message with the profile cleaned', async () => {
-    const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    const client = authClient(auth.grpcAddress());
     try {
       await client.call.PutChannel({
         channel: brandChannel(brand, 'acme', 'web', {

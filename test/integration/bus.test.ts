@@ -332,6 +332,9 @@ describe('bus against the real broker', () => {
         env: {
           ...process.env,
           FIXTURE_BROKERS: testInfra().kafkaBrokers.join(','),
+          // The broker's admin when it has SASL (its groups and topics are random, outside the ACLs).
+          FIXTURE_SASL_USERNAME: testInfra().kafkaSasl?.username ?? '',
+          FIXTURE_SASL_PASSWORD: testInfra().kafkaSasl?.password ?? '',
           FIXTURE_PREFIX: prefix,
           FIXTURE_GROUP: groupId,
           FIXTURE_PIPELINE_DEPTH: depth,

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
 import type { MessageReceived } from '@parley/contracts';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authClient } from '../support/grpc.js';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   brandChannel,
@@ -59,7 +59,7 @@ describe('enrichment with the real auth service, brand, Kafka and store', () => 
       BRAND_HTTP_TIMEOUT_MS: '1000',
       ENRICHMENT_MAX_ATTEMPTS: '2',
     });
-    const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    const client = authClient(auth.grpcAddress());
     await client.call.PutChannel({
       channel: brandChannel(brand, 'acme', 'web', {
         mapping: { customFields: { tier: '$.tier', openCase: '$.open_case' } },

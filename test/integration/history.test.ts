@@ -1,12 +1,6 @@
 import { cloudEventHeaders, createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
 import { eventContracts, type MessageEnriched } from '@parley/contracts';
-import {
-  createServiceClient,
-  type HistoryServiceDefinition,
-  loadParleyProtos,
-  type ServiceClient,
-  toStruct,
-} from '@parley/grpc';
+import { type HistoryServiceDefinition, type ServiceClient, toStruct } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +8,15 @@ import { historySchema } from '../../services/history/src/adapters/history-schem
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import { dropSchema, serviceStore, storeComponent } from '../support/database.js';
 import { enrichedMessage } from '../support/events.js';
-import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { grpcTlsEnv, historyClient } from '../support/grpc.js';
+import {
+  freshTopics,
+  kafkaServiceEnv,
+  randomName,
+  testKafka,
+  testLogger,
+  waitFor,
+} from '../support/harness.js';
 import { dropStore, startHistory } from '../support/services.js';
 
 const topics = [
@@ -57,7 +59,7 @@ describe('history against the real broker and store', () => {
   beforeAll(async () => {
     prefix = await freshTopics(kafka, [...topics]);
     app = await startHistory(prefix, logger);
-    history = createServiceClient(loadParleyProtos().history.HistoryService.service, app.grpcAddress());
+    history = historyClient(app.grpcAddress());
     producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
     await producer.connect();
     await deliveryConsumer.connect();
@@ -334,9 +336,10 @@ describe('history killed mid-batch', () => {
     const store = serviceStore('history');
     const env = {
       ...process.env,
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...kafkaServiceEnv('history'),
       KAFKA_TOPIC_PREFIX: prefix,
       ...store,
+      ...grpcTlsEnv('history'),
       BIND_HOST: '127.0.0.1',
       OPS_PORT: '0',
       GRPC_PORT: '0',

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -13,8 +13,10 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { kafkaAdminCredentials, serviceKafkaCredentials } from '../../scripts/infra/kafka.mjs';
 import { freePort } from '../support/dedicated-postgres.js';
 import { testInfra } from '../support/harness.js';
 
@@ -108,9 +110,14 @@ describe('infrastructure launcher', () => {
       status: 2,
       stderr: 'infra: PARLEY_POSTGRES_PORT must be a port number (1-65535), got "abc"',
     });
-    expect(infra('start', { PARLEY_KAFKA_VERSION: '4.1.0' })).toMatchObject({
+    expect(infra('start', { PARLEY_KAFKA_VERSION: '3.9.2' })).toMatchObject({
       status: 2,
-      stderr: 'infra: PARLEY_KAFKA_VERSION must be a 3.x release such as 3.9.2, got "4.1.0"',
+      stderr: 'infra: PARLEY_KAFKA_VERSION must be a Kafka 4 release from 4.1 on, such as 4.4.0, got "3.9.2"',
+    });
+    expect(infra('start', { PARLEY_KAFKA_ADMIN_USERNAME: 'parley-admin' })).toMatchObject({
+      status: 2,
+      stderr:
+        'infra: PARLEY_KAFKA_ADMIN_USERNAME and PARLEY_KAFKA_ADMIN_PASSWORD go together: set both or neither',
     });
     expect(infra('restart', {})).toMatchObject({
       status: 2,
@@ -133,6 +140,95 @@ describe('infrastructure launcher', () => {
     expect(infra('stop', env)).toMatchObject({
       status: 0,
       stdout: 'kafka: was not running\npostgres: was not running\n',
+    });
+  });
+
+  it('refuses to reuse a broker that runs from its data dir for another setup (a Kafka 3 one)', async () => {
+    const scratch = scratchDir();
+    const properties = join(scratch, 'infra/kafka/server.properties');
+    mkdirSync(join(scratch, 'infra/kafka'), { recursive: true });
+    // A live process whose command line names the data dir's server.properties, as an older
+    // launcher's broker does; no format stamp beside it.
+    const old = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', properties], {
+      stdio: 'ignore',
+    });
+    try {
+      writeFileSync(join(scratch, 'infra/kafka/kafka.pid'), `${old.pid}\n`);
+      expect(
+        infra('start', { PARLEY_CACHE_DIR: scratch, DATABASE_URL: testInfra().databaseUrl }),
+      ).toMatchObject({
+        status: 2,
+        stderr: `infra: the Kafka broker running from ${join(scratch, 'infra/kafka')} (pid ${old.pid}) was started for another setup (Kafka 3 without SASL, another version or other users): stop it (npm run infra -- stop, with the same PARLEY_* settings) and start again`,
+      });
+    } finally {
+      old.kill('SIGKILL');
+    }
+  });
+
+  it('starts Kafka 4 with SASL users and the authorizer, formatting a Kafka 3 data dir anew, and stops it', {
+    timeout: 180_000,
+  }, async () => {
+    const scratch = scratchDir();
+    const [port, controllerPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
+    const env = {
+      // The repository's jar cache (downloaded once), a scratch data dir.
+      PARLEY_CACHE_DIR: join(root, '.cache'),
+      PARLEY_INFRA_DATA_DIR: join(scratch, 'infra'),
+      PARLEY_KAFKA_PORT: String(port),
+      PARLEY_KAFKA_CONTROLLER_PORT: String(controllerPort),
+      PARLEY_KAFKA_TLS_PORT: String(tlsPort),
+      DATABASE_URL: testInfra().databaseUrl,
+    };
+    // What a 3.x launcher left: formatted storage, no stamp of the SASL setup.
+    mkdirSync(join(scratch, 'infra/kafka/data'), { recursive: true });
+    writeFileSync(
+      join(scratch, 'infra/kafka/data/meta.properties'),
+      'version=1\ncluster.id=Kafka3ClusterIdAAAAAAA\nnode.id=1\n',
+    );
+
+    const first = infra('start', env);
+    expect(first).toMatchObject({ status: 0 });
+    expect(first.stderr).toContain(
+      `[infra] ${join(scratch, 'infra/kafka/data')} holds Kafka data formatted for another setup (Kafka 3, another version or other SASL users): formatting it anew`,
+    );
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^Kafka: 127\\.0\\.0\\.1:${port} — Apache Kafka 4\\.\\d+\\.\\d+ \\(KRaft, SASL SCRAM-SHA-512, StandardAuthorizer\\) \\[local, started now, SASL as parley-admin\\]$`,
+        'm',
+      ),
+    );
+    expect(readFileSync(join(scratch, 'infra/kafka/data/meta.properties'), 'utf8')).not.toContain(
+      'Kafka3ClusterId',
+    );
+    const brokers = [`127.0.0.1:${port}`];
+    const listTopics = async (sasl?: { username: string; password: string }) => {
+      const admin = new Kafka({
+        clientId: 'launcher-test',
+        brokers,
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+        ...(sasl ? { sasl: { mechanism: 'scram-sha-512', ...sasl } } : {}),
+      }).admin();
+      try {
+        await admin.connect();
+        return await admin.listTopics();
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    await expect(listTopics()).rejects.toThrow();
+    await expect(listTopics(serviceKafkaCredentials('history'))).resolves.toEqual([]);
+    await expect(listTopics(kafkaAdminCredentials)).resolves.toEqual([]);
+
+    expect(infra('start', env).stdout).toMatch(
+      /^Kafka: .* \[local, already running, SASL as parley-admin\]$/m,
+    );
+    expect(infra('env', env).stdout).toContain(
+      `export KAFKA_BROKERS=127.0.0.1:${port}\nexport DATABASE_URL=${testInfra().databaseUrl}\nexport PARLEY_KAFKA_ADMIN_USERNAME=parley-admin\n`,
+    );
+    expect(infra('stop', env)).toMatchObject({
+      status: 0,
+      stdout: 'kafka: stopped\npostgres: was not running\n',
     });
   });
 

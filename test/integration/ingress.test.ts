@@ -404,6 +404,9 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       producer: {} as never,
       sendMessage: {} as never,
       connections: {} as never,
+      sessionEnded: {} as never,
+      integrations: {} as never,
+      botStreams: {} as never,
       apiKeys: {} as never,
       logger,
       ipLimiter: { take: () => ({ allowed: true }) },
@@ -702,9 +705,11 @@ describe('ingress WebSocket stream', () => {
     });
     expect(await granted.json()).toMatchObject({ accessToken: expect.any(String), tokenType: 'Bearer' });
     const audit = await auth.stores.audit.listOfCustomer('acme', session.customer.key);
+    // Auth audits the service its certificate proves (ingress) and the bot ingress asked for.
     expect(audit[0]).toMatchObject({
       tenantId: 'acme',
-      caller: { kind: 'bot' },
+      caller: { kind: 'service', id: 'ingress' },
+      botId: expect.stringMatching(/^crm-bot /),
       reason: 'look up the order',
     });
     const foreign = await ask(apiKeys['other-bot'] as string);

@@ -4,12 +4,12 @@ import { createServer, type Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createParleyClient, type ParleyClient, type ThreadMessage } from '@parley/client';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { dropSchema, serviceStore } from '../support/database.js';
-import { freshTopics, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { authClient, grpcTlsEnv, historyClient } from '../support/grpc.js';
+import { freshTopics, kafkaServiceEnv, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   brandChannel,
   dropStore,
@@ -73,10 +73,10 @@ interface Pod {
 }
 
 /** A built service in a process of its own, as a pod runs it. */
-function startPod(name: string, service: string, env: Record<string, string>): Pod {
+function startPod(name: string, service: 'ingress' | 'enrichment', env: Record<string, string>): Pod {
   const child = spawn(process.execPath, [`services/${service}/dist/main.js`], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...grpcTlsEnv(service), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pod: Pod = {
@@ -129,12 +129,12 @@ describe('SIGTERM under load (rolling restart)', () => {
     auth = await startAuth(logger);
     const prefix = await freshTopics(testKafka(), pipelineTopics);
     history = await startHistory(prefix, logger);
-    const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    const client = authClient(auth.grpcAddress());
     await client.call.PutChannel({ channel: brandChannel(brand, 'acme', 'web') });
     client.close();
     const common = {
       BIND_HOST: '127.0.0.1',
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...kafkaServiceEnv('ingress'),
       KAFKA_TOPIC_PREFIX: prefix,
       BRAND_HOST_ALLOW_LIST: '127.0.0.1',
       AUTH_GRPC_ADDRESS: auth.grpcAddress(),
@@ -187,7 +187,7 @@ describe('SIGTERM under load (rolling restart)', () => {
     timeout: 240_000,
   }, async () => {
     const customers = ['c-0', 'c-1', 'c-2', 'c-3'];
-    const grpc = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    const grpc = authClient(auth.grpcAddress());
     const senders = await Promise.all(
       customers.map((sub) =>
         signInThroughAuth(grpc, brand, sub, { tenantId: 'acme', channelId: 'web', deviceId: 'laptop' }),
@@ -280,10 +280,7 @@ describe('SIGTERM under load (rolling restart)', () => {
     );
 
     // Every accepted message is stored exactly once, and every phone got all of them, in order.
-    const historyClient = createServiceClient(
-      loadParleyProtos().history.HistoryService.service,
-      history.grpcAddress(),
-    );
+    const historyIngress = historyClient(history.grpcAddress());
     for (const sub of customers) {
       const ids = accepted.get(sub) as Set<string>;
       const list = received.get(sub) as ThreadMessage[];
@@ -295,7 +292,7 @@ describe('SIGTERM under load (rolling restart)', () => {
       const seqs = list.map((message) => message.seq);
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
       expect(new Set(list.map((message) => message.messageId)).size).toBe(list.length);
-      const stored = await historyClient.call.Sync({
+      const stored = await historyIngress.call.Sync({
         tenantId: 'acme',
         customerKey: senders[customers.indexOf(sub)]?.customer?.customerKey ?? '',
         threadId: senders[customers.indexOf(sub)]?.threadId ?? '',
@@ -304,6 +301,6 @@ describe('SIGTERM under load (rolling restart)', () => {
       });
       expect(stored.messages.map((message) => message.messageId).sort()).toEqual([...ids].sort());
     }
-    historyClient.close();
+    historyIngress.close();
   });
 });

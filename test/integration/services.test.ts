@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { credentials, loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import type { ServiceIdentity } from '@parley/grpc';
 import { describe, expect, it } from 'vitest';
 import { createApp as createAuth } from '../../services/auth/src/app.js';
 import { loadConfig as authConfig } from '../../services/auth/src/config.js';
@@ -11,13 +12,28 @@ import { loadConfig as historyConfig } from '../../services/history/src/config.j
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { dropSchema, rowsAtRest, type StoreService, serviceStore } from '../support/database.js';
-import { freshTopics, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { grpcTlsEnv, grpcTlsOf } from '../support/grpc.js';
+import {
+  freshTopics,
+  kafkaServiceEnv,
+  testInfra,
+  testKafka,
+  testLogger,
+  waitFor,
+} from '../support/harness.js';
 
 /** A service's environment: its own role on the real PostgreSQL, in a fresh schema. */
-function env(service: StoreService | undefined, extra: Record<string, string> = {}) {
+function env(
+  service: StoreService | undefined,
+  extra: Record<string, string> = {},
+  identity: ServiceIdentity | undefined = service,
+) {
   return {
-    KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+    ...(identity && identity !== 'auth'
+      ? kafkaServiceEnv(identity)
+      : { KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
     ...(service ? serviceStore(service) : {}),
+    ...(identity ? grpcTlsEnv(identity) : {}),
     BIND_HOST: '127.0.0.1',
     OPS_PORT: '0',
     GRPC_PORT: '0',
@@ -28,13 +44,18 @@ function env(service: StoreService | undefined, extra: Record<string, string> = 
   };
 }
 
-async function grpcHealth(address: string, service: string): Promise<string> {
+/** The gRPC health of `server` at `address`, asked as ingress (health answers every Parley service). */
+async function grpcHealth(address: string, server: ServiceIdentity, service: string): Promise<string> {
   const path = new URL(import.meta.resolve('grpc-health-check/proto/health/v1/health.proto')).pathname;
   const loaded = loadPackageDefinition(loadSync(path, { enums: String })) as unknown as {
     grpc: {
       health: {
         v1: {
-          Health: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient;
+          Health: new (
+            address: string,
+            creds: ReturnType<typeof credentials.createSsl>,
+            options: Record<string, string>,
+          ) => HealthClient;
         };
       };
     };
@@ -47,7 +68,10 @@ async function grpcHealth(address: string, service: string): Promise<string> {
     ): void;
     close(): void;
   };
-  const client = new loaded.grpc.health.v1.Health(address, credentials.createInsecure());
+  const { ca, key, cert } = grpcTlsOf('ingress');
+  const client = new loaded.grpc.health.v1.Health(address, credentials.createSsl(ca, key, cert), {
+    'grpc.ssl_target_name_override': server,
+  });
   try {
     return await new Promise((resolve, reject) =>
       client.check({ service }, { deadline: Date.now() + 3000 }, (error, response) =>
@@ -76,9 +100,9 @@ async function expectOpsEndpoints(opsUrl: string, service: string, checks: strin
  * The schema a service migrated at start: its migrations table lists 0001_initial, and every table
  * of it is under forced row-level security (tenant isolation in the store itself).
  */
-async function expectMigrated(schema: string, tables: string[]) {
+async function expectMigrated(schema: string, tables: string[], migrations = ['0001_initial']) {
   const applied = await rowsAtRest<{ name: string }>(`select name from ${schema}.pgmigrations order by id`);
-  expect(applied.map((row) => row.name)).toEqual(['0001_initial']);
+  expect(applied.map((row) => row.name)).toEqual(migrations);
   const found = await rowsAtRest<{ relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }>(
     `select c.relname, c.relrowsecurity, c.relforcerowsecurity from pg_class c
        join pg_namespace n on n.oid = c.relnamespace
@@ -103,14 +127,12 @@ describe('the four services start on the real broker and store', () => {
     await app.start();
     try {
       await expectOpsEndpoints(app.opsUrl(), 'auth', ['postgres', 'grpc']);
-      expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
-      await expectMigrated(config.DATABASE_SCHEMA, [
-        'audit',
-        'channels',
-        'credentials',
-        'refresh_locks',
-        'sessions',
-      ]);
+      expect(await grpcHealth(app.grpcAddress(), 'auth', '')).toBe('SERVING');
+      await expectMigrated(
+        config.DATABASE_SCHEMA,
+        ['audit', 'channels', 'credentials', 'refresh_locks', 'refused_calls', 'sessions'],
+        ['0001_initial', '0002_service-identity'],
+      );
       const runs = await migrationRuns(config.DATABASE_SCHEMA);
       const again = createAuth({ config, logger, version: 'test' });
       await again.start();
@@ -136,7 +158,7 @@ describe('the four services start on the real broker and store', () => {
     await app.start();
     try {
       await expectOpsEndpoints(app.opsUrl(), 'history', ['postgres', 'kafka-producer', 'grpc', 'consumer']);
-      expect(await grpcHealth(app.grpcAddress(), '')).toBe('SERVING');
+      expect(await grpcHealth(app.grpcAddress(), 'history', '')).toBe('SERVING');
       await expectMigrated(config.DATABASE_SCHEMA, [
         'customer_agent_fields',
         'customers',
@@ -160,7 +182,7 @@ describe('the four services start on the real broker and store', () => {
     await auth.start();
     const app = createEnrichment({
       config: enrichmentConfig(
-        env(undefined, { AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix }),
+        env(undefined, { AUTH_GRPC_ADDRESS: auth.grpcAddress(), KAFKA_TOPIC_PREFIX: prefix }, 'enrichment'),
       ),
       logger,
       version: 'test',

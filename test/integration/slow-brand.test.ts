@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventProducer, type EventProducer, topicNameFor } from '@parley/bus';
 import type { MessageReceived } from '@parley/contracts';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authClient } from '../support/grpc.js';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   brandChannel,
@@ -49,7 +49,7 @@ describe('a slow brand beside a fast one', () => {
     );
     auth = await startAuth(logger);
     enrichment = await startEnrichment(prefix, auth.grpcAddress(), logger);
-    const client = createServiceClient(loadParleyProtos().auth.AuthService.service, auth.grpcAddress());
+    const client = authClient(auth.grpcAddress());
     for (const speed of ['fast', 'slow'] as const) {
       const brand = await startBrandServer();
       brands[speed] = brand;

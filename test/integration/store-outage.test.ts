@@ -1,14 +1,10 @@
 import { createEventProducer, type EventProducer } from '@parley/bus';
-import {
-  createServiceClient,
-  type HistoryServiceDefinition,
-  loadParleyProtos,
-  type ServiceClient,
-} from '@parley/grpc';
+import type { HistoryServiceDefinition, ServiceClient } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDedicatedPostgres } from '../support/dedicated-postgres.js';
 import { enrichedMessage } from '../support/events.js';
+import { historyClient } from '../support/grpc.js';
 import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
 import { startHistory } from '../support/services.js';
 
@@ -48,7 +44,7 @@ describe('history while its store is down', () => {
       DATABASE_URL: server.serviceUrl('history'),
       DATABASE_SCHEMA: 'history',
     });
-    history = createServiceClient(loadParleyProtos().history.HistoryService.service, app.grpcAddress());
+    history = historyClient(app.grpcAddress());
     producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
     await producer.connect();
   }, 120_000);

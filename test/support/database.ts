@@ -10,7 +10,7 @@ import { afterAll } from 'vitest';
 import { parleyDatabase, serviceDatabaseUrl } from '../../scripts/infra/postgres.mjs';
 import { testInfra } from './harness.js';
 
-export type StoreService = 'auth' | 'history' | 'ingress';
+export type StoreService = 'auth' | 'history' | 'ingress' | 'integrations';
 
 let admin: pg.Pool | undefined;
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureTopics, topicNameFor } from '@parley/bus';
+import { ensureAcls, ensureTopics, topicNameFor } from '@parley/bus';
 import type { TopicName } from '@parley/contracts';
 import { createLogger, type Logger } from '@parley/logger';
 import { type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
+import { serviceKafkaCredentials } from '../../scripts/infra/index.mjs';
 import { demoPorts, freePortOffset, servicePorts } from '../../scripts/system.mjs';
 
 /** The servers the global setup ensured. */
@@ -22,14 +23,45 @@ export function testLogger(service = 'test'): Logger {
   return createLogger({ service, version: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 }
 
+/** A client of the real broker, as parley-admin (a super user) when the broker has SASL. */
 export function testKafka(clientId = randomName('test')): Kafka {
-  return new KafkaClient({ clientId, brokers: testInfra().kafkaBrokers, logLevel: logLevel.NOTHING });
+  const { kafkaBrokers, kafkaSasl } = testInfra();
+  return new KafkaClient({
+    clientId,
+    brokers: kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    // A copy: kafkajs keeps its authenticator on the object it is given.
+    ...(kafkaSasl ? { sasl: { ...kafkaSasl } } : {}),
+  });
 }
 
-/** A fresh topic prefix with the given event topics (and their DLQs) created on the real broker. */
+/** The services with a Kafka principal (libs/contracts/kafka-access.json). */
+export type KafkaService = 'ingress' | 'enrichment' | 'history' | 'integrations';
+
+/**
+ * The Kafka variables of a service under test: the broker, and its own principal's dev credentials
+ * when the broker has SASL (the launcher's users; docs/kafka.md).
+ */
+export function kafkaServiceEnv(service: KafkaService): Record<string, string> {
+  const { kafkaBrokers, kafkaSasl } = testInfra();
+  if (!kafkaSasl) return { KAFKA_BROKERS: kafkaBrokers.join(',') };
+  const { username, password } = serviceKafkaCredentials(service);
+  return {
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    KAFKA_SASL_MECHANISM: kafkaSasl.mechanism,
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+  };
+}
+
+/**
+ * A fresh topic prefix with the given event topics (and their DLQs) created on the real broker,
+ * and, on a broker with SASL, the services' ACLs under that prefix (kafka-access.json).
+ */
 export async function freshTopics(kafka: Kafka, topics: readonly TopicName[], partitions = 3) {
   const prefix = `${randomName('t')}.`;
   await ensureTopics({ kafka, topics: topics.map((topic) => topicNameFor(prefix, topic)), partitions });
+  if (testInfra().kafkaSasl) await ensureAcls({ kafka, topicPrefix: prefix });
   return prefix;
 }
 

@@ -12,8 +12,11 @@ import { loadConfig as historyConfig } from '../../services/history/src/config.j
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
+import { createApp as createIntegrations } from '../../services/integrations/src/app.js';
+import { loadConfig as integrationsConfig } from '../../services/integrations/src/config.js';
 import { dropSchema, type StoreService, serviceStore } from './database.js';
-import { testInfra } from './harness.js';
+import { grpcTlsEnv } from './grpc.js';
+import { type KafkaService, kafkaServiceEnv } from './harness.js';
 
 /** Every topic the services use, for `freshTopics`. */
 export const pipelineTopics: readonly TopicName[] = [
@@ -22,16 +25,17 @@ export const pipelineTopics: readonly TopicName[] = [
   'chat.messages.outbound.v1',
   'chat.customers.updated.v1',
   'chat.deliveries.v1',
+  'chat.sessions.ended.v1',
 ];
 
 type Env = Record<string, string>;
 
-/** Loopback ports picked by the OS, the real Kafka, the brand allow-listed. */
-function common(prefix: string): Env {
+/** Loopback ports picked by the OS, the real Kafka (as `service`'s principal), the brand allow-listed. */
+function common(prefix: string, service?: KafkaService): Env {
   return {
     BIND_HOST: '127.0.0.1',
     OPS_PORT: '0',
-    KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+    ...(service ? kafkaServiceEnv(service) : {}),
     KAFKA_TOPIC_PREFIX: prefix,
     BRAND_HOST_ALLOW_LIST: '127.0.0.1',
   };
@@ -65,6 +69,7 @@ export async function startAuth(logger: Logger, env: Env = {}) {
   const app = createAuth({
     config: authConfig({
       ...common(''),
+      ...grpcTlsEnv('auth'),
       ...storeEnv,
       GRPC_PORT: '0',
       SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
@@ -82,7 +87,37 @@ export async function startAuth(logger: Logger, env: Env = {}) {
 export async function startHistory(prefix: string, logger: Logger, env: Env = {}) {
   const storeEnv = store('history', env);
   const app = createHistory({
-    config: historyConfig({ ...common(prefix), ...storeEnv, GRPC_PORT: '0', ...env }),
+    config: historyConfig({
+      ...common(prefix, 'history'),
+      ...grpcTlsEnv('history'),
+      ...storeEnv,
+      GRPC_PORT: '0',
+      ...env,
+    }),
+    logger,
+    version: 'test',
+  });
+  await app.start();
+  return remember(app, storeEnv);
+}
+
+/**
+ * The real integrations service in a fresh schema, webhook receivers on 127.0.0.1 allowed (over
+ * http); drop its schema with `dropStore(app)` after stopping it.
+ */
+export async function startIntegrations(prefix: string, logger: Logger, env: Env = {}) {
+  const storeEnv = store('integrations', env);
+  const app = createIntegrations({
+    config: integrationsConfig({
+      ...common(prefix, 'integrations'),
+      ...grpcTlsEnv('integrations'),
+      ...storeEnv,
+      GRPC_PORT: '0',
+      SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+      SECRET_ACTIVE_KID: 'k1',
+      WEBHOOK_HOST_ALLOW_LIST: '127.0.0.1',
+      ...env,
+    }),
     logger,
     version: 'test',
   });
@@ -92,7 +127,12 @@ export async function startHistory(prefix: string, logger: Logger, env: Env = {}
 
 export async function startEnrichment(prefix: string, authAddress: string, logger: Logger, env: Env = {}) {
   const app = createEnrichment({
-    config: enrichmentConfig({ ...common(prefix), AUTH_GRPC_ADDRESS: authAddress, ...env }),
+    config: enrichmentConfig({
+      ...common(prefix, 'enrichment'),
+      ...grpcTlsEnv('enrichment'),
+      AUTH_GRPC_ADDRESS: authAddress,
+      ...env,
+    }),
     logger,
     version: 'test',
   });
@@ -100,20 +140,26 @@ export async function startEnrichment(prefix: string, authAddress: string, logge
   return app;
 }
 
+/**
+ * The real ingress; without `services.integrations` its webhook and bot-stream routes point at a
+ * closed port (they answer 503; chat does not need integrations).
+ */
 export async function startIngress(
   prefix: string,
-  services: { auth: string; history: string },
+  services: { auth: string; history: string; integrations?: string },
   logger: Logger,
   env: Env = {},
 ) {
   const storeEnv = store('ingress', env);
   const app = createIngress({
     config: ingressConfig({
-      ...common(prefix),
+      ...common(prefix, 'ingress'),
+      ...grpcTlsEnv('ingress'),
       ...storeEnv,
       HTTP_PORT: '0',
       AUTH_GRPC_ADDRESS: services.auth,
       HISTORY_GRPC_ADDRESS: services.history,
+      INTEGRATIONS_GRPC_ADDRESS: services.integrations ?? '127.0.0.1:9',
       ...env,
     }),
     logger,

@@ -33,6 +33,14 @@ export interface BrandRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** A form body (`application/x-www-form-urlencoded`), as OAuth token endpoints take. */
   readonly form?: URLSearchParams;
+  /** Any other body with its content type, sent byte for byte (a webhook's signed JSON). */
+  readonly body?: { readonly contentType: string; readonly data: string | Buffer };
+  /**
+   * What the circuit breaker and the per-host concurrency limit count under; default the URL's
+   * host. Webhooks pass their subscription, so one tenant's failing endpoint never opens the
+   * circuit, or takes the slots, of another tenant's endpoint on the same host.
+   */
+  readonly limitKey?: string;
   readonly signal?: AbortSignal;
   /** Attempts after the first on a network error, timeout or 5xx; default 1 for GET, 0 otherwise. */
   readonly retries?: number;
@@ -136,14 +144,16 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
 
   function once(url: URL, init: BrandRequest): Promise<BrandResponse> {
     const allowListed = checkTarget(url);
-    const body = init.form?.toString();
+    const body = init.form?.toString() ?? init.body?.data;
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': 'parley',
       ...init.headers,
     };
     if (body !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['content-type'] = init.form
+        ? 'application/x-www-form-urlencoded'
+        : (init.body?.contentType as string);
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -250,7 +260,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
           cause: error,
         });
       }
-      const host = url.host;
+      const host = init.limitKey ?? url.host;
       const retries = init.retries ?? ((init.method ?? 'GET') === 'GET' ? 1 : 0);
       for (let attempt = 0; ; attempt += 1) {
         if (!breakers.allows(host)) throw unavailable(url.hostname, 'circuit_open');

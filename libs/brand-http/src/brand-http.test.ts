@@ -122,6 +122,25 @@ describe('brand HTTP client against local servers', () => {
     });
   });
 
+  it('sends a raw body byte for byte, and counts circuits under the limit key it is given', async () => {
+    const client = allowed({ breaker: { failureThreshold: 1, openMs: 60_000 } });
+    const data = '{"ü":"✓","n":1}';
+    const response = await client.request(`${base}/form`, {
+      method: 'POST',
+      body: { contentType: 'application/json', data },
+      limitKey: 'tenant-a/sub-1',
+    });
+    expect(response.status).toBe(200);
+    expect(lastForm).toEqual({ contentType: 'application/json', body: data });
+    // One subscription's failing endpoint opens its own circuit, not that of another on the host.
+    const post = { method: 'POST' as const, body: { contentType: 'application/json', data: '{}' } };
+    expect((await client.request(`${base}/always-503`, { ...post, limitKey: 'a' })).status).toBe(503);
+    await expect(client.request(`${base}/json`, { limitKey: 'a' })).rejects.toMatchObject({
+      context: { reason: 'circuit_open' },
+    });
+    expect((await client.request(`${base}/json`, { limitKey: 'b' })).status).toBe(200);
+  });
+
   it('times out, limits the response size and refuses bodies that are not JSON', async () => {
     const client = allowed({ maxResponseBytes: 1000 });
     await expect(client.request(`${base}/slow`, { retries: 0 })).rejects.toMatchObject({

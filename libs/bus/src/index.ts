@@ -1,3 +1,4 @@
+export { aclsFor, type EnsureAclsOptions, ensureAcls } from './acls.js';
 export {
   type CloudEventAttributes,
   cloudEventHeaders,
@@ -18,6 +19,12 @@ export {
   type PublishOptions,
   producerComponent,
 } from './event-producer.js';
-export { createKafkaClient, type KafkaClientOptions } from './kafka-client.js';
+export {
+  createKafkaClient,
+  type KafkaClientOptions,
+  type KafkaConfig,
+  type KafkaConnectionOptions,
+  kafkaClientOptions,
+} from './kafka-client.js';
 export { type KeyedOutcome, processInKeyOrder } from './keyed-concurrency.js';
 export { dlqTopicFor, type EnsureTopicsOptions, ensureTopics, topicNameFor } from './topics.js';

@@ -1,3 +1,5 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Reusable schemas for environment variables, which always arrive as strings. */
@@ -56,7 +58,40 @@ export const kafkaEnv = {
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
     .default(''),
+  /** `scram-sha-512`: connect as KAFKA_SASL_USERNAME (the service's principal, docs/kafka.md). */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'none']).default('none'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  /** TLS to the brokers, trusting the system's CAs or KAFKA_TLS_CA_FILE. */
+  KAFKA_TLS: envSchemas.flag.default(false),
+  /** PEM file of the CA(s) that signed the brokers' certificates (with KAFKA_TLS=true). */
+  KAFKA_TLS_CA_FILE: z.string().min(1).optional(),
 } as const;
+
+/**
+ * Problems between kafkaEnv's variables, which no single variable's schema can see; parseConfig
+ * reports them with the others for every schema that has KAFKA_SASL_MECHANISM.
+ */
+export function kafkaEnvProblems(config: Record<string, unknown>): { variable: string; message: string }[] {
+  if (!('KAFKA_SASL_MECHANISM' in config)) return [];
+  const problems: { variable: string; message: string }[] = [];
+  const sasl = config.KAFKA_SASL_MECHANISM !== 'none';
+  for (const variable of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+    if (sasl && config[variable] === undefined) {
+      problems.push({
+        variable,
+        message: `required when KAFKA_SASL_MECHANISM=${config.KAFKA_SASL_MECHANISM}`,
+      });
+    }
+    if (!sasl && config[variable] !== undefined) {
+      problems.push({ variable, message: 'set, but KAFKA_SASL_MECHANISM is none: set it to scram-sha-512' });
+    }
+  }
+  if (config.KAFKA_TLS_CA_FILE !== undefined && config.KAFKA_TLS !== true) {
+    problems.push({ variable: 'KAFKA_TLS_CA_FILE', message: 'set, but KAFKA_TLS is not true' });
+  }
+  return problems;
+}
 
 /**
  * PostgreSQL variables of services that own a schema; `schema` is the service's default. Each
@@ -76,3 +111,45 @@ export function postgresEnv(schema: string) {
     DATABASE_POOL_MAX: envSchemas.positiveInt.max(200).default(10),
   } as const;
 }
+
+/**
+ * A PEM file named by a variable: it must exist, be readable and hold `kind` (checked at start, so
+ * a missing mount fails with the variable's name, not at the first call).
+ */
+function pemFile(kind: 'certificate' | 'private key') {
+  return z
+    .string()
+    .min(1, 'expected the path of a PEM file')
+    .superRefine((path, context) => {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+        });
+        return;
+      }
+      try {
+        if (kind === 'certificate') new X509Certificate(text);
+        else createPrivateKey(text);
+      } catch {
+        context.addIssue({ code: 'custom', message: `${path} holds no PEM ${kind}` });
+      }
+    });
+}
+
+/**
+ * Mutual TLS of every service that serves or calls gRPC (docs/service-identity.md); mandatory, there
+ * is no plaintext mode. The certificate's URI SAN `spiffe://parley.local/<service>` is the service's
+ * identity.
+ */
+export const grpcTlsEnv = {
+  /** The CA that signs every Parley service certificate (PEM; a bundle during a CA rotation). */
+  GRPC_TLS_CA_FILE: pemFile('certificate'),
+  /** This service's certificate (PEM, leaf first). */
+  GRPC_TLS_CERT_FILE: pemFile('certificate'),
+  /** Its private key (PEM). */
+  GRPC_TLS_KEY_FILE: pemFile('private key'),
+} as const;

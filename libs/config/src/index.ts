@@ -1,2 +1,2 @@
-export { commonEnv, envSchemas, kafkaEnv, postgresEnv } from './env-schemas.js';
+export { commonEnv, envSchemas, grpcTlsEnv, kafkaEnv, postgresEnv } from './env-schemas.js';
 export { parseConfig } from './parse-config.js';

@@ -1,5 +1,6 @@
 import { ParleyError } from '@parley/errors';
 import type { z } from 'zod';
+import { kafkaEnvProblems } from './env-schemas.js';
 
 type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
@@ -20,13 +21,22 @@ export function parseConfig<S extends z.ZodObject>(
   env: Readonly<Record<string, string | undefined>>,
 ): DeepReadonly<z.output<S>> {
   const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const variable = issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)';
-      return `${variable}: ${issue.message}`;
-    });
-    throw new ParleyError('invalid_config', `invalid configuration: ${problems.join('; ')}`, {
-      context: { variables: result.error.issues.map((issue) => String(issue.path[0] ?? '')) },
+  // `name` is the variable (the path's head), `where` the path down to the bad part.
+  const problems = result.success
+    ? kafkaEnvProblems(result.data as Record<string, unknown>).map(({ variable, message }) => ({
+        name: variable,
+        where: variable,
+        message,
+      }))
+    : result.error.issues.map((issue) => ({
+        name: String(issue.path[0] ?? ''),
+        where: issue.path.length > 0 ? issue.path.map(String).join('.') : '(environment)',
+        message: issue.message,
+      }));
+  if (!result.success || problems.length > 0) {
+    const described = problems.map(({ where, message }) => `${where}: ${message}`).join('; ');
+    throw new ParleyError('invalid_config', `invalid configuration: ${described}`, {
+      context: { variables: problems.map(({ name }) => name) },
     });
   }
   return deepFreeze(result.data) as DeepReadonly<z.output<S>>;

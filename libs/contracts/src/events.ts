@@ -134,9 +134,27 @@ export const customerUpdated = z
   })
   .strict();
 
+/** Why a customer's Parley session ended (`customer_logout`: the customer signed out). */
+export const sessionEndedReason = z.enum(['customer_logout']);
+
+export const sessionEnded = z
+  .object({
+    sessionEventId: id.describe('unique per logout; the idempotency key downstream'),
+    tenantId: id,
+    customerKey: id,
+    threadId: id,
+    deviceId: id.describe('the device that asked for the logout'),
+    allDevices: z.boolean().describe('every device of the customer was signed out, not only this one'),
+    sessionsEnded: z.number().int().nonnegative(),
+    reason: sessionEndedReason,
+    endedAt: timestamp,
+  })
+  .strict();
+
 export type MessageReceived = z.infer<typeof messageReceived>;
 export type MessageEnriched = z.infer<typeof messageEnriched>;
 export type MessageOutbound = z.infer<typeof messageOutbound>;
 export type Delivery = z.infer<typeof delivery>;
 export type CustomerUpdated = z.infer<typeof customerUpdated>;
 export type CustomerSnapshot = z.infer<typeof customerSnapshot>;
+export type SessionEnded = z.infer<typeof sessionEnded>;

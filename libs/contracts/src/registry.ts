@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { customerUpdated, delivery, messageEnriched, messageOutbound, messageReceived } from './events.js';
+import {
+  customerUpdated,
+  delivery,
+  messageEnriched,
+  messageOutbound,
+  messageReceived,
+  sessionEnded,
+} from './events.js';
 
 /** One Kafka topic: its CloudEvents type, its schema and how its key is derived from the event. */
 export interface EventContract<S extends z.ZodType = z.ZodType> {
@@ -50,6 +57,13 @@ export const eventContracts = {
     schema: customerUpdated,
     key: (event) => event.customerKey,
     description: 'OAuth-managed customer data changed at the brand.',
+  }),
+  'chat.sessions.ended.v1': contract({
+    topic: 'chat.sessions.ended.v1',
+    type: 'parley.chat.session.ended.v1',
+    schema: sessionEnded,
+    key: (event) => event.customerKey,
+    description: 'A customer signed out of Parley on one device or on all of them.',
   }),
 } as const;
 

@@ -43,6 +43,8 @@ export const errorCodes = {
     retriable: false,
     expose: true,
   },
+  cursor_expired: { httpStatus: 410, grpcStatus: 'FAILED_PRECONDITION', retriable: false, expose: true },
+  limit_exceeded: { httpStatus: 409, grpcStatus: 'FAILED_PRECONDITION', retriable: false, expose: true },
   payload_too_large: { httpStatus: 413, grpcStatus: 'INVALID_ARGUMENT', retriable: false, expose: true },
   rate_limited: { httpStatus: 429, grpcStatus: 'RESOURCE_EXHAUSTED', retriable: true, expose: true },
   url_not_allowed: { httpStatus: 400, grpcStatus: 'INVALID_ARGUMENT', retriable: false, expose: true },

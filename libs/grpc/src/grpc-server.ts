@@ -1,11 +1,10 @@
-import {
-  Server,
-  ServerCredentials,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@parley/logger';
 import { HealthImplementation } from 'grpc-health-check';
+import { Counter, type Registry } from 'prom-client';
+import { authorizeCalls, callerTable, type RefusedCall } from './call-authorization.js';
+import { type GrpcTls, serverCredentials } from './grpc-tls.js';
+import type { ServiceIdentity } from './service-identity.js';
 
 export interface GrpcServerOptions {
   /** `host:port`; port 0 picks a free one. */
@@ -14,8 +13,16 @@ export interface GrpcServerOptions {
     readonly name: string;
     readonly definition: ServiceDefinition;
     readonly implementation: UntypedServiceImplementation;
+    /** Who may call each method (the service's `MethodCallers` table); an undeclared method refuses everyone. */
+    readonly callers: Readonly<Record<string, readonly ServiceIdentity[]>>;
   }[];
+  /** This service's mutual TLS (`loadGrpcTls`): mandatory, there is no plaintext server. */
+  readonly tls: GrpcTls;
   readonly logger: Logger;
+  /** Counts refused calls (`parley_grpc_calls_refused_total`) when given. */
+  readonly registry?: Registry;
+  /** Hears of every refused call after it was logged and counted (auth audits them). */
+  readonly onRefusal?: (refusal: RefusedCall) => void;
   readonly maxReceiveMessageBytes?: number;
 }
 
@@ -29,14 +36,42 @@ export interface GrpcServer {
 }
 
 /**
- * A gRPC server with Parley's services and the standard `grpc.health.v1.Health` service.
+ * A gRPC server with Parley's services and the standard `grpc.health.v1.Health` service, on
+ * mutual TLS only; each call is authorized by its caller's certificate before any handler runs
+ * (docs/service-identity.md).
  *
  * @example
- * const server = await startGrpcServer({ address: '0.0.0.0:50051', logger, services: [{ name: 'parley.auth.v1.AuthService', definition, implementation }] });
+ * const server = await startGrpcServer({ address: '0.0.0.0:50051', tls: loadGrpcTls(config, 'auth'), logger,
+ *   services: [{ name: 'parley.auth.v1.AuthService', definition, implementation, callers: authServiceCallers }] });
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
-  const { address, services, logger, maxReceiveMessageBytes = 1024 * 1024 } = options;
-  const server = new Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+  const {
+    address,
+    services,
+    tls,
+    logger,
+    registry,
+    onRefusal,
+    maxReceiveMessageBytes = 1024 * 1024,
+  } = options;
+  const refused = registry
+    ? new Counter({
+        name: 'parley_grpc_calls_refused_total',
+        help: 'gRPC calls refused before any handler ran, by method, code and the caller’s proven identity.',
+        labelNames: ['method', 'code', 'caller'],
+        registers: [registry],
+      })
+    : undefined;
+  const refusal = (call: RefusedCall) => {
+    const caller = call.caller ?? 'none';
+    logger.warn({ grpcMethod: call.method, code: call.code, caller, peer: call.peer }, 'gRPC call refused');
+    refused?.inc({ method: call.method, code: call.code, caller });
+    onRefusal?.(call);
+  };
+  const server = new Server({
+    'grpc.max_receive_message_length': maxReceiveMessageBytes,
+    interceptors: [authorizeCalls(callerTable(services), refusal)],
+  });
   const health = new HealthImplementation({
     '': 'SERVING',
     ...Object.fromEntries(services.map(({ name }) => [name, 'SERVING'])),
@@ -45,13 +80,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   for (const { definition, implementation } of services) server.addService(definition, implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) =>
+    server.bindAsync(address, serverCredentials(tls), (error, boundPort) =>
       error ? reject(error) : resolve(boundPort),
     );
   });
   const host = address.slice(0, address.lastIndexOf(':'));
   const bound = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ address: bound }, 'gRPC server listening');
+  logger.info({ address: bound, identity: tls.identity }, 'gRPC server listening (mutual TLS)');
 
   return {
     address: bound,

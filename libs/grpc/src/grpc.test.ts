@@ -8,19 +8,45 @@ import { loadSync } from '@grpc/proto-loader';
 import { ParleyError } from '@parley/errors';
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ensureDevCertificates } from '../../../scripts/infra/certs.mjs';
 import {
   type AuthServiceDefinition,
   createServiceClient,
   type GrpcServer,
+  type GrpcTls,
   implementService,
+  loadGrpcTls,
   loadParleyProtos,
+  type MethodCallers,
   type ServiceClient,
+  type ServiceIdentity,
   startGrpcServer,
   type UnaryImplementation,
 } from './index.js';
 
 const logger = createLogger({ service: 'grpc-test', version: 'test', level: 'silent' });
 const { auth } = loadParleyProtos();
+
+// A dev PKI of this test's own (scripts/infra/certs.mjs).
+const pki = await ensureDevCertificates({ dir: mkdtempSync(join(tmpdir(), 'parley-grpc-pki-')) });
+const tlsOf = (service: ServiceIdentity): GrpcTls =>
+  loadGrpcTls(
+    {
+      GRPC_TLS_CA_FILE: pki.ca,
+      GRPC_TLS_CERT_FILE: pki.services[service].cert,
+      GRPC_TLS_KEY_FILE: pki.services[service].key,
+    },
+    service,
+  );
+const ingressOnly: MethodCallers<AuthServiceDefinition> = {
+  ExchangeCode: ['ingress'],
+  GetAccessToken: ['ingress'],
+  RevokeSession: ['ingress'],
+  PutChannel: ['ingress'],
+  TestChannel: ['ingress'],
+  AuthorizeMessage: ['ingress'],
+  GetChannel: ['ingress'],
+};
 
 const notImplemented = async () => {
   throw new ParleyError('server_error', 'not part of this test');
@@ -79,16 +105,22 @@ describe('gRPC server and client', () => {
   beforeAll(async () => {
     server = await startGrpcServer({
       address: '127.0.0.1:0',
+      tls: tlsOf('auth'),
       logger,
       services: [
         {
           name: 'parley.auth.v1.AuthService',
           definition: auth.AuthService.service,
           implementation: implementService(auth.AuthService.service, handlers, logger),
+          callers: ingressOnly,
         },
       ],
     });
-    client = createServiceClient(auth.AuthService.service, server.address, { deadlineMs: 2000 });
+    client = createServiceClient(auth.AuthService.service, server.address, {
+      tls: tlsOf('ingress'),
+      server: 'auth',
+      deadlineMs: 2000,
+    });
     await client.waitForReady(5000);
   });
 
@@ -152,7 +184,11 @@ describe('gRPC server and client', () => {
   });
 
   it('reports an unreachable server as dependency_unavailable', async () => {
-    const nowhere = createServiceClient(auth.AuthService.service, '127.0.0.1:1', { deadlineMs: 300 });
+    const nowhere = createServiceClient(auth.AuthService.service, '127.0.0.1:1', {
+      tls: tlsOf('ingress'),
+      server: 'auth',
+      deadlineMs: 300,
+    });
     await expect(nowhere.call.AuthorizeMessage({ sessionToken: 'ok' })).rejects.toMatchObject({
       retriable: true,
     });
@@ -167,7 +203,8 @@ describe('gRPC server and client', () => {
           v1: {
             Health: new (
               address: string,
-              creds: ReturnType<typeof credentials.createInsecure>,
+              creds: ReturnType<typeof credentials.createSsl>,
+              options: Record<string, string>,
             ) => {
               check: (
                 request: { service: string },
@@ -179,7 +216,10 @@ describe('gRPC server and client', () => {
         };
       };
     };
-    const health = new loaded.grpc.health.v1.Health(server.address, credentials.createInsecure());
+    const { ca, key, cert } = tlsOf('enrichment');
+    const health = new loaded.grpc.health.v1.Health(server.address, credentials.createSsl(ca, key, cert), {
+      'grpc.ssl_target_name_override': 'auth',
+    });
     const check = (service: string) =>
       new Promise<string>((resolve, reject) =>
         health.check({ service }, (error: Error | null, response: { status: string }) =>

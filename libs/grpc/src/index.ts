@@ -1,11 +1,14 @@
+export { decideCall, type MethodCallers, type RefusedCall } from './call-authorization.js';
 export type { AuthServiceClient, AuthServiceDefinition } from './generated/parley/auth/v1/AuthService.js';
 export type { HistoryServiceDefinition } from './generated/parley/history/v1/HistoryService.js';
+export type { IntegrationsServiceDefinition } from './generated/parley/integrations/v1/IntegrationsService.js';
 export {
   createGrpcServerComponent,
   type GrpcServer,
   type GrpcServerOptions,
   startGrpcServer,
 } from './grpc-server.js';
+export { type GrpcTls, type GrpcTlsConfig, loadGrpcTls } from './grpc-tls.js';
 export { loadParleyProtos, type ParleyProtos, protoLoaderOptions, protoRoot } from './load-protos.js';
 export { type CallContext, implementService, type UnaryImplementation } from './server-handlers.js';
 export {
@@ -16,5 +19,6 @@ export {
   type ServiceClient,
   type UnaryClient,
 } from './service-client.js';
-export { errorCodeTrailer, fromServiceError, toServiceError } from './status-mapping.js';
+export { type ServiceIdentity, serviceIdentities } from './service-identity.js';
+export { errorCodeTrailer, fromServiceError, refusedCallTrailer, toServiceError } from './status-mapping.js';
 export { fromStruct, toStruct } from './struct-values.js';

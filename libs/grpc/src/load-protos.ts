@@ -3,6 +3,7 @@ import { loadPackageDefinition } from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 import type { ProtoGrpcType as AuthProto } from './generated/auth.js';
 import type { ProtoGrpcType as HistoryProto } from './generated/history.js';
+import type { ProtoGrpcType as IntegrationsProto } from './generated/integrations.js';
 
 /** The repository's `proto/` folder (from `src/` and `dist/` alike); images copy it beside `libs/`. */
 export const protoRoot = fileURLToPath(new URL('../../../proto/', import.meta.url));
@@ -20,6 +21,7 @@ export const protoLoaderOptions: Options = Object.freeze({
 export interface ParleyProtos {
   readonly auth: AuthProto['parley']['auth']['v1'];
   readonly history: HistoryProto['parley']['history']['v1'];
+  readonly integrations: IntegrationsProto['parley']['integrations']['v1'];
 }
 
 /**
@@ -31,9 +33,17 @@ export interface ParleyProtos {
  */
 export function loadParleyProtos(): ParleyProtos {
   const definition = loadSync(
-    ['parley/auth/v1/auth.proto', 'parley/history/v1/history.proto'],
+    [
+      'parley/auth/v1/auth.proto',
+      'parley/history/v1/history.proto',
+      'parley/integrations/v1/integrations.proto',
+    ],
     protoLoaderOptions,
   );
-  const loaded = loadPackageDefinition(definition) as unknown as AuthProto & HistoryProto;
-  return { auth: loaded.parley.auth.v1, history: loaded.parley.history.v1 };
+  const loaded = loadPackageDefinition(definition) as unknown as AuthProto & HistoryProto & IntegrationsProto;
+  return {
+    auth: loaded.parley.auth.v1,
+    history: loaded.parley.history.v1,
+    integrations: loaded.parley.integrations.v1,
+  };
 }

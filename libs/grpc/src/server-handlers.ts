@@ -6,12 +6,16 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { isParleyError } from '@parley/errors';
+import { isParleyError, ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { callerOf } from './call-authorization.js';
+import type { ServiceIdentity } from './service-identity.js';
 import { toServiceError } from './status-mapping.js';
 
 export interface CallContext {
   readonly metadata: Metadata;
+  /** The calling service as its client certificate proves it (the server's method table allowed it). */
+  readonly caller: ServiceIdentity;
   /**
    * Epoch milliseconds by which the caller wants the answer (capped at `maxDeadlineMs` from now);
    * handlers pass it on to their own calls so a chain never outlives its first caller.
@@ -56,6 +60,14 @@ export function implementService<D extends ServiceDefinition>(
     if (!handle) throw new TypeError(`no implementation for ${definition[name]?.path}`);
     const methodLogger = logger.child({ grpcMethod: definition[name]?.path });
     handlers[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const caller = callerOf(call);
+      // The server's authorization refused such a call already; this guards a server built without it.
+      if (!caller) {
+        callback(
+          toServiceError(new ParleyError('unauthenticated', 'no client certificate of a Parley service')),
+        );
+        return;
+      }
       const requested = call.getDeadline();
       const requestedMs = requested instanceof Date ? requested.getTime() : requested;
       const deadline = Math.min(
@@ -70,6 +82,7 @@ export function implementService<D extends ServiceDefinition>(
       call.once('cancelled', () => controller.abort(new Error('cancelled by the caller')));
       const context: CallContext = {
         metadata: call.metadata,
+        caller,
         deadline,
         signal: controller.signal,
         logger: methodLogger,

@@ -1,15 +1,14 @@
-import {
-  type CallOptions,
-  Client,
-  credentials,
-  Metadata,
-  type ServiceDefinition,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { type CallOptions, Client, Metadata, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
+import { clientCredentials, type GrpcTls } from './grpc-tls.js';
+import type { ServiceIdentity } from './service-identity.js';
 import { fromServiceError } from './status-mapping.js';
 
 export interface ClientOptions {
+  /** This service's mutual TLS (`loadGrpcTls`): the certificate it presents, the CA it trusts. */
+  readonly tls: GrpcTls;
+  /** The service the server must prove to be (its certificate's URI SAN), whatever its address. */
+  readonly server: ServiceIdentity;
   /** Deadline of every call unless the call gives its own. */
   readonly deadlineMs?: number;
 }
@@ -25,6 +24,8 @@ export interface CallParameters {
   /** Absolute deadline (epoch ms), e.g. a handler's `context.deadline`; the earlier of the two wins. */
   readonly deadline?: number;
   readonly metadata?: Metadata;
+  /** Cancels the call when it fires (the server's handler sees its own signal fire), e.g. a long poll whose client left. */
+  readonly signal?: AbortSignal;
 }
 
 /** Promise-returning methods of a service; errors reject as ParleyError with the server's code. */
@@ -40,35 +41,43 @@ export interface ServiceClient<D extends ServiceDefinition> {
 }
 
 /**
- * A typed client for a Parley gRPC service; every call carries a deadline.
+ * A typed client for a Parley gRPC service over mutual TLS; every call carries a deadline.
  *
  * @example
- * const auth = createServiceClient(protos.auth.AuthService.service, 'auth:50051', { deadlineMs: 3000 });
+ * const auth = createServiceClient(protos.auth.AuthService.service, 'auth:50051', { tls, server: 'auth', deadlineMs: 3000 });
  * const session = await auth.call.AuthorizeMessage({ sessionToken });
  */
 export function createServiceClient<D extends ServiceDefinition>(
   definition: D,
   address: string,
-  options: ClientOptions = {},
+  options: ClientOptions,
 ): ServiceClient<D> {
-  const { deadlineMs: defaultDeadlineMs = 5000 } = options;
-  const client = new Client(address, credentials.createInsecure());
+  const { tls, server, deadlineMs: defaultDeadlineMs = 5000 } = options;
+  const secure = clientCredentials(tls, server);
+  const client = new Client(address, secure.credentials, secure.options);
   const call = {} as Record<string, unknown>;
   for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
     call[name] = (request: unknown, callOptions: CallParameters = {}) =>
       new Promise((resolve, reject) => {
         const relative = Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs);
         const grpcOptions: CallOptions = { deadline: Math.min(relative, callOptions.deadline ?? relative) };
-        client.makeUnaryRequest(
+        const { signal } = callOptions;
+        const cancel = () => unary.cancel();
+        const unary = client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
           request,
           callOptions.metadata ?? new Metadata(),
           grpcOptions,
-          (error: ServiceError | null, response?: unknown) =>
-            error ? reject(fromServiceError(error, method.path)) : resolve(response),
+          (error: ServiceError | null, response?: unknown) => {
+            signal?.removeEventListener('abort', cancel);
+            if (error) reject(fromServiceError(error, method.path));
+            else resolve(response);
+          },
         );
+        if (signal?.aborted) cancel();
+        else signal?.addEventListener('abort', cancel, { once: true });
       });
   }
   return {

@@ -4,6 +4,12 @@ import { type ErrorCode, isErrorCode, ParleyError, toParleyError } from '@parley
 /** Trailer carrying the stable Parley error code of a failed call. */
 export const errorCodeTrailer = 'parley-error-code';
 
+/**
+ * Trailer marking a call refused by the server's authorization of its caller (the caller's proven
+ * identity, or `none`): the calling service's own fault, never its caller's (docs/service-identity.md).
+ */
+export const refusedCallTrailer = 'parley-refused-caller';
+
 /** Turns any error into what a gRPC handler sends: status, public message, code in the trailer. */
 export function toServiceError(error: unknown): Partial<ServiceError> & { code: status } {
   const parleyError = toParleyError(error);
@@ -31,6 +37,16 @@ const statusFallback: Partial<Record<status, ErrorCode>> = {
 /** Rebuilds the ParleyError a server sent, from the trailer, or from the status when there is none. */
 export function fromServiceError(error: ServiceError, method: string): ParleyError {
   const trailer = error.metadata?.get(errorCodeTrailer)[0];
+  const refusedAs = error.metadata?.get(refusedCallTrailer)[0];
+  // A server refusing this service is a deployment fault (certificate, method table): passing on
+  // its `unauthenticated` would tell a customer to sign in again, its `permission_denied` that a
+  // bot lacks a right. It is a server_error for whoever this service answers, in full in its logs.
+  if (refusedAs !== undefined && isErrorCode(trailer)) {
+    return new ParleyError('server_error', `${method} refused this service (${trailer}): ${error.details}`, {
+      cause: error,
+      context: { method, grpcStatus: error.code, refusal: trailer, refusedAs: String(refusedAs) },
+    });
+  }
   const code = isErrorCode(trailer) ? trailer : (statusFallback[error.code] ?? 'server_error');
   return new ParleyError(code, error.details || error.message, {
     cause: error,

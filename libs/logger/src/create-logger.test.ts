@@ -62,6 +62,7 @@ describe('createLogger', () => {
         options: { headers: { Authorization: 'Bearer s1', 'Set-Cookie': 'sid=s2' } },
         grant: { tokens: { access_token: 's3', client_assertion: 's4' } },
         list: [{ API_KEY: 's5' }],
+        env: { KAFKA_SASL_PASSWORD: 's6-kafka' },
         body: { code: 'SplxlOBeZQQYbYS6WxSbIA', redirectUri: 'https://brand.example/cb' },
       },
       'exchange failed',
@@ -76,6 +77,7 @@ describe('createLogger', () => {
       '"s4"',
       '"s5"',
       'SplxlOBeZQQYbYS6WxSbIA',
+      's6-kafka',
     ]) {
       expect(line).not.toContain(secret);
     }

@@ -33,7 +33,9 @@ const errorCodeShape = /^(?:[a-z][a-z0-9_]*|[A-Z][A-Z0-9_]*)$/;
 
 function isSecret(key: string, value: unknown): boolean {
   const name = normalize(key);
-  if (secretKeys.has(name)) return value !== undefined && value !== null && value !== '';
+  // `…password` too: KAFKA_SASL_PASSWORD, dbPassword.
+  if (secretKeys.has(name) || name.endsWith('password'))
+    return value !== undefined && value !== null && value !== '';
   return name === 'code' && typeof value === 'string' && !errorCodeShape.test(value);
 }
 

@@ -1,14 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServiceClient, loadGrpcTls, loadParleyProtos, type ServiceIdentity } from '@parley/grpc';
 import { createLogger } from '@parley/logger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox, parseKeyRing } from '@parley/secrets';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ensureDevCertificates } from '../../../scripts/infra/certs.mjs';
 import { createInMemoryAuthRepositories } from './adapters/in-memory-auth-repositories.js';
-import { createSecretBox, parseKeyRing } from './adapters/secret-box.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
 const keys = `k1:${randomBytes(32).toString('base64url')}`;
+const pki = await ensureDevCertificates({ dir: mkdtempSync(join(tmpdir(), 'parley-auth-pki-')) });
+const tlsFiles = (service: ServiceIdentity) => ({
+  GRPC_TLS_CA_FILE: pki.ca,
+  GRPC_TLS_CERT_FILE: pki.services[service].cert,
+  GRPC_TLS_KEY_FILE: pki.services[service].key,
+});
 const config = loadConfig({
+  ...tlsFiles('auth'),
   // Never dialled: the stores are given, so the app has no PostgreSQL component.
   DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
   BIND_HOST: '127.0.0.1',
@@ -29,8 +40,12 @@ describe('the auth app on in-memory stores', () => {
     version: 'test',
     stores,
   });
-  const client = () =>
-    createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), { deadlineMs: 5000 });
+  const client = (as: ServiceIdentity = 'ingress') =>
+    createServiceClient(loadParleyProtos().auth.AuthService.service, app.grpcAddress(), {
+      tls: loadGrpcTls(tlsFiles(as), as),
+      server: 'auth',
+      deadlineMs: 5000,
+    });
 
   beforeAll(() => app.start());
   afterAll(() => app.stop());
@@ -64,5 +79,33 @@ describe('the auth app on in-memory stores', () => {
     }
     const ready = await fetch(`${app.opsUrl()}/readyz`);
     expect(ready.status).toBe(200);
+  });
+
+  it('audits a call refused for its caller in the refusal log, and runs no handler', async () => {
+    const enrichment = client('enrichment');
+    try {
+      await expect(enrichment.call.TestChannel({ tenantId: 't', channelId: 'web' })).rejects.toMatchObject({
+        code: 'server_error',
+        context: { refusal: 'permission_denied' },
+      });
+    } finally {
+      enrichment.close();
+    }
+    await vi.waitFor(async () =>
+      expect(await stores.refusals.listRecent()).toEqual([
+        {
+          method: '/parley.auth.v1.AuthService/TestChannel',
+          code: 'permission_denied',
+          caller: 'enrichment',
+          peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+          tenantId: 't',
+          at: expect.any(Date),
+        },
+      ]),
+    );
+    const metrics = await (await fetch(`${app.opsUrl()}/metrics`)).text();
+    expect(metrics).toMatch(
+      /parley_grpc_calls_refused_total\{[^}]*method="\/parley\.auth\.v1\.AuthService\/TestChannel",code="permission_denied",caller="enrichment"[^}]*\} 1/,
+    );
   });
 });

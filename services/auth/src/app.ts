@@ -1,19 +1,20 @@
 import { isIP } from 'node:net';
 import { createBrandHttpClient, isNonPublicAddress } from '@parley/brand-http';
-import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
+import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
+import { createSecretBox, parseKeyRing } from '@parley/secrets';
 import { createAuthRepositories } from './adapters/auth-repositories.js';
 import { authSchema } from './adapters/auth-schema.js';
 import { createBrandOAuth } from './adapters/brand-oauth.js';
 import { cacheChannels } from './adapters/cached-channels.js';
-import { createSecretBox, parseKeyRing } from './adapters/secret-box.js';
 import { createSessionTokens } from './adapters/session-tokens.js';
 import type { AuthConfig } from './config.js';
 import { createAuthUseCases } from './domain/auth-use-cases.js';
 import type { AuthRepositories, Clock, SecretBox } from './domain/ports.js';
-import { authServiceHandlers } from './grpc/auth-service.js';
+import { authServiceCallers, authServiceHandlers } from './grpc/auth-service.js';
+import { auditRefusals } from './grpc/refusal-audit.js';
 
 export interface AuthDeps {
   readonly config: AuthConfig;
@@ -60,7 +61,10 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const { auth } = loadParleyProtos();
   const grpc = createGrpcServerComponent({
     address: `${config.BIND_HOST}:${config.GRPC_PORT}`,
+    tls: loadGrpcTls(config, 'auth'),
     logger,
+    registry,
+    onRefusal: auditRefusals({ refusals: stores.refusals, clock, logger }),
     services: () => {
       const useCases = createAuthUseCases({
         ...stores,
@@ -81,6 +85,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
           name: 'parley.auth.v1.AuthService',
           definition,
           implementation: implementService(definition, authServiceHandlers(useCases), logger),
+          callers: authServiceCallers,
         },
       ];
     },

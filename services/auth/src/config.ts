@@ -1,4 +1,4 @@
-import { commonEnv, envSchemas, parseConfig, postgresEnv } from '@parley/config';
+import { commonEnv, envSchemas, grpcTlsEnv, parseConfig, postgresEnv } from '@parley/config';
 import { z } from 'zod';
 
 // Kept as text (the frozen config has no Buffers); decoded where the key is used.
@@ -10,6 +10,7 @@ const base64urlKey = (minBytes: number) =>
 
 export const schema = z.object({
   ...commonEnv,
+  ...grpcTlsEnv,
   ...postgresEnv('auth'),
   OPS_PORT: envSchemas.port.default(9401),
   GRPC_PORT: envSchemas.port.default(50051),

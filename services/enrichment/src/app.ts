@@ -1,8 +1,8 @@
 import { createBrandHttpClient } from '@parley/brand-http';
-import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
+import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
 import type { CustomerSnapshot } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
-import { clientComponent, createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { createLastSeen } from './adapters/last-seen.js';
@@ -19,7 +19,11 @@ export interface EnrichmentDeps {
 /** The enrichment service: fresh customer data from the brand for every received message. */
 export function createApp({ config, logger, version }: EnrichmentDeps) {
   const registry = createMetricsRegistry({ service: 'enrichment', version });
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-enrichment', logger });
+  const kafka = createKafkaClient({
+    ...kafkaClientOptions(config),
+    clientId: 'parley-enrichment',
+    logger,
+  });
   const producer = createEventProducer({
     kafka,
     source: 'parley/enrichment',
@@ -27,6 +31,8 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     logger,
   });
   const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
+    tls: loadGrpcTls(config, 'enrichment'),
+    server: 'auth',
     deadlineMs: config.AUTH_DEADLINE_MS,
   });
   // Latency, errors and an open circuit are measured per brand host by the brand client.

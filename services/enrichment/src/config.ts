@@ -1,8 +1,9 @@
-import { commonEnv, envSchemas, kafkaEnv, parseConfig } from '@parley/config';
+import { commonEnv, envSchemas, grpcTlsEnv, kafkaEnv, parseConfig } from '@parley/config';
 import { z } from 'zod';
 
 export const schema = z.object({
   ...commonEnv,
+  ...grpcTlsEnv,
   ...kafkaEnv,
   OPS_PORT: envSchemas.port.default(9402),
   /** `host:port` of the auth service's gRPC server (channel settings, customers' tokens). */

@@ -1,5 +1,5 @@
-import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
-import { createGrpcServerComponent, implementService, loadParleyProtos } from '@parley/grpc';
+import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
+import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
@@ -9,7 +9,7 @@ import type { HistoryConfig } from './config.js';
 import { createHistoryConsumer } from './consumers/history.consumer.js';
 import { createHistory } from './domain/history-use-cases.js';
 import type { Clock, HistoryStores } from './domain/ports.js';
-import { historyServiceHandlers } from './grpc/history-service.js';
+import { historyServiceCallers, historyServiceHandlers } from './grpc/history-service.js';
 
 export interface HistoryDeps {
   readonly config: HistoryConfig;
@@ -37,7 +37,11 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
     : postgresStore(config, logger);
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-history', logger });
+  const kafka = createKafkaClient({
+    ...kafkaClientOptions(config),
+    clientId: 'parley-history',
+    logger,
+  });
   const producer = createEventProducer({
     kafka,
     source: 'parley/history',
@@ -61,14 +65,17 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const definition = loadParleyProtos().history.HistoryService.service;
   const grpc = createGrpcServerComponent({
     address: `${config.BIND_HOST}:${config.GRPC_PORT}`,
+    tls: loadGrpcTls(config, 'history'),
     services: [
       {
         name: 'parley.history.v1.HistoryService',
         definition,
         implementation: implementService(definition, historyServiceHandlers(history), logger),
+        callers: historyServiceCallers,
       },
     ],
     logger,
+    registry,
   });
   const service = composeService({
     logger,

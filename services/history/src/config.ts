@@ -1,8 +1,9 @@
-import { commonEnv, envSchemas, kafkaEnv, parseConfig, postgresEnv } from '@parley/config';
+import { commonEnv, envSchemas, grpcTlsEnv, kafkaEnv, parseConfig, postgresEnv } from '@parley/config';
 import { z } from 'zod';
 
 export const schema = z.object({
   ...commonEnv,
+  ...grpcTlsEnv,
   ...kafkaEnv,
   ...postgresEnv('history'),
   OPS_PORT: envSchemas.port.default(9403),

@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createEventProducer, createKafkaClient, producerComponent } from '@parley/bus';
-import { clientComponent, createServiceClient, loadParleyProtos } from '@parley/grpc';
+import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
+import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
+import { createIngressMetrics } from './adapters/ingress-metrics.js';
 import { ingressSchema } from './adapters/ingress-schema.js';
 import type { IngressConfig } from './config.js';
 import { createDeliveriesConsumer } from './consumers/deliveries.consumer.js';
 import type { ApiKeyRepository } from './domain/api-keys.js';
+import { createBotStreams } from './domain/bot-streams.js';
 import { createConnectionRegistry, streamCloseCodes } from './domain/connection-registry.js';
 import { createRateLimiter } from './domain/rate-limiter.js';
+import { createSessionEndedAnnouncer } from './domain/session-ended-announcer.js';
 import { createHttpApp } from './http/create-http-app.js';
 import { createMessageSender } from './http/message-sender.js';
 
@@ -39,7 +42,11 @@ function postgresStore(config: IngressConfig, logger: Logger) {
 /** The ingress service: the HTTP edge for chat frontends, bots, agents and admins. */
 export function createApp({ config, logger, version, stores: given }: IngressDeps) {
   const registry = createMetricsRegistry({ service: 'ingress', version });
-  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'parley-ingress', logger });
+  const kafka = createKafkaClient({
+    ...kafkaClientOptions(config),
+    clientId: 'parley-ingress',
+    logger,
+  });
   const producer = createEventProducer({
     kafka,
     source: 'parley/ingress',
@@ -50,11 +57,34 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
     ? { stores: given, components: [] }
     : postgresStore(config, logger);
   const protos = loadParleyProtos();
+  const tls = loadGrpcTls(config, 'ingress');
   const auth = createServiceClient(protos.auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
+    tls,
+    server: 'auth',
     deadlineMs: config.AUTH_DEADLINE_MS,
   });
   const history = createServiceClient(protos.history.HistoryService.service, config.HISTORY_GRPC_ADDRESS, {
+    tls,
+    server: 'history',
     deadlineMs: config.HISTORY_DEADLINE_MS,
+  });
+  const integrations = createServiceClient(
+    protos.integrations.IntegrationsService.service,
+    config.INTEGRATIONS_GRPC_ADDRESS,
+    { tls, server: 'integrations', deadlineMs: config.INTEGRATIONS_DEADLINE_MS },
+  );
+  const botStreams = createBotStreams({
+    perKey: config.BOT_STREAMS_PER_KEY,
+    perTenant: config.BOT_STREAMS_PER_TENANT,
+  });
+  const metrics = createIngressMetrics(registry, {
+    openBotStreams: () => botStreams.size(),
+    pendingSessionEvents: () => sessionEnded.pending(),
+  });
+  const sessionEnded = createSessionEndedAnnouncer({
+    publish: (event) => producer.publish('chat.sessions.ended.v1', event, { id: event.sessionEventId }),
+    logger,
+    onOutcome: metrics.sessionEnded,
   });
   const minute = 60_000;
   const connections = createConnectionRegistry();
@@ -74,6 +104,11 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
     history,
     producer,
     sendMessage: createMessageSender({ auth, producer }),
+    sessionEnded,
+    integrations,
+    botStreams,
+    botStreamObserver: metrics.botStreams,
+    botStreamTiming: { deadlineMs: config.INTEGRATIONS_DEADLINE_MS },
     connections,
     apiKeys: stores.apiKeys,
     logger,
@@ -87,8 +122,16 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
   const components = [
     ...storeComponents,
     producerComponent(producer),
+    {
+      // Stops before the producer: what is still pending gets one last try.
+      name: 'session-ended-events',
+      start: async () => {},
+      stop: () => sessionEnded.stop(),
+    },
     clientComponent('auth', auth, logger),
     clientComponent('history', history, logger),
+    // Not a readiness condition: chat goes on while integrations is down (its routes answer 503).
+    { ...clientComponent('integrations', integrations, logger), isReady: undefined },
     {
       name: 'deliveries',
       start: () => deliveries.start(),
@@ -101,8 +144,10 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
         await http.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
       },
       async stop() {
-        // Devices reconnect to another pod and sync; then in-flight requests finish.
+        // Devices reconnect to another pod and sync, bots resume from their cursor; then in-flight
+        // requests finish.
         connections.closeAll(streamCloseCodes.goingAway, 'server shutting down');
+        botStreams.closeAll();
         await http.close();
       },
     },

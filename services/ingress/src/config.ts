@@ -1,8 +1,9 @@
-import { commonEnv, envSchemas, kafkaEnv, parseConfig, postgresEnv } from '@parley/config';
+import { commonEnv, envSchemas, grpcTlsEnv, kafkaEnv, parseConfig, postgresEnv } from '@parley/config';
 import { z } from 'zod';
 
 export const schema = z.object({
   ...commonEnv,
+  ...grpcTlsEnv,
   ...kafkaEnv,
   ...postgresEnv('ingress'),
   OPS_PORT: envSchemas.port.default(9400),
@@ -13,6 +14,13 @@ export const schema = z.object({
   /** `host:port` of the history service's gRPC server. */
   HISTORY_GRPC_ADDRESS: envSchemas.serviceAddress,
   HISTORY_DEADLINE_MS: envSchemas.positiveInt.default(5000),
+  /** `host:port` of the integrations service's gRPC server (webhook admin API, bot event stream). */
+  INTEGRATIONS_GRPC_ADDRESS: envSchemas.serviceAddress,
+  /** Deadline of an integrations call; a bot stream's long poll gets its wait on top. */
+  INTEGRATIONS_DEADLINE_MS: envSchemas.positiveInt.default(5000),
+  /** Bot event streams (GET /v1/bot/events) one API key, and one tenant, may hold open on a pod. */
+  BOT_STREAMS_PER_KEY: envSchemas.positiveInt.max(1000).default(5),
+  BOT_STREAMS_PER_TENANT: envSchemas.positiveInt.max(10_000).default(20),
   BODY_LIMIT_BYTES: envSchemas.positiveInt.default(16 * 1024),
   RATE_LIMIT_PER_SESSION_PER_MINUTE: envSchemas.positiveInt.default(60),
   RATE_LIMIT_PER_IP_PER_MINUTE: envSchemas.positiveInt.default(600),

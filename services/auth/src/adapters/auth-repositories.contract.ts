@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createSecretBox } from '@parley/secrets';
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry, Channel, Credentials, Session } from '../domain/model.js';
+import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
 import type { AuthRepositories, SecretBox } from '../domain/ports.js';
-import { createSecretBox } from './secret-box.js';
 
 const hour = 3_600_000;
 const tenant = () => `tenant-${randomBytes(5).toString('hex')}`;
@@ -77,7 +77,8 @@ const sessionOf = (tenantId: string, sessionId: string, overrides: Partial<Sessi
 const auditOf = (tenantId: string, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
   tenantId,
   customerKey: 'ck-1',
-  caller: { kind: 'bot', id: 'bot-7' },
+  caller: { kind: 'service', id: 'ingress' },
+  botId: 'bot-7',
   reason: 'look up the order status',
   action: 'access_token_issued',
   at: new Date('2026-05-01T10:00:00.000Z'),
@@ -336,6 +337,42 @@ export function authRepositoriesContract(
         expect(await audit.listOfCustomer(tenantId, 'ck-1')).toStrictEqual([service, second, first]);
         expect(await audit.listOfCustomer(tenantId, 'ck-1', 1)).toStrictEqual([service]);
         expect(await audit.listOfCustomer(tenantId, 'ck-3')).toEqual([]);
+      });
+
+      it('keeps entries written before service identity, which have a claimed bot caller and no bot id', async () => {
+        const { audit } = await setup();
+        const tenantId = tenant();
+        const { botId: _none, ...legacy } = auditOf(tenantId, { caller: { kind: 'bot', id: 'crm-bot' } });
+        await audit.record(legacy);
+        expect(await audit.listOfCustomer(tenantId, 'ck-1')).toStrictEqual([legacy]);
+      });
+    });
+
+    describe('refused calls', () => {
+      it('records refusals across tenants, with or without a caller and a tenant, and lists the newest first', async () => {
+        const { refusals } = await setup();
+        // Far in the future: the newest rows of a store other cases share.
+        const at = (minute: number) => new Date(Date.UTC(2999, 0, 1, 0, minute));
+        const peer = `127.0.0.1:${40000 + Math.floor(Math.random() * 20000)}`;
+        const unauthenticated: RefusedCall = {
+          method: '/parley.auth.v1.AuthService/ExchangeCode',
+          code: 'unauthenticated',
+          peer,
+          at: at(1),
+        };
+        const denied: RefusedCall = {
+          method: '/parley.auth.v1.AuthService/PutChannel',
+          code: 'permission_denied',
+          caller: 'enrichment',
+          peer,
+          tenantId: tenant(),
+          at: at(2),
+        };
+        const later: RefusedCall = { ...denied, tenantId: tenant(), at: at(3) };
+        for (const refusal of [unauthenticated, denied, later]) await refusals.record(refusal);
+        const mine = (await refusals.listRecent(1000)).filter((refusal) => refusal.peer === peer);
+        expect(mine).toStrictEqual([later, denied, unauthenticated]);
+        expect(await refusals.listRecent(2)).toStrictEqual([later, denied]);
       });
     });
 

@@ -1,6 +1,6 @@
 import { ParleyError } from '@parley/errors';
 import { type Database, sql } from '@parley/postgres';
-import type { AuditEntry, Channel, Credentials, Session } from '../domain/model.js';
+import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
 import {
   type AuditLog,
   type AuthRepositories,
@@ -8,6 +8,7 @@ import {
   type CredentialRepository,
   checkLeaseTtl,
   type RefreshLocks,
+  type RefusalLog,
   type SecretBox,
   type SessionRepository,
 } from '../domain/ports.js';
@@ -58,10 +59,23 @@ interface AuditRow {
   customer_key: string;
   caller_kind: AuditEntry['caller']['kind'];
   caller_id: string;
+  bot_id: string | null;
   reason: string;
   action: AuditEntry['action'];
   at: Date;
 }
+
+interface RefusalRow {
+  at: Date;
+  method: string;
+  code: RefusedCall['code'];
+  caller: string | null;
+  peer: string;
+  tenant_id: string | null;
+}
+
+/** How long refused calls are kept (the expiry sweep removes them after). */
+const refusalRetentionDays = 90;
 
 const credentialColumns = sql`tenant_id, customer_key, channel_id, subject, sealed_access_token,
   access_token_expires_at, sealed_refresh_token, scope, version, updated_at`;
@@ -289,15 +303,15 @@ export function createAuthRepositories(deps: {
     async record(entry) {
       await tenant(entry.tenantId).query(
         'record audit entry',
-        sql`insert into audit (tenant_id, customer_key, caller_kind, caller_id, reason, action, at)
+        sql`insert into audit (tenant_id, customer_key, caller_kind, caller_id, bot_id, reason, action, at)
           values (${entry.tenantId}, ${entry.customerKey}, ${entry.caller.kind}, ${entry.caller.id},
-            ${entry.reason}, ${entry.action}, ${entry.at})`,
+            ${entry.botId ?? null}, ${entry.reason}, ${entry.action}, ${entry.at})`,
       );
     },
     async listOfCustomer(tenantId, customerKey, limit = 100) {
       const rows = await tenant(tenantId).query<AuditRow>(
         'list audit entries of customer',
-        sql`select tenant_id, customer_key, caller_kind, caller_id, reason, action, at from audit
+        sql`select tenant_id, customer_key, caller_kind, caller_id, bot_id, reason, action, at from audit
           where tenant_id = ${tenantId} and customer_key = ${customerKey}
           order by at desc, audit_id desc limit ${limit}`,
       );
@@ -305,8 +319,36 @@ export function createAuthRepositories(deps: {
         tenantId: row.tenant_id,
         customerKey: row.customer_key,
         caller: { kind: row.caller_kind, id: row.caller_id },
+        ...(row.bot_id === null ? {} : { botId: row.bot_id }),
         reason: row.reason,
         action: row.action,
+        at: row.at,
+      }));
+    },
+  };
+
+  // Outside tenant scope by design (migration 0002): a refused caller's tenant is only a claim.
+  const refusals: RefusalLog = {
+    async record(refusal) {
+      await database().global.query(
+        'record refused call',
+        sql`insert into refused_calls (at, method, code, caller, peer, tenant_id, expires_at)
+          values (${refusal.at}, ${refusal.method}, ${refusal.code}, ${refusal.caller ?? null}, ${refusal.peer},
+            ${refusal.tenantId ?? null}, now() + ${refusalRetentionDays}::integer * interval '1 day')`,
+      );
+    },
+    async listRecent(limit = 100) {
+      const rows = await database().global.query<RefusalRow>(
+        'list refused calls',
+        sql`select at, method, code, caller, peer, tenant_id from refused_calls
+          order by at desc, refusal_id desc limit ${limit}`,
+      );
+      return rows.map((row) => ({
+        method: row.method,
+        code: row.code,
+        ...(row.caller === null ? {} : { caller: row.caller }),
+        peer: row.peer,
+        ...(row.tenant_id === null ? {} : { tenantId: row.tenant_id }),
         at: row.at,
       }));
     },
@@ -336,5 +378,5 @@ export function createAuthRepositories(deps: {
     },
   };
 
-  return { channels, credentials, sessions, audit, refreshLocks };
+  return { channels, credentials, sessions, audit, refusals, refreshLocks };
 }

@@ -4,8 +4,8 @@ import { type ExpirySweep, type ServiceSchema, sql } from '@parley/postgres';
 const sweepBatch = 1000;
 
 /**
- * The periodic batched deletes of expired sessions and refresh leases. Reads ignore expired rows
- * already; these only reclaim the space.
+ * The periodic batched deletes of expired sessions, refresh leases and refused-call records. Reads
+ * ignore expired sessions and leases already; these only reclaim the space.
  */
 const authExpirySweeps: readonly ExpirySweep[] = [
   {
@@ -18,6 +18,12 @@ const authExpirySweeps: readonly ExpirySweep[] = [
     operation: 'sweep expired refresh locks',
     statement: sql`delete from refresh_locks where ctid in
       (select ctid from refresh_locks where expires_at < now() limit ${sweepBatch}) returning 1`,
+    batchSize: sweepBatch,
+  },
+  {
+    operation: 'sweep expired refused calls',
+    statement: sql`delete from refused_calls where ctid in
+      (select ctid from refused_calls where expires_at < now() limit ${sweepBatch}) returning 1`,
     batchSize: sweepBatch,
   },
 ];

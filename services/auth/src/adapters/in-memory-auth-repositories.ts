@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/errors';
-import type { AuditEntry, Channel, Credentials, Session } from '../domain/model.js';
+import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
 import {
   type AuditLog,
   type AuthRepositories,
@@ -8,6 +8,7 @@ import {
   type CredentialRepository,
   checkLeaseTtl,
   type RefreshLocks,
+  type RefusalLog,
   type SecretBox,
   type SessionRepository,
 } from '../domain/ports.js';
@@ -173,6 +174,21 @@ export function createInMemoryAuthRepositories(deps: {
     },
   };
 
+  // One log across tenants, as in PostgreSQL (a refused caller's tenant is only a claim).
+  const refusalRows: RefusedCall[] = [];
+  const refusals: RefusalLog = {
+    async record(refusal) {
+      refusalRows.push(structuredClone(refusal));
+    },
+    async listRecent(limit = 100) {
+      return refusalRows
+        .map((refusal, seq) => ({ refusal, seq }))
+        .sort((a, b) => b.refusal.at.getTime() - a.refusal.at.getTime() || b.seq - a.seq)
+        .slice(0, limit)
+        .map(({ refusal }) => structuredClone(refusal));
+    },
+  };
+
   const refreshLocks: RefreshLocks = {
     async tryAcquire(tenantId, key, owner, ttlMs) {
       checkLeaseTtl(ttlMs);
@@ -188,5 +204,5 @@ export function createInMemoryAuthRepositories(deps: {
     },
   };
 
-  return { channels, credentials, sessions, audit, refreshLocks };
+  return { channels, credentials, sessions, audit, refusals, refreshLocks };
 }

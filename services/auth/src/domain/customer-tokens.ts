@@ -5,21 +5,33 @@ import type { AuthDomainDeps } from './deps.js';
 export interface AccessTokenRequest {
   readonly tenantId: string;
   readonly customerKey: string;
+  /** The service asking, as its client certificate proves it: what the audit names. */
+  readonly service: string;
+  /**
+   * What the request says: `kind` service (its `id` is not trusted, `service` is), or bot with the
+   * bot's `id`; and why the token is wanted.
+   */
   readonly caller: { readonly kind: string; readonly id: string; readonly reason: string };
 }
 
+/** The one service that speaks for bots: it authenticates their API keys at the edge. */
+const botEdge = 'ingress';
+
 /**
  * GetAccessToken: a current brand access token for enrichment or an authorized bot, for a customer
- * who is signed in (a live session) in this tenant. Every token handed out is audited.
+ * who is signed in (a live session) in this tenant. Every token handed out is audited with the
+ * service that proved who it is, and the bot ingress asked for.
  */
 export function createAccessTokenIssuer(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, refresher, audit, clock } = deps;
   return async function getAccessToken(request: AccessTokenRequest) {
-    const { tenantId, customerKey, caller } = request;
+    const { tenantId, customerKey, service, caller } = request;
     if (caller.kind !== 'service' && caller.kind !== 'bot')
       throw new ParleyError('invalid_argument', 'caller.kind must be service or bot');
-    if (!caller.id || caller.id.length > 128)
-      throw new ParleyError('invalid_argument', 'caller.id is required (at most 128 characters)');
+    if (caller.kind === 'bot' && service !== botEdge)
+      throw new ParleyError('permission_denied', `only ${botEdge} asks for a bot's access token`);
+    if (caller.kind === 'bot' && (!caller.id || caller.id.length > 128))
+      throw new ParleyError('invalid_argument', 'caller.id (the bot) is required (at most 128 characters)');
     if (!caller.reason || caller.reason.length > 256) {
       throw new ParleyError('invalid_argument', 'caller.reason is required (at most 256 characters)');
     }
@@ -42,7 +54,8 @@ export function createAccessTokenIssuer(deps: AuthDomainDeps) {
     await audit.record({
       tenantId,
       customerKey,
-      caller: { kind: caller.kind, id: caller.id },
+      caller: { kind: 'service', id: service },
+      ...(caller.kind === 'bot' ? { botId: caller.id } : {}),
       reason: caller.reason,
       action: 'access_token_issued',
       at: clock.now(),
@@ -87,6 +100,8 @@ export function createLogout(deps: AuthDomainDeps) {
         await credentials.delete(tenantId, customerKey, latest.channelId);
       });
     }
-    return { sessionsEnded, revokedAtBrand };
+    // Whose session ended, for the session.ended event ingress publishes.
+    const { threadId, deviceId } = session;
+    return { sessionsEnded, revokedAtBrand, tenantId, customerKey, threadId, deviceId };
   };
 }

@@ -73,9 +73,30 @@ export interface Session {
 export interface AuditEntry {
   readonly tenantId: string;
   readonly customerKey: string;
+  /**
+   * Who was handed the token: the service its client certificate proves (kind `service`). Entries
+   * written before service identity (migration 0002) hold the caller's unproven claim instead,
+   * which could also be kind `bot`.
+   */
   readonly caller: { readonly kind: 'service' | 'bot'; readonly id: string };
+  /** The bot ingress handed the token to (ingress alone may ask for a bot). */
+  readonly botId?: string;
   readonly reason: string;
   readonly action: 'access_token_issued';
+  readonly at: Date;
+}
+
+/** A gRPC call refused before any handler ran, because of who made it (docs/service-identity.md). */
+export interface RefusedCall {
+  /** `/parley.auth.v1.AuthService/PutChannel`. */
+  readonly method: string;
+  readonly code: 'unauthenticated' | 'permission_denied';
+  /** The service the caller's certificate proves; absent when it proves none. */
+  readonly caller?: string;
+  /** `address:port` the call came from. */
+  readonly peer: string;
+  /** The tenant the request names: the refused caller's claim, kept for the investigation. */
+  readonly tenantId?: string;
   readonly at: Date;
 }
 

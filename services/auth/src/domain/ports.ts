@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/errors';
-import type { AuditEntry, Channel, Credentials, Session } from './model.js';
+import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from './model.js';
 
 /** Every repository method takes the tenant: an unscoped read cannot be written. */
 export interface ChannelRepository {
@@ -47,6 +47,16 @@ export interface AuditLog {
 }
 
 /**
+ * gRPC calls refused for who made them (append-only, kept 90 days). Not a tenant's data: a refused
+ * caller's tenant is only its claim, so the log spans tenants and operators read it as a whole.
+ */
+export interface RefusalLog {
+  record(refusal: RefusedCall): Promise<void>;
+  /** The latest refusals, newest first. */
+  listRecent(limit?: number): Promise<RefusedCall[]>;
+}
+
+/**
  * A short lease per set of credentials, shared by every auth process, so that one refresh runs
  * while concurrent messages wait for its result. Acquiring is one atomic step that cannot grant a
  * held lease twice; a lease runs out on the store's clock, so a crashed holder blocks no one for
@@ -75,6 +85,7 @@ export interface AuthRepositories {
   readonly credentials: CredentialRepository;
   readonly sessions: SessionRepository;
   readonly audit: AuditLog;
+  readonly refusals: RefusalLog;
   readonly refreshLocks: RefreshLocks;
 }
 

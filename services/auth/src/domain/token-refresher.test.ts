@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
+import { createSecretBox } from '@parley/secrets';
 import { describe, expect, it } from 'vitest';
 import { createInMemoryAuthRepositories } from '../adapters/in-memory-auth-repositories.js';
-import { createSecretBox } from '../adapters/secret-box.js';
 import type { Channel, Credentials } from './model.js';
 import type { BrandOAuth, TokenSet } from './ports.js';
 import { createTokenRefresher } from './token-refresher.js';

@@ -1,4 +1,10 @@
-import { type AuthServiceDefinition, fromStruct, toStruct, type UnaryImplementation } from '@parley/grpc';
+import {
+  type AuthServiceDefinition,
+  fromStruct,
+  type MethodCallers,
+  toStruct,
+  type UnaryImplementation,
+} from '@parley/grpc';
 import type { AuthUseCases } from '../domain/auth-use-cases.js';
 import type { ChannelInput } from '../domain/channel-settings.js';
 import type { ChannelView } from '../domain/manage-channels.js';
@@ -40,6 +46,21 @@ function channelMessage(view: ChannelView) {
     updatedAt: view.updatedAt.toISOString(),
   };
 }
+
+/**
+ * Who may call each AuthService method, by the identity of their client certificate
+ * (docs/service-identity.md): ingress, the edge, for everything; enrichment for what it needs to
+ * fetch customer data.
+ */
+export const authServiceCallers: MethodCallers<AuthServiceDefinition> = {
+  ExchangeCode: ['ingress'],
+  AuthorizeMessage: ['ingress'],
+  RevokeSession: ['ingress'],
+  PutChannel: ['ingress'],
+  TestChannel: ['ingress'],
+  GetChannel: ['ingress', 'enrichment'],
+  GetAccessToken: ['ingress', 'enrichment'],
+};
 
 /** gRPC AuthService over the use cases: message mapping only, no decisions. */
 export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation<AuthServiceDefinition> {
@@ -100,10 +121,11 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
     async AuthorizeMessage(request) {
       return useCases.authorizeMessage(request.sessionToken);
     },
-    async GetAccessToken(request) {
+    async GetAccessToken(request, context) {
       const token = await useCases.getAccessToken({
         tenantId: request.tenantId,
         customerKey: request.customerKey,
+        service: context.caller,
         caller: {
           kind: request.caller?.kind ?? '',
           id: request.caller?.id ?? '',

@@ -1,4 +1,10 @@
-import { fromStruct, type HistoryServiceDefinition, toStruct, type UnaryImplementation } from '@parley/grpc';
+import {
+  fromStruct,
+  type HistoryServiceDefinition,
+  type MethodCallers,
+  toStruct,
+  type UnaryImplementation,
+} from '@parley/grpc';
 import type { History } from '../domain/history-use-cases.js';
 import type { CustomerProfile, FieldValue, StoredMessage } from '../domain/model.js';
 
@@ -33,6 +39,14 @@ function profileOf(profile: CustomerProfile) {
     })),
   };
 }
+
+/** Who may call each HistoryService method (docs/service-identity.md): ingress, the edge, only. */
+export const historyServiceCallers: MethodCallers<HistoryServiceDefinition> = {
+  Sync: ['ingress'],
+  GetCustomer: ['ingress'],
+  GetThread: ['ingress'],
+  UpdateCustomerFields: ['ingress'],
+};
 
 /** gRPC HistoryService over the use cases: message mapping only. */
 export function historyServiceHandlers(history: History): UnaryImplementation<HistoryServiceDefinition> {

@@ -5,13 +5,21 @@ import type { Logger } from '@parley/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { type AdminRouteDeps, registerAdminRoutes } from './admin-routes.js';
+import { type BotEventsRouteDeps, registerBotEventsRoute } from './bot-events-route.js';
 import { type CustomerRouteDeps, registerCustomerRoutes } from './customer-routes.js';
 import { errorHandler, sendError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { registerStreamRoute, type StreamRouteDeps, selectStreamProtocol } from './stream-route.js';
 import { registerThreadRoutes, type ThreadRouteDeps } from './thread-routes.js';
+import { registerWebhookRoutes, type WebhookRouteDeps } from './webhook-routes.js';
 
-export interface HttpAppDeps extends CustomerRouteDeps, AdminRouteDeps, StreamRouteDeps, ThreadRouteDeps {
+export interface HttpAppDeps
+  extends CustomerRouteDeps,
+    AdminRouteDeps,
+    StreamRouteDeps,
+    ThreadRouteDeps,
+    WebhookRouteDeps,
+    BotEventsRouteDeps {
   readonly logger: Logger;
   readonly ipLimiter: RateLimiter;
   readonly bodyLimitBytes: number;
@@ -80,6 +88,8 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     registerAdminRoutes(scoped, deps);
     registerStreamRoute(scoped, deps);
     registerThreadRoutes(scoped, deps);
+    registerWebhookRoutes(scoped, deps);
+    registerBotEventsRoute(scoped, deps);
   });
   return app;
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { type AuthServiceDefinition, fromStruct, type ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { SessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
 import { bearer, parse, takeSessionQuota } from './request-parsing.js';
 
@@ -24,6 +26,7 @@ export interface CustomerRouteDeps {
   readonly auth: ServiceClient<AuthServiceDefinition>;
   readonly sendMessage: MessageSender;
   readonly sessionLimiter: RateLimiter;
+  readonly sessionEnded: SessionEndedAnnouncer;
 }
 
 /** The tenant of a public chat request: chat pages and SDKs send it in `Parley-Tenant`. */
@@ -37,7 +40,7 @@ function tenantOf(headers: Record<string, unknown>): string {
 
 /** The chat frontends' API: sign in with a code, send messages, log out. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): void {
-  const { auth, sendMessage, sessionLimiter } = deps;
+  const { auth, sendMessage, sessionLimiter, sessionEnded } = deps;
 
   app.post<{ Params: { channelId: string } }>('/v1/channels/:channelId/sessions', async (request, reply) => {
     const tenantId = tenantOf(request.headers);
@@ -75,6 +78,19 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       request.query,
       'query',
     );
-    return auth.call.RevokeSession({ sessionToken, allDevices: allDevices === 'true' });
+    const ended = await auth.call.RevokeSession({ sessionToken, allDevices: allDevices === 'true' });
+    // The logout has happened whatever Kafka does; its event follows at least once (announcer).
+    await sessionEnded.announce({
+      sessionEventId: randomUUID(),
+      tenantId: ended.tenantId,
+      customerKey: ended.customerKey,
+      threadId: ended.threadId,
+      deviceId: ended.deviceId,
+      allDevices: allDevices === 'true',
+      sessionsEnded: ended.sessionsEnded,
+      reason: 'customer_logout',
+      endedAt: new Date().toISOString(),
+    });
+    return { sessionsEnded: ended.sessionsEnded, revokedAtBrand: ended.revokedAtBrand };
   });
 }

@@ -51,6 +51,82 @@ const channelIdParam = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
 };
 
+const eventTypeSchema = {
+  enum: ['message.enriched', 'message.stored', 'customer.updated', 'session.ended'],
+};
+const webhookIdParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+};
+const webhookProperties = {
+  url: {
+    type: 'string',
+    maxLength: 2048,
+    description:
+      'Where events are POSTed: https on a public address (hosts on the operator’s allow-list excepted)',
+  },
+  eventTypes: { type: 'array', items: eventTypeSchema, minItems: 1, uniqueItems: true },
+  description: { type: 'string', maxLength: 256 },
+  enabled: { type: 'boolean', description: 'false stops deliveries; true resumes a paused subscription' },
+};
+const webhook = {
+  type: 'object',
+  required: ['id', 'url', 'eventTypes', 'description', 'enabled', 'status', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    ...webhookProperties,
+    status: {
+      enum: ['active', 'paused', 'disabled'],
+      description: 'paused: deliveries kept failing (see pausedReason); enable it again to resume',
+    },
+    pausedReason: { type: ['string', 'null'] },
+    pausedAt: { type: ['string', 'null'], format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    secretRotatedAt: { type: ['string', 'null'], format: 'date-time' },
+    previousSecretExpiresAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'Until then deliveries are signed with the previous secret too',
+    },
+  },
+};
+const withSecret = {
+  allOf: [
+    webhook,
+    {
+      type: 'object',
+      required: ['secret'],
+      properties: {
+        secret: {
+          type: 'string',
+          description: 'The signing secret `whsec_…` (Standard Webhooks); shown only in this answer',
+        },
+      },
+    },
+  ],
+};
+const delivery = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    subscriptionId: { type: 'string' },
+    eventId: { type: 'string', description: 'The webhook-id header' },
+    eventType: eventTypeSchema,
+    threadId: { type: ['string', 'null'] },
+    status: { enum: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+    lastAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+    lastStatusCode: { type: ['integer', 'null'], description: 'null when no HTTP answer came' },
+    lastError: { type: ['string', 'null'] },
+    deliveredAt: { type: ['string', 'null'], format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 /** The OpenAPI document of ingress; a test keeps it and the registered routes in sync. */
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -154,6 +230,173 @@ export const openApiDocument = {
         security: apiKeyAuth,
         parameters: [channelIdParam],
         responses: { '200': { description: 'The checks', ...json({ type: 'object' }) }, ...errors },
+      },
+    },
+    '/v1/admin/webhooks': {
+      post: {
+        summary: 'Subscribe an endpoint to the tenant’s events (signed per Standard Webhooks)',
+        security: apiKeyAuth,
+        requestBody: json({
+          type: 'object',
+          required: ['url', 'eventTypes'],
+          additionalProperties: false,
+          properties: webhookProperties,
+        }),
+        responses: {
+          '201': { description: 'Created; the signing secret is in this answer only', ...json(withSecret) },
+          ...errors,
+        },
+      },
+      get: {
+        summary: 'The tenant’s webhook subscriptions',
+        security: apiKeyAuth,
+        responses: {
+          '200': {
+            description: '{webhooks[]}',
+            ...json({ type: 'object', properties: { webhooks: { type: 'array', items: webhook } } }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/admin/webhooks/{id}': {
+      get: {
+        summary: 'One webhook subscription (never its secret)',
+        security: apiKeyAuth,
+        parameters: [webhookIdParam],
+        responses: { '200': { description: 'The subscription', ...json(webhook) }, ...errors },
+      },
+      patch: {
+        summary: 'Change a subscription’s URL, event types, description or enabled flag',
+        security: apiKeyAuth,
+        parameters: [webhookIdParam],
+        requestBody: json({
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: webhookProperties,
+        }),
+        responses: { '200': { description: 'The subscription', ...json(webhook) }, ...errors },
+      },
+      delete: {
+        summary: 'Delete a subscription (its pending deliveries are not sent)',
+        security: apiKeyAuth,
+        parameters: [webhookIdParam],
+        responses: { '204': { description: 'Deleted' }, ...errors },
+      },
+    },
+    '/v1/admin/webhooks/{id}/rotate-secret': {
+      post: {
+        summary: 'A new signing secret; the previous one keeps signing beside it for the overlap',
+        security: apiKeyAuth,
+        parameters: [webhookIdParam],
+        requestBody: {
+          required: false,
+          ...json({
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              overlapSeconds: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 604800,
+                description: 'How long the previous secret still signs (default 24 h; 1 for a leaked secret)',
+              },
+            },
+          }),
+        },
+        responses: {
+          '200': { description: 'The new secret, shown in this answer only', ...json(withSecret) },
+          ...errors,
+        },
+      },
+    },
+    '/v1/admin/webhooks/{id}/deliveries': {
+      get: {
+        summary: 'The subscription’s delivery log, newest first',
+        security: apiKeyAuth,
+        parameters: [
+          webhookIdParam,
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            schema: { enum: ['pending', 'delivered', 'failed'] },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+          {
+            name: 'before',
+            in: 'query',
+            required: false,
+            description: 'The nextCursor of the previous page',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: '{deliveries[], nextCursor} (nextCursor null on the last page)',
+            ...json({
+              type: 'object',
+              properties: {
+                deliveries: { type: 'array', items: delivery },
+                nextCursor: { type: ['string', 'null'] },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+      post: {
+        summary: 'Send a logged delivery again (same webhook-id, a new series of attempts)',
+        security: apiKeyAuth,
+        parameters: [
+          webhookIdParam,
+          { name: 'deliveryId', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { '202': { description: 'Queued', ...json(delivery) }, ...errors },
+      },
+    },
+    '/v1/bot/events': {
+      get: {
+        summary: 'Server-Sent Events: the tenant’s events for a bot (bot-scoped API key), resumable',
+        description: [
+          'A `text/event-stream` of the key’s tenant only. Each event: `id: <cursor>`, `event: <type>` (message.enriched, message.stored, customer.updated, session.ended), `data: <the event JSON, as webhooks get it>`; `: heartbeat` comments every 15 s.',
+          'Resume with the `Last-Event-ID` header (EventSource sends it on reconnect; it wins over `?after=`) or `?after=<cursor>`; without either the stream starts at the oldest retained event. Every event once, in order, within the retention window.',
+          'Before the stream starts, failures are JSON errors: 401/403 (key, scope), 429 `rate_limited` (too many open streams for the key or tenant), 410 `cursor_expired` (the cursor is older than the log keeps: events may be missing; reconnect without one). After it started, a failure is one `event: error` with `data: {code, message}`, then the stream ends: reconnect with the last id.',
+        ].join(' '),
+        security: apiKeyAuth,
+        parameters: [
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'The id of the last event received',
+            schema: { type: 'string' },
+          },
+          { name: 'after', in: 'query', required: false, schema: { type: 'string' } },
+          {
+            name: 'types',
+            in: 'query',
+            required: false,
+            description: 'Comma-separated event types to receive (default: all)',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The event stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          '410': error,
+          ...errors,
+        },
       },
     },
     '/v1/thread/messages': {

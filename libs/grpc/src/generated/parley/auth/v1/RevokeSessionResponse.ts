@@ -5,9 +5,23 @@
 export interface RevokeSessionResponse {
   'sessionsEnded'?: (number);
   'revokedAtBrand'?: (boolean);
+  /**
+   * Whose session ended (for the session.ended event ingress publishes).
+   */
+  'tenantId'?: (string);
+  'customerKey'?: (string);
+  'threadId'?: (string);
+  'deviceId'?: (string);
 }
 
 export interface RevokeSessionResponse__Output {
   'sessionsEnded': (number);
   'revokedAtBrand': (boolean);
+  /**
+   * Whose session ended (for the session.ended event ingress publishes).
+   */
+  'tenantId': (string);
+  'customerKey': (string);
+  'threadId': (string);
+  'deviceId': (string);
 }

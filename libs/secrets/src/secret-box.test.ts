@@ -53,6 +53,20 @@ describe('createSecretBox', () => {
     await expect(box.open('not-a-jwe')).rejects.toMatchObject({ code: 'server_error' });
   });
 
+  it('binds a secret to its context: it opens only with the same one', async () => {
+    const box = createSecretBox({ keys: { k1: key() }, activeKid: 'k1' });
+    const sealed = await box.seal('whsec_x', 'subscription:acme/sub_1');
+    expect(decodeProtectedHeader(sealed)).toMatchObject({ ctx: 'subscription:acme/sub_1' });
+    expect(await box.open(sealed, 'subscription:acme/sub_1')).toBe('whsec_x');
+    for (const other of ['subscription:globex/sub_1', 'subscription:acme/sub_2', undefined]) {
+      await expect(box.open(sealed, other)).rejects.toMatchObject({ code: 'server_error' });
+    }
+    // A secret sealed without a context does not open where one is expected.
+    await expect(box.open(await box.seal('x'), 'subscription:acme/sub_1')).rejects.toMatchObject({
+      code: 'server_error',
+    });
+  });
+
   it('validates its keys at construction', () => {
     expect(() => createSecretBox({ keys: { k1: key() }, activeKid: 'k2' })).toThrow(
       expect.objectContaining({ code: 'invalid_config' }),

@@ -1,7 +1,16 @@
 import { webcrypto } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { CompactEncrypt, compactDecrypt, type ProtectedHeaderParameters } from 'jose';
-import type { SecretBox } from '../domain/ports.js';
+
+/**
+ * Seals secrets for storage and opens them again. A secret sealed with a `context` (what it belongs
+ * to, e.g. `subscription:<tenant>/<id>`) opens only with that same context, so a sealed value copied
+ * to another row, tenant or column does not open there.
+ */
+export interface SecretBox {
+  seal(plaintext: string, context?: string): Promise<string>;
+  open(sealed: string, context?: string): Promise<string>;
+}
 
 /** Key id to 32-byte AES key; several ids let old secrets open while new ones use the active key. */
 export type KeyRing = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
@@ -51,6 +60,7 @@ export function parseKeyRing(text: string): Record<string, Uint8Array> {
 /**
  * Encrypts secrets at rest as compact JWE (`dir`, `A256GCM`) with the key id in the protected
  * header, so that keys rotate: seal with the active key, open with whichever key the header names.
+ * The binding context travels in the protected header (`ctx`), which AES-GCM authenticates.
  *
  * @example
  * const box = createSecretBox({ keys: parseKeyRing(config.SECRET_KEYS), activeKid: config.SECRET_ACTIVE_KID });
@@ -94,17 +104,27 @@ export function createSecretBox(options: { keys: KeyRing; activeKid: string }): 
   };
 
   return {
-    async seal(plaintext) {
+    async seal(plaintext, context) {
       return new CompactEncrypt(encoder.encode(plaintext))
-        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: activeKid })
+        .setProtectedHeader({
+          alg: 'dir',
+          enc: 'A256GCM',
+          kid: activeKid,
+          ...(context === undefined ? {} : { ctx: context }),
+        })
         .encrypt(await cryptoKey(activeKid, activeKey));
     },
-    async open(sealed) {
+    async open(sealed, context) {
       try {
-        const { plaintext } = await compactDecrypt(sealed, keyFor, {
+        const { plaintext, protectedHeader } = await compactDecrypt(sealed, keyFor, {
           keyManagementAlgorithms: ['dir'],
           contentEncryptionAlgorithms: ['A256GCM'],
         });
+        if (protectedHeader.ctx !== context) {
+          throw new ParleyError('server_error', 'sealed secret belongs to another context', {
+            context: { expected: context ?? null },
+          });
+        }
         return decoder.decode(plaintext);
       } catch (error) {
         if (error instanceof ParleyError) throw error;

@@ -1,0 +1,237 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { ParleyError, toParleyError } from '@parley/errors';
+import type { IntegrationsServiceDefinition, ServiceClient } from '@parley/grpc';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiKey, ApiKeyRepository } from '../domain/api-keys.js';
+import type { BotStreams, StreamEnd, StreamRefusal } from '../domain/bot-streams.js';
+import { tenantEventTypes } from '../domain/tenant-event-types.js';
+import { requireApiKey } from './admin-routes.js';
+import { parse } from './request-parsing.js';
+import { sseComment, sseEvent, sseRetry } from './server-sent-events.js';
+
+/** What the stream reports for metrics. */
+export interface BotStreamObserver {
+  opened(): void;
+  refused(reason: StreamRefusal | 'cursor_expired'): void;
+  closed(reason: StreamEnd): void;
+  sent(eventType: string): void;
+}
+
+export interface BotEventsRouteDeps {
+  readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
+  readonly apiKeys: ApiKeyRepository;
+  readonly botStreams: BotStreams;
+  readonly botStreamObserver?: BotStreamObserver;
+  readonly botStreamTiming?: BotStreamTiming;
+}
+
+export interface BotStreamTiming {
+  /** How long one ReadEvents waits for new events (at most 25 s, the proto's limit). */
+  readonly waitMs?: number;
+  /** The gRPC deadline beyond `waitMs`. */
+  readonly deadlineMs?: number;
+  /** Comment lines this often keep proxies from closing an idle stream. */
+  readonly heartbeatMs?: number;
+  /** A client that does not take what was written within this time is disconnected. */
+  readonly drainTimeoutMs?: number;
+  /** How often an open stream checks that its API key still exists with the bot scope. */
+  readonly keyRecheckMs?: number;
+}
+
+// Opaque cursors of integrations (TenantEvent.cursor); a shape check keeps headers out of gRPC.
+const cursor = z.string().regex(/^[A-Za-z0-9._:~-]{1,200}$/, 'a cursor: the id of an event of this stream');
+const eventsQuery = z
+  .object({
+    after: cursor.optional(),
+    types: z
+      .string()
+      .max(200)
+      .transform((value) => [...new Set(value.split(',').map((type) => type.trim()))])
+      .pipe(z.array(z.enum(tenantEventTypes)))
+      .optional(),
+  })
+  .strict();
+
+type EventsPage = Awaited<ReturnType<ServiceClient<IntegrationsServiceDefinition>['call']['ReadEvents']>>;
+
+const noop: BotStreamObserver = { opened() {}, refused() {}, closed() {}, sent() {} };
+
+/**
+ * `GET /v1/bot/events`: the tenant's events as Server-Sent Events, for bots that cannot expose a
+ * webhook endpoint. A bot-scoped API key; only the key's tenant. Resumes after `Last-Event-ID` (what
+ * EventSource sends on reconnect; it wins over `?after=`, which stays in the URL). Each event is
+ * `id: <cursor>`, `event: <type>`, `data: <the event JSON>`. Failures before the stream starts are
+ * ordinary JSON errors (an expired cursor: 410 `cursor_expired`); after it started, one
+ * `event: error` with `{code, message}`, then the stream ends (reconnect with the last id).
+ */
+export function registerBotEventsRoute(app: FastifyInstance, deps: BotEventsRouteDeps): void {
+  const { integrations, apiKeys, botStreams, botStreamObserver: observer = noop } = deps;
+  const {
+    waitMs = 20_000,
+    deadlineMs = 5000,
+    heartbeatMs = 15_000,
+    drainTimeoutMs = 30_000,
+    keyRecheckMs = 60_000,
+  } = deps.botStreamTiming ?? {};
+
+  // No HEAD route: a HEAD request would open a stream nobody reads.
+  app.get('/v1/bot/events', { exposeHeadRoute: false }, async (request, reply) => {
+    const key = await requireApiKey(request, apiKeys, 'bot');
+    const query = parse(eventsQuery, request.query, 'query');
+    const lastEventId = request.headers['last-event-id'];
+    const after =
+      typeof lastEventId === 'string' && lastEventId !== ''
+        ? parse(cursor, lastEventId, 'Last-Event-ID')
+        : (query.after ?? '');
+    // Aborted when the stream ends: a long poll whose client left is cancelled at integrations.
+    const gone = new AbortController();
+    const read = (from: string, wait: number) =>
+      integrations.call.ReadEvents(
+        { tenantId: key.tenantId, after: from, limit: 100, waitMs: wait, eventTypes: query.types ?? [] },
+        { deadlineMs: wait + deadlineMs, signal: gone.signal },
+      );
+
+    let stream: ReturnType<typeof streamEvents> | undefined;
+    // Set when the client leaves or ingress stops before the stream has started.
+    let endedEarly = false;
+    const slot = botStreams.open(key.tenantId, key.keyId, (reason) => {
+      if (stream) stream.end(reason);
+      else endedEarly = true;
+    });
+    if ('refused' in slot) {
+      observer.refused(slot.refused);
+      throw new ParleyError(
+        'rate_limited',
+        slot.refused === 'key_limit'
+          ? 'too many open event streams for this API key'
+          : 'too many open event streams for this tenant',
+        { context: { retryAfterSeconds: 5 } },
+      );
+    }
+    const response = reply.raw;
+    response.once('close', () => {
+      slot.release();
+      gone.abort();
+      if (stream) stream.end('client');
+      else endedEarly = true;
+    });
+    // The first read does not wait: what can refuse the stream answers as plain HTTP.
+    let first: EventsPage;
+    try {
+      first = await read(after, 0);
+    } finally {
+      if (endedEarly) slot.release();
+    }
+    if (first.cursorExpired) {
+      slot.release();
+      observer.refused('cursor_expired');
+      throw expired();
+    }
+    if (endedEarly) throw new ParleyError('dependency_unavailable', 'the stream ended before it started');
+
+    reply.hijack();
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx and similar proxies pass each event on at once instead of buffering the response.
+      'x-accel-buffering': 'no',
+    });
+    observer.opened();
+    stream = streamEvents({
+      response,
+      key,
+      apiKeys,
+      read,
+      observer,
+      timing: { waitMs, heartbeatMs, drainTimeoutMs, keyRecheckMs },
+      onEnd: () => gone.abort(),
+    });
+    stream.run(first).catch((error: unknown) => request.log.error({ err: error }, 'bot event stream failed'));
+  });
+}
+
+const expired = () =>
+  new ParleyError(
+    'cursor_expired',
+    'the cursor is older than the event log keeps: events may have been missed; reconnect without one',
+  );
+
+/** The long-poll loop of one open stream, with its heartbeat. */
+function streamEvents(options: {
+  readonly response: ServerResponse;
+  readonly key: ApiKey;
+  readonly apiKeys: ApiKeyRepository;
+  readonly read: (after: string, waitMs: number) => Promise<EventsPage>;
+  readonly observer: BotStreamObserver;
+  readonly timing: Required<Omit<BotStreamTiming, 'deadlineMs'>>;
+  readonly onEnd: () => void;
+}) {
+  const { response, key, apiKeys, read, observer, timing, onEnd } = options;
+  let ended = false;
+  let keyCheckedAt = Date.now();
+  // Nothing is written to a response that ended or whose client left (that would be an error event).
+  const write = (chunk: string) => !ended && !response.destroyed && response.write(chunk);
+  const heartbeat = setInterval(() => {
+    if (!response.writableNeedDrain) write(sseComment('heartbeat'));
+  }, timing.heartbeatMs);
+
+  function end(reason: StreamEnd, error?: ParleyError) {
+    if (ended) return;
+    if (error) {
+      const { code, message } = error.toPublic();
+      write(sseEvent({ event: 'error', data: JSON.stringify({ code, message }) }));
+    }
+    ended = true;
+    clearInterval(heartbeat);
+    onEnd();
+    response.end();
+    observer.closed(reason);
+  }
+
+  /** Waits until the socket took what was written; false when the client is too slow or gone. */
+  async function drained(): Promise<boolean> {
+    if (ended || !response.writableNeedDrain) return true;
+    try {
+      await once(response, 'drain', { signal: AbortSignal.timeout(timing.drainTimeoutMs) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function keyStillValid(): Promise<boolean> {
+    if (Date.now() - keyCheckedAt < timing.keyRecheckMs) return true;
+    keyCheckedAt = Date.now();
+    const current = await apiKeys.find(key.keyId);
+    return current !== null && current.tenantId === key.tenantId && current.scopes.includes('bot');
+  }
+
+  async function run(first: EventsPage) {
+    write(sseRetry(2000));
+    let page = first;
+    let after = first.cursor;
+    while (!ended) {
+      for (const event of page.events) {
+        if (!write(sseEvent({ id: event.cursor, event: event.type, data: event.body })) && ended) return;
+        observer.sent(event.type);
+      }
+      after = page.cursor || after;
+      // Backpressure: nothing more is read while the client has not taken what it got.
+      if (!(await drained())) return end('slow_client');
+      try {
+        if (!(await keyStillValid()))
+          return end('key_revoked', new ParleyError('unauthenticated', 'the API key is no longer valid'));
+        if (ended) return;
+        page = await read(after, timing.waitMs);
+      } catch (error) {
+        return end('error', toParleyError(error));
+      }
+      if (page.cursorExpired) return end('cursor_expired', expired());
+    }
+  }
+
+  return { run, end: (reason: StreamEnd) => end(reason) };
+}
