@@ -27,6 +27,18 @@ add POSTGRES_PASSWORD "$(key 24)"
 add DATABASE_PASSWORD_AUTH "$(key 24)"
 add DATABASE_PASSWORD_HISTORY "$(key 24)"
 add DATABASE_PASSWORD_INGRESS "$(key 24)"
+add DATABASE_PASSWORD_INTEGRATIONS "$(key 24)"
+# integrations' own key ring for the webhook signing secrets.
+add INTEGRATIONS_SECRET_KEYS "k1:$(key 32)"
+add INTEGRATIONS_SECRET_ACTIVE_KID k1
+# Kafka: the super user (kafka-setup, tools on the host), the controller listener's user, and one
+# SCRAM user per principal of libs/contracts/kafka-access.json (KAFKA_PASSWORD_<SERVICE>).
+add KAFKA_ADMIN_PASSWORD "$(key 24)"
+add KAFKA_CONTROLLER_PASSWORD "$(key 24)"
+add KAFKA_PASSWORD_INGRESS "$(key 24)"
+add KAFKA_PASSWORD_ENRICHMENT "$(key 24)"
+add KAFKA_PASSWORD_HISTORY "$(key 24)"
+add KAFKA_PASSWORD_INTEGRATIONS "$(key 24)"
 if [ -n "${created:-}" ]; then
   echo "wrote deploy/compose/.env"
 elif [ ${#added[@]} -gt 0 ]; then

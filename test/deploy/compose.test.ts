@@ -6,7 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { generatedEnvFile, interpolate, readCompose, serviceEnv } from './support/compose.js';
 import type { Deployment } from './support/k8s-types.js';
 import { named, renderTarget, repositoryRoot } from './support/render.js';
-import { knownVariables, requiredVariables, services, storeOwners } from './support/service-env.js';
+import {
+  knownVariables,
+  requiredVariables,
+  services,
+  storeOwners,
+  withPemStandIns,
+} from './support/service-env.js';
 
 const compose = readCompose();
 const dotEnv = generatedEnvFile();
@@ -55,7 +61,7 @@ describe('docker-compose.yml', () => {
       const known = new Set(knownVariables(service));
       expect(Object.keys(env).filter((variable) => !known.has(variable))).toEqual([]);
       expect(requiredVariables(service).filter((variable) => !(variable in env))).toEqual([]);
-      expect(() => service.load(env)).not.toThrow();
+      expect(() => service.load(withPemStandIns(env))).not.toThrow();
     },
   );
 
@@ -75,6 +81,9 @@ describe('docker-compose.yml', () => {
     expect(envOf('ingress').AUTH_GRPC_ADDRESS).toBe(`auth:${envOf('auth').GRPC_PORT}`);
     expect(envOf('enrichment').AUTH_GRPC_ADDRESS).toBe(`auth:${envOf('auth').GRPC_PORT}`);
     expect(envOf('ingress').HISTORY_GRPC_ADDRESS).toBe(`history:${envOf('history').GRPC_PORT}`);
+    expect(envOf('ingress').INTEGRATIONS_GRPC_ADDRESS).toBe(
+      `integrations:${envOf('integrations').GRPC_PORT}`,
+    );
   });
 
   it('runs PostgreSQL from the official image, with one role and password per service with a store', () => {
@@ -139,7 +148,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('creates every topic of libs/contracts and its .dlq before the services start', () => {
-    const command = ([] as string[]).concat(compose.services['kafka-topics']?.command ?? []).join('\n');
+    const command = ([] as string[]).concat(compose.services['kafka-setup']?.command ?? []).join('\n');
     const listed = /for topic in ([^;]+);/.exec(command.replace(/\\\n/g, ' '))?.[1]?.trim().split(/\s+/);
     expect(listed?.sort()).toEqual([...topicNames].sort());
     expect(command).toContain('"$$topic.dlq"');

@@ -9,6 +9,7 @@ import {
   type ServiceConfig,
   services,
   storeOwners,
+  withPemStandIns,
 } from './support/service-env.js';
 
 /** What is wrong with the environment a container gets, judged by its service's config schema. */
@@ -23,7 +24,7 @@ function envProblems(service: ServiceConfig, env: ResolvedEnv): string[] {
   }
   if (problems.length === 0) {
     try {
-      service.load(env.values);
+      service.load(withPemStandIns(env.values));
     } catch (error) {
       problems.push((error as Error).message);
     }
@@ -45,16 +46,30 @@ describe('the config schemas the check relies on', () => {
     const required = Object.fromEntries(
       services.map((service) => [service.name, requiredVariables(service).sort()]),
     );
+    const tls = ['GRPC_TLS_CA_FILE', 'GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE'];
     expect(required).toEqual({
-      ingress: ['AUTH_GRPC_ADDRESS', 'DATABASE_URL', 'HISTORY_GRPC_ADDRESS', 'KAFKA_BROKERS'],
-      auth: ['DATABASE_URL', 'SECRET_ACTIVE_KID', 'SECRET_KEYS', 'SESSION_SIGNING_KEY'],
-      enrichment: ['AUTH_GRPC_ADDRESS', 'KAFKA_BROKERS'],
-      history: ['DATABASE_URL', 'KAFKA_BROKERS'],
+      ingress: [
+        'AUTH_GRPC_ADDRESS',
+        'DATABASE_URL',
+        ...tls,
+        'HISTORY_GRPC_ADDRESS',
+        'INTEGRATIONS_GRPC_ADDRESS',
+        'KAFKA_BROKERS',
+      ],
+      auth: ['DATABASE_URL', ...tls, 'SECRET_ACTIVE_KID', 'SECRET_KEYS', 'SESSION_SIGNING_KEY'],
+      enrichment: ['AUTH_GRPC_ADDRESS', ...tls, 'KAFKA_BROKERS'],
+      history: ['DATABASE_URL', ...tls, 'KAFKA_BROKERS'],
+      integrations: ['DATABASE_URL', ...tls, 'KAFKA_BROKERS', 'SECRET_ACTIVE_KID', 'SECRET_KEYS'],
     });
   });
 
   it('catch a misspelt, a missing and a malformed variable', () => {
     const enrichment = services.find((service) => service.name === 'enrichment') as ServiceConfig;
+    const tls = {
+      GRPC_TLS_CA_FILE: '/etc/parley/grpc-tls/ca.crt',
+      GRPC_TLS_CERT_FILE: '/etc/parley/grpc-tls/tls.crt',
+      GRPC_TLS_KEY_FILE: '/etc/parley/grpc-tls/tls.key',
+    };
     const check = (env: Record<string, string>) =>
       envProblems(
         enrichment,
@@ -62,7 +77,7 @@ describe('the config schemas the check relies on', () => {
           {
             name: 'enrichment',
             image: 'parley/enrichment:1',
-            env: Object.entries(env).map(([name, value]) => ({ name, value })),
+            env: Object.entries({ ...tls, ...env }).map(([name, value]) => ({ name, value })),
           },
           [],
         ),
@@ -93,7 +108,10 @@ describe.each(kustomizeTargets())('environment of the services in %s', (target) 
     '%s listens where its container ports and probes say',
     (_name, service) => {
       const container = serviceContainer(objects, service);
-      const config = service.load(resolveContainerEnv(container, objects).values) as Record<string, unknown>;
+      const config = service.load(withPemStandIns(resolveContainerEnv(container, objects).values)) as Record<
+        string,
+        unknown
+      >;
       const declared = Object.fromEntries(
         (container.ports ?? []).map((port) => [port.name, port.containerPort]),
       );
@@ -122,7 +140,13 @@ describe.each(kustomizeTargets())('environment of the services in %s', (target) 
   });
 
   it('takes every secret value from a Secret, never from a ConfigMap or a literal', () => {
-    const secretNames = ['DATABASE_URL', 'SECRET_KEYS', 'SECRET_ACTIVE_KID', 'SESSION_SIGNING_KEY'];
+    const secretNames = [
+      'DATABASE_URL',
+      'SECRET_KEYS',
+      'SECRET_ACTIVE_KID',
+      'SESSION_SIGNING_KEY',
+      'KAFKA_SASL_PASSWORD',
+    ];
     const pods = [...ofKind<Deployment>(objects, 'Deployment'), ...ofKind<Job>(objects, 'Job')].map(
       (workload) => workload.spec.template.spec,
     );

@@ -1,6 +1,5 @@
 import { topicNames } from '@parley/contracts';
 import { describe, expect, it } from 'vitest';
-import { consumersInCode } from './support/code-consumers.js';
 import type {
   ConfigMap,
   Deployment,
@@ -9,6 +8,7 @@ import type {
   KafkaTopic,
   ScaledObject,
 } from './support/k8s-types.js';
+import { consumersInCode } from './support/kafka-in-code.js';
 import { kustomizeTargets, ofKind, renderTarget } from './support/render.js';
 import { resolveContainerEnv } from './support/service-env.js';
 
@@ -35,7 +35,7 @@ function topicsByName(objects: readonly K8sObject[]): Map<string, KafkaTopic> {
 }
 
 describe('consumers in code', () => {
-  it('are found: enrichment and history in fixed groups, ingress in one group per pod', () => {
+  it('are found: enrichment, history and integrations in fixed groups, ingress in one group per pod', () => {
     const consumers = Object.fromEntries(consumersInCode().map((consumer) => [consumer.service, consumer]));
     expect(consumers.enrichment).toMatchObject({
       groupId: 'enrichment',
@@ -43,7 +43,13 @@ describe('consumers in code', () => {
     });
     expect(consumers.history?.groupId).toBe('history');
     expect(consumers.history?.topics.length).toBeGreaterThanOrEqual(2);
-    expect(consumers.ingress).toMatchObject({ groupId: undefined, topics: ['chat.deliveries.v1'] });
+    expect(consumers.integrations?.groupId).toBe('integrations');
+    expect(consumers.integrations?.topics.length).toBeGreaterThanOrEqual(4);
+    expect(consumers.ingress).toMatchObject({
+      groupId: undefined,
+      groupPrefix: 'ingress-deliveries-',
+      topics: ['chat.deliveries.v1'],
+    });
   });
 });
 

@@ -3,7 +3,9 @@ import type { Deployment, Job, K8sObject, NetworkPolicy, PostgresCluster } from 
 import { type Endpoint, isAllowed } from './support/network-policy.js';
 import { kustomizeTargets, named, ofKind, renderTarget } from './support/render.js';
 
-type Service = 'ingress' | 'auth' | 'enrichment' | 'history';
+type Service = 'ingress' | 'auth' | 'enrichment' | 'history' | 'integrations';
+const allServices = ['ingress', 'auth', 'enrichment', 'history', 'integrations'] as const;
+const storeOwners = ['ingress', 'auth', 'history', 'integrations'] as const;
 type PodEndpoint = Extract<Endpoint, { pod: string }>;
 
 function servicePod(objects: readonly K8sObject[], name: Service): PodEndpoint {
@@ -22,7 +24,7 @@ function servicePod(objects: readonly K8sObject[], name: Service): PodEndpoint {
 }
 
 /** A migration Job's pod (`<service>-migrate`). */
-function migrationPod(objects: readonly K8sObject[], service: 'ingress' | 'auth' | 'history'): PodEndpoint {
+function migrationPod(objects: readonly K8sObject[], service: (typeof storeOwners)[number]): PodEndpoint {
   const job = named<Job>(objects, 'Job', `${service}-migrate`);
   return {
     pod: `${service}-migrate-x7k2p`,
@@ -69,6 +71,7 @@ const outside = {
   objectStore: { ip: '198.51.100.20' },
   stranger: { pod: 'stranger', namespace: 'default', labels: { 'app.kubernetes.io/name': 'stranger' } },
   brand: { ip: '203.0.113.10' },
+  webhook: { ip: '198.51.100.77' },
   privateHost: { ip: '10.20.30.40' },
   cloudMetadata: { ip: '169.254.169.254' },
 } satisfies Record<string, Endpoint>;
@@ -97,6 +100,7 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
     expect(allowed(pod('ingress'), pod('auth'), 50051)).toBe(true);
     expect(allowed(pod('enrichment'), pod('auth'), 50051)).toBe(true);
     expect(allowed(pod('history'), pod('auth'), 50051)).toBe(false);
+    expect(allowed(pod('integrations'), pod('auth'), 50051)).toBe(false);
     expect(allowed(outside.stranger, pod('auth'), 50051)).toBe(false);
     expect(allowed(outside.ingressController, pod('auth'), 50051)).toBe(false);
     expect(allowed(pod('ingress'), pod('auth'), 9401)).toBe(false);
@@ -121,6 +125,26 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
     expect(admittedByHistory(pod('auth'))).toBe(false);
   });
 
+  it('let only ingress call integrations, on its gRPC port only', () => {
+    expect(allowed(pod('ingress'), pod('integrations'), 50053)).toBe(true);
+    for (const caller of ['auth', 'enrichment', 'history'] as const)
+      expect(allowed(pod(caller), pod('integrations'), 50053), caller).toBe(false);
+    expect(allowed(outside.stranger, pod('integrations'), 50053)).toBe(false);
+    expect(allowed(outside.ingressController, pod('integrations'), 50053)).toBe(false);
+    expect(allowed(pod('ingress'), pod('integrations'), 9404)).toBe(false);
+    const admittedByIntegrations = (from: Endpoint) =>
+      isAllowed(policies, { from, to: pod('integrations'), port: 50053 }, 'ingress');
+    expect(admittedByIntegrations(pod('ingress'))).toBe(true);
+    expect(admittedByIntegrations(pod('enrichment'))).toBe(false);
+    expect(admittedByIntegrations(outside.stranger)).toBe(false);
+    // integrations calls no other service.
+    for (const callee of [
+      ['auth', 50051],
+      ['history', 50052],
+    ] as const)
+      expect(allowed(pod('integrations'), pod(callee[0]), callee[1]), callee[0]).toBe(false);
+  });
+
   it('open the public API to the ingress controller only', () => {
     expect(allowed(outside.ingressController, pod('ingress'), 8080)).toBe(true);
     expect(allowed(outside.stranger, pod('ingress'), 8080)).toBe(false);
@@ -133,6 +157,7 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
       ['auth', 9401],
       ['enrichment', 9402],
       ['history', 9403],
+      ['integrations', 9404],
     ] as const) {
       expect(allowed(outside.prometheus, pod(service), port), service).toBe(true);
       expect(allowed(outside.stranger, pod(service), port), service).toBe(false);
@@ -140,21 +165,22 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
     expect(allowed(outside.prometheus, pod('auth'), 50051)).toBe(false);
   });
 
-  it('let every service resolve names, and reach Kafka only if it uses it', () => {
-    for (const service of ['ingress', 'auth', 'enrichment', 'history'] as const) {
+  it('let every service resolve names, and reach Kafka’s SCRAM-over-TLS listener only if it uses it', () => {
+    for (const service of allServices) {
       expect(allowed(pod(service), outside.dns, 53, 'UDP'), service).toBe(true);
       expect(allowed(pod(service), outside.dns, 53, 'TCP'), service).toBe(true);
     }
-    for (const service of ['ingress', 'enrichment', 'history'] as const) {
-      expect(allowed(pod(service), outside.kafka, 9092), service).toBe(true);
-      expect(allowed(pod(service), outside.otherKafka, 9092), service).toBe(false);
+    for (const service of ['ingress', 'enrichment', 'history', 'integrations'] as const) {
+      expect(allowed(pod(service), outside.kafka, 9094), service).toBe(true);
+      expect(allowed(pod(service), outside.kafka, 9092), `${service} plaintext listener`).toBe(false);
+      expect(allowed(pod(service), outside.otherKafka, 9094), service).toBe(false);
     }
-    expect(allowed(pod('auth'), outside.kafka, 9092)).toBe(false);
+    expect(allowed(pod('auth'), outside.kafka, 9094)).toBe(false);
   });
 
   it('let only the services with a store, and their migration Jobs, reach PostgreSQL', () => {
     const postgres = postgresServer(objects);
-    for (const service of ['ingress', 'auth', 'history'] as const) {
+    for (const service of storeOwners) {
       for (const client of [pod(service), migrationPod(objects, service)]) {
         expect(allowed(client, postgres, 5432), client.pod).toBe(true);
         expect(allowed(client, postgres, 8000), client.pod).toBe(false);
@@ -174,6 +200,14 @@ describe.each(kustomizeTargets())('network policies of %s', (target) => {
     for (const service of ['ingress', 'history'] as const) {
       expect(allowed(pod(service), outside.brand, 443), service).toBe(false);
     }
+  });
+
+  it('let integrations call tenants’ webhooks: https, public addresses only', () => {
+    expect(allowed(pod('integrations'), outside.webhook, 443)).toBe(true);
+    expect(allowed(pod('integrations'), outside.webhook, 80)).toBe(false);
+    expect(allowed(pod('integrations'), outside.privateHost, 443)).toBe(false);
+    expect(allowed(pod('integrations'), outside.cloudMetadata, 443)).toBe(false);
+    expect(allowed(pod('integrations'), outside.kubernetesApi, 443)).toBe(false);
   });
 });
 
@@ -195,7 +229,7 @@ describe.each(withCluster)('network policies of the PostgreSQL Cluster in %s', (
   const neighbour = { pod: 'debug', namespace: primary.namespace, labels: { run: 'debug' } };
 
   it('admit the services with a store, and not enrichment or another pod of the namespace', () => {
-    for (const service of ['ingress', 'auth', 'history'] as const)
+    for (const service of storeOwners)
       expect(
         isAllowed(policies, { from: servicePod(objects, service), to: primary, port: 5432 }, 'ingress'),
       ).toBe(true);

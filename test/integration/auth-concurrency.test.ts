@@ -221,7 +221,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
       gate.release();
     }
 
-    await expect(logout).resolves.toEqual({ sessionsEnded: 1, revokedAtBrand: true });
+    await expect(logout).resolves.toMatchObject({ sessionsEnded: 1, revokedAtBrand: true });
     // The message was authorized before the logout, or refused as signed out: never anything else.
     const outcome = await message;
     if ('refused' in outcome)

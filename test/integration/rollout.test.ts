@@ -134,7 +134,6 @@ describe('SIGTERM under load (rolling restart)', () => {
     client.close();
     const common = {
       BIND_HOST: '127.0.0.1',
-      ...kafkaServiceEnv('ingress'),
       KAFKA_TOPIC_PREFIX: prefix,
       BRAND_HOST_ALLOW_LIST: '127.0.0.1',
       AUTH_GRPC_ADDRESS: auth.grpcAddress(),
@@ -142,15 +141,21 @@ describe('SIGTERM under load (rolling restart)', () => {
     };
     const ingressEnv = async (instance: string) => ({
       ...common,
+      ...kafkaServiceEnv('ingress'),
       ...ingressStore,
       HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+      INTEGRATIONS_GRPC_ADDRESS: '127.0.0.1:9',
       HTTP_PORT: String(await freePort()),
       OPS_PORT: String(await freePort()),
       RATE_LIMIT_PER_SESSION_PER_MINUTE: '100000',
       RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
       INSTANCE_ID: instance,
     });
-    enrichmentEnv = async () => ({ ...common, OPS_PORT: String(await freePort()) });
+    enrichmentEnv = async () => ({
+      ...common,
+      ...kafkaServiceEnv('enrichment'),
+      OPS_PORT: String(await freePort()),
+    });
     const [i1, i2] = [await ingressEnv('ingress-1'), await ingressEnv('ingress-2')];
     pods.push(startPod('ingress-1', 'ingress', i1), startPod('ingress-2', 'ingress', i2));
     const e1 = await enrichmentEnv();

@@ -216,6 +216,7 @@ describe('the four services start on the real broker and store', () => {
         HTTP_PORT: '0',
         AUTH_GRPC_ADDRESS: auth.grpcAddress(),
         HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+        INTEGRATIONS_GRPC_ADDRESS: '127.0.0.1:9',
         KAFKA_TOPIC_PREFIX: prefix,
       }),
     );
@@ -248,6 +249,7 @@ describe('the four services start on the real broker and store', () => {
         HTTP_PORT: '0',
         AUTH_GRPC_ADDRESS: '127.0.0.1:1',
         HISTORY_GRPC_ADDRESS: '127.0.0.1:1',
+        INTEGRATIONS_GRPC_ADDRESS: '127.0.0.1:9',
         DATABASE_MIGRATIONS: 'verify',
       }),
     );

@@ -14,6 +14,7 @@ export interface ComposeService {
   };
   readonly environment?: Record<string, string | number | boolean | null>;
   readonly command?: string | string[];
+  readonly entrypoint?: string | string[];
   readonly read_only?: boolean;
   readonly cap_drop?: string[];
   readonly user?: string;
@@ -84,4 +85,50 @@ export function serviceEnv(
       interpolate(String(value ?? ''), env),
     ]),
   );
+}
+
+/** What one generated kafka-access.sh grants, per principal, in the units of support/kafka-access.ts. */
+export interface ScriptedKafkaAccess {
+  /** User → the variable its SCRAM password is taken from. */
+  readonly passwords: Record<string, string>;
+  /** User → its ACL entries, sorted. */
+  readonly acls: Record<string, string[]>;
+}
+
+/**
+ * Reads the kafka-configs.sh and kafka-acls.sh commands of a script made by
+ * deploy/compose/kafka-access.mjs back into users, password variables and ACL entries; a line it
+ * does not understand throws, so the check cannot pass by skipping commands.
+ */
+export function parseKafkaAccessScript(script: string): ScriptedKafkaAccess {
+  const passwords: Record<string, string> = {};
+  const acls: Record<string, string[]> = {};
+  for (const line of script.split('\n')) {
+    if (!line.startsWith('/opt/kafka/bin/')) continue;
+    const configs =
+      /kafka-configs\.sh .* --entity-type users --entity-name (\S+) --add-config "SCRAM-SHA-512=\[password=\$\{(\w+):\?\}\]"$/.exec(
+        line,
+      );
+    if (configs) {
+      passwords[configs[1] as string] = configs[2] as string;
+      continue;
+    }
+    const acl =
+      /kafka-acls\.sh .* --add --allow-principal User:(\S+) (.*) --resource-pattern-type (literal|prefixed)$/.exec(
+        line,
+      );
+    if (!acl) throw new Error(`kafka-access.sh: unexpected command ${line}`);
+    const [, user = '', rest = '', patternType = ''] = acl;
+    const operations = [...rest.matchAll(/--operation (\w+)/g)].map((match) => match[1] as string);
+    const resources = [...rest.matchAll(/--(topic|group) (\S+)/g)].map(
+      (match) => [match[1], match[2]] as const,
+    );
+    const pattern = patternType === 'prefixed' ? 'prefix' : 'literal';
+    const granted = acls[user] ?? [];
+    for (const [type, name] of resources)
+      for (const operation of operations) granted.push(`${type}:${pattern}:${name}:${operation}`);
+    acls[user] = granted;
+  }
+  for (const user of Object.keys(acls)) acls[user]?.sort();
+  return { passwords, acls };
 }

@@ -96,6 +96,7 @@ export interface PodSpec {
     readonly secret?: {
       readonly secretName: string;
       readonly optional?: boolean;
+      readonly defaultMode?: number;
       readonly items?: readonly { readonly key: string; readonly path: string }[];
     };
   }[];
@@ -185,6 +186,7 @@ export interface ScaledObject extends K8sObject {
     readonly triggers: readonly {
       readonly type: string;
       readonly metadata: Readonly<Record<string, string>>;
+      readonly authenticationRef?: { readonly name: string; readonly kind?: string };
     }[];
   };
 }
@@ -287,4 +289,77 @@ export function selects(selector: LabelSelector, labels: Readonly<Record<string,
     if (operator === 'NotIn' && value !== undefined && values.includes(value)) return false;
   }
   return true;
+}
+
+/** One ACL rule of a Strimzi KafkaUser. */
+export interface KafkaUserAcl {
+  readonly type?: 'allow' | 'deny';
+  readonly resource: {
+    readonly type: 'topic' | 'group' | 'cluster' | 'transactionalId';
+    readonly name?: string;
+    readonly patternType?: 'literal' | 'prefix';
+  };
+  readonly host?: string;
+  readonly operations?: readonly string[];
+}
+
+/** A Strimzi KafkaUser (kafka.strimzi.io/v1beta2), the fields the tests read. */
+export interface KafkaUser extends K8sObject {
+  readonly spec: {
+    readonly authentication?: {
+      readonly type: string;
+      readonly password?: {
+        readonly valueFrom: { readonly secretKeyRef?: { readonly name?: string; readonly key?: string } };
+      };
+    };
+    readonly authorization?: { readonly type: string; readonly acls: readonly KafkaUserAcl[] };
+  };
+}
+
+/** A KEDA TriggerAuthentication (keda.sh/v1alpha1), the fields the tests read. */
+export interface TriggerAuthentication extends K8sObject {
+  readonly spec: {
+    readonly secretTargetRef?: readonly {
+      readonly parameter: string;
+      readonly name: string;
+      readonly key: string;
+    }[];
+  };
+}
+
+/** A cert-manager Certificate (cert-manager.io/v1), the fields the tests read. */
+export interface Certificate extends K8sObject {
+  readonly spec: {
+    readonly secretName: string;
+    readonly issuerRef: { readonly name: string; readonly kind?: string; readonly group?: string };
+    readonly isCA?: boolean;
+    readonly commonName?: string;
+    readonly dnsNames?: readonly string[];
+    readonly uris?: readonly string[];
+    readonly ipAddresses?: readonly string[];
+    readonly emailAddresses?: readonly string[];
+    readonly otherNames?: readonly object[];
+    readonly literalSubject?: string;
+    readonly usages?: readonly string[];
+    readonly duration?: string;
+    readonly renewBefore?: string;
+    readonly renewBeforePercentage?: number;
+    readonly privateKey?: {
+      readonly algorithm?: 'RSA' | 'ECDSA' | 'Ed25519';
+      readonly size?: number;
+      readonly encoding?: 'PKCS1' | 'PKCS8';
+      readonly rotationPolicy?: 'Never' | 'Always';
+    };
+  };
+}
+
+/** A cert-manager Issuer (cert-manager.io/v1), the fields the tests read. */
+export interface Issuer extends K8sObject {
+  readonly spec: {
+    readonly ca?: { readonly secretName: string };
+    readonly selfSigned?: object;
+    readonly acme?: object;
+    readonly vault?: object;
+    readonly venafi?: object;
+  };
 }

@@ -72,13 +72,18 @@ const rendered = new Map<string, K8sObject[]>();
 export function renderTarget(target: string, renderer: Renderer = findRenderer()): K8sObject[] {
   const cached = rendered.get(target);
   if (cached) return cached;
-  const output = execFileSync(renderer.command, renderer.args(join(kustomizeRoot, target)), {
+  const objects = renderDirectory(join(kustomizeRoot, target), renderer);
+  rendered.set(target, objects);
+  return objects;
+}
+
+/** The objects of the kustomization in `directory` (anywhere, e.g. a scratch overlay of a test). */
+export function renderDirectory(directory: string, renderer: Renderer = findRenderer()): K8sObject[] {
+  const output = execFileSync(renderer.command, renderer.args(directory), {
     encoding: 'utf8',
     maxBuffer: 32 * 1024 * 1024,
   });
-  const objects = parseYamlDocuments(output) as K8sObject[];
-  rendered.set(target, objects);
-  return objects;
+  return parseYamlDocuments(output) as K8sObject[];
 }
 
 /** The objects of one kind, typed as that kind's shape. */

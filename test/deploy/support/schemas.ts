@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { certificateProblems, issuerProblems } from './cert-manager-schema.js';
+import { crdSchema, schemaProblems } from './json-schema.js';
 import type { K8sObject, PostgresCluster } from './k8s-types.js';
+import { kafkaUserProblems } from './kafka-user-schema.js';
 
 /**
  * Where the OpenAPI-derived models of each API group live. kubernetes-models covers Kubernetes
  * itself (its classes validate with the API's JSON schemas, offline); the KEDA and Prometheus
- * operator packages cover those CRDs. Strimzi and CloudNativePG have no such package: see
- * `kafkaTopicProblems` and `postgresClusterProblems`.
+ * operator packages cover those CRDs. Strimzi, cert-manager and CloudNativePG are checked against
+ * JSON schemas converted from their CRDs (test/deploy/schemas) or field by field: `crdChecks`.
  */
 const modelPackages: Readonly<Record<string, string>> = {
   v1: 'kubernetes-models/v1',
@@ -46,15 +47,20 @@ async function modelClass(apiVersion: string, kind: string): Promise<ModelClass>
   return model as ModelClass;
 }
 
+/** The custom resources without a models package, by `<apiVersion> <kind>`: their checks. */
+const crdChecks: Readonly<Record<string, (object: K8sObject) => string[]>> = {
+  'kafka.strimzi.io/v1beta2 KafkaTopic': kafkaTopicProblems,
+  'kafka.strimzi.io/v1beta2 KafkaUser': kafkaUserProblems,
+  'postgresql.cnpg.io/v1 Cluster': postgresClusterProblems,
+  'cert-manager.io/v1 Certificate': certificateProblems,
+  'cert-manager.io/v1 Issuer': issuerProblems,
+};
+
 /** Validates one rendered object against its API's JSON schema; throws with every violation. */
 export async function validateAgainstSchema(object: K8sObject): Promise<void> {
-  if (object.apiVersion === 'kafka.strimzi.io/v1beta2' && object.kind === 'KafkaTopic') {
-    const problems = kafkaTopicProblems(object);
-    if (problems.length > 0) throw new Error(problems.join('; '));
-    return;
-  }
-  if (object.apiVersion === 'postgresql.cnpg.io/v1' && object.kind === 'Cluster') {
-    const problems = postgresClusterProblems(object);
+  const check = crdChecks[`${object.apiVersion} ${object.kind}`];
+  if (check) {
+    const problems = check(object);
     if (problems.length > 0) throw new Error(problems.join('; '));
     return;
   }
@@ -107,10 +113,7 @@ export function kafkaTopicProblems(object: K8sObject): string[] {
   return problems;
 }
 
-const clusterSchema: object = JSON.parse(
-  readFileSync(new URL('../schemas/postgresql.cnpg.io-v1-cluster.schema.json', import.meta.url), 'utf8'),
-);
-const validateCluster = new Ajv({ allErrors: true, strict: true }).compile(clusterSchema);
+const validateCluster = crdSchema('postgresql.cnpg.io-v1-cluster.schema.json');
 
 /**
  * A CloudNativePG Cluster checked against the JSON schema of the CRD fields Parley uses
@@ -119,15 +122,9 @@ const validateCluster = new Ajv({ allErrors: true, strict: true }).compile(clust
  */
 export function postgresClusterProblems(object: K8sObject): string[] {
   const at = `Cluster ${object.metadata?.name ?? ''}`;
-  if (!validateCluster(object)) {
-    return (validateCluster.errors ?? []).map((error) => {
-      const extra =
-        'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : '';
-      return `${at}: ${error.instancePath || '/'} ${error.message ?? 'is invalid'}${extra}`;
-    });
-  }
+  const problems = schemaProblems(validateCluster, object, at);
+  if (problems.length > 0) return problems;
   const { spec } = object as PostgresCluster;
-  const problems: string[] = [];
   const instances = spec.instances ?? 1;
   const synchronous = spec.postgresql?.synchronous;
   if (synchronous && synchronous.number > instances - 1)

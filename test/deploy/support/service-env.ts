@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import {
   schema as authSchema,
@@ -19,13 +23,19 @@ import {
   loadConfig as loadIngressConfig,
   loadStoreConfig as loadIngressStoreConfig,
 } from '../../../services/ingress/src/config.js';
+import {
+  schema as integrationsSchema,
+  loadConfig as loadIntegrationsConfig,
+  loadStoreConfig as loadIntegrationsStoreConfig,
+} from '../../../services/integrations/src/config.js';
 import type { ConfigMap, Container, K8sObject } from './k8s-types.js';
+import { repositoryRoot } from './render.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** A Parley service as its `config.ts` defines it: what it reads from its environment. */
 export interface ServiceConfig {
-  readonly name: 'ingress' | 'auth' | 'enrichment' | 'history';
+  readonly name: 'ingress' | 'auth' | 'enrichment' | 'history' | 'integrations';
   readonly schema: z.ZodObject;
   readonly load: (env: Env) => unknown;
   /** The services with a store: what their migration command (`dist/migrate.js`) reads. */
@@ -37,6 +47,12 @@ export const services: readonly ServiceConfig[] = [
   { name: 'auth', schema: authSchema, load: loadAuthConfig, loadStore: loadAuthStoreConfig },
   { name: 'enrichment', schema: enrichmentSchema, load: loadEnrichmentConfig },
   { name: 'history', schema: historySchema, load: loadHistoryConfig, loadStore: loadHistoryStoreConfig },
+  {
+    name: 'integrations',
+    schema: integrationsSchema,
+    load: loadIntegrationsConfig,
+    loadStore: loadIntegrationsStoreConfig,
+  },
 ];
 
 /** The services that own a schema in PostgreSQL, each with its own role and migration step. */
@@ -76,7 +92,28 @@ export const secretPlaceholders: Readonly<Record<string, string>> = {
   SECRET_KEYS: `k1:${key32()},k2:${key32()}`,
   SECRET_ACTIVE_KID: 'k2',
   SESSION_SIGNING_KEY: key32(),
+  KAFKA_SASL_PASSWORD: key32(),
 };
+
+const pemDir = mkdtempSync(join(tmpdir(), 'parley-deploy-pem-'));
+process.on('exit', () => rmSync(pemDir, { recursive: true, force: true }));
+// Real PEM files, made by the Compose system's own certificate script (which this also tests).
+execFileSync('bash', [join(repositoryRoot, 'deploy/compose/grpc-certs.sh'), pemDir], { stdio: 'ignore' });
+
+/**
+ * `values` with every certificate or key file mounted under /etc/parley (`…/ca.crt`, `…/tls.crt`,
+ * `…/tls.key`, the names of a cert-manager Secret) replaced by a real PEM file of that kind, since
+ * the configs read and parse those files at start. Whether the right Secret is mounted there is the
+ * business of the tests of the mounts.
+ */
+export function withPemStandIns(values: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => {
+      const file = /^\/etc\/parley\/.+\/(ca\.crt|tls\.crt|tls\.key)$/.exec(value)?.[1];
+      return [name, file ? join(pemDir, 'auth', file) : value];
+    }),
+  );
+}
 
 /** Where each variable of a container comes from, as the kubelet would assemble it. */
 export interface ResolvedEnv {
