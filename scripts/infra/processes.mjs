@@ -150,6 +150,19 @@ export function requireCommand(command, versionArgs, purpose, howToGet) {
 }
 
 /**
+ * A command line for an error message with its passwords hidden: `password=…` values and the
+ * argument after `-storepass`/`-keypass` (the Kafka launcher passes its dev passwords so).
+ * @param {string[]} args
+ */
+function maskedArgs(args) {
+  return args
+    .map((arg, i) =>
+      /^-(store|key)pass$/.test(args[i - 1] ?? '') ? '***' : arg.replace(/(password=)[^,\]\s]+/gi, '$1***'),
+    )
+    .join(' ');
+}
+
+/**
  * Runs a command to completion, failing with its output on a non-zero exit.
  * @param {string} command @param {string[]} args @param {{ cwd?: string, env?: NodeJS.ProcessEnv, what: string }} options
  */
@@ -163,7 +176,7 @@ export function runToCompletion(command, args, { cwd, env, what }) {
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
     throw new InfraError(
-      `${what} failed (${command} ${args.join(' ')}):\n${output || result.error?.message}`,
+      `${what} failed (${command} ${maskedArgs(args)}):\n${output || result.error?.message}`,
     );
   }
   return result.stdout;

@@ -228,7 +228,9 @@ describe('the four services start on the real broker and store', () => {
         'kafka-producer',
         'auth',
         'history',
+        'integrations',
         'deliveries',
+        'session-ended-events',
         'http',
       ]);
       expect((await fetch(`${app.httpUrl()}/openapi.json`)).status).toBe(200);

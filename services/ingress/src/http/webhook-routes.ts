@@ -121,7 +121,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
   app.post('/v1/admin/webhooks', async (request, reply) => {
     const tenantId = await admin(request);
     const body = parse(createBody, request.body);
-    const created = await integrations.call.CreateSubscription({ tenantId, ...body });
+    const created = await integrations.call.CreateSubscription({ ...body, tenantId });
     // The secret is shown here and on rotation only.
     return reply
       .status(201)
@@ -144,10 +144,11 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     const id = idOf(request.params);
     const body = parse(updateBody, request.body);
     const updated = await integrations.call.UpdateSubscription({
+      ...body,
+      // After the body: the tenant and the subscription always come from the key and the path.
       tenantId,
       id,
       fields: Object.keys(body).map((field) => (field === 'eventTypes' ? 'event_types' : field)),
-      ...body,
     });
     return subscriptionView(updated);
   });

@@ -480,6 +480,31 @@ export function integrationsStoreContract(adapter: string, stores: () => Integra
       expect(await deliveries.dueTenants(at(2), 10_000, idle)).not.toContain(tenantId);
     });
 
+    it('counts only the head of a thread as due: a blocked thread’s later deliveries make no tenant due', async () => {
+      // Otherwise tenants whose endpoints fail fill the dispatcher's window of due tenants with work
+      // no claim takes, and every other tenant waits.
+      const blocked = await tenantWithEvents(3);
+      const other = await tenantWithEvents(1);
+      const { deliveries } = stores();
+      const idle = { tenants: [], subscriptions: [] };
+      const due = async (now: Date) => {
+        const tenants = await deliveries.dueTenants(now, 10_000, idle);
+        return [blocked.tenantId, other.tenantId].map((tenantId) => tenants.includes(tenantId));
+      };
+      const [head] = await deliveries.claim(blocked.tenantId, claimAt(at(1)));
+      expect(head?.delivery.eventId).toBe('evt_1');
+      // The head is in flight: evt_2 and evt_3 wait behind it, though due since they were queued.
+      expect(await due(at(2))).toEqual([false, true]);
+      expect(await deliveries.claim(blocked.tenantId, claimAt(at(2)))).toEqual([]);
+      await deliveries.complete(
+        { tenantId: blocked.tenantId, deliveryId: head?.delivery.id as string, leaseToken: head?.leaseToken as string },
+        failedAttempt(at(3), { kind: 'retry', nextAttemptAt: at(10_000) }),
+      );
+      // The head waits for its retry: still nothing of the tenant is due.
+      expect(await due(at(5_000))).toEqual([false, true]);
+      expect(await due(at(10_000))).toEqual([true, true]);
+    });
+
     it('lists the log newest first, by status and page, and redelivers as a new series', async () => {
       const { tenantId, sub } = await tenantWithEvents(5);
       const { deliveries } = stores();
@@ -511,6 +536,66 @@ export function integrationsStoreContract(adapter: string, stores: () => Integra
         await deliveries.redeliver(tenantId, unique('sub'), claimed?.delivery.id as string, at(100)),
       ).toBeNull();
       expect(await deliveries.redeliver(tenantId, sub.id, 'dlv_none', at(100))).toBeNull();
+    });
+
+    it('keeps a redelivery queued while an attempt is in flight, and sends it once that attempt ended', async () => {
+      const { tenantId, sub } = await tenantWithEvents(2);
+      const { deliveries } = stores();
+      const lease = (c: { delivery: { id: string }; leaseToken: string } | undefined) => ({
+        tenantId,
+        deliveryId: c?.delivery.id as string,
+        leaseToken: c?.leaseToken as string,
+      });
+      const logged = async () =>
+        (await deliveries.list(tenantId, sub.id, { status: null, limit: 10, before: null })).find(
+          (d) => d.eventId === 'evt_1',
+        );
+      const [inFlight] = await deliveries.claim(tenantId, claimAt(at(1)));
+      const id = inFlight?.delivery.id as string;
+      expect(await deliveries.redeliver(tenantId, sub.id, id, at(10))).toMatchObject({ status: 'pending' });
+      // Asked twice while the attempt runs: still one redelivery.
+      await deliveries.redeliver(tenantId, sub.id, id, at(20));
+      // One attempt of a delivery at a time: the redelivery waits for the one in flight…
+      expect(await deliveries.claim(tenantId, claimAt(at(30)))).toEqual([]);
+      expect(await deliveries.dueTenants(at(30), 10_000, { tenants: [], subscriptions: [] })).not.toContain(
+        tenantId,
+      );
+      // …whose outcome no longer counts: it does not end the redelivery.
+      expect(await deliveries.complete(lease(inFlight), delivered(at(40)))).toEqual({
+        recorded: false,
+        paused: false,
+      });
+      expect(await logged()).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at(20),
+        seriesStartedAt: at(20),
+        deliveredAt: null,
+      });
+      // Sent as soon as that attempt ended, long before its lease would have run out.
+      const [redelivery, ...rest] = await deliveries.claim(tenantId, claimAt(at(50)));
+      expect(rest).toEqual([]);
+      expect(redelivery?.delivery).toMatchObject({ id, attempts: 0 });
+      expect(await deliveries.complete(lease(redelivery), delivered(at(60)))).toEqual({
+        recorded: true,
+        paused: false,
+      });
+      expect(await logged()).toMatchObject({ status: 'delivered', attempts: 1, deliveredAt: at(60) });
+
+      // A lease that ran out (its replica died) does not hold a redelivery back, and its late
+      // outcome changes nothing.
+      const [second] = await deliveries.claim(tenantId, claimAt(at(100)));
+      expect(second?.delivery.eventId).toBe('evt_2');
+      await deliveries.redeliver(tenantId, sub.id, second?.delivery.id as string, at(70_000));
+      const [again] = await deliveries.claim(tenantId, claimAt(at(70_000)));
+      expect(again?.delivery.id).toBe(second?.delivery.id);
+      expect(await deliveries.complete(lease(second), delivered(at(70_001)))).toMatchObject({
+        recorded: false,
+      });
+      expect(await deliveries.claim(tenantId, claimAt(at(70_002)))).toEqual([]);
+      expect(await deliveries.complete(lease(again), delivered(at(70_003)))).toMatchObject({
+        recorded: true,
+      });
     });
 
     it('counts pending deliveries and paused subscriptions across tenants', async () => {
