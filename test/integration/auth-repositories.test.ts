@@ -154,9 +154,11 @@ describe('auth store on PostgreSQL', () => {
       method: '/parley.auth.v1.AuthService/PutChannel',
       code: 'permission_denied',
       caller: 'enrichment',
-      peer: '127.0.0.1:1',
+      peer: '127.0.0.1',
       tenantId,
-      at: new Date(),
+      firstSeen: new Date(),
+      lastSeen: new Date(),
+      count: 1,
     });
     const db = postgres.database();
     const unfiltered = sql`select tenant_id from refused_calls`;
@@ -165,8 +167,8 @@ describe('auth store on PostgreSQL', () => {
     await expect(
       db.forTenant(tenantId).query(
         'write a refusal in tenant scope',
-        sql`insert into refused_calls (at, method, code, peer, expires_at)
-          values (now(), 'm', 'unauthenticated', 'p', now())`,
+        sql`insert into refused_calls (window_start, method, code, peer, first_seen, last_seen, count, expires_at)
+          values (now(), 'm', 'unauthenticated', 'p', now(), now(), 1, now())`,
       ),
     ).rejects.toMatchObject({ code: 'permission_denied', context: { sqlState: '42501' } });
   });

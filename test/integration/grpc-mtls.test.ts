@@ -137,10 +137,64 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
     expect(audited).toEqual({
       method: '/parley.auth.v1.AuthService/ExchangeCode',
       code: 'unauthenticated',
-      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      peer: '127.0.0.1',
       tenantId: 'tenant-claimed',
-      at: expect.any(Date),
+      firstSeen: expect.any(Date),
+      lastSeen: expect.any(Date),
+      count: 1,
     });
+  });
+
+  it('audits a flood of refused calls from one address as one record a minute, counting every call', async () => {
+    const calls = 100;
+    const startedMinute = Math.floor(Date.now() / 60_000);
+    for (let call = 0; call < calls; call += 1) {
+      // A connection of its own each time: another port, the same address.
+      const refused = await rawCall(auth.grpcAddress(), credentials.createSsl(devCa), 'RevokeSession', {
+        sessionToken: `flood-${call}`,
+      });
+      expect(refused.code).toBe(status.UNAUTHENTICATED);
+    }
+    const minutes = Math.floor(Date.now() / 60_000) - startedMinute + 1;
+    const rows = await waitFor('every refused call counted', async () => {
+      const found = (await refusalsOf('/parley.auth.v1.AuthService/RevokeSession')).filter(
+        (refusal) => refusal.code === 'unauthenticated',
+      );
+      return found.reduce((sum, refusal) => sum + refusal.count, 0) === calls ? found : undefined;
+    });
+    // One record, or two when the calls straddled the turn of a minute.
+    expect(rows.length).toBeLessThanOrEqual(minutes);
+    expect(rows[0]).toMatchObject({ peer: '127.0.0.1', code: 'unauthenticated' });
+    const metrics = await (await fetch(`${auth.opsUrl()}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(
+        `parley_grpc_calls_refused_total\\{[^}]*method="/parley\\.auth\\.v1\\.AuthService/RevokeSession",code="unauthenticated",caller="none"[^}]*\\} ${calls}\\b`,
+      ),
+    );
+  });
+
+  it('refuses a call that sends headers and never a request at once, not at its deadline', async () => {
+    const definition = authMethods.GetChannel as unknown as MethodDefinition<object, unknown>;
+    const client = new Client(auth.grpcAddress(), credentials.createSsl(devCa), {
+      'grpc.ssl_target_name_override': 'auth',
+    });
+    const started = Date.now();
+    const answer = await new Promise<{ code: status; trailer: unknown }>((resolve) => {
+      // A client stream never written to nor ended: only the call's headers reach the server.
+      client.makeClientStreamRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize,
+        new Metadata(),
+        { deadline: Date.now() + 10_000 },
+        (error: ServiceError | null) => {
+          client.close();
+          resolve({ code: error?.code ?? status.OK, trailer: error?.metadata?.get(errorCodeTrailer)[0] });
+        },
+      );
+    });
+    expect(answer).toEqual({ code: status.UNAUTHENTICATED, trailer: 'unauthenticated' });
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('refuses a certificate of another CA, even one naming ingress', async () => {
@@ -234,14 +288,14 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
           caller: { kind: 'bot', id: 'crm-bot (k1)', reason: 'look up open cases' },
         }),
       ).resolves.toMatchObject({ tokenType: 'Bearer' });
-      // Only ingress speaks for a bot.
+      // Only ingress speaks for a bot: a refusal of enrichment for who it is, marked and audited.
       await expect(
         asEnrichment.call.GetAccessToken({
-          tenantId,
+          tenantId: 'tenant-bot-claimed',
           customerKey,
           caller: { kind: 'bot', id: 'crm-bot', reason: 'pretending' },
         }),
-      ).rejects.toMatchObject({ code: 'permission_denied' });
+      ).rejects.toMatchObject(refusedAs('permission_denied'));
       await expect(
         asHistory.call.GetAccessToken({
           tenantId,
@@ -278,6 +332,14 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
       await waitFor('history’s refused GetAccessToken audited', async () =>
         (await refusalsOf('/parley.auth.v1.AuthService/GetAccessToken')).find(
           (refusal) => refusal.caller === 'history' && refusal.tenantId === tenantId,
+        ),
+      );
+      await waitFor('enrichment’s refused bot token audited', async () =>
+        (await refusalsOf('/parley.auth.v1.AuthService/GetAccessToken')).find(
+          (refusal) =>
+            refusal.caller === 'enrichment' &&
+            refusal.code === 'permission_denied' &&
+            refusal.tenantId === 'tenant-bot-claimed',
         ),
       );
     } finally {

@@ -26,7 +26,10 @@ export type MethodCallers<D extends ServiceDefinition> = {
   readonly [K in keyof D as string extends K ? never : K]: readonly ServiceIdentity[];
 };
 
-/** A call refused before any handler ran. */
+/**
+ * A call refused for who made it: by the method table before any handler ran, or by a handler
+ * that refused its caller (a `ParleyError` with `context.refusedCaller`, e.g. auth's bot tokens).
+ */
 export interface RefusedCall {
   /** `/parley.auth.v1.AuthService/PutChannel`. */
   readonly method: string;
@@ -36,7 +39,10 @@ export interface RefusedCall {
   readonly caller?: ServiceIdentity;
   /** `address:port` of the caller. */
   readonly peer: string;
-  /** The decoded request, when the caller sent one (a refused call's request is a claim, never trusted). */
+  /**
+   * The decoded request, when the caller sent one in time (a refused call's request is a claim,
+   * never trusted).
+   */
   readonly request?: unknown;
 }
 
@@ -86,10 +92,25 @@ export function callerTable(
 }
 
 /**
+ * How long a refused call waits for its request, which only the refusal hook reads (the tenant it
+ * names, for the audit): a unary request comes with the headers; a caller that sends none is not
+ * kept waiting for it.
+ */
+const requestWaitMs = 500;
+
+/** The Parley code of a status a handler sent marked as a refusal of its caller. */
+function refusalCodeOf(sent: { code: status; metadata?: Metadata | null }): RefusedCall['code'] | undefined {
+  if (!sent.metadata?.get(refusedCallTrailer).length) return undefined;
+  if (sent.code === status.UNAUTHENTICATED) return 'unauthenticated';
+  return sent.code === status.PERMISSION_DENIED ? 'permission_denied' : undefined;
+}
+
+/**
  * The server interceptor that enforces `table` before any handler: an allowed call passes
- * untouched; a refused one is answered UNAUTHENTICATED or PERMISSION_DENIED with the Parley code
- * (and the refusal marker) in the trailers, once its request has arrived (so `onRefusal` can see
- * what it asked for), and its handler never runs.
+ * (its handler may still refuse its caller: such a status is reported too); a refused one is
+ * answered UNAUTHENTICATED or PERMISSION_DENIED with the Parley code (and the refusal marker) in
+ * the trailers as soon as its request arrives, or after `requestWaitMs` without one, and its
+ * handler never runs. `onRefusal` hears of every refusal, with the request when it came.
  */
 export function authorizeCalls(
   table: ReadonlyMap<string, readonly ServiceIdentity[]>,
@@ -97,21 +118,7 @@ export function authorizeCalls(
 ): ServerInterceptor {
   return (method, call) => {
     const decision = decideCall(table.get(method.path), callerOf(call));
-    if (decision.allowed) return new ServerInterceptingCall(call);
-    const { code, caller } = decision;
-    let answered = false;
-    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
-      start: (next) =>
-        next({
-          // Passed on so the server reads the request; the message and half-close are not.
-          onReceiveMetadata: (metadata, passOn) => passOn(metadata),
-          onReceiveMessage: (request) => refuse(request),
-          onReceiveHalfClose: () => refuse(undefined),
-        }),
-    });
-    function refuse(request: unknown) {
-      if (answered) return;
-      answered = true;
+    const report = (code: RefusedCall['code'], caller: ServiceIdentity | undefined, request: unknown) =>
       onRefusal({
         method: method.path,
         code,
@@ -119,6 +126,33 @@ export function authorizeCalls(
         peer: call.getPeer(),
         ...(request === undefined ? {} : { request }),
       });
+    if (decision.allowed) return reportHandlerRefusals(call, decision.caller, report);
+    const { code, caller } = decision;
+    let answered = false;
+    let wait: NodeJS.Timeout | undefined;
+    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start: (next) => {
+        wait = setTimeout(() => refuse(undefined), requestWaitMs);
+        next({
+          // Passed on so the server reads the request; the message and half-close are not.
+          onReceiveMetadata: (metadata, passOn) => passOn(metadata),
+          onReceiveMessage: (request) => refuse(request),
+          onReceiveHalfClose: () => refuse(undefined),
+          onCancel: () => {
+            // The caller gave up (or the deadline passed) first: still a refused call.
+            if (answered) return;
+            answered = true;
+            clearTimeout(wait);
+            report(code, caller, undefined);
+          },
+        });
+      },
+    });
+    function refuse(request: unknown) {
+      if (answered) return;
+      answered = true;
+      clearTimeout(wait);
+      report(code, caller, request);
       const trailers = new Metadata();
       trailers.set(errorCodeTrailer, code);
       trailers.set(refusedCallTrailer, caller ?? 'none');
@@ -138,4 +172,34 @@ export function authorizeCalls(
     }
     return intercepting;
   };
+}
+
+/**
+ * An allowed call, watched for its handler refusing the caller (the refused-caller trailer
+ * `toServiceError` sets): reported as the method table's refusals are, naming the identity the
+ * certificate proved whatever the handler wrote.
+ */
+function reportHandlerRefusals(
+  call: ServerInterceptingCallInterface,
+  caller: ServiceIdentity,
+  report: (code: RefusedCall['code'], caller: ServiceIdentity, request: unknown) => void,
+) {
+  let request: unknown;
+  return new ServerInterceptingCall(call, {
+    start: (next) =>
+      next({
+        onReceiveMessage: (message, passOn) => {
+          request = message;
+          passOn(message);
+        },
+      }),
+    sendStatus: (sent, passOn) => {
+      const code = refusalCodeOf(sent);
+      if (code) {
+        sent.metadata?.set(refusedCallTrailer, caller);
+        report(code, caller, request);
+      }
+      passOn(sent);
+    },
+  });
 }

@@ -57,14 +57,36 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const refused = registry
     ? new Counter({
         name: 'parley_grpc_calls_refused_total',
-        help: 'gRPC calls refused before any handler ran, by method, code and the caller’s proven identity.',
+        help: 'gRPC calls refused for who made them (method table or handler), by method, code and the caller’s proven identity.',
         labelNames: ['method', 'code', 'caller'],
         registers: [registry],
       })
     : undefined;
+  // One log line per method, code and caller a minute (with how many were refused since the last
+  // line): a flood of refused calls shows in the log without filling it; the metric counts each.
+  const lastLogged = new Map<string, { at: number; suppressed: number }>();
   const refusal = (call: RefusedCall) => {
     const caller = call.caller ?? 'none';
-    logger.warn({ grpcMethod: call.method, code: call.code, caller, peer: call.peer }, 'gRPC call refused');
+    const key = `${call.method}|${call.code}|${caller}`;
+    const now = Date.now();
+    const seen = lastLogged.get(key);
+    if (!seen || now - seen.at >= 60_000) {
+      if (lastLogged.size >= 1000) lastLogged.clear();
+      const suppressed = seen?.suppressed ?? 0;
+      logger.warn(
+        {
+          grpcMethod: call.method,
+          code: call.code,
+          caller,
+          peer: call.peer,
+          refusedSinceLastLog: suppressed,
+        },
+        'gRPC call refused',
+      );
+      lastLogged.set(key, { at: now, suppressed: 0 });
+    } else {
+      seen.suppressed += 1;
+    }
     refused?.inc({ method: call.method, code: call.code, caller });
     onRefusal?.(call);
   };

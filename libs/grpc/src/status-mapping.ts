@@ -10,12 +10,23 @@ export const errorCodeTrailer = 'parley-error-code';
  */
 export const refusedCallTrailer = 'parley-refused-caller';
 
-/** Turns any error into what a gRPC handler sends: status, public message, code in the trailer. */
+/**
+ * Turns any error into what a gRPC handler sends: status, public message, code in the trailer. A
+ * handler's `unauthenticated` or `permission_denied` with `context.refusedCaller` (the caller's
+ * proven identity) refuses the caller for who it is: marked with the refused-caller trailer, and
+ * reported by the server's authorization as its own refusals are (docs/service-identity.md).
+ */
 export function toServiceError(error: unknown): Partial<ServiceError> & { code: status } {
   const parleyError = toParleyError(error);
   const exposed = parleyError.toPublic();
   const metadata = new Metadata();
   metadata.set(errorCodeTrailer, exposed.code);
+  const { refusedCaller } = parleyError.context;
+  if (
+    typeof refusedCaller === 'string' &&
+    (parleyError.code === 'permission_denied' || parleyError.code === 'unauthenticated')
+  )
+    metadata.set(refusedCallTrailer, refusedCaller);
   return { code: status[parleyError.info.grpcStatus], details: exposed.message, metadata };
 }
 

@@ -91,21 +91,64 @@ describe('the auth app on in-memory stores', () => {
     } finally {
       enrichment.close();
     }
-    await vi.waitFor(async () =>
-      expect(await stores.refusals.listRecent()).toEqual([
-        {
-          method: '/parley.auth.v1.AuthService/TestChannel',
-          code: 'permission_denied',
-          caller: 'enrichment',
-          peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
-          tenantId: 't',
-          at: expect.any(Date),
-        },
-      ]),
+    await vi.waitFor(
+      async () =>
+        expect(await stores.refusals.listRecent()).toEqual([
+          {
+            method: '/parley.auth.v1.AuthService/TestChannel',
+            code: 'permission_denied',
+            caller: 'enrichment',
+            peer: '127.0.0.1',
+            tenantId: 't',
+            firstSeen: expect.any(Date),
+            lastSeen: expect.any(Date),
+            count: 1,
+          },
+        ]),
+      { timeout: 5000 },
     );
     const metrics = await (await fetch(`${app.opsUrl()}/metrics`)).text();
     expect(metrics).toMatch(
       /parley_grpc_calls_refused_total\{[^}]*method="\/parley\.auth\.v1\.AuthService\/TestChannel",code="permission_denied",caller="enrichment"[^}]*\} 1/,
+    );
+  });
+
+  it('audits enrichment asking for a bot’s access token as a refusal of its caller, as the method table’s are', async () => {
+    const enrichment = client('enrichment');
+    try {
+      await expect(
+        enrichment.call.GetAccessToken({
+          tenantId: 'tenant-bot',
+          customerKey: 'ck-1',
+          caller: { kind: 'bot', id: 'crm-bot', reason: 'pretending' },
+        }),
+      ).rejects.toMatchObject({ code: 'server_error', context: { refusal: 'permission_denied' } });
+    } finally {
+      enrichment.close();
+    }
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await stores.refusals.listRecent()).filter(
+            (refusal) => refusal.method === '/parley.auth.v1.AuthService/GetAccessToken',
+          ),
+        ).toEqual([
+          {
+            method: '/parley.auth.v1.AuthService/GetAccessToken',
+            code: 'permission_denied',
+            caller: 'enrichment',
+            peer: '127.0.0.1',
+            tenantId: 'tenant-bot',
+            firstSeen: expect.any(Date),
+            lastSeen: expect.any(Date),
+            count: 1,
+          },
+        ]),
+      { timeout: 5000 },
+    );
+    const metrics = await (await fetch(`${app.opsUrl()}/metrics`)).text();
+    expect(metrics).toMatch(
+      /parley_grpc_calls_refused_total\{[^}]*method="\/parley\.auth\.v1\.AuthService\/GetAccessToken",code="permission_denied",caller="enrichment"[^}]*\} 1/,
     );
   });
 });

@@ -59,12 +59,13 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     return url.protocol === 'https:' && !(isIP(literal) && isNonPublicAddress(literal));
   };
   const { auth } = loadParleyProtos();
+  const refusals = auditRefusals({ refusals: stores.refusals, clock, logger });
   const grpc = createGrpcServerComponent({
     address: `${config.BIND_HOST}:${config.GRPC_PORT}`,
     tls: loadGrpcTls(config, 'auth'),
     logger,
     registry,
-    onRefusal: auditRefusals({ refusals: stores.refusals, clock, logger }),
+    onRefusal: refusals.onRefusal,
     services: () => {
       const useCases = createAuthUseCases({
         ...stores,
@@ -95,7 +96,8 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     registry,
     opsPort: config.OPS_PORT,
     bindHost: config.BIND_HOST,
-    components: postgres ? [postgres, grpc] : [grpc],
+    // Stopped in reverse: the server, then the refusals it tallied, then the store they go to.
+    components: postgres ? [postgres, refusals, grpc] : [refusals, grpc],
   });
   return { ...service, grpcAddress: () => grpc.address(), stores };
 }

@@ -349,16 +349,21 @@ export function authRepositoriesContract(
     });
 
     describe('refused calls', () => {
+      // Far in the future: the newest rows of a store other cases share.
+      const at = (minute: number, second = 0) => new Date(Date.UTC(2999, 0, 1, 0, minute, second));
+      const address = () =>
+        `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+
       it('records refusals across tenants, with or without a caller and a tenant, and lists the newest first', async () => {
         const { refusals } = await setup();
-        // Far in the future: the newest rows of a store other cases share.
-        const at = (minute: number) => new Date(Date.UTC(2999, 0, 1, 0, minute));
-        const peer = `127.0.0.1:${40000 + Math.floor(Math.random() * 20000)}`;
+        const peer = address();
         const unauthenticated: RefusedCall = {
           method: '/parley.auth.v1.AuthService/ExchangeCode',
           code: 'unauthenticated',
           peer,
-          at: at(1),
+          firstSeen: at(1),
+          lastSeen: at(1, 30),
+          count: 3,
         };
         const denied: RefusedCall = {
           method: '/parley.auth.v1.AuthService/PutChannel',
@@ -366,13 +371,56 @@ export function authRepositoriesContract(
           caller: 'enrichment',
           peer,
           tenantId: tenant(),
-          at: at(2),
+          firstSeen: at(2),
+          lastSeen: at(2),
+          count: 1,
         };
-        const later: RefusedCall = { ...denied, tenantId: tenant(), at: at(3) };
+        const later: RefusedCall = { ...denied, tenantId: tenant(), firstSeen: at(3), lastSeen: at(3) };
         for (const refusal of [unauthenticated, denied, later]) await refusals.record(refusal);
         const mine = (await refusals.listRecent(1000)).filter((refusal) => refusal.peer === peer);
         expect(mine).toStrictEqual([later, denied, unauthenticated]);
         expect(await refusals.listRecent(2)).toStrictEqual([later, denied]);
+      });
+
+      it('adds repeats of one kind from one source in one minute to one record: count, first and last seen', async () => {
+        const { refusals } = await setup();
+        const peer = address();
+        const kind = {
+          method: '/parley.auth.v1.AuthService/GetChannel',
+          code: 'unauthenticated',
+          peer,
+        } as const;
+        await refusals.record({ ...kind, firstSeen: at(4, 10), lastSeen: at(4, 20), count: 5 });
+        // Another process's batch of the same minute, with the tenant the first one lacked.
+        await refusals.record({
+          ...kind,
+          tenantId: 'tenant-a',
+          firstSeen: at(4, 5),
+          lastSeen: at(4, 15),
+          count: 2,
+        });
+        await refusals.record({
+          ...kind,
+          tenantId: 'tenant-b',
+          firstSeen: at(4, 30),
+          lastSeen: at(4, 59),
+          count: 1,
+        });
+        // The same kind with an identity, and the next minute: records of their own.
+        await refusals.record({
+          ...kind,
+          caller: 'history',
+          firstSeen: at(4, 1),
+          lastSeen: at(4, 1),
+          count: 1,
+        });
+        await refusals.record({ ...kind, firstSeen: at(5), lastSeen: at(5), count: 1 });
+        const mine = (await refusals.listRecent(1000)).filter((refusal) => refusal.peer === peer);
+        expect(mine).toStrictEqual([
+          { ...kind, firstSeen: at(5), lastSeen: at(5), count: 1 },
+          { ...kind, tenantId: 'tenant-a', firstSeen: at(4, 5), lastSeen: at(4, 59), count: 8 },
+          { ...kind, caller: 'history', firstSeen: at(4, 1), lastSeen: at(4, 1), count: 1 },
+        ]);
       });
     });
 

@@ -9,6 +9,7 @@ import {
   checkLeaseTtl,
   type RefreshLocks,
   type RefusalLog,
+  refusalWindowOf,
   type SecretBox,
   type SessionRepository,
 } from '../domain/ports.js';
@@ -66,12 +67,14 @@ interface AuditRow {
 }
 
 interface RefusalRow {
-  at: Date;
   method: string;
   code: RefusedCall['code'];
   caller: string | null;
   peer: string;
   tenant_id: string | null;
+  first_seen: Date;
+  last_seen: Date;
+  count: number;
 }
 
 /** How long refused calls are kept (the expiry sweep removes them after). */
@@ -330,18 +333,27 @@ export function createAuthRepositories(deps: {
   // Outside tenant scope by design (migration 0002): a refused caller's tenant is only a claim.
   const refusals: RefusalLog = {
     async record(refusal) {
+      const { method, code, caller, peer, tenantId, firstSeen, lastSeen, count } = refusal;
+      // One statement, so processes adding to the same record at once add up (the unique key).
       await database().global.query(
-        'record refused call',
-        sql`insert into refused_calls (at, method, code, caller, peer, tenant_id, expires_at)
-          values (${refusal.at}, ${refusal.method}, ${refusal.code}, ${refusal.caller ?? null}, ${refusal.peer},
-            ${refusal.tenantId ?? null}, now() + ${refusalRetentionDays}::integer * interval '1 day')`,
+        'record refused calls',
+        sql`insert into refused_calls
+            (window_start, method, code, caller, peer, tenant_id, first_seen, last_seen, count, expires_at)
+          values (${refusalWindowOf(firstSeen)}, ${method}, ${code}, ${caller ?? null}, ${peer},
+            ${tenantId ?? null}, ${firstSeen}, ${lastSeen}, ${count},
+            now() + ${refusalRetentionDays}::integer * interval '1 day')
+          on conflict (window_start, method, code, caller, peer) do update set
+            tenant_id = coalesce(refused_calls.tenant_id, excluded.tenant_id),
+            first_seen = least(refused_calls.first_seen, excluded.first_seen),
+            last_seen = greatest(refused_calls.last_seen, excluded.last_seen),
+            count = refused_calls.count + excluded.count`,
       );
     },
     async listRecent(limit = 100) {
       const rows = await database().global.query<RefusalRow>(
         'list refused calls',
-        sql`select at, method, code, caller, peer, tenant_id from refused_calls
-          order by at desc, refusal_id desc limit ${limit}`,
+        sql`select method, code, caller, peer, tenant_id, first_seen, last_seen, count from refused_calls
+          order by last_seen desc, refusal_id desc limit ${limit}`,
       );
       return rows.map((row) => ({
         method: row.method,
@@ -349,7 +361,9 @@ export function createAuthRepositories(deps: {
         ...(row.caller === null ? {} : { caller: row.caller }),
         peer: row.peer,
         ...(row.tenant_id === null ? {} : { tenantId: row.tenant_id }),
-        at: row.at,
+        firstSeen: row.first_seen,
+        lastSeen: row.last_seen,
+        count: row.count,
       }));
     },
   };

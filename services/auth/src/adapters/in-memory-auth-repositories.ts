@@ -9,6 +9,7 @@ import {
   checkLeaseTtl,
   type RefreshLocks,
   type RefusalLog,
+  refusalWindowOf,
   type SecretBox,
   type SessionRepository,
 } from '../domain/ports.js';
@@ -174,16 +175,31 @@ export function createInMemoryAuthRepositories(deps: {
     },
   };
 
-  // One log across tenants, as in PostgreSQL (a refused caller's tenant is only a claim).
-  const refusalRows: RefusedCall[] = [];
+  // One log across tenants, as in PostgreSQL (a refused caller's tenant is only a claim); by
+  // minute, method, code, caller and peer, in the order the records were created.
+  const refusalRows = new Map<string, RefusedCall>();
   const refusals: RefusalLog = {
     async record(refusal) {
-      refusalRows.push(structuredClone(refusal));
+      const { method, code, caller, peer, firstSeen } = refusal;
+      const key = [refusalWindowOf(firstSeen).getTime(), method, code, caller ?? '', peer].join('\u0000');
+      const held = refusalRows.get(key);
+      if (!held) {
+        refusalRows.set(key, structuredClone(refusal));
+        return;
+      }
+      const tenantId = held.tenantId ?? refusal.tenantId;
+      refusalRows.set(key, {
+        ...held,
+        ...(tenantId === undefined ? {} : { tenantId }),
+        firstSeen: new Date(Math.min(held.firstSeen.getTime(), firstSeen.getTime())),
+        lastSeen: new Date(Math.max(held.lastSeen.getTime(), refusal.lastSeen.getTime())),
+        count: held.count + refusal.count,
+      });
     },
     async listRecent(limit = 100) {
-      return refusalRows
+      return [...refusalRows.values()]
         .map((refusal, seq) => ({ refusal, seq }))
-        .sort((a, b) => b.refusal.at.getTime() - a.refusal.at.getTime() || b.seq - a.seq)
+        .sort((a, b) => b.refusal.lastSeen.getTime() - a.refusal.lastSeen.getTime() || b.seq - a.seq)
         .slice(0, limit)
         .map(({ refusal }) => structuredClone(refusal));
     },

@@ -28,8 +28,11 @@ export function createAccessTokenIssuer(deps: AuthDomainDeps) {
     const { tenantId, customerKey, service, caller } = request;
     if (caller.kind !== 'service' && caller.kind !== 'bot')
       throw new ParleyError('invalid_argument', 'caller.kind must be service or bot');
+    // A refusal of the calling service for who it is, audited as the method table's refusals are.
     if (caller.kind === 'bot' && service !== botEdge)
-      throw new ParleyError('permission_denied', `only ${botEdge} asks for a bot's access token`);
+      throw new ParleyError('permission_denied', `only ${botEdge} asks for a bot's access token`, {
+        context: { refusedCaller: service },
+      });
     if (caller.kind === 'bot' && (!caller.id || caller.id.length > 128))
       throw new ParleyError('invalid_argument', 'caller.id (the bot) is required (at most 128 characters)');
     if (!caller.reason || caller.reason.length > 256) {

@@ -86,18 +86,24 @@ export interface AuditEntry {
   readonly at: Date;
 }
 
-/** A gRPC call refused before any handler ran, because of who made it (docs/service-identity.md). */
+/**
+ * gRPC calls refused because of who made them (docs/service-identity.md), of one kind (method,
+ * code, identity) from one address in one minute: repeats add to `count`, so the log grows with
+ * the sources of refused calls, not with how fast they come.
+ */
 export interface RefusedCall {
   /** `/parley.auth.v1.AuthService/PutChannel`. */
   readonly method: string;
   readonly code: 'unauthenticated' | 'permission_denied';
   /** The service the caller's certificate proves; absent when it proves none. */
   readonly caller?: string;
-  /** `address:port` the call came from. */
+  /** The address the calls came from, without the port (`*`: more sources than kept apart). */
   readonly peer: string;
-  /** The tenant the request names: the refused caller's claim, kept for the investigation. */
+  /** The tenant the first request that named one named: the refused caller's claim, kept for the investigation. */
   readonly tenantId?: string;
-  readonly at: Date;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly count: number;
 }
 
 /** What the brand's customer-data endpoint said, mapped by the channel's mapping. */

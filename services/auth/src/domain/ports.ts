@@ -47,13 +47,24 @@ export interface AuditLog {
 }
 
 /**
- * gRPC calls refused for who made them (append-only, kept 90 days). Not a tenant's data: a refused
- * caller's tenant is only its claim, so the log spans tenants and operators read it as a whole.
+ * gRPC calls refused for who made them, one record per kind, address and minute (kept 90 days).
+ * Not a tenant's data: a refused caller's tenant is only its claim, so the log spans tenants and
+ * operators read it as a whole.
  */
 export interface RefusalLog {
-  record(refusal: RefusedCall): Promise<void>;
-  /** The latest refusals, newest first. */
+  /**
+   * Adds `refusals.count` calls to the record of their method, code, caller and peer in the window
+   * (minute) of `firstSeen` (`refusalWindowOf`), creating it: counts add up, first and last seen widen, and
+   * a record keeps the first tenant it was given. Several processes may add to one record.
+   */
+  record(refusals: RefusedCall): Promise<void>;
+  /** The latest records, the most recently seen first. */
   listRecent(limit?: number): Promise<RefusedCall[]>;
+}
+
+/** The window (a minute) a refusal is counted in: repeats within it share one record. */
+export function refusalWindowOf(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 }
 
 /**

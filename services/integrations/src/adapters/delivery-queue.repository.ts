@@ -1,4 +1,5 @@
 import { type Database, sql } from '@parley/postgres';
+import { supersededLease, supersededLeasePrefix } from '../domain/claim-order.js';
 import type { Delivery, EventType } from '../domain/model.js';
 import type { DeliveryQueue } from '../domain/ports.js';
 import { healthAfter } from '../domain/subscription-health.js';
@@ -58,20 +59,32 @@ function toDelivery(row: DeliveryRow): Delivery {
 export function createDeliveryQueueRepository(db: () => Database): DeliveryQueue {
   return {
     async dueTenants(now, limit, busy) {
+      // Only the head of a thread (the earliest pending delivery of its subscription and order key)
+      // can be claimed, so only heads make a tenant due: the later deliveries of a thread whose head
+      // is in flight or waits for its retry are due since they were queued, and counting them would
+      // fill the window with tenants whose claims take nothing. The heads come from one ordered pass
+      // over the pending entries of deliveries_thread_order.
       const rows = await db().global.query<{ tenant_id: string }>(
         'find tenants with due deliveries',
-        sql`select d.tenant_id from deliveries d
-          join subscriptions s on s.tenant_id = d.tenant_id and s.subscription_id = d.subscription_id
-          where d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
-            and (d.lease_expires_at is null or d.lease_expires_at <= ${now}::timestamptz)
-            and d.expires_at > ${now}::timestamptz and s.enabled and s.paused_at is null
-            and d.tenant_id <> all(${[...busy.tenants]}::text[])
+        sql`with heads as (
+            select distinct on (tenant_id, subscription_id, order_key) tenant_id, subscription_id,
+              next_attempt_at, lease_expires_at
+            from deliveries
+            where status = 'pending' and expires_at > ${now}::timestamptz
+            order by tenant_id, subscription_id, order_key, event_cursor
+          )
+          select h.tenant_id from heads h
+          join subscriptions s on s.tenant_id = h.tenant_id and s.subscription_id = h.subscription_id
+          where h.next_attempt_at <= ${now}::timestamptz
+            and (h.lease_expires_at is null or h.lease_expires_at <= ${now}::timestamptz)
+            and s.enabled and s.paused_at is null
+            and h.tenant_id <> all(${[...busy.tenants]}::text[])
             and not exists (
               select from unnest(${busy.subscriptions.map((lane) => lane.tenantId)}::text[],
                 ${busy.subscriptions.map((lane) => lane.subscriptionId)}::text[]) as busy(tenant_id, subscription_id)
-              where busy.tenant_id = d.tenant_id and busy.subscription_id = d.subscription_id)
-          group by d.tenant_id
-          order by min(d.next_attempt_at)
+              where busy.tenant_id = h.tenant_id and busy.subscription_id = h.subscription_id)
+          group by h.tenant_id
+          order by min(h.next_attempt_at)
           limit ${limit}`,
       );
       return rows.map((row) => row.tenant_id);
@@ -160,7 +173,15 @@ export function createDeliveryQueueRepository(db: () => Database): DeliveryQueue
             where tenant_id = ${tenantId} and delivery_id = ${deliveryId} and lease_token = ${leaseToken}
             returning subscription_id`,
           );
-          if (!done) return { recorded: false, paused: false };
+          if (!done) {
+            await tx.query(
+              'end a lease a redelivery superseded',
+              sql`update deliveries set lease_token = null, lease_expires_at = null
+                where tenant_id = ${tenantId} and delivery_id = ${deliveryId}
+                  and lease_token = ${supersededLease(leaseToken)}`,
+            );
+            return { recorded: false, paused: false };
+          }
           const [current] = await tx.query<{
             enabled: boolean;
             paused_at: Date | null;
@@ -208,12 +229,18 @@ export function createDeliveryQueueRepository(db: () => Database): DeliveryQueue
     },
 
     async redeliver(tenantId, subscriptionId, deliveryId, now) {
+      // leaseAfterRedelivery of domain/claim-order.ts: an attempt in flight keeps the delivery under
+      // a superseded lease, so its outcome no longer overwrites the redelivery.
       const [row] = await db()
         .forTenant(tenantId)
         .query<DeliveryRow>(
           'redeliver',
           sql`update deliveries set status = 'pending', attempts = 0, next_attempt_at = ${now},
-              delivered_at = null, series_started_at = ${now}
+              delivered_at = null, series_started_at = ${now},
+              lease_token = case when lease_expires_at > ${now}::timestamptz then
+                case when starts_with(lease_token, ${supersededLeasePrefix}) then lease_token
+                  else ${supersededLeasePrefix} || lease_token end end,
+              lease_expires_at = case when lease_expires_at > ${now}::timestamptz then lease_expires_at end
             where tenant_id = ${tenantId} and subscription_id = ${subscriptionId} and delivery_id = ${deliveryId}
               and expires_at > ${now}::timestamptz
             returning ${deliveryColumns}`,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
-import { pickClaimable } from '../domain/claim-order.js';
+import { leaseAfterRedelivery, pickClaimable, supersededLease } from '../domain/claim-order.js';
 import type { ClaimedDelivery, Delivery, Subscription, TenantEvent } from '../domain/model.js';
 import type { DeliveryQueue, EventLog, IntegrationsStores, SubscriptionStore } from '../domain/ports.js';
 import { healthAfter } from '../domain/subscription-health.js';
@@ -181,24 +181,24 @@ export function createInMemoryIntegrationsStores(): IntegrationsStores {
 
   const deliveries: DeliveryQueue = {
     async dueTenants(now, limit, busy) {
+      // Due when a claim would take something: the same rule, with no slots for busy subscriptions.
       const due: { tenantId: string; oldest: number }[] = [];
       for (const tenantId of deliveriesByTenant.keys()) {
         if (busy.tenants.includes(tenantId)) continue;
         const tenantSubscriptions = tenantMap(subscriptionsByTenant, tenantId);
-        const times = liveDeliveries(tenantId, now)
-          .filter(
-            (delivery) =>
-              delivery.status === 'pending' &&
-              delivery.nextAttemptAt !== null &&
-              delivery.nextAttemptAt <= now &&
-              (delivery.leaseExpiresAt === null || delivery.leaseExpiresAt <= now) &&
-              isActive(tenantSubscriptions.get(delivery.subscriptionId)) &&
-              !busy.subscriptions.some(
-                (lane) => lane.tenantId === tenantId && lane.subscriptionId === delivery.subscriptionId,
-              ),
-          )
-          .map((delivery) => delivery.nextAttemptAt?.getTime() ?? 0);
-        if (times.length > 0) due.push({ tenantId, oldest: Math.min(...times) });
+        const freeSlots = Object.fromEntries(
+          busy.subscriptions
+            .filter((lane) => lane.tenantId === tenantId)
+            .map((lane) => [lane.subscriptionId, 0]),
+        );
+        const [oldest] = pickClaimable(
+          liveDeliveries(tenantId, now).map((delivery) => ({
+            ...delivery,
+            subscriptionActive: isActive(tenantSubscriptions.get(delivery.subscriptionId)),
+          })),
+          { now, limit: 1, freeSlots, perSubscription: Number.POSITIVE_INFINITY, leaseMs: 0 },
+        );
+        if (oldest) due.push({ tenantId, oldest: oldest.nextAttemptAt?.getTime() ?? 0 });
       }
       return due
         .sort((a, b) => a.oldest - b.oldest)
@@ -241,7 +241,11 @@ export function createInMemoryIntegrationsStores(): IntegrationsStores {
     async complete({ tenantId, deliveryId, leaseToken }, outcome) {
       const tenantDeliveries = tenantMap(deliveriesByTenant, tenantId);
       const delivery = tenantDeliveries.get(deliveryId);
-      if (!delivery || delivery.leaseToken !== leaseToken) return { recorded: false, paused: false };
+      if (!delivery || delivery.leaseToken !== leaseToken) {
+        if (delivery?.leaseToken === supersededLease(leaseToken))
+          tenantDeliveries.set(deliveryId, { ...delivery, leaseToken: null, leaseExpiresAt: null });
+        return { recorded: false, paused: false };
+      }
       const { next } = outcome;
       tenantDeliveries.set(deliveryId, {
         ...delivery,
@@ -282,6 +286,7 @@ export function createInMemoryIntegrationsStores(): IntegrationsStores {
       if (!delivery || delivery.subscriptionId !== subscriptionId || delivery.expiresAt <= now) return null;
       const queued: StoredDelivery = {
         ...delivery,
+        ...leaseAfterRedelivery(delivery, now),
         status: 'pending',
         attempts: 0,
         nextAttemptAt: now,

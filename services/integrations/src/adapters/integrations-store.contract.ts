@@ -497,7 +497,11 @@ export function integrationsStoreContract(adapter: string, stores: () => Integra
       expect(await due(at(2))).toEqual([false, true]);
       expect(await deliveries.claim(blocked.tenantId, claimAt(at(2)))).toEqual([]);
       await deliveries.complete(
-        { tenantId: blocked.tenantId, deliveryId: head?.delivery.id as string, leaseToken: head?.leaseToken as string },
+        {
+          tenantId: blocked.tenantId,
+          deliveryId: head?.delivery.id as string,
+          leaseToken: head?.leaseToken as string,
+        },
         failedAttempt(at(3), { kind: 'retry', nextAttemptAt: at(10_000) }),
       );
       // The head waits for its retry: still nothing of the tenant is due.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ClaimCandidate, pickClaimable } from './claim-order.js';
+import { type ClaimCandidate, leaseAfterRedelivery, pickClaimable, supersededLease } from './claim-order.js';
 
 const now = new Date('2025-01-01T12:00:00Z');
 const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
@@ -72,5 +72,21 @@ describe('pickClaimable (the claim rule)', () => {
       'd2',
       'd1',
     ]);
+  });
+
+  it('supersedes a live lease once when a delivery is queued again, and drops one that ran out', () => {
+    const live = { leaseToken: 'abc', leaseExpiresAt: new Date(now.getTime() + 5000) };
+    const superseded = leaseAfterRedelivery(live, now);
+    expect(superseded).toEqual({ leaseToken: supersededLease('abc'), leaseExpiresAt: live.leaseExpiresAt });
+    expect(superseded.leaseToken).not.toBe('abc');
+    expect(leaseAfterRedelivery(superseded, now)).toEqual(superseded);
+    expect(leaseAfterRedelivery({ leaseToken: 'abc', leaseExpiresAt: ago(1) }, now)).toEqual({
+      leaseToken: null,
+      leaseExpiresAt: null,
+    });
+    expect(leaseAfterRedelivery({ leaseToken: null, leaseExpiresAt: null }, now)).toEqual({
+      leaseToken: null,
+      leaseExpiresAt: null,
+    });
   });
 });

@@ -60,3 +60,33 @@ export function pickClaimable<C extends ClaimCandidate>(
   }
   return picked;
 }
+
+/** What `supersededLease` puts before a token (the PostgreSQL queue's statements use it too). */
+export const supersededLeasePrefix = 'superseded:';
+
+/**
+ * The lease token a redelivery leaves on a delivery whose attempt is in flight (with the lease's
+ * expiry). The attempt goes on and still holds the delivery, so a delivery has one attempt at a
+ * time, but its outcome is not recorded: when it ends it only lets the delivery go, and the
+ * redelivery is sent at once instead of when the lease would have run out.
+ */
+export function supersededLease(leaseToken: string): string {
+  return `${supersededLeasePrefix}${leaseToken}`;
+}
+
+/**
+ * A delivery's lease once it was queued again at `now`: a live lease is superseded (once, however
+ * often the delivery is queued again during the attempt), one that ran out is dropped.
+ */
+export function leaseAfterRedelivery(
+  lease: { readonly leaseToken: string | null; readonly leaseExpiresAt: Date | null },
+  now: Date,
+): { leaseToken: string | null; leaseExpiresAt: Date | null } {
+  const { leaseToken, leaseExpiresAt } = lease;
+  if (leaseToken === null || leaseExpiresAt === null || leaseExpiresAt <= now)
+    return { leaseToken: null, leaseExpiresAt: null };
+  return {
+    leaseToken: leaseToken.startsWith(supersededLeasePrefix) ? leaseToken : supersededLease(leaseToken),
+    leaseExpiresAt,
+  };
+}

@@ -122,7 +122,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         outcome,
       );
       if (!recorded)
-        logger.warn(where, 'attempt not recorded: its lease was taken over or the delivery is gone');
+        logger.warn(
+          where,
+          'attempt not recorded: its lease was taken over, the delivery was queued again, or it is gone',
+        );
       if (paused) logger.warn({ ...where, reason: outcome.pause?.reason }, 'subscription paused for failing');
       logger.debug({ ...where, ...answer, next: outcome.next.kind }, 'webhook attempt');
       onAttempt({ ...answer, seconds, next: outcome.next.kind, paused });

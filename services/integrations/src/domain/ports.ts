@@ -85,8 +85,9 @@ export interface BusyLanes {
 
 export interface DeliveryQueue {
   /**
-   * Tenants with a delivery that could be claimed at `now` (pending, due, not leased, of an active
-   * subscription that is not busy), most overdue first: the one statement that looks across tenants.
+   * Tenants with a delivery that could be claimed at `now` (the earliest pending one of its
+   * subscription and order key, due, not leased, of an active subscription that is not busy), most
+   * overdue first: the one statement that looks across tenants.
    */
   dueTenants(now: Date, limit: number, busy: BusyLanes): Promise<string[]>;
   /**
@@ -99,7 +100,8 @@ export interface DeliveryQueue {
   /**
    * Records an attempt under its lease and ends the lease; also updates the subscription's failing
    * streak and pauses it as `outcome.pause` says. Not recorded (`recorded: false`) when the lease
-   * is no longer this one's (it ran out and was taken again) or the delivery is gone.
+   * is no longer this one's (it ran out and was taken again, or a redelivery superseded it: then
+   * the delivery is let go, to be claimed at once) or the delivery is gone.
    */
   complete(
     lease: { readonly tenantId: string; readonly deliveryId: string; readonly leaseToken: string },
@@ -113,7 +115,8 @@ export interface DeliveryQueue {
   ): Promise<Delivery[]>;
   /**
    * Queues a delivery again, due at `now`, as a new attempt series (attempts from 0); null when the
-   * subscription has no such delivery.
+   * subscription has no such delivery. An attempt in flight goes on and holds the delivery until it
+   * ends, but its outcome is not recorded (`supersededLease` of claim-order.ts).
    */
   redeliver(
     tenantId: string,
