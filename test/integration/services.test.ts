@@ -126,7 +126,7 @@ describe('the four services start on the real broker and store', () => {
     const app = createAuth({ config, logger, version: 'test' });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'auth', ['postgres', 'grpc']);
+      await expectOpsEndpoints(app.opsUrl(), 'auth', ['postgres', 'grpc', 'refusal-audit']);
       expect(await grpcHealth(app.grpcAddress(), 'auth', '')).toBe('SERVING');
       await expectMigrated(
         config.DATABASE_SCHEMA,

@@ -51,6 +51,16 @@ describe('kafka-access.json', () => {
   it('is the table docs/kafka.md shows', () => {
     const doc = readFileSync(new URL('../../../docs/kafka.md', import.meta.url), 'utf8');
     const table = /<!-- kafka-access table -->\n([\s\S]*?)\n\n/.exec(doc)?.[1];
-    expect(table, 'docs/kafka.md has the table after <!-- kafka-access table -->').toBe(accessTable(access));
+    // Cells compared without the padding Biome's Markdown formatter adds.
+    const cells = (markdown: string | undefined) =>
+      markdown?.split('\n').map((row) =>
+        row
+          .split('|')
+          .map((cell) => cell.trim())
+          .map((cell) => (/^-+$/.test(cell) ? '---' : cell)),
+      );
+    expect(cells(table), 'docs/kafka.md has the table after <!-- kafka-access table -->').toEqual(
+      cells(accessTable(access)),
+    );
   });
 });
