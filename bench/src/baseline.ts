@@ -94,6 +94,8 @@ async function start(options: BaselineSetup) {
     clientId: 'parley-bench-baseline',
     brokers: [...setup.kafka.brokers],
     logLevel: logLevel.ERROR,
+    // The same broker security as the services pay (SCRAM login; the admin owns its own topic).
+    ...(setup.kafka.sasl ? { sasl: { ...setup.kafka.sasl } } : {}),
   });
   const admin = kafka.admin();
   await admin.connect();

@@ -12,12 +12,14 @@ import { type BenchBrand, putChannel, signInCustomers } from './parley-setup.js'
 import { deleteTopics, dropSchemas, pipelineLag } from './pipeline-admin.js';
 import type { SampledProcess } from './process-sampler.js';
 import { openStoreProbe, type StoreCounters } from './store-metrics.js';
-import { loadInfraModule, loadPostgresModule, loadSystemModule } from './system.js';
+import { type KafkaSasl, loadInfraModule, loadPostgresModule, loadSystemModule } from './system.js';
 
 /** The system under test as the run set it up: services, brands, signed-in customers. */
 export interface BenchSystem {
   readonly runId: string;
   readonly brokers: string[];
+  /** parley-admin's login on a broker with SASL: the bench's probes read as the operator would. */
+  readonly kafkaSasl: KafkaSasl | undefined;
   readonly topicPrefix: string;
   /** The Parley database as its superuser, and the baseline's own schema in it. */
   readonly postgres: { readonly adminUrl: string; readonly baselineSchema: string };
@@ -206,6 +208,7 @@ export async function startBenchSystem(
   return {
     runId,
     brokers,
+    kafkaSasl: sasl,
     topicPrefix,
     postgres: { adminUrl, baselineSchema },
     infraDescription: infra.describe(),

@@ -113,11 +113,13 @@ function connect(device: Device, timeoutMs: number): Promise<{ readyMs: number; 
   });
 }
 
-async function startBot(kafka: { brokers: readonly string[]; enrichedTopic: string; groupId: string }) {
+async function startBot(kafka: Extract<LoadCommand, { type: 'connect' }>['kafka']) {
+  // The probe timing send → enriched reads the internal topic as an operator's consumer (parley-admin).
   const client = new Kafka({
     clientId: 'parley-bench-bot',
     brokers: [...kafka.brokers],
     logLevel: logLevel.ERROR,
+    ...(kafka.sasl ? { sasl: { ...kafka.sasl } } : {}),
   });
   consumer = client.consumer({ groupId: kafka.groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();

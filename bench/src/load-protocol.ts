@@ -1,3 +1,4 @@
+import type { KafkaSasl } from './system.js';
 // The messages between the orchestrator and its forked load processes (load generator, baseline),
 // and the raw results they send back. Plain JSON over the IPC channel.
 
@@ -65,6 +66,7 @@ export type LoadCommand =
         readonly brokers: readonly string[];
         readonly enrichedTopic: string;
         readonly groupId: string;
+        readonly sasl?: KafkaSasl | undefined;
       };
     }
   | ({ readonly type: 'run'; readonly id: number } & RunRequest)
@@ -86,7 +88,12 @@ export interface BaselineSetup {
     readonly clientSecret: string;
   };
   readonly accessTokens: readonly string[];
-  readonly kafka: { readonly brokers: readonly string[]; readonly topic: string; readonly groupId: string };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly topic: string;
+    readonly groupId: string;
+    readonly sasl?: KafkaSasl | undefined;
+  };
   /** A superuser's URL of the Parley database, and the schema the baseline creates its table in. */
   readonly postgres: { readonly url: string; readonly schema: string };
 }
