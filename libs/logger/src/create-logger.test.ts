@@ -87,6 +87,48 @@ describe('createLogger', () => {
     });
   });
 
+  it('fails closed through the logger: deep, cyclic, Map and toJSON secrets are never written', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: 'auth', version: '1', destination });
+    let deep: Record<string, unknown> = { token: 'deep-logged-secret' };
+    for (let i = 0; i < 12; i += 1) deep = { level: deep };
+    const cyclic: Record<string, unknown> = { password: 'cyclic-logged-secret' };
+    cyclic.self = cyclic;
+    logger.child({ session: { toJSON: () => ({ sessionToken: 'binding-secret' }) } }).error(
+      {
+        deep,
+        cyclic,
+        headers: new Map([['authorization', 'Bearer map-logged-secret']]),
+        grant: { toJSON: () => ({ refresh_token: 'tojson-logged-secret' }) },
+      },
+      'failed',
+    );
+    const line = JSON.stringify(lines[0]);
+    for (const secret of [
+      'deep-logged-secret',
+      'cyclic-logged-secret',
+      'map-logged-secret',
+      'tojson-logged-secret',
+      'binding-secret',
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).toContain('[Redacted: too deep]');
+  });
+
+  it('redacts child and grandchild bindings, which pino does not pass to formatters.bindings', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: 'auth', version: '1', destination });
+    logger
+      .child({ token: 'child-secret', requestId: 'r1' })
+      .child({ headers: { authorization: 'Bearer grandchild-secret' } }, { msgPrefix: '[x] ' })
+      .info('bound');
+    const line = JSON.stringify(lines[0]);
+    expect(line).not.toContain('child-secret');
+    expect(line).not.toContain('grandchild-secret');
+    expect(lines[0]).toMatchObject({ requestId: 'r1', token: '[redacted]', msg: '[x] bound' });
+  });
+
   it('keeps error codes, which are not secrets', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ service: 'bus', version: '1', destination });

@@ -27,20 +27,34 @@ export function createLogger(options: LoggerOptions): Logger {
     level,
     base: { service, version },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Redaction walks every logged object (and child bindings), whatever the depth or key case:
-    // tokens arrive nested in headers, grants and error causes.
+    // Redaction walks every logged object (and child bindings, see `redactChildBindings`) in any
+    // key case, and fails closed past its depth and size bounds: tokens arrive nested in headers,
+    // grants and error causes.
     formatters: {
       level: (label: string) => ({ level: label }),
       log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
       bindings: (bindings: Record<string, unknown>) => redactSecrets(bindings) as Record<string, unknown>,
     },
   };
-  if (destination) return pino(base, destination);
+  if (destination) return redactChildBindings(pino(base, destination));
   if (pretty) {
-    return pino({
-      ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } },
-    });
+    return redactChildBindings(
+      pino({
+        ...base,
+        transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } },
+      }),
+    );
   }
-  return pino(base);
+  return redactChildBindings(pino(base));
+}
+
+// pino runs `formatters.bindings` on the root's bindings only: `child()` swaps in an identity
+// formatter. Children are created from their parent by `Object.create`, so overriding `child` on
+// the root redacts the bindings of every descendant.
+function redactChildBindings(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, options) {
+    return child.call(this, redactSecrets(bindings) as typeof bindings, options);
+  } as Logger['child'];
+  return logger;
 }
