@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { isNonPublicAddress } from './address-guard.js';
+import { isNonPublicAddress, nonPublicReason } from './address-guard.js';
 import { type CircuitBreakers, createCircuitBreakers } from './circuit-breakers.js';
 import { createHostLimiter } from './host-limiter.js';
 
@@ -119,8 +119,18 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
       dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
         if (error) return callback(error, '', 4);
         const refused = addresses.find((entry) => isNonPublicAddress(entry.address));
-        if (refused)
-          return callback(notAllowed(url, `it resolves to the non-public address ${refused.address}`), '', 4);
+        if (refused) {
+          // The address stays in the operator's log: an admin learns the host and the kind of address only.
+          logger.warn(
+            { host: url.hostname, address: refused.address },
+            'brand host resolves to a non-public address',
+          );
+          return callback(
+            notAllowed(url, `it resolves to a non-public address (${nonPublicReason(refused.address)})`),
+            '',
+            4,
+          );
+        }
         if (lookupOptions.all)
           return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
         const first = addresses[0] as LookupAddress;
@@ -263,11 +273,16 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
       const host = init.limitKey ?? url.host;
       const retries = init.retries ?? ((init.method ?? 'GET') === 'GET' ? 1 : 0);
       for (let attempt = 0; ; attempt += 1) {
-        if (!breakers.allows(host)) throw unavailable(url.hostname, 'circuit_open');
+        const admission = breakers.admit(host);
+        if (!admission) throw unavailable(url.hostname, 'circuit_open');
         const started = process.hrtime.bigint();
         let outcome = 'error';
-        const release = await limiter.acquire(host, timeoutMs);
+        // A trial must end in a verdict or be abandoned on every path, or the circuit never
+        // lets another trial through: hence the slot wait inside the try.
+        let settled = false;
+        let release: (() => void) | false = false;
         try {
+          release = await limiter.acquire(host, timeoutMs);
           // Waiting for a slot counts toward the timeout, but is not the host failing.
           if (!release) {
             outcome = 'queue_timeout';
@@ -277,6 +292,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
           outcome = `${Math.floor(response.status / 100)}xx`;
           if (response.status >= 500)
             throw Object.assign(unavailable(url.hostname, 'server_error'), { response });
+          settled = true;
           breakers.succeeded(host);
           return response;
         } catch (error) {
@@ -286,9 +302,11 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
           if ((error as { queued?: boolean }).queued) throw failure;
           if (failure.code !== 'brand_unavailable') {
             // The host answered (or we refused to call it): not a sign the brand is down.
+            settled = true;
             breakers.succeeded(host);
             throw failure;
           }
+          settled = true;
           if (breakers.failed(host)) {
             circuitOpened?.inc({ host });
             logger.warn({ host, reason: failure.context.reason }, 'circuit to brand host opened');
@@ -301,6 +319,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
           if (release) release(); // not held while backing off
           await sleep(100 * 2 ** attempt);
         } finally {
+          if (admission === 'trial' && !settled) breakers.abandoned(host);
           if (release) release();
           duration?.observe({ host, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
         }

@@ -1,9 +1,19 @@
 export interface CircuitBreakers {
   /** False while the host's circuit is open; once open time has passed, lets one trial through. */
   allows(host: string): boolean;
+  /**
+   * As `allows`, telling a request counted as the circuit's trial (`'trial'`, which must end in
+   * `succeeded`, `failed` or `abandoned`) from one let through a closed circuit (`'closed'`).
+   */
+  admit(host: string): 'closed' | 'trial' | false;
   succeeded(host: string): void;
   /** Records a failure; true when this failure opened the circuit. */
   failed(host: string): boolean;
+  /**
+   * The trial ended without a verdict on the host (it never got a host slot, say): the circuit
+   * stays open for one more open period, then lets the next trial through. No-op without a trial.
+   */
+  abandoned(host: string): void;
 }
 
 interface HostState {
@@ -32,14 +42,16 @@ export function createCircuitBreakers(options: {
     }
     return state;
   };
+  const admit = (host: string): 'closed' | 'trial' | false => {
+    const state = stateOf(host);
+    if (state.failures < failureThreshold) return 'closed';
+    if (now() < state.openUntil || state.trialInFlight) return false;
+    state.trialInFlight = true;
+    return 'trial';
+  };
   return {
-    allows(host) {
-      const state = stateOf(host);
-      if (state.failures < failureThreshold) return true;
-      if (now() < state.openUntil || state.trialInFlight) return false;
-      state.trialInFlight = true;
-      return true;
-    },
+    admit,
+    allows: (host) => admit(host) !== false,
     succeeded(host) {
       hosts.delete(host);
     },
@@ -50,6 +62,12 @@ export function createCircuitBreakers(options: {
       state.trialInFlight = false;
       if (state.failures >= failureThreshold) state.openUntil = now() + openMs;
       return !wasOpen && state.failures >= failureThreshold;
+    },
+    abandoned(host) {
+      const state = hosts.get(host);
+      if (!state?.trialInFlight) return;
+      state.trialInFlight = false;
+      state.openUntil = now() + openMs;
     },
   };
 }
