@@ -1,18 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { decideCall, serviceIdentities } from '@parley/grpc';
 import { describe, expect, it } from 'vitest';
+import { documentedCallers } from '../../../../test/support/service-identity-doc.js';
 import { authServiceCallers } from './auth-service.js';
-
-/** The rows of the method table in docs/service-identity.md for `service`: method → callers. */
-function documentedCallers(service: string): Record<string, string[]> {
-  const doc = readFileSync(new URL('../../../../docs/service-identity.md', import.meta.url), 'utf8');
-  const rows = [...doc.matchAll(/^\| (\w+) +\| (\w+) +\| ([\w, ]+?) +\|$/gm)];
-  return Object.fromEntries(
-    rows
-      .filter(([, name]) => name === service)
-      .map(([, , method, callers]) => [method, (callers ?? '').split(', ')]),
-  );
-}
 
 describe('who may call AuthService', () => {
   it('is what docs/service-identity.md says', () => {
