@@ -192,10 +192,22 @@ export function serviceAddresses(host, offset) {
 }
 
 /**
+ * A comma-separated allow-list with `host` added to the entries the user gave (blank ones dropped).
+ * @param {string | undefined} list @param {string} host
+ */
+function withHost(list, host) {
+  const entries = (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return [...entries, host].join(',');
+}
+
+/**
  * The environment of one service: the keys, then `env` (Kafka, log level...), then its own store
  * role and schema, its own Kafka principal when `env` has KAFKA_SASL_MECHANISM, then its ports
  * and the addresses of the services it calls, then its `extraEnv`. Brands on `host` are allowed
- * over http (local brands only).
+ * over http (local brands only), besides the hosts of the user's own BRAND_HOST_ALLOW_LIST.
  * @param {ServiceDefinition} service @param {ServicesOptions} options @returns {NodeJS.ProcessEnv}
  */
 export function serviceEnv(service, { host, offset, env, secrets, database, grpcTls, extraEnv = {} }) {
@@ -212,9 +224,12 @@ export function serviceEnv(service, { host, offset, env, secrets, database, grpc
     ...(service.store ? serviceStoreEnv(database, service.store) : {}),
     ...serviceKafkaEnv(service.name, env),
     OPS_PORT: String(service.ops + offset),
-    BRAND_HOST_ALLOW_LIST: host,
+    // Added to what the user allows (a brand of their own on localhost, say), never instead of it.
+    BRAND_HOST_ALLOW_LIST: withHost(env.BRAND_HOST_ALLOW_LIST, host),
     // Webhook receivers on `host` too (the demo's bot), over http.
-    ...(service.name === 'integrations' ? { WEBHOOK_HOST_ALLOW_LIST: host } : {}),
+    ...(service.name === 'integrations'
+      ? { WEBHOOK_HOST_ALLOW_LIST: withHost(env.WEBHOOK_HOST_ALLOW_LIST, host) }
+      : {}),
     // Its own certificate of the dev PKI (scripts/infra/certs.mjs): gRPC is mutual TLS only.
     GRPC_TLS_CA_FILE: grpcTls.ca,
     GRPC_TLS_CERT_FILE: grpcTls.services[service.name].cert,

@@ -155,7 +155,8 @@ try {
   });
   await waitUntilReady('demo brand', `${brandIssuer}/.well-known/openid-configuration`, { group });
 
-  // The demo brand runs on loopback over http: allowed for it only (startServices allow-lists host).
+  // The demo brand runs on loopback over http: startServices adds host to the BRAND_HOST_ALLOW_LIST
+  // the user set (README, "Running it locally").
   await startServices(group, {
     host,
     offset,

@@ -239,7 +239,7 @@ export async function startBenchSystem(
     async waitUntilDrained(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const lag = await pipelineLag(kafka, topicPrefix, `${topicPrefix}ingress-deliveries-bench-${runId}-`);
+        const lag = await pipelineLag(kafka, topicPrefix, `${topicPrefix}ingress-pod-bench-${runId}-`);
         if (lag === 0 || Date.now() > deadline) return lag;
         await sleep(250);
       }

@@ -38,11 +38,11 @@ export async function putChannel(ingressUrl: string, adminKey: string, brand: Be
 
 /** Signs a customer's device in: code flow at the brand, then POST /v1/channels/web/sessions. */
 async function signIn(ingressUrl: string, brand: BenchBrand, sub: string, deviceId: string): Promise<string> {
-  const { code, codeVerifier, redirectUri } = await brand.server.authorize(sub);
+  const { code, codeVerifier, redirectUri, iss } = await brand.server.authorize(sub);
   const response = await fetch(`${ingressUrl}/v1/channels/web/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'parley-tenant': brand.tenant },
-    body: JSON.stringify({ code, codeVerifier, redirectUri, device: { id: deviceId, platform: 'web' } }),
+    body: JSON.stringify({ code, codeVerifier, redirectUri, iss, device: { id: deviceId, platform: 'web' } }),
   });
   if (response.status !== 201) throw await failure(`signing ${sub} in on ${brand.tenant}`, response);
   return ((await response.json()) as { sessionToken: string }).sessionToken;

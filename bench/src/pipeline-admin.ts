@@ -5,7 +5,7 @@ import pg from 'pg';
 
 /**
  * Records the services' consumer groups have not yet committed on this run's topics. Groups carry
- * the topic prefix; ingress's deliveries group is `<prefix>ingress-deliveries-<INSTANCE_ID>-<random>`,
+ * the topic prefix; ingress's per-pod group is `<prefix>ingress-pod-<INSTANCE_ID>-<random>`,
  * found by its own prefix.
  */
 export async function pipelineLag(

@@ -122,7 +122,7 @@ describe.each(kustomizeTargets())('environment of the services in %s', (target) 
     },
   );
 
-  it('names each ingress pod: INSTANCE_ID from the pod name (its deliveries consumer group)', () => {
+  it('names each ingress pod: INSTANCE_ID from the pod name (its consumer group)', () => {
     const container = serviceContainer(objects, services[0] as ServiceConfig);
     expect(
       container.env?.find((variable) => variable.name === 'INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath,

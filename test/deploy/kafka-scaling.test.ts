@@ -47,8 +47,8 @@ describe('consumers in code', () => {
     expect(consumers.integrations?.topics.length).toBeGreaterThanOrEqual(4);
     expect(consumers.ingress).toMatchObject({
       groupId: undefined,
-      groupPrefix: 'ingress-deliveries-',
-      topics: ['chat.deliveries.v1'],
+      groupPrefix: 'ingress-pod-',
+      topics: ['chat.deliveries.v1', 'chat.sessions.ended.v1'],
     });
   });
 });

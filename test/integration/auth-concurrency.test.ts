@@ -124,6 +124,8 @@ describe('auth replicas refreshing and logging out concurrently', () => {
       SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
       SECRET_ACTIVE_KID: 'k1',
       SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      // The gate is not the issuer's origin: the operator vouches for it (README, auth configuration).
+      BRAND_ISSUER_ENDPOINT_EXCEPTIONS: `${brand.issuer}=${new URL(gate.url).origin}`,
     };
     for (const name of ['auth-a', 'auth-b']) apps.push(await startAuth(testLogger(name), shared));
     clients = apps.map((app) => authClient(app.grpcAddress(), { deadlineMs: 15_000 }));

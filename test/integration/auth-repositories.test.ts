@@ -76,6 +76,108 @@ describe('auth store on PostgreSQL', () => {
     expectJwe(stored?.sealed_refresh_token);
   });
 
+  it('binds sealed secrets to their row: a value copied onto another customer or channel does not open', async () => {
+    const { channels, credentials } = stores();
+    const tenantId = randomName('tenant');
+    const channel = (channelId: string, clientSecret: string) => ({
+      tenantId,
+      channelId,
+      issuer: 'https://id.brand.example',
+      allowWithoutPkce: false,
+      endpoints: { token: 'https://id.brand.example/token', customerData: 'https://api.brand.example/me' },
+      client: { clientId: channelId, clientSecret, method: 'client_secret_basic' as const },
+      redirectUris: ['https://chat.brand.example/callback'],
+      validation: { mode: 'introspection' as const },
+      mapping: { customerId: '$.sub', customFields: {} },
+      messagingMode: 'messaging' as const,
+      updatedAt: new Date(),
+    });
+    await channels.save(channel('web', 'web-secret'));
+    await channels.save(channel('mobile', 'mobile-secret'));
+    const tokens = (customerKey: string, channelId: string) => ({
+      tenantId,
+      customerKey,
+      channelId,
+      subject: customerKey,
+      accessToken: `at-${customerKey}-${channelId}`,
+      accessTokenExpiresAt: new Date(Date.now() + hour),
+      refreshToken: `rt-${customerKey}-${channelId}`,
+      version: 1,
+      updatedAt: new Date(),
+    });
+    await credentials.save(tokens('victim', 'web'));
+    await credentials.save(tokens('attacker', 'web'));
+    await credentials.save(tokens('attacker', 'mobile'));
+
+    const copy = async (table: string, column: string, from: string, to: string) =>
+      rowsAtRest(
+        `update ${schema}.${table} set ${column} = (select ${column} from ${schema}.${table} where tenant_id = $1 and ${from})
+          where tenant_id = $1 and ${to}`,
+        [tenantId],
+      );
+    // The victim's refresh token onto the attacker's row, and a token of another channel.
+    await copy(
+      'credentials',
+      'sealed_refresh_token',
+      "customer_key = 'victim'",
+      "customer_key = 'attacker' and channel_id = 'web'",
+    );
+    await copy(
+      'credentials',
+      'sealed_access_token',
+      "channel_id = 'web' and customer_key = 'attacker'",
+      "channel_id = 'mobile'",
+    );
+    await copy('channels', 'sealed_client_secret', "channel_id = 'web'", "channel_id = 'mobile'");
+    await expect(credentials.find(tenantId, 'attacker', 'web')).rejects.toMatchObject({
+      code: 'server_error',
+    });
+    await expect(credentials.find(tenantId, 'attacker', 'mobile')).rejects.toMatchObject({
+      code: 'server_error',
+    });
+    await expect(channels.find(tenantId, 'mobile')).rejects.toMatchObject({ code: 'server_error' });
+    expect(await credentials.find(tenantId, 'victim', 'web')).toMatchObject({
+      refreshToken: 'rt-victim-web',
+    });
+    expect(await channels.find(tenantId, 'web')).toMatchObject({ client: { clientSecret: 'web-secret' } });
+  });
+
+  it('opens secrets sealed before they were bound once, and stores them bound in their place', async () => {
+    const { channels, credentials } = stores();
+    const tenantId = randomName('tenant');
+    await credentials.save({
+      tenantId,
+      customerKey: 'ck-1',
+      channelId: 'web',
+      subject: 's',
+      accessToken: 'at-1',
+      accessTokenExpiresAt: new Date(Date.now() + hour),
+      refreshToken: 'rt-1',
+      version: 1,
+      updatedAt: new Date(),
+    });
+    // As a release before bound secrets wrote it: sealed with no context.
+    await rowsAtRest(
+      `update ${schema}.credentials set sealed_access_token = $2, sealed_refresh_token = $3 where tenant_id = $1`,
+      [tenantId, await secretBox.seal('at-1'), await secretBox.seal('rt-1')],
+    );
+    expect(await credentials.find(tenantId, 'ck-1', 'web')).toMatchObject({
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+    });
+    const [row] = await rowsAtRest<{ sealed_access_token: string; sealed_refresh_token: string }>(
+      `select sealed_access_token, sealed_refresh_token from ${schema}.credentials where tenant_id = $1`,
+      [tenantId],
+    );
+    expect(decodeProtectedHeader(row?.sealed_access_token ?? '').ctx).toBe(
+      `credentials:${tenantId}/ck-1/web/access_token`,
+    );
+    expect(decodeProtectedHeader(row?.sealed_refresh_token ?? '').ctx).toBe(
+      `credentials:${tenantId}/ck-1/web/refresh_token`,
+    );
+    expect(await channels.find(tenantId, 'none')).toBeNull();
+  });
+
   it('sweeps expired sessions and leases in batches, leaving live ones', async () => {
     const { sessions, refreshLocks } = stores();
     const tenantId = randomName('tenant');

@@ -62,13 +62,14 @@ describe('auth service against a real brand OAuth server and the real store', ()
   });
 
   async function signIn(sub: string, deviceId = 'device-1', channel = channelId) {
-    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+    const { code, codeVerifier, redirectUri, iss } = await brand.authorize(sub);
     const session = await auth.call.ExchangeCode({
       tenantId,
       channelId: channel,
       code,
       redirectUri,
       codeVerifier,
+      iss,
       device: { id: deviceId, platform: 'web' },
     });
     secrets.push(code, codeVerifier, session.sessionToken);
@@ -138,9 +139,9 @@ describe('auth service against a real brand OAuth server and the real store', ()
       code: 'invalid_argument',
       message: expect.stringContaining('customerDataUrl'),
     });
-    // Keeping the stored secret while sending it to another server is refused.
+    // Keeping the stored secret while sending it, or customers' tokens, to another server is refused.
     const moved = channelSettings({
-      endpoints: { token: 'https://elsewhere.example/token' },
+      customerDataUrl: 'https://elsewhere.example/me',
       client: { clientId: brand.client.clientId, clientSecret: '' },
     });
     await expect(auth.call.PutChannel(moved)).rejects.toMatchObject({
@@ -211,9 +212,9 @@ describe('auth service against a real brand OAuth server and the real store', ()
   });
 
   it('refuses a code exchange without PKCE, or from another issuer', async () => {
-    const { code, redirectUri, codeVerifier } = await brand.authorize('c-1');
+    const { code, redirectUri, codeVerifier, iss } = await brand.authorize('c-1');
     const exchange = { tenantId, channelId, code, redirectUri, device: { id: 'd', platform: 'web' } };
-    await expect(auth.call.ExchangeCode(exchange)).rejects.toMatchObject({
+    await expect(auth.call.ExchangeCode({ ...exchange, iss })).rejects.toMatchObject({
       code: 'invalid_argument',
       message: expect.stringContaining('PKCE'),
     });
@@ -229,9 +230,73 @@ describe('auth service against a real brand OAuth server and the real store', ()
     });
   });
 
-  it('refuses a wrong redirect URI, a replayed code and a wrong verifier', async () => {
+  it('refuses an authorization response without iss from a brand whose metadata says it sends one (RFC 9207)', async () => {
+    // The test brand (oidc-provider) says authorization_response_iss_parameter_supported: true.
     const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
-    const exchange = { tenantId, channelId, code, codeVerifier, device: { id: 'd', platform: 'web' } };
+    const exchange = {
+      tenantId,
+      channelId,
+      code,
+      codeVerifier,
+      redirectUri,
+      device: { id: 'd', platform: 'web' },
+    };
+    const tokenCalls = brand.calls.get('/token') ?? 0;
+    await expect(auth.call.ExchangeCode(exchange)).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringContaining('iss is required'),
+    });
+    expect(brand.calls.get('/token') ?? 0).toBe(tokenCalls); // the code never went to the brand
+    await expect(auth.call.ExchangeCode({ ...exchange, iss: brand.issuer })).resolves.toMatchObject({
+      sessionToken: expect.any(String),
+    });
+  });
+
+  it('hands out the token of the thread’s channel, never the newest of another channel', async () => {
+    await auth.call.PutChannel({
+      channel: { ...channelSettings().channel, channelId: 'kiosk', messagingMode: 'live-chat' },
+    });
+    brand.customers.set('c-5', { name: 'Two Channels' });
+    const web = await signIn('c-5', 'laptop', 'web');
+    const kiosk = await signIn('c-5', 'kiosk-1', 'kiosk'); // the newest credentials, of another channel
+    const customerKey = web.customer?.customerKey ?? '';
+    const stored = Object.fromEntries(
+      (await storedTokens(customerKey)).map((tokens) => [tokens.channelId, tokens.accessToken]),
+    );
+    expect(stored.web).not.toBe(stored.kiosk);
+    const caller = { kind: 'bot', id: 'crm-bot', reason: 'look up open cases' };
+    const forThread = (threadId: string, channel?: string) =>
+      auth.call.GetAccessToken({
+        tenantId,
+        customerKey,
+        caller,
+        threadId,
+        ...(channel ? { channelId: channel } : {}),
+      });
+    expect((await forThread(web.threadId)).accessToken).toBe(stored.web);
+    expect((await forThread(kiosk.threadId)).accessToken).toBe(stored.kiosk);
+    expect((await forThread(web.threadId, 'web')).accessToken).toBe(stored.web);
+    await expect(forThread(web.threadId, 'kiosk')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(forThread('th_of_nobody')).rejects.toMatchObject({ code: 'not_found' });
+    // Enrichment names the message's channel.
+    const forChannel = (channel: string) =>
+      auth.call.GetAccessToken({
+        tenantId,
+        customerKey,
+        caller: { ...caller, kind: 'service' },
+        channelId: channel,
+      });
+    expect((await forChannel('web')).accessToken).toBe(stored.web);
+    expect((await forChannel('kiosk')).accessToken).toBe(stored.kiosk);
+    // Naming neither is ambiguous for a customer signed in on two channels.
+    await expect(auth.call.GetAccessToken({ tenantId, customerKey, caller })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+
+  it('refuses a wrong redirect URI, a replayed code and a wrong verifier', async () => {
+    const { code, codeVerifier, redirectUri, iss } = await brand.authorize('c-1');
+    const exchange = { tenantId, channelId, code, codeVerifier, iss, device: { id: 'd', platform: 'web' } };
     await expect(
       auth.call.ExchangeCode({ ...exchange, redirectUri: 'https://chat.brand.example/other' }),
     ).rejects.toMatchObject({
@@ -250,6 +315,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
     const fresh = await brand.authorize('c-1');
     const ok = {
       ...exchange,
+      iss: fresh.iss,
       code: fresh.code,
       codeVerifier: fresh.codeVerifier,
       redirectUri: fresh.redirectUri,
@@ -292,7 +358,8 @@ describe('auth service against a real brand OAuth server and the real store', ()
     const { customer } = await signIn('c-2', 'tablet');
     const customerKey = customer?.customerKey ?? '';
     const caller = { kind: 'bot', id: 'crm-bot', reason: 'look up open cases' };
-    const token = await auth.call.GetAccessToken({ tenantId, customerKey, caller });
+    // c-2 is signed in on web and mobile (an earlier case): the request names the channel.
+    const token = await auth.call.GetAccessToken({ tenantId, customerKey, caller, channelId });
     secrets.push(token.accessToken);
     expect(token).toMatchObject({ tokenType: 'Bearer', accessToken: expect.any(String) });
     expect(await app.stores.audit.listOfCustomer(tenantId, customerKey)).toEqual([
@@ -308,10 +375,10 @@ describe('auth service against a real brand OAuth server and the real store', ()
       },
     ]);
     await expect(
-      auth.call.GetAccessToken({ tenantId: 'tenant-b', customerKey, caller }),
+      auth.call.GetAccessToken({ tenantId: 'tenant-b', customerKey, caller, channelId }),
     ).rejects.toMatchObject({ code: 'not_found' });
     await expect(
-      auth.call.GetAccessToken({ tenantId, customerKey, caller: { ...caller, reason: '' } }),
+      auth.call.GetAccessToken({ tenantId, customerKey, caller: { ...caller, reason: '' }, channelId }),
     ).rejects.toMatchObject({
       code: 'invalid_argument',
     });
@@ -321,6 +388,8 @@ describe('auth service against a real brand OAuth server and the real store', ()
     brand.customers.set('c-4', { name: 'Leaving Customer' });
     const laptop = await signIn('c-4', 'laptop');
     const phone = await signIn('c-4', 'phone');
+    const laptopSession = (await auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).sessionId;
+    const phoneSession = (await auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).sessionId;
     await expect(
       auth.call.RevokeSession({ sessionToken: laptop.sessionToken, allDevices: false }),
     ).resolves.toEqual({
@@ -331,6 +400,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
       customerKey: laptop.customer?.customerKey,
       threadId: laptop.threadId,
       deviceId: 'laptop',
+      sessionId: laptopSession,
     });
     await expect(auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
@@ -347,6 +417,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
       customerKey: phone.customer?.customerKey,
       threadId: phone.threadId,
       deviceId: 'phone',
+      sessionId: phoneSession,
     });
     expect(brand.calls.get('/token/revocation')).toBe(revocations + 1);
     // The refresh token itself is dead at the brand.
@@ -372,7 +443,14 @@ describe('auth service against a real brand OAuth server and the real store', ()
     const result = await auth.call.TestChannel({
       tenantId,
       channelId,
-      sampleCustomerData: { fields: { sub: { stringValue: 'c-9' }, tier: { stringValue: 'bronze' } } },
+      sampleCustomerData: {
+        fields: {
+          sub: { stringValue: 'c-9' },
+          name: { stringValue: 'Ada' },
+          tier: { stringValue: 'bronze' },
+          open_case: { stringValue: 'CASE-1' },
+        },
+      },
     });
     expect(result.ok).toBe(true);
     expect(result.checks.map((check) => check.name)).toEqual(
@@ -422,12 +500,10 @@ describe('auth service when the brand is down', () => {
 });
 
 describe('auth service in jwt validation mode', () => {
-  it('checks JWT access tokens with the brand JWKS and follows a key rotation', async () => {
+  it('checks RFC 9068 JWT access tokens with the brand JWKS and follows a key rotation at once', async () => {
     const resource = 'https://api.brand.example';
     const brand = await startBrandServer({ jwtAccessTokensFor: resource });
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
-    let offsetMs = 0; // lets the test move past the JWKS re-fetch cool-down
-    // Built here rather than by startAuth: the test moves the service's clock.
     const config = loadConfig({
       ...serviceStore('auth'),
       ...grpcTlsEnv('auth'),
@@ -439,12 +515,7 @@ describe('auth service in jwt validation mode', () => {
       SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
       BRAND_HOST_ALLOW_LIST: '127.0.0.1',
     });
-    const app = createApp({
-      config,
-      logger: silent(),
-      version: 'test',
-      clock: { now: () => new Date(Date.now() + offsetMs) },
-    });
+    const app = createApp({ config, logger: silent(), version: 'test' });
     await app.start();
     const auth = authClient(app.grpcAddress(), { deadlineMs: 10_000 });
     const signIn = () =>
@@ -454,7 +525,12 @@ describe('auth service in jwt validation mode', () => {
         channel: brandChannel(brand, 't', 'app', {
           customerDataUrl: brand.endpoints.customerApi,
           validationMode: 'jwt',
-          jwt: { audiences: [resource], algorithms: ['RS256'], clockToleranceSeconds: 5 },
+          jwt: {
+            audiences: [resource],
+            algorithms: ['RS256'],
+            clockToleranceSeconds: 5,
+            requireAtJwtType: true, // oidc-provider's JWT access tokens are typ at+jwt
+          },
         }),
       });
       const before = await signIn();
@@ -463,9 +539,9 @@ describe('auth service in jwt validation mode', () => {
       expect(brand.calls.get('/jwks')).toBe(1); // cached between messages
       expect(brand.calls.get('/token/introspection') ?? 0).toBe(0);
 
+      // Right after the rotation: the new kid re-fetches the JWKS at once, and no sign-in is refused.
       await brand.rotateSigningKeys();
-      offsetMs = 31_000;
-      const after = await signIn(); // signed with the new key: an unknown kid, so the JWKS is fetched again
+      const after = await signIn();
       await expect(auth.call.AuthorizeMessage({ sessionToken: after.sessionToken })).resolves.toMatchObject({
         tenantId: 't',
       });

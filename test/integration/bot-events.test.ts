@@ -10,6 +10,7 @@ import {
   dropStore,
   pipelineTopics,
   putChannelOverHttp,
+  signInOverHttp,
   startAuth,
   startEnrichment,
   startHistory,
@@ -126,20 +127,8 @@ describe('bots get their own tenant’s events: the event stream and the webhook
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
 
-  async function signIn(tenantId: string, sub: string, deviceId = 'laptop') {
-    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
-    const response = await fetch(`${api}/v1/channels/web/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'parley-tenant': tenantId },
-      body: JSON.stringify({ code, codeVerifier, redirectUri, device: { id: deviceId, platform: 'web' } }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as {
-      sessionToken: string;
-      customer: { key: string };
-      thread: { id: string };
-    };
-  }
+  const signIn = (tenantId: string, sub: string, deviceId = 'laptop') =>
+    signInOverHttp(api, brand, sub, { tenantId, deviceId });
 
   async function send(sessionToken: string, text: string) {
     const response = await fetch(`${api}/v1/messages`, {

@@ -13,6 +13,7 @@ import {
   dropStore,
   pipelineTopics,
   putChannelOverHttp,
+  signInOverHttp,
   startAuth,
   startHistory,
   startIngress,
@@ -72,11 +73,11 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     ((await response.json()) as { error: { code: string } }).error.code;
 
   async function signIn(sub: string) {
-    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+    const { code, codeVerifier, redirectUri, iss } = await brand.authorize(sub);
     const response = await call('/v1/channels/web/sessions', {
       method: 'POST',
       tenant: 'acme',
-      body: { code, codeVerifier, redirectUri, device: { id: 'laptop', platform: 'web' } },
+      body: { code, codeVerifier, redirectUri, iss, device: { id: 'laptop', platform: 'web' } },
     });
     expect(response.status).toBe(201);
     return (await response.json()) as {
@@ -374,6 +375,27 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     expect(await errorCode(after)).toBe('unauthenticated');
   });
 
+  it('runs the admin self-test over HTTP, applying the mapping to a sample of customer data', async () => {
+    const response = await call('/v1/admin/channels/web/test', {
+      method: 'POST',
+      token: adminKeys.acme,
+      body: { sampleCustomerData: { sub: 'c-9', name: 'Ada', tier: 'bronze', profile: { since: 2019 } } },
+    });
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; status: string; detail: string }[];
+    };
+    expect(result.checks.map((check) => check.name)).toEqual(
+      expect.arrayContaining(['discovery', 'client credentials (token)', 'clock skew', 'mapping']),
+    );
+    expect(result.checks.find((check) => check.name === 'mapping')).toMatchObject({
+      status: 'passed',
+      detail: expect.stringContaining('"tier":"bronze"'),
+    });
+    expect(result.ok).toBe(true);
+  });
+
   it('lets only the configured brand origins call it from a browser (CORS)', async () => {
     const preflight = (origin: string) =>
       fetch(`${api}/v1/messages`, {
@@ -410,6 +432,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       apiKeys: {} as never,
       logger,
       ipLimiter: { take: () => ({ allowed: true }) },
+      apiKeyLimiter: { take: () => ({ allowed: true }) },
       sessionLimiter: { take: () => ({ allowed: true }) },
       bodyLimitBytes: 1024,
       trustedProxyHops: 0,
@@ -455,11 +478,8 @@ describe('ingress WebSocket stream', () => {
     }
     const put = await putChannelOverHttp(ingress.httpUrl(), token, brand);
     expect(put.status).toBe(200);
-    // The deliveries consumer joins its own group; wait until it is in, so it sees what comes next.
-    await waitFor(
-      'the deliveries consumer',
-      async () => (await fetch(`${ingress.opsUrl()}/readyz`)).status === 200,
-    );
+    // The pod's consumer joins its own group; wait until it is in, so it sees what comes next.
+    await waitFor('the pod consumer', async () => (await fetch(`${ingress.opsUrl()}/readyz`)).status === 200);
   });
 
   afterAll(async () => {
@@ -470,19 +490,8 @@ describe('ingress WebSocket stream', () => {
     await brand?.stop();
   });
 
-  async function signIn(sub: string, deviceId: string) {
-    const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
-    const response = await fetch(`${ingress.httpUrl()}/v1/channels/web/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'parley-tenant': 'acme' },
-      body: JSON.stringify({ code, codeVerifier, redirectUri, device: { id: deviceId, platform: 'web' } }),
-    });
-    return (await response.json()) as {
-      sessionToken: string;
-      customer: { key: string };
-      thread: { id: string };
-    };
-  }
+  const signIn = (sub: string, deviceId: string) =>
+    signInOverHttp(ingress.httpUrl(), brand, sub, { tenantId: 'acme', deviceId });
 
   /** A device's socket with its received frames and how it closed. */
   function connect(protocols: string[] = ['parley.v1']) {
@@ -566,7 +575,7 @@ describe('ingress WebSocket stream', () => {
     });
   });
 
-  it('answers a send frame with text the store cannot hold with invalid_argument, publishing nothing', async () => {
+  it('answers a send frame with text the store cannot hold, or a control character, with invalid_argument, publishing nothing', async () => {
     const session = await signIn('c-1', 'unicode-tablet');
     const device = connect(['parley.v1', `parley.token.${session.sessionToken}`]);
     await device.opened;
@@ -574,9 +583,10 @@ describe('ingress WebSocket stream', () => {
     const before = await publishedCount(kafka, prefix);
     device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'u-1', text: nul }));
     device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'u-2', text: loneSurrogate }));
-    const errors = await waitFor('both refusals', () => {
+    device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'u-4', text: '\u001b[2Jfake' }));
+    const errors = await waitFor('the three refusals', () => {
       const found = device.frames.filter((frame) => frame.type === 'error');
-      return found.length === 2 ? found : undefined;
+      return found.length === 3 ? found : undefined;
     });
     expect(errors).toEqual([
       {
@@ -590,6 +600,12 @@ describe('ingress WebSocket stream', () => {
         clientMessageId: 'u-2',
         code: 'invalid_argument',
         message: expect.stringMatching(/text: is not valid Unicode/),
+      },
+      {
+        type: 'error',
+        clientMessageId: 'u-4',
+        code: 'invalid_argument',
+        message: expect.stringMatching(/text: contains a control character \(U\+001B\)/),
       },
     ]);
     expect(await publishedCount(kafka, prefix)).toBe(before);

@@ -196,7 +196,7 @@ describe('Kafka authentication and ACLs on the real broker', () => {
       ...principal().consumes.map((base) => dlqTopicFor(deployed(base))),
     ];
     const readable = () => principal().consumes.map(deployed);
-    /** A group it owns: its literal group, or a name under its prefixed one (ingress-deliveries-<instance>). */
+    /** A group it owns: its literal group, or a name under its prefixed one (ingress-pod-<instance>). */
     const ownGroup = () => {
       const group = principal().groups[0];
       if (!group) throw new Error(`${service} has no group`);

@@ -7,6 +7,7 @@ import {
   dropStore,
   pipelineTopics,
   putChannelOverHttp,
+  signInOverHttp,
   startAuth,
   startEnrichment,
   startHistory,
@@ -19,10 +20,12 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
   let brand: BrandServer;
   let apps: { start(): Promise<void>; stop(): Promise<void> }[] = [];
   let api: string;
+  let botToken: string;
 
   beforeAll(async () => {
     brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada', tier: 'gold' });
+    brand.customers.set('c-2', { name: 'Grace', tier: 'silver' });
     const prefix = await freshTopics(testKafka(), pipelineTopics);
     const auth = await startAuth(logger);
     const history = await startHistory(prefix, logger);
@@ -45,6 +48,7 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
       mapping: { customFields: { tier: '$.tier' } },
     });
     expect(put.status).toBe(200);
+    botToken = await createTestApiKey(ingress, 'acme', 'crm-bot', ['bot']);
   }, 180_000);
 
   afterAll(async () => {
@@ -53,16 +57,8 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
     await brand?.stop();
   });
 
-  async function signIn(deviceId: string) {
-    const { code, codeVerifier, redirectUri } = await brand.authorize('c-1');
-    const response = await fetch(`${api}/v1/channels/web/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'parley-tenant': 'acme' },
-      body: JSON.stringify({ code, codeVerifier, redirectUri, device: { id: deviceId, platform: 'web' } }),
-    });
-    expect(response.status).toBe(201);
-    return (await response.json()) as { sessionToken: string; thread: { id: string } };
-  }
+  const signIn = (deviceId: string, customer = 'c-1') =>
+    signInOverHttp(api, brand, customer, { tenantId: 'acme', deviceId });
 
   it('delivers a message sent on one device to the other, stored once with fresh customer data', async () => {
     const laptop = await signIn('laptop');
@@ -145,5 +141,45 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
     } finally {
       brand.down.delete('/me');
     }
+  });
+
+  it("stores a bot's reply although the customer chose `bot:<keyId>:<id>` as a clientMessageId", async () => {
+    const device = await signIn('tablet', 'c-2');
+    const keyId = botToken.slice('pk_'.length, 'pk_'.length + 12);
+    const syncIds = async () => {
+      const sync = await fetch(`${api}/v1/thread/messages?after=0`, {
+        headers: { authorization: `Bearer ${device.sessionToken}` },
+      });
+      return ((await sync.json()) as { messages: { messageId: string }[] }).messages.map((m) => m.messageId);
+    };
+    const sent = await fetch(`${api}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${device.sessionToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientMessageId: `bot:${keyId}:r-1`, text: 'pretending to be the bot' }),
+    });
+    expect(sent.status).toBe(202);
+    const { messageId: customerMessage } = (await sent.json()) as { messageId: string };
+    await waitFor('the customer message stored', async () => (await syncIds()).includes(customerMessage), {
+      timeoutMs: 45_000,
+    });
+
+    const replied = await fetch(`${api}/v1/threads/${device.thread.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${botToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientMessageId: 'r-1', text: 'Your order ships today' }),
+    });
+    expect(replied.status).toBe(202);
+    const { messageId: botReply } = (await replied.json()) as { messageId: string };
+    expect(botReply).not.toBe(customerMessage);
+    expect(
+      await waitFor(
+        'both messages stored',
+        async () => {
+          const ids = await syncIds();
+          return ids.length === 2 ? ids : undefined;
+        },
+        { timeoutMs: 45_000 },
+      ),
+    ).toEqual([customerMessage, botReply]);
   });
 });

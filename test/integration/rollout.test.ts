@@ -216,8 +216,8 @@ describe('SIGTERM under load (rolling restart)', () => {
       const list: ThreadMessage[] = [];
       received.set(sub, list);
       phone.onMessage((message) => list.push(message));
-      const { code, codeVerifier } = await brand.authorize(sub);
-      await phone.authorize(code, codeVerifier);
+      const { code, codeVerifier, iss } = await brand.authorize(sub);
+      await phone.authorize(code, codeVerifier, { iss });
     }
     await waitFor('every phone live', () => listeners.every((phone) => phone.status === 'live'));
 

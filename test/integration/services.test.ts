@@ -131,7 +131,7 @@ describe('the four services start on the real broker and store', () => {
       await expectMigrated(
         config.DATABASE_SCHEMA,
         ['audit', 'channels', 'credentials', 'refresh_locks', 'refused_calls', 'sessions'],
-        ['0001_initial', '0002_service-identity'],
+        ['0001_initial', '0002_service-identity', '0003_session-idle-timeout'],
       );
       const runs = await migrationRuns(config.DATABASE_SCHEMA);
       const again = createAuth({ config, logger, version: 'test' });
@@ -207,6 +207,7 @@ describe('the four services start on the real broker and store', () => {
       'chat.messages.outbound.v1',
       'chat.customers.updated.v1',
       'chat.deliveries.v1',
+      'chat.sessions.ended.v1',
     ]);
     const historySettings = historyConfig(env('history', { KAFKA_TOPIC_PREFIX: prefix }));
     const history = createHistory({ config: historySettings, logger, version: 'test' });
@@ -229,12 +230,16 @@ describe('the four services start on the real broker and store', () => {
         'auth',
         'history',
         'integrations',
-        'deliveries',
+        'consumer',
         'session-ended-events',
         'http',
       ]);
       expect((await fetch(`${app.httpUrl()}/openapi.json`)).status).toBe(200);
-      await expectMigrated(config.DATABASE_SCHEMA, ['api_keys']);
+      await expectMigrated(
+        config.DATABASE_SCHEMA,
+        ['api_keys'],
+        ['0001_initial', '0002_api-key-expiry-and-revocation'],
+      );
     } finally {
       await app.stop();
       await auth.stop();

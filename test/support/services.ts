@@ -206,8 +206,9 @@ export async function signInThroughAuth(
   sub: string,
   where: { tenantId: string; channelId: string; deviceId?: string; platform?: string },
 ): ReturnType<ServiceClient<AuthServiceDefinition>['call']['ExchangeCode']> {
-  const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
+  const { code, codeVerifier, redirectUri, iss } = await brand.authorize(sub);
   return auth.call.ExchangeCode({
+    iss,
     tenantId: where.tenantId,
     channelId: where.channelId,
     code,
@@ -215,6 +216,41 @@ export async function signInThroughAuth(
     redirectUri,
     device: { id: where.deviceId ?? 'd', platform: where.platform ?? 'web' },
   });
+}
+
+/** What `POST /v1/channels/{id}/sessions` answers when a sign-in succeeds. */
+export interface HttpSignIn {
+  sessionToken: string;
+  expiresAt: string;
+  customer: { key: string; id: string; name?: string; customFields: Record<string, unknown> };
+  thread: { id: string };
+}
+
+/**
+ * Signs `sub` in at the brand and starts a session through ingress's HTTP API, as a chat window
+ * would (code, PKCE verifier and the RFC 9207 `iss`); fails the test unless it answers 201.
+ */
+export async function signInOverHttp(
+  api: string,
+  brand: BrandServer,
+  sub: string,
+  where: { tenantId: string; deviceId: string; channelId?: string },
+): Promise<HttpSignIn> {
+  const { code, codeVerifier, redirectUri, iss } = await brand.authorize(sub);
+  const response = await fetch(`${api}/v1/channels/${where.channelId ?? 'web'}/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'parley-tenant': where.tenantId },
+    body: JSON.stringify({
+      code,
+      codeVerifier,
+      redirectUri,
+      iss,
+      device: { id: where.deviceId, platform: 'web' },
+    }),
+  });
+  if (response.status !== 201)
+    throw new Error(`sign-in of ${sub} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as HttpSignIn;
 }
 
 /** Stores a channel for the test brand through ingress's admin API. */

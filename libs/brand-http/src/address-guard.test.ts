@@ -85,7 +85,7 @@ describe('refusals name the host and the reason class, not the resolved address'
   it('a name resolving to loopback is refused without the address in the message or context', async () => {
     const logger = createLogger({ service: 'brand-http-test', version: 'test', level: 'silent' });
     const client = createBrandHttpClient({ logger });
-    const failure = await client.request('https://localhost:1/token').then(
+    const failure = await client.request('https://localhost:1/token', { tenant: 'acme' }).then(
       () => undefined,
       (error: unknown) => error as { code: string; message: string; context?: unknown },
     );

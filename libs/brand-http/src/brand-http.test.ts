@@ -101,10 +101,12 @@ describe('brand HTTP client against local servers', () => {
       'ftp://brand.example/token',
       'not a url',
     ]) {
-      await expect(client.request(url), url).rejects.toMatchObject({ code: 'url_not_allowed' });
+      await expect(client.request(url, { tenant: 'acme' }), url).rejects.toMatchObject({
+        code: 'url_not_allowed',
+      });
     }
     // A name that resolves to loopback is refused on the address actually looked up.
-    await expect(client.request('https://localhost:1/token')).rejects.toMatchObject({
+    await expect(client.request('https://localhost:1/token', { tenant: 'acme' })).rejects.toMatchObject({
       code: 'url_not_allowed',
       message: expect.stringContaining('non-public address'),
     });
@@ -112,9 +114,11 @@ describe('brand HTTP client against local servers', () => {
 
   it('reads JSON and sends forms to an allow-listed host', async () => {
     const client = allowed();
-    expect((await client.request(`${base}/json`)).json()).toEqual({ sub: 'c-1' });
+    expect((await client.request(`${base}/json`, { tenant: 'acme' })).json()).toEqual({
+      sub: 'c-1',
+    });
     const form = new URLSearchParams({ grant_type: 'authorization_code', code: 'abc' });
-    const response = await client.request(`${base}/form`, { method: 'POST', form });
+    const response = await client.request(`${base}/form`, { tenant: 'acme', method: 'POST', form });
     expect(response.status).toBe(200);
     expect(lastForm).toEqual({
       contentType: 'application/x-www-form-urlencoded',
@@ -126,6 +130,7 @@ describe('brand HTTP client against local servers', () => {
     const client = allowed({ breaker: { failureThreshold: 1, openMs: 60_000 } });
     const data = '{"ü":"✓","n":1}';
     const response = await client.request(`${base}/form`, {
+      tenant: 'acme',
       method: 'POST',
       body: { contentType: 'application/json', data },
       limitKey: 'tenant-a/sub-1',
@@ -134,34 +139,39 @@ describe('brand HTTP client against local servers', () => {
     expect(lastForm).toEqual({ contentType: 'application/json', body: data });
     // One subscription's failing endpoint opens its own circuit, not that of another on the host.
     const post = { method: 'POST' as const, body: { contentType: 'application/json', data: '{}' } };
-    expect((await client.request(`${base}/always-503`, { ...post, limitKey: 'a' })).status).toBe(503);
-    await expect(client.request(`${base}/json`, { limitKey: 'a' })).rejects.toMatchObject({
+    expect(
+      (await client.request(`${base}/always-503`, { tenant: 'acme', ...post, limitKey: 'a' })).status,
+    ).toBe(503);
+    await expect(client.request(`${base}/json`, { tenant: 'acme', limitKey: 'a' })).rejects.toMatchObject({
       context: { reason: 'circuit_open' },
     });
-    expect((await client.request(`${base}/json`, { limitKey: 'b' })).status).toBe(200);
+    expect((await client.request(`${base}/json`, { tenant: 'acme', limitKey: 'b' })).status).toBe(200);
   });
 
   it('times out, limits the response size and refuses bodies that are not JSON', async () => {
     const client = allowed({ maxResponseBytes: 1000 });
-    await expect(client.request(`${base}/slow`, { retries: 0 })).rejects.toMatchObject({
+    await expect(client.request(`${base}/slow`, { tenant: 'acme', retries: 0 })).rejects.toMatchObject({
       code: 'brand_unavailable',
       retriable: true,
       context: { reason: 'timeout' },
     });
-    await expect(client.request(`${base}/huge`)).rejects.toMatchObject({
+    await expect(client.request(`${base}/huge`, { tenant: 'acme' })).rejects.toMatchObject({
       code: 'brand_error',
       context: { reason: 'too_large' },
     });
-    const html = await client.request(`${base}/html`);
+    const html = await client.request(`${base}/html`, { tenant: 'acme' });
     expect(() => html.json()).toThrow(expect.objectContaining({ code: 'brand_error' }));
   });
 
   it('retries a GET once on 5xx, never a POST, and hands the last 5xx answer back', async () => {
     const client = allowed();
-    expect((await client.request(`${base}/flaky`)).json()).toEqual({ second: true });
+    expect((await client.request(`${base}/flaky`, { tenant: 'acme' })).json()).toEqual({
+      second: true,
+    });
     expect(hits.get('/flaky')).toBe(2);
     const before = hits.get('/always-503') ?? 0;
     const answer = await client.request(`${base}/always-503`, {
+      tenant: 'acme',
       method: 'POST',
       form: new URLSearchParams(),
     });
@@ -171,11 +181,13 @@ describe('brand HTTP client against local servers', () => {
 
   it('follows GET redirects within limits, checking every hop', async () => {
     const client = allowed();
-    expect((await client.request(`${base}/redirect-ok`)).json()).toEqual({ sub: 'c-1' });
-    await expect(client.request(`${base}/redirect-private`)).rejects.toMatchObject({
+    expect((await client.request(`${base}/redirect-ok`, { tenant: 'acme' })).json()).toEqual({
+      sub: 'c-1',
+    });
+    await expect(client.request(`${base}/redirect-private`, { tenant: 'acme' })).rejects.toMatchObject({
       code: 'url_not_allowed',
     });
-    await expect(client.request(`${base}/redirect-loop`)).rejects.toMatchObject({
+    await expect(client.request(`${base}/redirect-loop`, { tenant: 'acme' })).rejects.toMatchObject({
       code: 'url_not_allowed',
       message: expect.stringContaining('redirects'),
     });
@@ -184,12 +196,16 @@ describe('brand HTTP client against local servers', () => {
   it('never carries credentials across a redirect to another origin', async () => {
     const client = allowed({ allowHosts: ['127.0.0.1', 'localhost'] });
     const response = await client.request(`${base}/redirect-other-origin`, {
+      tenant: 'acme',
       headers: { authorization: 'Bearer brand-token' },
     });
     expect(response.json()).toEqual({ authorization: null });
     expect(
       (
-        await client.request(`${base}/echo-auth`, { headers: { authorization: 'Bearer same-origin' } })
+        await client.request(`${base}/echo-auth`, {
+          tenant: 'acme',
+          headers: { authorization: 'Bearer same-origin' },
+        })
       ).json(),
     ).toEqual({
       authorization: 'Bearer same-origin',
@@ -201,16 +217,16 @@ describe('brand HTTP client against local servers', () => {
     const client = allowed({ breaker: { failureThreshold: 2, openMs: 200 }, registry });
     const before = hits.get('/always-503') ?? 0;
     for (let i = 0; i < 2; i += 1) {
-      expect((await client.request(`${base}/always-503`, { retries: 0 })).status).toBe(503);
+      expect((await client.request(`${base}/always-503`, { tenant: 'acme', retries: 0 })).status).toBe(503);
     }
-    await expect(client.request(`${base}/json`)).rejects.toMatchObject({
+    await expect(client.request(`${base}/json`, { tenant: 'acme' })).rejects.toMatchObject({
       code: 'brand_unavailable',
       context: { reason: 'circuit_open' },
     });
     expect(hits.get('/always-503')).toBe(before + 2);
     await new Promise((resolve) => setTimeout(resolve, 250));
-    expect((await client.request(`${base}/json`)).status).toBe(200);
-    expect((await client.request(`${base}/json`)).status).toBe(200);
+    expect((await client.request(`${base}/json`, { tenant: 'acme' })).status).toBe(200);
+    expect((await client.request(`${base}/json`, { tenant: 'acme' })).status).toBe(200);
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/parley_brand_http_circuit_opened_total\{host="127\.0\.0\.1:\d+"\} 1/);
     expect(metrics).toMatch(

@@ -83,30 +83,42 @@ describe('brand HTTP client: a trial that times out waiting for a host slot', ()
       breaker: { failureThreshold: 1, openMs: 100 },
     });
     // Both slots end up held by slow requests admitted while the circuit was still closed.
-    const holder = client.request(`${base}/chain?left=3&id=1`);
-    const failing = client.request(`${base}/fail`, { retries: 0 });
+    const holder = client.request(`${base}/chain?left=3&id=1`, { tenant: 'acme' });
+    const failing = client.request(`${base}/fail`, { tenant: 'acme', retries: 0 });
     await sleep(5);
-    const queued = client.request(`${base}/chain?left=3&id=2`);
+    const queued = client.request(`${base}/chain?left=3&id=2`, { tenant: 'acme' });
     for (const pending of [holder, queued]) pending.catch(() => {}); // awaited below
     expect((await failing).status).toBe(500); // opens the circuit for 100 ms; its slot goes to `queued`
-    await expect(client.request(`${base}/json`)).rejects.toMatchObject({
+    await expect(client.request(`${base}/json`, { tenant: 'acme' })).rejects.toMatchObject({
       context: { reason: 'circuit_open' },
     });
     await sleep(120);
     // The trial gets no slot within the timeout.
-    await expect(client.request(`${base}/json`)).rejects.toMatchObject({
+    await expect(client.request(`${base}/json`, { tenant: 'acme' })).rejects.toMatchObject({
       code: 'brand_unavailable',
       context: { reason: 'timeout' },
     });
     // That re-opens the circuit for one more open period...
-    await expect(client.request(`${base}/json`)).rejects.toMatchObject({
+    await expect(client.request(`${base}/json`, { tenant: 'acme' })).rejects.toMatchObject({
       context: { reason: 'circuit_open' },
     });
     await sleep(130);
     // ...after which the next trial is let through (it waits for the holder's slot) and closes it.
-    expect((await client.request(`${base}/json`)).status).toBe(200);
-    expect((await client.request(`${base}/json`)).status).toBe(200);
+    expect((await client.request(`${base}/json`, { tenant: 'acme' })).status).toBe(200);
+    expect((await client.request(`${base}/json`, { tenant: 'acme' })).status).toBe(200);
     expect((await holder).status).toBe(200);
     expect((await queued).status).toBe(200);
+  });
+});
+
+describe('circuit breaker entries', () => {
+  it('keeps at most maxEntries, dropping the least recently used closed one first', () => {
+    const breakers = createCircuitBreakers({ failureThreshold: 2, openMs: 60_000, maxEntries: 2 });
+    breakers.failed('open');
+    expect(breakers.failed('open')).toBe(true);
+    breakers.failed('one-failure');
+    breakers.failed('newcomer'); // full: 'one-failure' goes, the open circuit stays
+    expect(breakers.allows('open')).toBe(false);
+    expect(breakers.failed('one-failure')).toBe(false); // counting from zero again
   });
 });

@@ -23,28 +23,47 @@ interface HostState {
 }
 
 /**
- * One circuit per brand host, so that a slow or failing brand fails fast instead of holding
- * everyone's workers: `failureThreshold` consecutive failures open it for `openMs`, then a single
- * trial request decides whether it closes again.
+ * One circuit per key (the client keys by tenant and brand host), so that a slow or failing brand
+ * fails fast instead of holding everyone's workers: `failureThreshold` consecutive failures open it
+ * for `openMs`, then a single trial request decides whether it closes again. Only keys with recent
+ * failures take memory, at most `maxEntries` of them: past that the least recently failing closed
+ * circuit is forgotten first (an open one only when none is closed), so admin-chosen hosts cannot
+ * grow this without bound.
  */
 export function createCircuitBreakers(options: {
   failureThreshold: number;
   openMs: number;
+  maxEntries?: number;
   now?: () => number;
 }): CircuitBreakers {
-  const { failureThreshold, openMs, now = Date.now } = options;
+  const { failureThreshold, openMs, maxEntries = 10_000, now = Date.now } = options;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1)
+    throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
+  // Map order is recency of the last failure: the first entries are the ones to forget.
   const hosts = new Map<string, HostState>();
-  const stateOf = (host: string): HostState => {
-    let state = hosts.get(host);
-    if (!state) {
-      state = { failures: 0, openUntil: 0, trialInFlight: false };
-      hosts.set(host, state);
+  const isOpen = (state: HostState) => state.failures >= failureThreshold;
+  const evictOne = () => {
+    let victim: string | undefined;
+    for (const [host, state] of hosts) {
+      if (state.trialInFlight) continue;
+      victim ??= host;
+      if (!isOpen(state)) {
+        victim = host;
+        break;
+      }
     }
+    hosts.delete(victim ?? (hosts.keys().next().value as string));
+  };
+  const failedState = (host: string): HostState => {
+    const state = hosts.get(host) ?? { failures: 0, openUntil: 0, trialInFlight: false };
+    hosts.delete(host);
+    if (hosts.size >= maxEntries) evictOne();
+    hosts.set(host, state);
     return state;
   };
   const admit = (host: string): 'closed' | 'trial' | false => {
-    const state = stateOf(host);
-    if (state.failures < failureThreshold) return 'closed';
+    const state = hosts.get(host);
+    if (!state || !isOpen(state)) return 'closed';
     if (now() < state.openUntil || state.trialInFlight) return false;
     state.trialInFlight = true;
     return 'trial';
@@ -56,12 +75,12 @@ export function createCircuitBreakers(options: {
       hosts.delete(host);
     },
     failed(host) {
-      const state = stateOf(host);
-      const wasOpen = state.failures >= failureThreshold;
+      const state = failedState(host);
+      const wasOpen = isOpen(state);
       state.failures += 1;
       state.trialInFlight = false;
-      if (state.failures >= failureThreshold) state.openUntil = now() + openMs;
-      return !wasOpen && state.failures >= failureThreshold;
+      if (isOpen(state)) state.openUntil = now() + openMs;
+      return !wasOpen && isOpen(state);
     },
     abandoned(host) {
       const state = hosts.get(host);

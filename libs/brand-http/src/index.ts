@@ -7,3 +7,4 @@ export {
   createBrandHttpClient,
 } from './brand-http-client.js';
 export { type CircuitBreakers, createCircuitBreakers } from './circuit-breakers.js';
+export { createHostPolicy, type HostPolicy } from './host-policy.js';

@@ -29,7 +29,7 @@ describe('aclsFor', () => {
           user: 'parley-ingress',
           produces: [],
           consumes: ['chat.deliveries.v1' as const],
-          groups: [{ name: 'ingress-deliveries-', pattern: 'prefixed' as const }],
+          groups: [{ name: 'ingress-pod-', pattern: 'prefixed' as const }],
         },
       },
     };
@@ -45,11 +45,31 @@ describe('aclsFor', () => {
       'User:parley-ingress DESCRIBE TOPIC:staging.chat.deliveries.v1',
       'User:parley-ingress WRITE TOPIC:staging.chat.deliveries.v1.dlq',
       'User:parley-ingress DESCRIBE TOPIC:staging.chat.deliveries.v1.dlq',
-      'User:parley-ingress READ GROUP:staging.ingress-deliveries- (prefixed)',
+      'User:parley-ingress READ GROUP:staging.ingress-pod- (prefixed)',
     ]);
     for (const acl of aclsFor('staging.', access)) {
       expect(acl).toMatchObject({ host: '*', permissionType: AclPermissionTypes.ALLOW });
     }
+  });
+
+  it('lists an ACL once when a service both reads and writes a topic (the broker stores it once)', () => {
+    const access = {
+      principals: {
+        ingress: {
+          user: 'parley-ingress',
+          produces: ['chat.sessions.ended.v1' as const],
+          consumes: ['chat.sessions.ended.v1' as const],
+          groups: [],
+        },
+      },
+    };
+    expect(described(aclsFor('', access))).toEqual([
+      'User:parley-ingress READ TOPIC:chat.sessions.ended.v1',
+      'User:parley-ingress DESCRIBE TOPIC:chat.sessions.ended.v1',
+      'User:parley-ingress WRITE TOPIC:chat.sessions.ended.v1',
+      'User:parley-ingress WRITE TOPIC:chat.sessions.ended.v1.dlq',
+      'User:parley-ingress DESCRIBE TOPIC:chat.sessions.ended.v1.dlq',
+    ]);
   });
 
   it('covers every principal of the repository, with no cluster, create or delete right', () => {

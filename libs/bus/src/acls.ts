@@ -22,7 +22,8 @@ const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePattern
  * aclsFor('staging.') // [{ principal: 'User:parley-history', resourceName: 'staging.chat.deliveries.v1', ... }]
  */
 export function aclsFor(topicPrefix: string, access: KafkaAccess = loadKafkaAccess()): AclEntry[] {
-  const acls: AclEntry[] = [];
+  // Keyed by what the broker stores, so a topic a service both reads and writes is DESCRIBEd once.
+  const acls = new Map<string, AclEntry>();
   const allow = (
     user: string,
     resourceType: AclResource,
@@ -31,7 +32,7 @@ export function aclsFor(topicPrefix: string, access: KafkaAccess = loadKafkaAcce
     operations: AclOperation[],
   ) => {
     for (const operation of operations) {
-      acls.push({
+      acls.set(`${user} ${resourceType} ${resourcePatternType} ${resourceName} ${operation}`, {
         principal: `User:${user}`,
         host: '*',
         permissionType: AclPermissionTypes.ALLOW,
@@ -60,7 +61,7 @@ export function aclsFor(topicPrefix: string, access: KafkaAccess = loadKafkaAcce
       allow(user, AclResourceTypes.GROUP, `${topicPrefix}${group.name}`, pattern, [READ]);
     }
   }
-  return acls;
+  return [...acls.values()];
 }
 
 export interface EnsureAclsOptions {
@@ -84,5 +85,5 @@ export async function ensureAcls({ kafka, topicPrefix, access }: EnsureAclsOptio
   } finally {
     await admin.disconnect();
   }
-  return acls;
+  return [...acls.values()];
 }

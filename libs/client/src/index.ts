@@ -1,6 +1,7 @@
 export type { ClientStatus, ParleyClient } from './client-api.js';
 export type { ParleyClientOptions } from './client-options.js';
 export type { FetchLike, FetchResponseLike, SentMessage } from './http-api.js';
+export { createOAuthState, verifyOAuthState } from './oauth-state.js';
 export { createParleyClient } from './parley-client.js';
 export {
   ParleyClientError,

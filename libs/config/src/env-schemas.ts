@@ -18,14 +18,17 @@ export const envSchemas = {
     .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected host:port')),
   postgresUrl: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// or postgresql:// URL'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  /** `a.example,b.example` as a lower-cased list (empty allowed). */
+  /**
+   * `a.example,b.example:8443,c.example@acme` as a list (empty allowed), host names lower-cased;
+   * what follows an `@` (a tenant id) keeps its case.
+   */
   hostList: z
     .string()
     .default('')
     .transform((value) =>
       value
         .split(',')
-        .map((host) => host.trim().toLowerCase())
+        .map((entry) => entry.trim().replace(/^[^@]*/, (host) => host.toLowerCase()))
         .filter(Boolean),
     ),
   /** `host:port` of another Parley service. */

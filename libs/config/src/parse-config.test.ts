@@ -38,4 +38,12 @@ describe('parseConfig', () => {
     );
     expect(parse).toThrow(/PORT: .*KAFKA_BROKERS(\.0)?: expected host:port.*DATABASE_URL: .*LOG_PRETTY: /);
   });
+
+  it('lower-cases host names of a host list, not the tenant ids of scoped entries', () => {
+    const hosts = z.object({ ALLOW: envSchemas.hostList });
+    expect(parseConfig(hosts, { ALLOW: ' LocalHost , CRM.internal:8443@AcmeCo,' }).ALLOW).toEqual([
+      'localhost',
+      'crm.internal:8443@AcmeCo',
+    ]);
+  });
 });

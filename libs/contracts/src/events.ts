@@ -13,6 +13,20 @@ const timestamp = z.iso.datetime({ offset: true });
 // Custom fields come from an admin-chosen mapping of the brand's customer data: keep credentials
 // out of events even when a mapping points at one by mistake.
 const credentialName = /token|secret|password|passwd|assertion|api[-_]?key|authorization/i;
+
+/**
+ * The rule for a custom field's name, in events and in channel settings alike (a channel whose
+ * mapping names a field events refuse would make every message of it flow as `unavailable`).
+ *
+ * @example
+ * customFieldName.safeParse('tier').success; // true
+ * customFieldName.safeParse('authorizationHeader').success; // false: names a credential
+ */
+export const customFieldName = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((name) => !credentialName.test(name), 'names a credential; tokens never go into events');
 const jwtShape = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
 
 export const customFieldValue = z.union([
@@ -30,14 +44,7 @@ export const customerSnapshot = z.object({
   id: id.describe('customer id at the brand, from the channel mapping'),
   name: z.string().max(256).nullable(),
   customFields: z
-    .record(
-      z
-        .string()
-        .min(1)
-        .max(64)
-        .refine((name) => !credentialName.test(name), 'names a credential; tokens never go into events'),
-      customFieldValue,
-    )
+    .record(customFieldName, customFieldValue)
     .refine((fields) => Object.keys(fields).length <= limits.customFieldCount, {
       message: `at most ${limits.customFieldCount} custom fields`,
     }),
@@ -144,6 +151,9 @@ export const sessionEnded = z
     customerKey: id,
     threadId: id,
     deviceId: id.describe('the device that asked for the logout'),
+    sessionId: id
+      .optional()
+      .describe('the session the logout named (absent from events of older ingress pods)'),
     allDevices: z.boolean().describe('every device of the customer was signed out, not only this one'),
     sessionsEnded: z.number().int().nonnegative(),
     reason: sessionEndedReason,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSupportedPath, mapCustomer, readPath } from './index.js';
+import { isSupportedPath, mapCustomer, mappedValueMaxLength, readPath } from './index.js';
 
 describe('customer mapping', () => {
   const data = {
@@ -88,5 +88,28 @@ describe('customer mapping', () => {
     expect(() => mapCustomer({ name: 'x' }, { customerId: '$.sub', customFields: {} })).toThrow(
       expect.objectContaining({ code: 'brand_error' }),
     );
+  });
+
+  it('refuses a path that selects the whole document', () => {
+    expect(isSupportedPath('$')).toBe(false);
+    expect(isSupportedPath('$.sub')).toBe(true);
+  });
+
+  it('bounds every mapped value, so no mapping copies a large response into each field', () => {
+    const long = 'é'.repeat(5000);
+    const brandData = { sub: 'c-1', name: long, note: long, big: { blob: 'x'.repeat(1024 * 1024) } };
+    const mapping = { customerId: '$.sub', name: '$.name', customFields: { note: '$.note', big: '$.big' } };
+    const customer = mapCustomer(brandData, mapping);
+    expect(customer.name).toBe('é'.repeat(256));
+    expect(mappedValueMaxLength).toBe(1024);
+    expect(customer.customFields.note).toBe('é'.repeat(1024));
+    // A structure whose JSON is over the limit is not cut into broken JSON: it is null.
+    expect(customer.customFields.big).toBeNull();
+    // A string is cut between code points, never inside a surrogate pair.
+    const emoji = mapCustomer(
+      { sub: 'c', e: `a${'😀'.repeat(1024)}` },
+      { customerId: '$.sub', customFields: { e: '$.e' } },
+    );
+    expect(emoji.customFields.e).toBe(`a${'😀'.repeat(511)}`);
   });
 });

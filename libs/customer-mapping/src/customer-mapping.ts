@@ -1,8 +1,14 @@
 import { ParleyError } from '@parley/errors';
 
-const pathPattern = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/;
+// At least one step: `$` alone would copy the whole response into the field.
+const pathPattern = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])+$/;
+// What `readPath` evaluates: also `$`, which channels saved before it was refused may still hold.
+const readablePattern = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/;
 
-/** Whether a mapping path is one this evaluator understands: `$.a.b`, `$.list[0].name`. */
+/**
+ * Whether channel settings may use a mapping path: `$.a.b`, `$.list[0].name`. `$` alone (the whole
+ * document) is refused.
+ */
 export function isSupportedPath(path: string): boolean {
   return pathPattern.test(path);
 }
@@ -14,7 +20,7 @@ export function isSupportedPath(path: string): boolean {
  * readPath({ profile: { tier: 'gold' } }, '$.profile.tier'); // 'gold'
  */
 export function readPath(document: unknown, path: string): unknown {
-  if (!isSupportedPath(path)) throw new ParleyError('invalid_argument', `unsupported JSON path ${path}`);
+  if (!readablePattern.test(path)) throw new ParleyError('invalid_argument', `unsupported JSON path ${path}`);
   let current: unknown = document;
   for (const [, key, index] of path.slice(1).matchAll(/\.([^.[]+)|\[(\d+)\]/g)) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -56,30 +62,74 @@ function storableText(text: string): string {
   return text.replaceAll('\u0000', '').replace(loneSurrogates, '\ufffd');
 }
 
-/** A JSON value with every string in it, names of fields included, made storable. */
-function storableJson(value: unknown): unknown {
-  if (typeof value === 'string') return storableText(value);
-  if (Array.isArray(value)) return value.map(storableJson);
-  if (typeof value === 'object' && value !== null)
-    return Object.fromEntries(
-      Object.entries(value).map(([name, item]) => [storableText(name), storableJson(item)]),
-    );
-  return value;
+/**
+ * The most characters (UTF-16 code units, as `String.length` counts) of a mapped custom field; a
+ * customer's name keeps at most `nameMaxLength`. Bounds what one message carries however large the
+ * brand's response (up to 50 fields of it), and stays within the event schema's limits.
+ */
+export const mappedValueMaxLength = 1024;
+export const nameMaxLength = 256;
+
+/** `text` cut to at most `max` code units, never inside a surrogate pair. */
+function bounded(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max;
+  return text.slice(0, cut);
+}
+
+/**
+ * The JSON text of a structured value with every string in it, names of fields included, made
+ * storable; undefined as soon as it grows past `max`, so a large structure costs no more work than
+ * the limit.
+ */
+function boundedJson(value: unknown, max: number): string | undefined {
+  const parts: string[] = [];
+  let length = 0;
+  const push = (part: string) => {
+    length += part.length;
+    parts.push(part);
+    return length <= max;
+  };
+  const text = (raw: string) => raw.length + 2 <= max && push(JSON.stringify(storableText(raw)));
+  const write = (item: unknown): boolean => {
+    if (typeof item === 'string') return text(item);
+    if (Array.isArray(item)) {
+      if (!push('[')) return false;
+      for (const [index, element] of item.entries()) {
+        if ((index > 0 && !push(',')) || !write(element === undefined ? null : element)) return false;
+      }
+      return push(']');
+    }
+    if (typeof item === 'object' && item !== null) {
+      if (!push('{')) return false;
+      let first = true;
+      for (const [name, element] of Object.entries(item)) {
+        if (element === undefined) continue;
+        if ((!first && !push(',')) || !text(name) || !push(':') || !write(element)) return false;
+        first = false;
+      }
+      return push('}');
+    }
+    return push(JSON.stringify(item ?? null));
+  };
+  return write(value) ? parts.join('') : undefined;
 }
 
 function toFieldValue(value: unknown): FieldValue {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return storableText(value);
+  if (typeof value === 'string') return bounded(storableText(value), mappedValueMaxLength);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
-  // Objects and arrays are shown as their JSON, cleaned first: JSON.stringify would keep a NUL as
-  // the escape \u0000, which becomes a NUL again for whoever parses the field.
-  return JSON.stringify(storableJson(value));
+  // Objects and arrays are shown as their JSON, cleaned first (JSON.stringify would keep a NUL as
+  // the escape \u0000, which becomes a NUL again for whoever parses the field); JSON over the
+  // limit is null rather than cut into text that no longer parses.
+  return boundedJson(value, mappedValueMaxLength) ?? null;
 }
 
 /**
  * The customer as the channel's mapping reads the brand's customer data, every string in it
- * storable (see `storableText`). A missing customer id is the brand's fault (`brand_error`);
- * missing optional fields are null. Field names are the channel's own, checked when it is saved.
+ * storable (see `storableText`) and bounded (`mappedValueMaxLength`, `nameMaxLength`). A missing
+ * customer id is the brand's fault (`brand_error`); missing optional fields are null. Field names
+ * are the channel's own, checked when it is saved.
  *
  * @example
  * mapCustomer({ sub: 'c-42', tier: 'gold' }, { customerId: '$.sub', customFields: { tier: '$.tier' } });
@@ -96,5 +146,9 @@ export function mapCustomer(data: unknown, mapping: CustomerMapping): MappedCust
   const customFields: Record<string, FieldValue> = {};
   for (const [field, path] of Object.entries(mapping.customFields))
     customFields[field] = toFieldValue(readPath(data, path));
-  return { id: String(id), name: typeof name === 'string' ? storableText(name) : null, customFields };
+  return {
+    id: String(id),
+    name: typeof name === 'string' ? bounded(storableText(name), nameMaxLength) : null,
+    customFields,
+  };
 }

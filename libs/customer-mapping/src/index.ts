@@ -3,5 +3,7 @@ export {
   isSupportedPath,
   type MappedCustomer,
   mapCustomer,
+  mappedValueMaxLength,
+  nameMaxLength,
   readPath,
 } from './customer-mapping.js';

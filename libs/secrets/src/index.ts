@@ -1,1 +1,1 @@
-export { createSecretBox, type KeyRing, parseKeyRing, type SecretBox } from './secret-box.js';
+export { bindingContext, createSecretBox, type KeyRing, parseKeyRing, type SecretBox } from './secret-box.js';

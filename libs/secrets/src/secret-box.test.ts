@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSecretBox, parseKeyRing } from './secret-box.js';
+import { bindingContext, createSecretBox, parseKeyRing } from './secret-box.js';
 
 const key = () => new Uint8Array(randomBytes(32));
 const encoded = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -65,6 +65,29 @@ describe('createSecretBox', () => {
     await expect(box.open(await box.seal('x'), 'subscription:acme/sub_1')).rejects.toMatchObject({
       code: 'server_error',
     });
+  });
+
+  it('opens a secret sealed before contexts once, handing back a copy bound to the context', async () => {
+    const box = createSecretBox({ keys: { k1: key() }, activeKid: 'k1' });
+    const context = bindingContext('credentials', 'acme', 'ck-1', 'web', 'refresh_token');
+    const unbound = await box.seal('refresh-1');
+    const { plaintext, rebound } = await box.openRebinding(unbound, context);
+    expect(plaintext).toBe('refresh-1');
+    expect(decodeProtectedHeader(rebound as string)).toMatchObject({ ctx: context });
+    expect(await box.open(rebound as string, context)).toBe('refresh-1');
+    // A bound secret opens as it is, and only with its own context.
+    expect(await box.openRebinding(rebound as string, context)).toEqual({ plaintext: 'refresh-1' });
+    await expect(
+      box.openRebinding(
+        rebound as string,
+        bindingContext('credentials', 'acme', 'ck-2', 'web', 'refresh_token'),
+      ),
+    ).rejects.toMatchObject({ code: 'server_error' });
+  });
+
+  it('names a context by its kind and parts, escaping what could make two read alike', () => {
+    expect(bindingContext('subscription', 'acme', 'sub_1')).toBe('subscription:acme/sub_1');
+    expect(bindingContext('credentials', 'a/b', 'c')).not.toBe(bindingContext('credentials', 'a', 'b/c'));
   });
 
   it('validates its keys at construction', () => {

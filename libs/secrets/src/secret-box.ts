@@ -10,6 +10,24 @@ import { CompactEncrypt, compactDecrypt, type ProtectedHeaderParameters } from '
 export interface SecretBox {
   seal(plaintext: string, context?: string): Promise<string>;
   open(sealed: string, context?: string): Promise<string>;
+  /**
+   * Opens a secret sealed with `context`, or one sealed before contexts were used (no context at
+   * all): that one comes back with `rebound`, the same secret sealed with `context`, for the caller
+   * to store in its place, so each old value is opened unbound once. Another context is refused.
+   */
+  openRebinding(sealed: string, context: string): Promise<{ plaintext: string; rebound?: string }>;
+}
+
+/**
+ * The context of a secret: what kind of thing it belongs to and which one, its parts escaped so
+ * that no two different lists of parts read alike.
+ *
+ * @example
+ * bindingContext('credentials', tenantId, customerKey, channelId, 'refresh_token');
+ * // 'credentials:acme/ck-1/web/refresh_token'
+ */
+export function bindingContext(kind: string, ...parts: readonly string[]): string {
+  return `${kind}:${parts.map(encodeURIComponent).join('/')}`;
 }
 
 /** Key id to 32-byte AES key; several ids let old secrets open while new ones use the active key. */
@@ -24,13 +42,14 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const invalidConfig = (message: string) => new ParleyError('invalid_config', message);
 
 /**
- * Parses the key-ring environment format `kid1:base64url,kid2:base64url`. Errors name the entry
- * (position and kid) but never echo key material.
+ * Parses the key-ring environment format `kid1:base64url,kid2:base64url`: 32-byte keys, or keys of
+ * at least `minBytes` when given (HMAC keys). Errors name the entry (position and kid) but never
+ * echo key material.
  *
  * @example
  * const keys = parseKeyRing(config.SECRET_KEYS); // { '2024-06': Uint8Array(32), ... }
  */
-export function parseKeyRing(text: string): Record<string, Uint8Array> {
+export function parseKeyRing(text: string, options: { minBytes?: number } = {}): Record<string, Uint8Array> {
   const entries = text
     .split(',')
     .map((entry) => entry.trim())
@@ -49,8 +68,9 @@ export function parseKeyRing(text: string): Record<string, Uint8Array> {
     if (Object.hasOwn(keys, kid)) throw invalidConfig(`${where}: kid '${kid}' appears twice`);
     if (!base64urlPattern.test(encoded)) throw invalidConfig(`${where} (kid '${kid}'): key is not base64url`);
     const key = new Uint8Array(Buffer.from(encoded, 'base64url'));
-    if (key.length !== keyBytes) {
-      throw invalidConfig(`${where} (kid '${kid}'): key is ${key.length} bytes, expected ${keyBytes}`);
+    if (options.minBytes === undefined ? key.length !== keyBytes : key.length < options.minBytes) {
+      const expected = options.minBytes === undefined ? `${keyBytes}` : `at least ${options.minBytes}`;
+      throw invalidConfig(`${where} (kid '${kid}'): key is ${key.length} bytes, expected ${expected}`);
     }
     keys[kid] = key;
   });
@@ -103,7 +123,25 @@ export function createSecretBox(options: { keys: KeyRing; activeKid: string }): 
     return cryptoKey(kid, key);
   };
 
-  return {
+  async function openWithHeader(sealed: string) {
+    try {
+      const { plaintext, protectedHeader } = await compactDecrypt(sealed, keyFor, {
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      });
+      return { plaintext: decoder.decode(plaintext), context: protectedHeader.ctx };
+    } catch (error) {
+      if (error instanceof ParleyError) throw error;
+      // The jose error says what failed (format, tag, header); it never holds the plaintext.
+      throw new ParleyError('server_error', 'sealed secret could not be opened', { cause: error });
+    }
+  }
+  const anotherContext = (expected: string | undefined) =>
+    new ParleyError('server_error', 'sealed secret belongs to another context', {
+      context: { expected: expected ?? null },
+    });
+
+  const box: SecretBox = {
     async seal(plaintext, context) {
       return new CompactEncrypt(encoder.encode(plaintext))
         .setProtectedHeader({
@@ -115,22 +153,16 @@ export function createSecretBox(options: { keys: KeyRing; activeKid: string }): 
         .encrypt(await cryptoKey(activeKid, activeKey));
     },
     async open(sealed, context) {
-      try {
-        const { plaintext, protectedHeader } = await compactDecrypt(sealed, keyFor, {
-          keyManagementAlgorithms: ['dir'],
-          contentEncryptionAlgorithms: ['A256GCM'],
-        });
-        if (protectedHeader.ctx !== context) {
-          throw new ParleyError('server_error', 'sealed secret belongs to another context', {
-            context: { expected: context ?? null },
-          });
-        }
-        return decoder.decode(plaintext);
-      } catch (error) {
-        if (error instanceof ParleyError) throw error;
-        // The jose error says what failed (format, tag, header); it never holds the plaintext.
-        throw new ParleyError('server_error', 'sealed secret could not be opened', { cause: error });
-      }
+      const opened = await openWithHeader(sealed);
+      if (opened.context !== context) throw anotherContext(context);
+      return opened.plaintext;
+    },
+    async openRebinding(sealed, context) {
+      const opened = await openWithHeader(sealed);
+      if (opened.context === context) return { plaintext: opened.plaintext };
+      if (opened.context !== undefined) throw anotherContext(context);
+      return { plaintext: opened.plaintext, rebound: await box.seal(opened.plaintext, context) };
     },
   };
+  return box;
 }

@@ -47,6 +47,8 @@ export interface AuthorizationResult {
   readonly code: string;
   readonly codeVerifier: string;
   readonly redirectUri: string;
+  /** The `iss` of the authorization response (RFC 9207), which Parley requires of this brand. */
+  readonly iss: string;
 }
 
 export interface BrandServerOptions {
@@ -252,9 +254,10 @@ export async function startBrandServer(options: BrandServerOptions = {}): Promis
       cookies.store(response);
       const location = response.headers.get('location');
       if (location?.startsWith(redirectUri)) {
-        const code = new URL(location).searchParams.get('code');
+        const answer = new URL(location).searchParams;
+        const code = answer.get('code');
         if (!code) throw new Error(`brand refused the authorization: ${location}`);
-        return { code, codeVerifier, redirectUri };
+        return { code, codeVerifier, redirectUri, iss: answer.get('iss') ?? '' };
       }
       if (location) {
         next = new URL(location, issuer).toString();

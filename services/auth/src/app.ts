@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
-import { createBrandHttpClient, isNonPublicAddress } from '@parley/brand-http';
+import { createBrandHttpClient, createHostPolicy } from '@parley/brand-http';
+import { ParleyError } from '@parley/errors';
 import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry } from '@parley/ops';
@@ -27,6 +27,16 @@ export interface AuthDeps {
 
 const systemClock: Clock = { now: () => new Date() };
 
+/** SESSION_PREVIOUS_KEYS (`kid:base64url,…`): keys that verify session tokens but no longer sign. */
+function previousSessionKeys(text: string): Record<string, Uint8Array> {
+  if (text.trim() === '') return {};
+  try {
+    return parseKeyRing(text, { minBytes: 32 });
+  } catch (error) {
+    throw new ParleyError('invalid_config', `SESSION_PREVIOUS_KEYS: ${(error as Error).message}`);
+  }
+}
+
 /** The PostgreSQL store as a lifecycle component, and the repositories on it. */
 function postgresStores(config: AuthConfig, logger: Logger, secretBox: SecretBox) {
   const postgres = serviceStore(config, authSchema, logger);
@@ -49,15 +59,10 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     allowHosts: config.BRAND_HOST_ALLOW_LIST,
     timeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
   });
-  const allowHosts = new Set(config.BRAND_HOST_ALLOW_LIST);
-  // Checked again, on the connected address, by the brand HTTP client; refusing early gives the
-  // admin a precise error at PutChannel.
-  const brandUrl = (url: URL) => {
-    if (allowHosts.has(url.hostname.toLowerCase()))
-      return url.protocol === 'https:' || url.protocol === 'http:';
-    const literal = url.hostname.replace(/^\[|\]$/g, '');
-    return url.protocol === 'https:' && !(isIP(literal) && isNonPublicAddress(literal));
-  };
+  // The brand HTTP client's own rule, checked again (on the connected address) at every request;
+  // refusing early gives the admin a precise error at PutChannel.
+  const hostPolicy = createHostPolicy(config.BRAND_HOST_ALLOW_LIST);
+  const brandUrl = (url: URL, tenantId: string) => hostPolicy.refusal(url, tenantId) === undefined;
   const { auth } = loadParleyProtos();
   const refusals = auditRefusals({ refusals: stores.refusals, clock, logger });
   const grpc = createGrpcServerComponent({
@@ -73,11 +78,17 @@ export function createApp({ config, logger, version, clock = systemClock, stores
           ttlMs: config.CHANNEL_CACHE_SECONDS * 1000,
           now: () => clock.now().getTime(),
         }),
-        brand: createBrandOAuth({ http, clock }),
-        sessionTokens: createSessionTokens({ key: Buffer.from(config.SESSION_SIGNING_KEY, 'base64url') }),
+        brand: createBrandOAuth({ http, clock, jwksCacheMaxEntries: config.JWKS_CACHE_MAX_ENTRIES }),
+        sessionTokens: createSessionTokens({
+          key: Buffer.from(config.SESSION_SIGNING_KEY, 'base64url'),
+          kid: config.SESSION_SIGNING_KEY_ID,
+          previousKeys: previousSessionKeys(config.SESSION_PREVIOUS_KEYS),
+        }),
         clock,
         brandUrl,
+        issuerEndpointExceptions: config.BRAND_ISSUER_ENDPOINT_EXCEPTIONS,
         sessionTtlSeconds: config.SESSION_TTL_SECONDS,
+        sessionIdleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
         brandTimeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
       });
       const definition = auth.AuthService.service;

@@ -1,5 +1,6 @@
 import { commonEnv, envSchemas, grpcTlsEnv, parseConfig, postgresEnv } from '@parley/config';
 import { z } from 'zod';
+import { parseIssuerEndpointExceptions } from './domain/issuer-endpoints.js';
 
 // Kept as text (the frozen config has no Buffers); decoded where the key is used.
 const base64urlKey = (minBytes: number) =>
@@ -20,7 +21,25 @@ export const schema = z.object({
   SECRET_ACTIVE_KID: z.string().min(1),
   /** HMAC key signing Parley session tokens (base64url, at least 32 bytes). */
   SESSION_SIGNING_KEY: base64urlKey(32),
+  /** The key id (`kid`) of SESSION_SIGNING_KEY; tokens issued before key ids count as `default`. */
+  SESSION_SIGNING_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 letters, digits, dots, dashes or underscores')
+    .default('default'),
+  /**
+   * Earlier signing keys, `kid:base64url,…`, that still verify (never sign) session tokens, so the
+   * key rotates without signing anyone out; drop one after SESSION_TTL_SECONDS.
+   */
+  SESSION_PREVIOUS_KEYS: z.string().default(''),
   SESSION_TTL_SECONDS: envSchemas.positiveInt.default(7 * 24 * 3600),
+  /** A session unused this long ends (0: never), besides its absolute SESSION_TTL_SECONDS. */
+  SESSION_IDLE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600),
+  /** JWKS documents (one per JWKS URL) kept in memory for `jwt` validation; least recently used go first. */
+  JWKS_CACHE_MAX_ENTRIES: envSchemas.positiveInt.max(100_000).default(1000),
   /**
    * Seconds a channel's settings are kept in memory (0: read the store every time). A channel saved
    * through another auth replica takes effect within this time; customer data and tokens are never
@@ -29,6 +48,21 @@ export const schema = z.object({
   CHANNEL_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** Brand hosts that may be called over http or on non-public addresses (on-premises brands, demos). */
   BRAND_HOST_ALLOW_LIST: envSchemas.hostList,
+  /**
+   * Origins an issuer's endpoints may live on besides the issuer's own and those its discovery
+   * names: `[tenantId:]issuer=origin,…` (the operator's call, never a tenant admin's).
+   */
+  BRAND_ISSUER_ENDPOINT_EXCEPTIONS: z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      try {
+        return parseIssuerEndpointExceptions(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   // Bounded: refresh locks last twice this long, and callers wait for them.
   BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.max(30_000).default(5000),
 });

@@ -56,16 +56,20 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
         },
       };
     },
-    async accessTokenFor(tenantId, customerKey, messageId) {
+    async accessTokenFor(tenantId, customerKey, messageId, channelId) {
       const token = await auth.call.GetAccessToken({
         tenantId,
         customerKey,
+        channelId,
         caller: { kind: 'service', id: 'enrichment', reason: `customer data for message ${messageId}` },
       });
       return token.accessToken;
     },
-    async fetchCustomerData(url, accessToken) {
-      const response = await brandHttp.request(url, { headers: { authorization: `Bearer ${accessToken}` } });
+    async fetchCustomerData(tenantId, url, accessToken) {
+      const response = await brandHttp.request(url, {
+        tenant: tenantId,
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
       if (response.status >= 500)
         throw new ParleyError('brand_unavailable', `customer data answered ${response.status}`, {
           context: { reason: 'server_error' },

@@ -10,10 +10,10 @@ import { createApiKeyRepository } from './adapters/api-key-repository.js';
 import { createIngressMetrics } from './adapters/ingress-metrics.js';
 import { ingressSchema } from './adapters/ingress-schema.js';
 import type { IngressConfig } from './config.js';
-import { createDeliveriesConsumer } from './consumers/deliveries.consumer.js';
+import { createPodEventsConsumer } from './consumers/pod-events.consumer.js';
 import type { ApiKeyRepository } from './domain/api-keys.js';
 import { createBotStreams } from './domain/bot-streams.js';
-import { createConnectionRegistry, streamCloseCodes } from './domain/connection-registry.js';
+import { createConnectionRegistry } from './domain/connection-registry.js';
 import { createRateLimiter } from './domain/rate-limiter.js';
 import { createSessionEndedAnnouncer } from './domain/session-ended-announcer.js';
 import { createHttpApp } from './http/create-http-app.js';
@@ -87,11 +87,14 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
     onOutcome: metrics.sessionEnded,
   });
   const minute = 60_000;
-  const connections = createConnectionRegistry();
-  const deliveries = createDeliveriesConsumer({
+  const connections = createConnectionRegistry({
+    perSession: config.STREAMS_PER_SESSION,
+    perCustomer: config.STREAMS_PER_CUSTOMER,
+  });
+  // A fresh group on every start: a restarted pod pushes what comes next, never a backlog (devices
+  // catch up through sync); INSTANCE_ID only makes the group recognisable.
+  const podEvents = createPodEventsConsumer({
     kafka,
-    // A fresh group on every start: a restarted pod pushes what comes next, never a backlog (devices
-    // catch up through sync); INSTANCE_ID only makes the group recognisable.
     instanceId: `${config.INSTANCE_ID ?? hostname()}-${randomBytes(4).toString('hex')}`,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     connections,
@@ -114,8 +117,11 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
     logger,
     sessionLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_SESSION_PER_MINUTE, windowMs: minute }),
     ipLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_IP_PER_MINUTE, windowMs: minute }),
+    apiKeyLimiter: createRateLimiter({ limit: config.RATE_LIMIT_PER_API_KEY_PER_MINUTE, windowMs: minute }),
+    ipv6RateLimitPrefix: config.RATE_LIMIT_IPV6_PREFIX,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     reauthorizeMs: config.STREAM_REAUTHORIZE_SECONDS * 1000,
+    maxPendingFrames: config.STREAM_MAX_PENDING_FRAMES,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
   });
@@ -133,10 +139,11 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
     // Not a readiness condition: chat goes on while integrations is down (its routes answer 503).
     { ...clientComponent('integrations', integrations, logger), isReady: undefined },
     {
-      name: 'deliveries',
-      start: () => deliveries.start(),
-      stop: () => deliveries.stop(),
-      isReady: () => deliveries.isReady(),
+      // The pod's own group: deliveries to push and logouts to close streams for.
+      name: 'consumer',
+      start: () => podEvents.start(),
+      stop: () => podEvents.stop(),
+      isReady: () => podEvents.isReady(),
     },
     {
       name: 'http',
@@ -144,9 +151,8 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
         await http.listen({ port: config.HTTP_PORT, host: config.BIND_HOST });
       },
       async stop() {
-        // Devices reconnect to another pod and sync, bots resume from their cursor; then in-flight
-        // requests finish.
-        connections.closeAll(streamCloseCodes.goingAway, 'server shutting down');
+        // Bots resume from their cursor on another pod; streams close with 1001 (devices reconnect
+        // and sync) and idle keep-alive connections at once, while in-flight requests finish.
         botStreams.closeAll();
         await http.close();
       },

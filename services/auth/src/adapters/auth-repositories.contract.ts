@@ -13,11 +13,12 @@ function recordingSecretBox() {
   const box = createSecretBox({ keys: { k1: new Uint8Array(randomBytes(32)) }, activeKid: 'k1' });
   const sealed: string[] = [];
   const secretBox: SecretBox = {
-    seal: (plaintext) => {
+    seal: (plaintext, context) => {
       sealed.push(plaintext);
-      return box.seal(plaintext);
+      return box.seal(plaintext, context);
     },
-    open: (value) => box.open(value),
+    open: (value, context) => box.open(value, context),
+    openRebinding: (value, context) => box.openRebinding(value, context),
   };
   return { secretBox, sealed };
 }
@@ -235,7 +236,7 @@ export function authRepositoriesContract(
         expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(writers[results.indexOf(true)]);
       });
 
-      it('finds the latest and all credentials of a customer, across channels', async () => {
+      it('finds all credentials of a customer, across channels', async () => {
         const { credentials } = await setup();
         const tenantId = tenant();
         const web = credentialsOf(tenantId);
@@ -246,12 +247,7 @@ export function authRepositoriesContract(
         const other = credentialsOf(tenantId, { customerKey: 'ck-2', updatedAt: new Date('2026-05-02') });
         for (const saved of [web, mobile, other]) await credentials.save(saved);
 
-        expect(await credentials.findLatest(tenantId, 'ck-1')).toStrictEqual(mobile);
-        expect(
-          await credentials.replace({ ...web, version: 2, updatedAt: new Date('2026-05-01T10:10:00.000Z') }),
-        ).toBe(true);
-        expect((await credentials.findLatest(tenantId, 'ck-1'))?.channelId).toBe('web');
-        expect(await credentials.findLatest(tenantId, 'ck-3')).toBeNull();
+        expect(await credentials.findAllOfCustomer(tenantId, 'ck-3')).toEqual([]);
 
         const all = await credentials.findAllOfCustomer(tenantId, 'ck-1');
         expect(all.map((found) => found.channelId).sort()).toEqual(['mobile', 'web']);
@@ -316,6 +312,48 @@ export function authRepositoriesContract(
         expect(await sessions.deleteAllOfCustomer(tenantId, 'ck-1')).toBe(2);
         expect(await sessions.countOfCustomer(tenantId, 'ck-1')).toBe(0);
         expect(await sessions.find(tenantId, 'other')).toMatchObject({ customerKey: 'ck-2' });
+      });
+
+      it('treats a session past its idle expiry as absent; touch moves it forward, at most once a step', async () => {
+        const { sessions } = await setup();
+        const tenantId = tenant();
+        const idle = (ms: number) => new Date(Date.now() + ms);
+        await sessions.create(sessionOf(tenantId, 'idle', { idleExpiresAt: idle(-1000) }));
+        await sessions.create(sessionOf(tenantId, 'busy', { idleExpiresAt: idle(60_000) }));
+        await sessions.create(sessionOf(tenantId, 'legacy')); // no idle expiry: created before it existed
+        expect(await sessions.find(tenantId, 'idle')).toBeNull();
+        expect(await sessions.countOfCustomer(tenantId, 'ck-1')).toBe(2);
+
+        const stored = (await sessions.find(tenantId, 'busy'))?.idleExpiresAt?.getTime() ?? 0;
+        await sessions.touch(tenantId, 'busy', new Date(stored + 30_000), 60_000); // less than a step on
+        expect((await sessions.find(tenantId, 'busy'))?.idleExpiresAt?.getTime()).toBe(stored);
+        await sessions.touch(tenantId, 'busy', new Date(stored + 60_000), 60_000);
+        expect((await sessions.find(tenantId, 'busy'))?.idleExpiresAt?.getTime()).toBe(stored + 60_000);
+        await sessions.touch(tenantId, 'legacy', idle(3_600_000), 60_000);
+        expect((await sessions.find(tenantId, 'legacy'))?.idleExpiresAt).toBeInstanceOf(Date);
+        await sessions.touch(tenantId, 'idle', idle(3_600_000), 60_000); // an ended session stays ended
+        expect(await sessions.find(tenantId, 'idle')).toBeNull();
+      });
+
+      it('lists the channels of a customer’s live sessions on a thread', async () => {
+        const { sessions } = await setup();
+        const tenantId = tenant();
+        await sessions.create(sessionOf(tenantId, 'w', { threadId: 'th_shared' }));
+        await sessions.create(sessionOf(tenantId, 'm', { threadId: 'th_shared', channelId: 'mobile' }));
+        await sessions.create(sessionOf(tenantId, 'm2', { threadId: 'th_shared', channelId: 'mobile' }));
+        await sessions.create(
+          sessionOf(tenantId, 'k', {
+            threadId: 'th_shared',
+            channelId: 'kiosk',
+            expiresAt: new Date(Date.now() - 1),
+          }),
+        );
+        await sessions.create(sessionOf(tenantId, 'o', { threadId: 'th_other', channelId: 'tv' }));
+        await sessions.create(
+          sessionOf(tenantId, 'c2', { threadId: 'th_shared', customerKey: 'ck-2', channelId: 'x' }),
+        );
+        expect(await sessions.channelsOfThread(tenantId, 'ck-1', 'th_shared')).toEqual(['mobile', 'web']);
+        expect(await sessions.channelsOfThread(tenantId, 'ck-1', 'th_none')).toEqual([]);
       });
     });
 
@@ -484,7 +522,6 @@ export function authRepositoriesContract(
         const [a, b] = [tenant(), tenant()];
         await credentials.save(credentialsOf(a));
         expect(await credentials.find(b, 'ck-1', 'web')).toBeNull();
-        expect(await credentials.findLatest(b, 'ck-1')).toBeNull();
         expect(await credentials.findAllOfCustomer(b, 'ck-1')).toEqual([]);
         expect(await credentials.replace(credentialsOf(b, { accessToken: 'b-token', version: 2 }))).toBe(
           false,
@@ -527,7 +564,7 @@ export function authRepositoriesContract(
         const { channels, credentials, sessions, audit, refreshLocks } = await setup();
         const refused = { code: 'invalid_argument' };
         await expect(channels.find('', 'web')).rejects.toMatchObject(refused);
-        await expect(credentials.findLatest('', 'ck-1')).rejects.toMatchObject(refused);
+        await expect(credentials.findAllOfCustomer('', 'ck-1')).rejects.toMatchObject(refused);
         await expect(sessions.find('', 's')).rejects.toMatchObject(refused);
         await expect(audit.listOfCustomer('', 'ck-1')).rejects.toMatchObject(refused);
         await expect(refreshLocks.tryAcquire('', 'k', 'o', 1000)).rejects.toMatchObject(refused);

@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/errors';
-import { type Database, sql } from '@parley/postgres';
+import { type Database, type SqlStatement, sql } from '@parley/postgres';
 import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
 import {
   type AuditLog,
@@ -13,6 +13,7 @@ import {
   type SecretBox,
   type SessionRepository,
 } from '../domain/ports.js';
+import { secretContexts } from './secret-contexts.js';
 
 interface ChannelRow {
   tenant_id: string;
@@ -53,6 +54,7 @@ interface SessionRow {
   thread_id: string;
   created_at: Date;
   expires_at: Date;
+  idle_expires_at: Date | null;
 }
 
 interface AuditRow {
@@ -83,7 +85,9 @@ const refusalRetentionDays = 90;
 const credentialColumns = sql`tenant_id, customer_key, channel_id, subject, sealed_access_token,
   access_token_expires_at, sealed_refresh_token, scope, version, updated_at`;
 const sessionColumns = sql`tenant_id, session_id, channel_id, customer_key, device_id, platform,
-  thread_id, created_at, expires_at`;
+  thread_id, created_at, expires_at, idle_expires_at`;
+/** A session neither past its expiry nor idle past its idle expiry, on the database's clock. */
+const liveSession = sql`expires_at > now() and (idle_expires_at is null or idle_expires_at > now())`;
 const inChannel = (channelId: string | undefined) => (channelId ? sql`and channel_id = ${channelId}` : sql``);
 
 /**
@@ -107,7 +111,10 @@ export function createAuthRepositories(deps: {
   const channels: ChannelRepository = {
     async save(channel) {
       const { tenantId, channelId, client } = channel;
-      const sealedSecret = await secretBox.seal(client.clientSecret);
+      const sealedSecret = await secretBox.seal(
+        client.clientSecret,
+        secretContexts.clientSecret(tenantId, channelId),
+      );
       await tenant(tenantId).query(
         'save channel',
         sql`insert into channels (tenant_id, channel_id, issuer, allow_without_pkce, endpoints, client_id,
@@ -130,6 +137,15 @@ export function createAuthRepositories(deps: {
         sql`select * from channels where tenant_id = ${tenantId} and channel_id = ${channelId}`,
       );
       if (!row) return null;
+      const clientSecret = await openBound(
+        tenantId,
+        row.sealed_client_secret,
+        secretContexts.clientSecret(tenantId, channelId),
+        (rebound) =>
+          sql`update channels set sealed_client_secret = ${rebound}
+            where tenant_id = ${tenantId} and channel_id = ${channelId}
+              and sealed_client_secret = ${row.sealed_client_secret}`,
+      );
       return {
         tenantId: row.tenant_id,
         channelId: row.channel_id,
@@ -138,7 +154,7 @@ export function createAuthRepositories(deps: {
         endpoints: row.endpoints,
         client: {
           clientId: row.client_id,
-          clientSecret: await secretBox.open(row.sealed_client_secret),
+          clientSecret,
           method: row.client_auth_method,
         },
         redirectUris: row.redirect_uris,
@@ -150,17 +166,53 @@ export function createAuthRepositories(deps: {
     },
   };
 
+  /**
+   * Opens a sealed column bound to `context`. A value sealed before secrets were bound (no context)
+   * opens this once and is stored bound in its place, only if the row still holds it
+   * (docs/database.md "Sealed secrets").
+   */
+  async function openBound(
+    tenantId: string,
+    sealed: string,
+    context: string,
+    rebind: (rebound: string) => SqlStatement,
+  ): Promise<string> {
+    const { plaintext, rebound } = await secretBox.openRebinding(sealed, context);
+    if (rebound) await tenant(tenantId).query('bind sealed secret', rebind(rebound));
+    return plaintext;
+  }
+
   async function openCredentials(row: CredentialsRow): Promise<Credentials> {
+    const { tenant_id: tenantId, customer_key: customerKey, channel_id: channelId } = row;
+    const inRow = sql`tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId}`;
+    const accessToken = await openBound(
+      tenantId,
+      row.sealed_access_token,
+      secretContexts.accessToken(tenantId, customerKey, channelId),
+      (rebound) =>
+        sql`update credentials set sealed_access_token = ${rebound}
+          where ${inRow} and sealed_access_token = ${row.sealed_access_token}`,
+    );
+    const sealedRefresh = row.sealed_refresh_token;
+    const refreshToken =
+      sealedRefresh === null
+        ? undefined
+        : await openBound(
+            tenantId,
+            sealedRefresh,
+            secretContexts.refreshToken(tenantId, customerKey, channelId),
+            (rebound) =>
+              sql`update credentials set sealed_refresh_token = ${rebound}
+                where ${inRow} and sealed_refresh_token = ${sealedRefresh}`,
+          );
     return {
-      tenantId: row.tenant_id,
-      customerKey: row.customer_key,
-      channelId: row.channel_id,
+      tenantId,
+      customerKey,
+      channelId,
       subject: row.subject,
-      accessToken: await secretBox.open(row.sealed_access_token),
+      accessToken,
       accessTokenExpiresAt: row.access_token_expires_at,
-      ...(row.sealed_refresh_token === null
-        ? {}
-        : { refreshToken: await secretBox.open(row.sealed_refresh_token) }),
+      ...(refreshToken === undefined ? {} : { refreshToken }),
       ...(row.scope === null ? {} : { scope: row.scope }),
       version: row.version,
       updatedAt: row.updated_at,
@@ -168,10 +220,19 @@ export function createAuthRepositories(deps: {
   }
 
   async function sealCredentials(credentials: Credentials) {
+    const { tenantId, customerKey, channelId } = credentials;
     return {
-      accessToken: await secretBox.seal(credentials.accessToken),
+      accessToken: await secretBox.seal(
+        credentials.accessToken,
+        secretContexts.accessToken(tenantId, customerKey, channelId),
+      ),
       refreshToken:
-        credentials.refreshToken === undefined ? null : await secretBox.seal(credentials.refreshToken),
+        credentials.refreshToken === undefined
+          ? null
+          : await secretBox.seal(
+              credentials.refreshToken,
+              secretContexts.refreshToken(tenantId, customerKey, channelId),
+            ),
     };
   }
 
@@ -181,15 +242,6 @@ export function createAuthRepositories(deps: {
         'find credentials',
         sql`select ${credentialColumns} from credentials
           where tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId}`,
-      );
-      return row ? openCredentials(row) : null;
-    },
-    async findLatest(tenantId, customerKey) {
-      const [row] = await tenant(tenantId).query<CredentialsRow>(
-        'find latest credentials',
-        sql`select ${credentialColumns} from credentials
-          where tenant_id = ${tenantId} and customer_key = ${customerKey}
-          order by updated_at desc limit 1`,
       );
       return row ? openCredentials(row) : null;
     },
@@ -250,6 +302,7 @@ export function createAuthRepositories(deps: {
     threadId: row.thread_id,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    ...(row.idle_expires_at === null ? {} : { idleExpiresAt: row.idle_expires_at }),
   });
 
   const sessions: SessionRepository = {
@@ -259,7 +312,7 @@ export function createAuthRepositories(deps: {
         sql`insert into sessions (${sessionColumns})
           values (${session.tenantId}, ${session.sessionId}, ${session.channelId}, ${session.customerKey},
             ${session.deviceId}, ${session.platform}, ${session.threadId}, ${session.createdAt},
-            ${session.expiresAt})
+            ${session.expiresAt}, ${session.idleExpiresAt ?? null})
           on conflict (tenant_id, session_id) do nothing
           returning 1`,
       );
@@ -269,9 +322,28 @@ export function createAuthRepositories(deps: {
       const [row] = await tenant(tenantId).query<SessionRow>(
         'find session',
         sql`select ${sessionColumns} from sessions
-          where tenant_id = ${tenantId} and session_id = ${sessionId} and expires_at > now()`,
+          where tenant_id = ${tenantId} and session_id = ${sessionId} and ${liveSession}`,
       );
       return row ? toSession(row) : null;
+    },
+    async touch(tenantId, sessionId, idleExpiresAt, minStepMs) {
+      await tenant(tenantId).query(
+        'touch session',
+        sql`update sessions set idle_expires_at = ${idleExpiresAt}
+          where tenant_id = ${tenantId} and session_id = ${sessionId} and ${liveSession}
+            and (idle_expires_at is null
+              or idle_expires_at <= ${idleExpiresAt}::timestamptz - ${Math.ceil(minStepMs)}::integer * interval '1 millisecond')`,
+      );
+    },
+    async channelsOfThread(tenantId, customerKey, threadId) {
+      const rows = await tenant(tenantId).query<{ channel_id: string }>(
+        'channels of thread',
+        sql`select distinct channel_id from sessions
+          where tenant_id = ${tenantId} and customer_key = ${customerKey} and thread_id = ${threadId}
+            and ${liveSession}
+          order by channel_id`,
+      );
+      return rows.map((row) => row.channel_id);
     },
     async delete(tenantId, sessionId) {
       await tenant(tenantId).query(
@@ -286,8 +358,8 @@ export function createAuthRepositories(deps: {
         sql`with ended as (
             delete from sessions
             where tenant_id = ${tenantId} and customer_key = ${customerKey} ${inChannel(channelId)}
-            returning expires_at)
-          select (count(*) filter (where expires_at > now()))::integer as ended from ended`,
+            returning expires_at, idle_expires_at)
+          select (count(*) filter (where ${liveSession}))::integer as ended from ended`,
       );
       return row?.ended ?? 0;
     },
@@ -296,7 +368,7 @@ export function createAuthRepositories(deps: {
         'count sessions of customer',
         sql`select count(*)::integer as live from sessions
           where tenant_id = ${tenantId} and customer_key = ${customerKey} ${inChannel(channelId)}
-            and expires_at > now()`,
+            and ${liveSession}`,
       );
       return row?.live ?? 0;
     },

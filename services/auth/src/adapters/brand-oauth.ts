@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { BrandHttpClient, BrandResponse } from '@parley/brand-http';
-import { ParleyError } from '@parley/errors';
+import { ParleyError, untrustedText } from '@parley/errors';
 import type { Channel } from '../domain/model.js';
 import type { BrandOAuth, Clock, DiscoveredEndpoints, TokenSet, TokenVerdict } from '../domain/ports.js';
+import { createIssuerMetadata } from './issuer-metadata.js';
 import { createJwtValidator } from './jwt-validator.js';
 
 type Json = Record<string, unknown>;
@@ -30,9 +32,18 @@ function objectBody(response: BrandResponse, what: string): Json {
  * The brand's OAuth server over the guarded brand HTTP client: RFC 6749 token requests, RFC 7662
  * introspection or JWT validation against the brand's JWKS, RFC 7009 revocation, OpenID discovery.
  */
-export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }): BrandOAuth {
-  const { http, clock } = deps;
-  const jwt = createJwtValidator({ http, clock });
+export function createBrandOAuth(deps: {
+  http: BrandHttpClient;
+  clock: Clock;
+  jwksCacheMaxEntries?: number;
+}): BrandOAuth {
+  const { http, clock, jwksCacheMaxEntries } = deps;
+  const jwt = createJwtValidator({
+    http,
+    clock,
+    ...(jwksCacheMaxEntries === undefined ? {} : { maxCachedKeySets: jwksCacheMaxEntries }),
+  });
+  const issuerMetadata = createIssuerMetadata({ http, clock });
 
   async function tokenRequest(
     channel: Channel,
@@ -40,12 +51,18 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
     refusal: 'unauthenticated' | 'reauthentication_required',
   ) {
     const headers = clientAuthentication(channel, form);
-    const response = await http.request(channel.endpoints.token, { method: 'POST', form, headers });
+    const response = await http.request(channel.endpoints.token, {
+      tenant: channel.tenantId,
+      method: 'POST',
+      form,
+      headers,
+    });
     if (response.status >= 500)
       throw new ParleyError('brand_unavailable', `the brand's token endpoint answered ${response.status}`);
     const body = objectBody(response, 'token');
     if (response.status !== 200) {
-      const error = typeof body.error === 'string' ? body.error : 'unknown';
+      // The brand's own string ends up in a message the client sees: bounded, printable ASCII.
+      const error = typeof body.error === 'string' ? untrustedText(body.error) : 'unknown';
       if (error === 'invalid_grant') {
         throw new ParleyError(
           refusal,
@@ -66,8 +83,20 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
   }
 
   return {
-    async discover(issuer) {
-      const response = await http.request(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+    sendsAuthorizationResponseIss: issuerMetadata.sendsAuthorizationResponseIss,
+
+    async discover(tenantId, issuer) {
+      const tenant = { tenant: tenantId };
+      let response = await http.request(
+        `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+        tenant,
+      );
+      if (response.status === 404) {
+        // RFC 8414 §3.1: OAuth servers that are not OpenID providers publish their metadata here.
+        const url = new URL(issuer);
+        const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+        response = await http.request(`${url.origin}/.well-known/oauth-authorization-server${path}`, tenant);
+      }
       if (response.status !== 200)
         throw new ParleyError('brand_error', `OpenID discovery at ${issuer} answered ${response.status}`);
       const document = objectBody(response, 'discovery');
@@ -90,12 +119,40 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
       return endpoints;
     },
 
-    async probe(url) {
-      const response = await http.request(url, { retries: 0 });
-      const date = response.headers.date ? new Date(response.headers.date) : undefined;
+    async probe(tenantId, url) {
+      const response = await http.request(url, { tenant: tenantId, retries: 0 });
+      return { status: response.status, ...serverDate(response) };
+    },
+
+    async authenticateClient(channel, endpoint) {
+      const url = endpoint === 'token' ? channel.endpoints.token : channel.endpoints.introspection;
+      if (!url) throw new ParleyError('brand_error', `the channel has no ${endpoint} endpoint`);
+      // Made up, so a good client gets past authentication and no further (nothing is granted).
+      const made = randomBytes(24).toString('base64url');
+      const form =
+        endpoint === 'token'
+          ? new URLSearchParams({
+              grant_type: 'authorization_code',
+              code: made,
+              redirect_uri: channel.redirectUris[0] ?? '',
+            })
+          : new URLSearchParams({ token: made, token_type_hint: 'access_token' });
+      const headers = clientAuthentication(channel, form);
+      const response = await http.request(url, {
+        tenant: channel.tenantId,
+        method: 'POST',
+        form,
+        headers,
+        retries: 0,
+      });
+      let error: unknown;
+      try {
+        error = (response.json() as { error?: unknown } | null)?.error;
+      } catch {} // not JSON: the status alone tells
       return {
         status: response.status,
-        ...(date && !Number.isNaN(date.getTime()) ? { serverDate: date } : {}),
+        ...(typeof error === 'string' ? { error: error.slice(0, 100) } : {}),
+        ...serverDate(response),
       };
     },
 
@@ -118,13 +175,28 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
     },
 
     async validate(channel, accessToken): Promise<TokenVerdict> {
-      if (channel.validation.mode === 'jwt') return jwt.validate(channel, accessToken);
+      if (channel.validation.mode === 'jwt') {
+        // Customer keys hash the channel's issuer; settings stored before PutChannel required the
+        // two to be one may still differ: such tokens are not the channel issuer's.
+        if (channel.validation.issuer !== channel.issuer)
+          throw new ParleyError(
+            'brand_error',
+            "the channel's jwt.issuer is not its issuer: save the channel again",
+          );
+        return jwt.validate(channel, accessToken);
+      }
       const endpoint = channel.endpoints.introspection;
       if (!endpoint) throw new ParleyError('brand_error', 'the channel has no introspection endpoint');
       const form = new URLSearchParams({ token: accessToken, token_type_hint: 'access_token' });
       const headers = clientAuthentication(channel, form);
       // Introspection only reads: safe to retry once.
-      const response = await http.request(endpoint, { method: 'POST', form, headers, retries: 1 });
+      const response = await http.request(endpoint, {
+        tenant: channel.tenantId,
+        method: 'POST',
+        form,
+        headers,
+        retries: 1,
+      });
       if (response.status >= 500)
         throw new ParleyError(
           'brand_unavailable',
@@ -137,6 +209,13 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
         );
       const body = objectBody(response, 'introspection');
       if (body.active !== true) return { active: false };
+      // Customer keys hash the channel's issuer: an answer about another issuer's token is not the brand's.
+      if (body.iss !== undefined && body.iss !== channel.issuer) {
+        throw new ParleyError(
+          'brand_error',
+          `introspection answered for issuer ${untrustedText(body.iss, 200)}, not the channel's issuer ${channel.issuer}`,
+        );
+      }
       // RFC 7662: trust an active token only if it is unexpired, for a subject, and issued to us.
       if (typeof body.exp === 'number' && body.exp * 1000 <= clock.now().getTime()) return { active: false };
       if (typeof body.client_id === 'string' && body.client_id !== channel.client.clientId)
@@ -151,12 +230,19 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
       if (!endpoint) return false;
       const form = new URLSearchParams({ token, token_type_hint: hint });
       const headers = clientAuthentication(channel, form);
-      const response = await http.request(endpoint, { method: 'POST', form, headers, retries: 1 });
+      const response = await http.request(endpoint, {
+        tenant: channel.tenantId,
+        method: 'POST',
+        form,
+        headers,
+        retries: 1,
+      });
       return response.status === 200;
     },
 
     async fetchCustomerData(channel, accessToken) {
       const response = await http.request(channel.endpoints.customerData, {
+        tenant: channel.tenantId,
         headers: { authorization: `Bearer ${accessToken}` },
       });
       if (response.status !== 200)
@@ -169,13 +255,18 @@ export function createBrandOAuth(deps: { http: BrandHttpClient; clock: Clock }):
   };
 }
 
+function serverDate(response: BrandResponse): { serverDate?: Date } {
+  const date = response.headers.date ? new Date(response.headers.date) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? { serverDate: date } : {};
+}
+
 function parseTokenSet(body: Json, channel: Channel): TokenSet {
   if (typeof body.access_token !== 'string' || body.access_token === '')
     throw new ParleyError('brand_error', 'the token response has no access_token');
   if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') {
     throw new ParleyError(
       'brand_error',
-      `the token response has token_type ${String(body.token_type)}, not Bearer`,
+      `the token response has token_type ${untrustedText(body.token_type)}, not Bearer`,
     );
   }
   const expiresIn = body.expires_in === undefined ? 300 : Number(body.expires_in); // RFC 6749 leaves it optional: assume short

@@ -13,6 +13,7 @@ import {
   type SecretBox,
   type SessionRepository,
 } from '../domain/ports.js';
+import { secretContexts } from './secret-contexts.js';
 
 type SealedChannel = Omit<Channel, 'client'> & {
   readonly client: Omit<Channel['client'], 'clientSecret'> & { readonly sealedSecret: string };
@@ -59,12 +60,15 @@ export function createInMemoryAuthRepositories(deps: {
   const leaseRows = new TenantTable<{ owner: string; expiresAt: number }>();
   let auditSeq = 0;
   const now = () => clock.now().getTime();
-  const live = (session: Session) => session.expiresAt.getTime() > now();
+  const live = (session: Session) =>
+    session.expiresAt.getTime() > now() &&
+    (session.idleExpiresAt === undefined || session.idleExpiresAt.getTime() > now());
 
   const channels: ChannelRepository = {
     async save({ client, ...channel }) {
       const { clientSecret, ...publicClient } = client;
-      const sealed = { ...publicClient, sealedSecret: await secretBox.seal(clientSecret) };
+      const context = secretContexts.clientSecret(channel.tenantId, channel.channelId);
+      const sealed = { ...publicClient, sealedSecret: await secretBox.seal(clientSecret, context) };
       channelRows
         .of(channel.tenantId)
         .set(channel.channelId, structuredClone({ ...channel, client: sealed }));
@@ -74,24 +78,42 @@ export function createInMemoryAuthRepositories(deps: {
       if (!row) return null;
       const { sealedSecret, ...publicClient } = row.client;
       const copy = structuredClone(row);
-      return { ...copy, client: { ...publicClient, clientSecret: await secretBox.open(sealedSecret) } };
+      const clientSecret = await secretBox.open(
+        sealedSecret,
+        secretContexts.clientSecret(tenantId, channelId),
+      );
+      return { ...copy, client: { ...publicClient, clientSecret } };
     },
   };
 
   async function seal({ accessToken, refreshToken, ...rest }: Credentials): Promise<SealedCredentials> {
+    const { tenantId, customerKey, channelId } = rest;
+    const refreshContext = secretContexts.refreshToken(tenantId, customerKey, channelId);
     return structuredClone({
       ...rest,
-      sealedAccessToken: await secretBox.seal(accessToken),
-      ...(refreshToken === undefined ? {} : { sealedRefreshToken: await secretBox.seal(refreshToken) }),
+      sealedAccessToken: await secretBox.seal(
+        accessToken,
+        secretContexts.accessToken(tenantId, customerKey, channelId),
+      ),
+      ...(refreshToken === undefined
+        ? {}
+        : { sealedRefreshToken: await secretBox.seal(refreshToken, refreshContext) }),
     });
   }
 
   async function open(row: SealedCredentials): Promise<Credentials> {
     const { sealedAccessToken, sealedRefreshToken, ...rest } = structuredClone(row);
+    const { tenantId, customerKey, channelId } = rest;
+    const refreshContext = secretContexts.refreshToken(tenantId, customerKey, channelId);
     return {
       ...rest,
-      accessToken: await secretBox.open(sealedAccessToken),
-      ...(sealedRefreshToken === undefined ? {} : { refreshToken: await secretBox.open(sealedRefreshToken) }),
+      accessToken: await secretBox.open(
+        sealedAccessToken,
+        secretContexts.accessToken(tenantId, customerKey, channelId),
+      ),
+      ...(sealedRefreshToken === undefined
+        ? {}
+        : { refreshToken: await secretBox.open(sealedRefreshToken, refreshContext) }),
     };
   }
 
@@ -104,12 +126,6 @@ export function createInMemoryAuthRepositories(deps: {
     async find(tenantId, customerKey, channelId) {
       const row = credentialRows.of(tenantId).get(credentialsKey(customerKey, channelId));
       return row ? open(row) : null;
-    },
-    async findLatest(tenantId, customerKey) {
-      const [latest] = ofCustomer(tenantId, customerKey).sort(
-        (a, b) => b.updatedAt.getTime() - a.updatedAt.getTime(),
-      );
-      return latest ? open(latest) : null;
     },
     async findAllOfCustomer(tenantId, customerKey) {
       return Promise.all(ofCustomer(tenantId, customerKey).map(open));
@@ -150,6 +166,20 @@ export function createInMemoryAuthRepositories(deps: {
     },
     async delete(tenantId, sessionId) {
       sessionRows.of(tenantId).delete(sessionId);
+    },
+    async touch(tenantId, sessionId, idleExpiresAt, minStepMs) {
+      const rows = sessionRows.of(tenantId);
+      const session = rows.get(sessionId);
+      if (!session || !live(session)) return;
+      const stored = session.idleExpiresAt?.getTime();
+      if (stored !== undefined && stored > idleExpiresAt.getTime() - minStepMs) return;
+      rows.set(sessionId, { ...session, idleExpiresAt: new Date(idleExpiresAt) });
+    },
+    async channelsOfThread(tenantId, customerKey, threadId) {
+      const channels = sessionsOf(tenantId, customerKey)
+        .filter((session) => session.threadId === threadId && live(session))
+        .map((session) => session.channelId);
+      return [...new Set(channels)].sort();
     },
     async deleteAllOfCustomer(tenantId, customerKey, channelId) {
       const ended = sessionsOf(tenantId, customerKey, channelId);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { decodeJwt, errors, SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { SessionClaims } from '../domain/ports.js';
 import { createSessionTokens } from './session-tokens.js';
@@ -85,6 +85,44 @@ describe('createSessionTokens', () => {
     for (const token of bad) {
       await expect(tokens.verify(token), token).rejects.toMatchObject({ code: 'unauthenticated' });
     }
+  });
+
+  it('names its key in the header, so the key rotates without signing anyone out', async () => {
+    const oldKey = new Uint8Array(randomBytes(32));
+    const before = createSessionTokens({ key: oldKey, kid: '2024-06' });
+    const issuedBefore = await before.issue(claims());
+    expect(decodeProtectedHeader(issuedBefore)).toMatchObject({ alg: 'HS256', kid: '2024-06' });
+    // Rotated: a new current key, the old one kept for verification only.
+    const after = createSessionTokens({ key, kid: '2025-01', previousKeys: { '2024-06': oldKey } });
+    expect(await after.verify(issuedBefore)).toEqual(claims());
+    const issuedAfter = await after.issue(claims());
+    expect(decodeProtectedHeader(issuedAfter)).toMatchObject({ kid: '2025-01' });
+    await expect(before.verify(issuedAfter)).rejects.toMatchObject({ code: 'unauthenticated' });
+    // Once the old key is dropped, its tokens stop verifying.
+    const dropped = createSessionTokens({ key, kid: '2025-01' });
+    await expect(dropped.verify(issuedBefore)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('checks a token without kid (issued before key ids) with the key of id default', async () => {
+    const legacy = await signed(validPayload); // no kid, signed with `key`
+    const rotated = createSessionTokens({
+      key: new Uint8Array(randomBytes(32)),
+      kid: '2025-01',
+      previousKeys: { default: key },
+    });
+    expect(await rotated.verify(legacy)).toMatchObject({ sessionId: 's' });
+    const withoutDefault = createSessionTokens({ key, kid: '2025-01' });
+    await expect(withoutDefault.verify(legacy)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses a kid it does not hold, and a previous key id equal to the current one', async () => {
+    const other = createSessionTokens({ key: new Uint8Array(randomBytes(32)), kid: 'elsewhere' });
+    await expect(tokens.verify(await other.issue(claims()))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    expect(() => createSessionTokens({ key, kid: 'k', previousKeys: { k: key } })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
   });
 
   it('requires a key of at least 32 bytes', () => {

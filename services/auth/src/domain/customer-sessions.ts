@@ -69,6 +69,7 @@ function checkExchangeRequest(request: ExchangeCodeRequest): void {
  */
 export function createCodeExchange(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, brand, refresher, sessionTokens, clock, sessionTtlSeconds } = deps;
+  const { sessionIdleTimeoutSeconds } = deps;
   return async function exchangeCode(request: ExchangeCodeRequest) {
     checkExchangeRequest(request);
     const channel = await channels.find(request.tenantId, request.channelId);
@@ -83,9 +84,24 @@ export function createCodeExchange(deps: AuthDomainDeps) {
         'codeVerifier is required: the channel requires PKCE (RFC 7636)',
       );
     }
-    // Mix-up defence (RFC 9207): a code from another authorization server is refused.
-    if (request.iss && request.iss !== channel.issuer) {
+    // Mix-up defence (RFC 9207): a code from another authorization server is refused, and so is a
+    // response without `iss` from a brand whose metadata says it always sends one.
+    if (request.iss !== undefined && request.iss !== channel.issuer) {
       throw new ParleyError('unauthenticated', 'the authorization response came from another issuer');
+    }
+    if (request.iss === undefined) {
+      let required: boolean;
+      try {
+        required = await brand.sendsAuthorizationResponseIss(channel.tenantId, channel.issuer);
+      } catch (error) {
+        failClosed(error);
+      }
+      if (required) {
+        throw new ParleyError(
+          'unauthenticated',
+          'iss is required: the brand sends it with every authorization response (RFC 9207)',
+        );
+      }
     }
 
     let tokens: TokenSet;
@@ -141,6 +157,7 @@ export function createCodeExchange(deps: AuthDomainDeps) {
 
     const sessionId = randomBytes(18).toString('base64url');
     const expiresAt = new Date(now.getTime() + sessionTtlSeconds * 1000);
+    const idleExpiresAt = idleExpiryFrom(now, sessionIdleTimeoutSeconds);
     const threadId = threadIdFor(
       { tenantId: channel.tenantId, customerKey, sessionId },
       channel.messagingMode,
@@ -155,6 +172,7 @@ export function createCodeExchange(deps: AuthDomainDeps) {
       threadId,
       createdAt: now,
       expiresAt,
+      ...(idleExpiresAt ? { idleExpiresAt } : {}),
     });
     const sessionToken = await sessionTokens.issue({
       sessionId,
@@ -168,6 +186,13 @@ export function createCodeExchange(deps: AuthDomainDeps) {
   };
 }
 
+/** A session's idle expiry moves forward at most once per this step (not a write per message). */
+const idleStepMs = 60_000;
+
+function idleExpiryFrom(now: Date, idleTimeoutSeconds: number): Date | undefined {
+  return idleTimeoutSeconds > 0 ? new Date(now.getTime() + idleTimeoutSeconds * 1000) : undefined;
+}
+
 /** Ends a grant the brand refused: its credentials and every session that used them. */
 export async function endGrant(
   deps: Pick<AuthDomainDeps, 'credentials' | 'sessions'>,
@@ -178,16 +203,23 @@ export async function endGrant(
 }
 
 /**
- * AuthorizeMessage, for every message and reconnect: the session must exist, and the brand must
+ * AuthorizeMessage, for every message and reconnect: the session must exist and not be idle past
+ * its idle expiry (which each use moves forward, at most one write a minute), and the brand must
  * still accept the customer's access token (refreshed when expired or refused). A refused grant
  * ends every session that used it, with `reauthentication_required`.
  */
 export function createMessageAuthorization(deps: AuthDomainDeps) {
-  const { channels, credentials, sessions, brand, refresher, sessionTokens } = deps;
+  const { channels, credentials, sessions, brand, refresher, sessionTokens, clock } = deps;
+  const { sessionIdleTimeoutSeconds } = deps;
   return async function authorizeMessage(sessionToken: string): Promise<AuthorizedSession> {
     const claims = await sessionTokens.verify(sessionToken);
     const session = await sessions.find(claims.tenantId, claims.sessionId);
-    if (!session || session.customerKey !== claims.customerKey) {
+    const now = clock.now();
+    if (
+      !session ||
+      session.customerKey !== claims.customerKey ||
+      (session.idleExpiresAt && session.idleExpiresAt <= now)
+    ) {
       throw new ParleyError('unauthenticated', 'the session has ended');
     }
     const channel = await channels.find(session.tenantId, session.channelId);
@@ -211,6 +243,13 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
       if (error instanceof ParleyError && error.code === 'reauthentication_required')
         await endGrant(deps, session);
       failClosed(error);
+    }
+    const idleExpiresAt = idleExpiryFrom(now, sessionIdleTimeoutSeconds);
+    if (
+      idleExpiresAt &&
+      (!session.idleExpiresAt || idleExpiresAt.getTime() - session.idleExpiresAt.getTime() >= idleStepMs)
+    ) {
+      await sessions.touch(session.tenantId, session.sessionId, idleExpiresAt, idleStepMs);
     }
     return {
       tenantId: session.tenantId,

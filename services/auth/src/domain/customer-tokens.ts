@@ -12,15 +12,49 @@ export interface AccessTokenRequest {
    * bot's `id`; and why the token is wanted.
    */
   readonly caller: { readonly kind: string; readonly id: string; readonly reason: string };
+  /** The channel whose OAuth client's token is wanted (enrichment: the message's channel). */
+  readonly channelId?: string;
+  /** Or the thread (a bot's): the channel of the customer's live sessions on it. */
+  readonly threadId?: string;
 }
 
 /** The one service that speaks for bots: it authenticates their API keys at the edge. */
 const botEdge = 'ingress';
 
 /**
+ * The channel whose credentials a GetAccessToken request wants: the one it names, the one the
+ * customer's live sessions on its thread use, or the only one the customer holds credentials for.
+ * Never "the newest of any channel": a token is bound to the client of its channel.
+ */
+async function channelOfRequest(deps: AuthDomainDeps, request: AccessTokenRequest): Promise<string | null> {
+  const { tenantId, customerKey, channelId, threadId } = request;
+  if (threadId) {
+    const ofThread = await deps.sessions.channelsOfThread(tenantId, customerKey, threadId);
+    if (channelId) return ofThread.includes(channelId) ? channelId : null;
+    if (ofThread.length > 1) {
+      throw new ParleyError(
+        'invalid_argument',
+        `the thread is open in channels ${ofThread.join(', ')}: name the channel (channelId)`,
+      );
+    }
+    return ofThread[0] ?? null;
+  }
+  if (channelId) return channelId;
+  const held = await deps.credentials.findAllOfCustomer(tenantId, customerKey);
+  if (held.length > 1) {
+    throw new ParleyError(
+      'invalid_argument',
+      'the customer is signed in on several channels: name the channel (channelId) or the thread (threadId)',
+    );
+  }
+  return held[0]?.channelId ?? null;
+}
+
+/**
  * GetAccessToken: a current brand access token for enrichment or an authorized bot, for a customer
- * who is signed in (a live session) in this tenant. Every token handed out is audited with the
- * service that proved who it is, and the bot ingress asked for.
+ * who is signed in (a live session) in this tenant, from the credentials of the channel the
+ * request names (directly or by its thread). Every token handed out is audited with the service
+ * that proved who it is, and the bot ingress asked for.
  */
 export function createAccessTokenIssuer(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, refresher, audit, clock } = deps;
@@ -40,7 +74,13 @@ export function createAccessTokenIssuer(deps: AuthDomainDeps) {
     }
     const notSignedIn = () =>
       new ParleyError('not_found', 'no signed-in customer with that key in this tenant');
-    const stored = await credentials.findLatest(tenantId, customerKey);
+    if ((request.channelId?.length ?? 0) > 64 || (request.threadId?.length ?? 0) > 128)
+      throw new ParleyError(
+        'invalid_argument',
+        'channelId (at most 64) or threadId (at most 128) is too long',
+      );
+    const channelId = await channelOfRequest(deps, request);
+    const stored = channelId ? await credentials.find(tenantId, customerKey, channelId) : null;
     if (!stored) throw notSignedIn();
     // Credentials outlive sessions only until cleanup; a signed-out customer's tokens are not handed out.
     if ((await sessions.countOfCustomer(tenantId, customerKey, stored.channelId)) === 0) throw notSignedIn();
@@ -104,7 +144,7 @@ export function createLogout(deps: AuthDomainDeps) {
       });
     }
     // Whose session ended, for the session.ended event ingress publishes.
-    const { threadId, deviceId } = session;
-    return { sessionsEnded, revokedAtBrand, tenantId, customerKey, threadId, deviceId };
+    const { threadId, deviceId, sessionId } = session;
+    return { sessionsEnded, revokedAtBrand, tenantId, customerKey, threadId, deviceId, sessionId };
   };
 }

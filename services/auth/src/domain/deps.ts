@@ -1,3 +1,4 @@
+import type { IssuerEndpointException } from './issuer-endpoints.js';
 import type {
   AuditLog,
   BrandOAuth,
@@ -19,7 +20,11 @@ export interface AuthDomainDeps {
   readonly refresher: TokenRefresher;
   readonly sessionTokens: SessionTokens;
   readonly clock: Clock;
-  /** Whether Parley may call a URL (https, or an allow-listed host). */
-  readonly brandUrl: (url: URL) => boolean;
+  /** Whether Parley may call a URL for a tenant (https, or a host allow-listed for the tenant). */
+  readonly brandUrl: (url: URL, tenantId: string) => boolean;
+  /** Origins the operator allowed for issuers' endpoints (`BRAND_ISSUER_ENDPOINT_EXCEPTIONS`). */
+  readonly issuerEndpointExceptions: readonly IssuerEndpointException[];
   readonly sessionTtlSeconds: number;
+  /** A session unused this long ends (0: no idle limit). */
+  readonly sessionIdleTimeoutSeconds: number;
 }

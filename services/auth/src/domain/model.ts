@@ -7,6 +7,8 @@ export type ValidationSettings =
       readonly audiences: readonly string[];
       readonly algorithms: readonly string[];
       readonly clockToleranceSeconds: number;
+      /** The brand issues RFC 9068 access tokens: their header `typ` must be `at+jwt`. */
+      readonly requireAtJwtType?: boolean;
     };
 
 /** A channel's authentication settings: the brand's OAuth server and how customers map to Parley. */
@@ -68,6 +70,8 @@ export interface Session {
   readonly threadId: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /** Ends the session when it is not used before (SESSION_IDLE_TIMEOUT_SECONDS); absent: no idle limit. */
+  readonly idleExpiresAt?: Date;
 }
 
 export interface AuditEntry {

@@ -13,8 +13,6 @@ export interface ChannelRepository {
  */
 export interface CredentialRepository {
   find(tenantId: string, customerKey: string, channelId: string): Promise<Credentials | null>;
-  /** The customer's most recently updated credentials in any channel (for GetAccessToken). */
-  findLatest(tenantId: string, customerKey: string): Promise<Credentials | null>;
   findAllOfCustomer(tenantId: string, customerKey: string): Promise<Credentials[]>;
   /** Inserts or replaces the credentials of a new sign-in. */
   save(credentials: Credentials): Promise<void>;
@@ -28,11 +26,21 @@ export interface CredentialRepository {
   delete(tenantId: string, customerKey: string, channelId: string): Promise<void>;
 }
 
-/** Sessions past their expiry are absent for every method; they are removed later, in batches. */
+/**
+ * Sessions past their expiry or their idle expiry are absent for every method; they are removed
+ * later, in batches.
+ */
 export interface SessionRepository {
   /** `already_exists` when a session with this id exists in the tenant. */
   create(session: Session): Promise<void>;
   find(tenantId: string, sessionId: string): Promise<Session | null>;
+  /**
+   * Moves a live session's idle expiry forward to `idleExpiresAt`, writing only when that is at
+   * least `minStepMs` past the stored one (or none is stored): not a write per message.
+   */
+  touch(tenantId: string, sessionId: string, idleExpiresAt: Date, minStepMs: number): Promise<void>;
+  /** The channels of a customer's live sessions on a thread (a messaging thread may span several). */
+  channelsOfThread(tenantId: string, customerKey: string, threadId: string): Promise<string[]>;
   delete(tenantId: string, sessionId: string): Promise<void>;
   /** Ends every session of a customer (in one channel, when given); returns how many. */
   deleteAllOfCustomer(tenantId: string, customerKey: string, channelId?: string): Promise<number>;
@@ -113,6 +121,13 @@ export interface TokenSet {
 /** What the brand says of an access token. */
 export type TokenVerdict = { readonly active: true; readonly subject: string } | { readonly active: false };
 
+/** What the brand answered to `authenticateClient`: the status, its OAuth `error`, its clock. */
+export interface ClientAuthenticationAnswer {
+  readonly status: number;
+  readonly error?: string;
+  readonly serverDate?: Date;
+}
+
 /** Endpoints from the brand's OpenID discovery document (issuer already checked). */
 export interface DiscoveredEndpoints {
   readonly token?: string;
@@ -128,9 +143,25 @@ export interface DiscoveredEndpoints {
  * `reauthentication_required` (refresh token refused: the grant is gone).
  */
 export interface BrandOAuth {
-  discover(issuer: string): Promise<DiscoveredEndpoints>;
+  /** The issuer's OpenID discovery document (or RFC 8414 metadata), fetched for `tenantId`. */
+  discover(tenantId: string, issuer: string): Promise<DiscoveredEndpoints>;
+  /**
+   * Whether the issuer's metadata says it sends `iss` with every authorization response
+   * (`authorization_response_iss_parameter_supported`, RFC 9207 §3); false when it publishes no
+   * metadata about itself. `brand_unavailable` when it does not answer.
+   */
+  sendsAuthorizationResponseIss(tenantId: string, issuer: string): Promise<boolean>;
   /** Whether an endpoint answers at all (any HTTP status), with the brand's clock from `Date`. */
-  probe(url: string): Promise<{ status: number; serverDate?: Date }>;
+  probe(tenantId: string, url: string): Promise<{ status: number; serverDate?: Date }>;
+  /**
+   * A request only an authenticated client gets past, for the self-test: at `token` a made-up
+   * authorization code (`invalid_grant` for a good client), at `introspection` a made-up token
+   * (`active: false` for a good client); a bad client gets `invalid_client` at either.
+   */
+  authenticateClient(
+    channel: Channel,
+    endpoint: 'token' | 'introspection',
+  ): Promise<ClientAuthenticationAnswer>;
   exchangeCode(
     channel: Channel,
     request: { code: string; redirectUri: string; codeVerifier?: string },
@@ -141,10 +172,15 @@ export interface BrandOAuth {
   fetchCustomerData(channel: Channel, accessToken: string): Promise<unknown>;
 }
 
-/** Encrypts secrets at rest (JWE with a key id, so keys rotate). */
+/**
+ * Encrypts secrets at rest (JWE with a key id, so keys rotate), bound to a context (what the
+ * secret belongs to) that it opens only with; `openRebinding` also opens a value sealed before
+ * contexts, handing back the bound copy to store (libs/secrets).
+ */
 export interface SecretBox {
-  seal(plaintext: string): Promise<string>;
-  open(sealed: string): Promise<string>;
+  seal(plaintext: string, context?: string): Promise<string>;
+  open(sealed: string, context?: string): Promise<string>;
+  openRebinding(sealed: string, context: string): Promise<{ plaintext: string; rebound?: string }>;
 }
 
 export interface SessionClaims {

@@ -1,3 +1,4 @@
+import { ParleyError } from '@parley/errors';
 import {
   type AuthServiceDefinition,
   fromStruct,
@@ -33,6 +34,7 @@ function channelMessage(view: ChannelView) {
             audiences: [...validation.audiences],
             algorithms: [...validation.algorithms],
             clockToleranceSeconds: validation.clockToleranceSeconds,
+            requireAtJwtType: validation.requireAtJwtType ?? false,
           }
         : null,
     customerDataUrl: endpoints.customerData,
@@ -45,6 +47,17 @@ function channelMessage(view: ChannelView) {
     clientSecretSet: client.clientSecretSet,
     updatedAt: view.updatedAt.toISOString(),
   };
+}
+
+/** A sample customer-data response sent as JSON text: an object, at most 1 MiB. */
+function sampleFromJson(text: string): Record<string, unknown> {
+  let sample: unknown;
+  try {
+    sample = text.length <= 1_048_576 ? JSON.parse(text) : undefined;
+  } catch {}
+  if (sample === null || typeof sample !== 'object' || Array.isArray(sample))
+    throw new ParleyError('invalid_argument', 'sampleCustomerData: a JSON object of at most 1 MiB');
+  return sample as Record<string, unknown>;
 }
 
 /**
@@ -84,6 +97,7 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
                 audiences: channel.jwt.audiences,
                 algorithms: channel.jwt.algorithms,
                 clockToleranceSeconds: channel.jwt.clockToleranceSeconds || 30,
+                requireAtJwtType: channel.jwt.requireAtJwtType,
               },
             }
           : {}),
@@ -125,6 +139,8 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
       const token = await useCases.getAccessToken({
         tenantId: request.tenantId,
         customerKey: request.customerKey,
+        ...(request.channelId ? { channelId: request.channelId } : {}),
+        ...(request.threadId ? { threadId: request.threadId } : {}),
         service: context.caller,
         caller: {
           kind: request.caller?.kind ?? '',
@@ -142,8 +158,15 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
       return useCases.revokeSession(request.sessionToken, request.allDevices);
     },
     async TestChannel(request) {
-      const sample = request.sampleCustomerData ? fromStruct(request.sampleCustomerData) : undefined;
-      return useCases.testChannel(request.tenantId, request.channelId, sample);
+      const sample = request.sampleCustomerDataJson
+        ? sampleFromJson(request.sampleCustomerDataJson)
+        : request.sampleCustomerData
+          ? fromStruct(request.sampleCustomerData)
+          : undefined;
+      return useCases.testChannel(request.tenantId, request.channelId, {
+        ...(sample ? { customerData: sample } : {}),
+        ...(request.sampleAccessToken ? { accessToken: request.sampleAccessToken } : {}),
+      });
     },
   };
 }

@@ -16,10 +16,15 @@ export interface EnrichmentDeps {
     tenantId: string,
     channelId: string,
   ) => Promise<{ customerDataUrl: string; mapping: CustomerMapping }>;
-  /** A current brand access token for the customer (from auth, audited there). */
-  readonly accessTokenFor: (tenantId: string, customerKey: string, messageId: string) => Promise<string>;
-  /** GET the customer data with the token (through the guarded brand client). */
-  readonly fetchCustomerData: (url: string, accessToken: string) => Promise<unknown>;
+  /** A current brand access token for the customer, of the message's channel (from auth, audited there). */
+  readonly accessTokenFor: (
+    tenantId: string,
+    customerKey: string,
+    messageId: string,
+    channelId: string,
+  ) => Promise<string>;
+  /** GET the customer data with the token (through the guarded brand client, for the tenant). */
+  readonly fetchCustomerData: (tenantId: string, url: string, accessToken: string) => Promise<unknown>;
   readonly publishEnriched: (event: MessageEnriched) => Promise<void>;
   readonly publishCustomerUpdated: (event: CustomerUpdated) => Promise<void>;
   /** The last snapshot seen per customer, to tell when the brand changed something. */
@@ -79,8 +84,13 @@ export function createEnricher(deps: EnrichmentDeps) {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const channel = await channelOf(event.tenantId, event.channelId);
-        const token = await accessTokenFor(event.tenantId, event.customerKey, event.messageId);
-        const data = await fetchCustomerData(channel.customerDataUrl, token);
+        const token = await accessTokenFor(
+          event.tenantId,
+          event.customerKey,
+          event.messageId,
+          event.channelId,
+        );
+        const data = await fetchCustomerData(event.tenantId, channel.customerDataUrl, token);
         return mapCustomer(data, channel.mapping);
       } catch (thrown) {
         const error = toParleyError(thrown, 'dependency_unavailable');

@@ -1,6 +1,6 @@
 import { ParleyError } from '@parley/errors';
 import { type Database, sql } from '@parley/postgres';
-import type { ApiKeyRepository, ApiKeyScope } from '../domain/api-keys.js';
+import type { ApiKey, ApiKeyRepository, ApiKeyScope } from '../domain/api-keys.js';
 
 interface ApiKeyRow {
   tenant_id: string;
@@ -9,13 +9,28 @@ interface ApiKeyRow {
   scopes: ApiKeyScope[];
   secret_hash: string;
   created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
 }
 
+const columns = sql`tenant_id, key_id, name, scopes, secret_hash, created_at, expires_at, revoked_at`;
+
+const fromRow = (row: ApiKeyRow): ApiKey => ({
+  keyId: row.key_id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  scopes: row.scopes,
+  secretHash: row.secret_hash,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+});
+
 /**
- * API keys in PostgreSQL (ingress's own schema, see migrations/0001_initial.sql). A key is written
- * in its tenant's scope, so row-level security refuses it for any other tenant; it is found by its
- * key id alone, unique across tenants, and the tenant is then taken from the key itself, so a
- * request can never choose it.
+ * API keys in PostgreSQL (ingress's own schema, see migrations/). A key is written in its tenant's
+ * scope, so row-level security refuses it for any other tenant; it is found by its key id alone,
+ * unique across tenants, and the tenant is then taken from the key itself, so a request can never
+ * choose it. Nothing is cached: a revocation is seen by the next request on every pod.
  */
 export function createApiKeyRepository(db: () => Database): ApiKeyRepository {
   return {
@@ -25,8 +40,9 @@ export function createApiKeyRepository(db: () => Database): ApiKeyRepository {
         .forTenant(key.tenantId)
         .query(
           'create API key',
-          sql`insert into api_keys (tenant_id, key_id, name, scopes, secret_hash, created_at)
-              values (${key.tenantId}, ${key.keyId}, ${key.name}, ${[...key.scopes]}, ${key.secretHash}, ${key.createdAt})
+          sql`insert into api_keys (${columns})
+              values (${key.tenantId}, ${key.keyId}, ${key.name}, ${[...key.scopes]}, ${key.secretHash},
+                      ${key.createdAt}, ${key.expiresAt}, ${key.revokedAt})
               on conflict do nothing
               returning 1`,
         );
@@ -38,18 +54,30 @@ export function createApiKeyRepository(db: () => Database): ApiKeyRepository {
     async find(keyId) {
       const [row] = await db().global.query<ApiKeyRow>(
         'find API key',
-        sql`select tenant_id, key_id, name, scopes, secret_hash, created_at from api_keys where key_id = ${keyId}`,
+        sql`select ${columns} from api_keys where key_id = ${keyId}`,
       );
-      return row
-        ? {
-            keyId: row.key_id,
-            tenantId: row.tenant_id,
-            name: row.name,
-            scopes: row.scopes,
-            secretHash: row.secret_hash,
-            createdAt: row.created_at,
-          }
-        : null;
+      return row ? fromRow(row) : null;
+    },
+    async list(tenantId) {
+      const rows = await db()
+        .forTenant(tenantId)
+        .query<ApiKeyRow>(
+          'list API keys',
+          sql`select ${columns} from api_keys where tenant_id = ${tenantId}
+              order by created_at desc, key_id`,
+        );
+      return rows.map(fromRow);
+    },
+    async revoke(tenantId, keyId, at) {
+      const [row] = await db()
+        .forTenant(tenantId)
+        .query<ApiKeyRow>(
+          'revoke API key',
+          sql`update api_keys set revoked_at = coalesce(revoked_at, ${at})
+              where tenant_id = ${tenantId} and key_id = ${keyId}
+              returning ${columns}`,
+        );
+      return row ? fromRow(row) : null;
     },
   };
 }

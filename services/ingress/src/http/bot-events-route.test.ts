@@ -122,6 +122,7 @@ const app = createHttpApp({
   apiKeys,
   logger: createLogger({ service: 'ingress-test', version: 'test', level: 'silent' }),
   ipLimiter: unlimited,
+  apiKeyLimiter: unlimited,
   sessionLimiter: unlimited,
   bodyLimitBytes: 16_384,
   trustedProxyHops: 0,

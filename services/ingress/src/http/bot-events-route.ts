@@ -4,10 +4,10 @@ import { ParleyError, toParleyError } from '@parley/errors';
 import type { IntegrationsServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiKey, ApiKeyRepository } from '../domain/api-keys.js';
+import { type ApiKey, type ApiKeyRepository, apiKeyRefusal } from '../domain/api-keys.js';
 import type { BotStreams, StreamEnd, StreamRefusal } from '../domain/bot-streams.js';
 import { tenantEventTypes } from '../domain/tenant-event-types.js';
-import { requireApiKey } from './admin-routes.js';
+import { type ApiKeyAccess, requireApiKey } from './admin-routes.js';
 import { parse } from './request-parsing.js';
 import { sseComment, sseEvent, sseRetry } from './server-sent-events.js';
 
@@ -19,9 +19,8 @@ export interface BotStreamObserver {
   sent(eventType: string): void;
 }
 
-export interface BotEventsRouteDeps {
+export interface BotEventsRouteDeps extends ApiKeyAccess {
   readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
-  readonly apiKeys: ApiKeyRepository;
   readonly botStreams: BotStreams;
   readonly botStreamObserver?: BotStreamObserver;
   readonly botStreamTiming?: BotStreamTiming;
@@ -78,7 +77,7 @@ export function registerBotEventsRoute(app: FastifyInstance, deps: BotEventsRout
 
   // No HEAD route: a HEAD request would open a stream nobody reads.
   app.get('/v1/bot/events', { exposeHeadRoute: false }, async (request, reply) => {
-    const key = await requireApiKey(request, apiKeys, 'bot');
+    const key = await requireApiKey(request, deps, 'bot');
     const query = parse(eventsQuery, request.query, 'query');
     const lastEventId = request.headers['last-event-id'];
     const after =
@@ -202,11 +201,14 @@ function streamEvents(options: {
     }
   }
 
-  async function keyStillValid(): Promise<boolean> {
-    if (Date.now() - keyCheckedAt < timing.keyRecheckMs) return true;
+  /** Why the key may no longer read (revoked, expired, gone, scope removed), or undefined. */
+  async function keyRefusal(): Promise<ParleyError | undefined> {
+    if (Date.now() - keyCheckedAt < timing.keyRecheckMs) return undefined;
     keyCheckedAt = Date.now();
     const current = await apiKeys.find(key.keyId);
-    return current !== null && current.tenantId === key.tenantId && current.scopes.includes('bot');
+    if (current === null || current.tenantId !== key.tenantId || !current.scopes.includes('bot'))
+      return new ParleyError('unauthenticated', 'the API key is no longer valid');
+    return apiKeyRefusal(current, new Date());
   }
 
   async function run(first: EventsPage) {
@@ -222,8 +224,8 @@ function streamEvents(options: {
       // Backpressure: nothing more is read while the client has not taken what it got.
       if (!(await drained())) return end('slow_client');
       try {
-        if (!(await keyStillValid()))
-          return end('key_revoked', new ParleyError('unauthenticated', 'the API key is no longer valid'));
+        const refusal = await keyRefusal();
+        if (refusal) return end('key_revoked', refusal);
         if (ended) return;
         page = await read(after, timing.waitMs);
       } catch (error) {

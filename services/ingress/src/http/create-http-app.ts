@@ -3,25 +3,38 @@ import websocket from '@fastify/websocket';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RateLimiter } from '../domain/rate-limiter.js';
+import { ipRateLimitKey, type RateLimiter } from '../domain/rate-limiter.js';
+import { createSessionQuota } from '../domain/session-quota.js';
 import { type AdminRouteDeps, registerAdminRoutes } from './admin-routes.js';
 import { type BotEventsRouteDeps, registerBotEventsRoute } from './bot-events-route.js';
 import { type CustomerRouteDeps, registerCustomerRoutes } from './customer-routes.js';
-import { errorHandler, sendError } from './errors.js';
+import { clientErrorHandler, errorHandler, sendError, webSocketHandshakeError } from './errors.js';
 import { openApiDocument } from './openapi.js';
-import { registerStreamRoute, type StreamRouteDeps, selectStreamProtocol } from './stream-route.js';
+import {
+  closeStreamsOnShutdown,
+  registerStreamRoute,
+  type StreamRouteDeps,
+  selectStreamProtocol,
+} from './stream-route.js';
 import { registerThreadRoutes, type ThreadRouteDeps } from './thread-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhook-routes.js';
 
+// The routes share one session quota, made here from the session limiter.
+type WithoutQuota<T> = Omit<T, 'sessionQuota'>;
+
 export interface HttpAppDeps
-  extends CustomerRouteDeps,
+  extends WithoutQuota<CustomerRouteDeps>,
     AdminRouteDeps,
-    StreamRouteDeps,
-    ThreadRouteDeps,
+    WithoutQuota<StreamRouteDeps>,
+    WithoutQuota<ThreadRouteDeps>,
     WebhookRouteDeps,
     BotEventsRouteDeps {
   readonly logger: Logger;
   readonly ipLimiter: RateLimiter;
+  /** The per-IP limit keys an IPv6 client by this many leading bits (64: a subscriber's /64). */
+  readonly ipv6RateLimitPrefix?: number;
+  /** The per-session limit (RATE_LIMIT_PER_SESSION_PER_MINUTE), keyed on the verified session id. */
+  readonly sessionLimiter: RateLimiter;
   readonly bodyLimitBytes: number;
   /** Proxies whose X-Forwarded-For entries are trusted for the client address (0: none). */
   readonly trustedProxyHops: number;
@@ -45,13 +58,16 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     trustProxy:
       deps.trustedProxyHops > 0 ? (_address: string, hop: number) => hop < deps.trustedProxyHops : false,
     requestIdHeader: 'x-request-id',
+    // Errors raised before any route runs answer in Parley's shape too (docs: README, "Errors").
+    clientErrorHandler,
+    frameworkErrors: errorHandler,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ParleyError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.addHook('onRequest', async (request) => {
-    const quota = deps.ipLimiter.take(request.ip);
+    const quota = deps.ipLimiter.take(ipRateLimitKey(request.ip, deps.ipv6RateLimitPrefix ?? 64));
     if (!quota.allowed) {
       throw new ParleyError('rate_limited', 'too many requests from this address', {
         context: { retryAfterSeconds: quota.retryAfterSeconds },
@@ -78,16 +94,19 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     maxAge: 600,
   });
   app.register(websocket, {
+    preClose: closeStreamsOnShutdown(),
     options: {
       maxPayload: deps.bodyLimitBytes,
       handleProtocols: (protocols) => selectStreamProtocol(protocols),
     },
   });
+  app.after(() => app.websocketServer.on('wsClientError', webSocketHandshakeError));
+  const routeDeps = { ...deps, sessionQuota: createSessionQuota({ limiter: deps.sessionLimiter }) };
   app.register(async (scoped) => {
-    registerCustomerRoutes(scoped, deps);
+    registerCustomerRoutes(scoped, routeDeps);
     registerAdminRoutes(scoped, deps);
-    registerStreamRoute(scoped, deps);
-    registerThreadRoutes(scoped, deps);
+    registerStreamRoute(scoped, routeDeps);
+    registerThreadRoutes(scoped, routeDeps);
     registerWebhookRoutes(scoped, deps);
     registerBotEventsRoute(scoped, deps);
   });

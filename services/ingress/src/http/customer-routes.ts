@@ -3,10 +3,11 @@ import { ParleyError } from '@parley/errors';
 import { type AuthServiceDefinition, fromStruct, type ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { ConnectionRegistry } from '../domain/connection-registry.js';
 import type { SessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
+import type { SessionQuota } from '../domain/session-quota.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
-import { bearer, parse, takeSessionQuota } from './request-parsing.js';
+import { bearer, parse } from './request-parsing.js';
 
 const identifier = z
   .string()
@@ -25,8 +26,9 @@ const sessionBody = z
 export interface CustomerRouteDeps {
   readonly auth: ServiceClient<AuthServiceDefinition>;
   readonly sendMessage: MessageSender;
-  readonly sessionLimiter: RateLimiter;
+  readonly sessionQuota: SessionQuota;
   readonly sessionEnded: SessionEndedAnnouncer;
+  readonly connections: ConnectionRegistry;
 }
 
 /** The tenant of a public chat request: chat pages and SDKs send it in `Parley-Tenant`. */
@@ -40,7 +42,7 @@ function tenantOf(headers: Record<string, unknown>): string {
 
 /** The chat frontends' API: sign in with a code, send messages, log out. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): void {
-  const { auth, sendMessage, sessionLimiter, sessionEnded } = deps;
+  const { auth, sendMessage, sessionQuota, sessionEnded, connections } = deps;
 
   app.post<{ Params: { channelId: string } }>('/v1/channels/:channelId/sessions', async (request, reply) => {
     const tenantId = tenantOf(request.headers);
@@ -63,11 +65,12 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
 
   app.post('/v1/messages', async (request, reply) => {
     const sessionToken = bearer(request);
-    takeSessionQuota(sessionLimiter, sessionToken, 'messages');
+    sessionQuota.take(sessionToken, 'messages');
     const body = parse(outgoingMessage, request.body);
     const traceparent =
       typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
-    const { messageId, threadId } = await sendMessage(sessionToken, body, traceparent);
+    const { messageId, threadId, session } = await sendMessage(sessionToken, body, traceparent);
+    sessionQuota.learn(sessionToken, session.sessionId);
     return reply.status(202).send({ messageId, threadId });
   });
 
@@ -79,14 +82,20 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       'query',
     );
     const ended = await auth.call.RevokeSession({ sessionToken, allDevices: allDevices === 'true' });
+    const whose = {
+      tenantId: ended.tenantId,
+      customerKey: ended.customerKey,
+      deviceId: ended.deviceId,
+      allDevices: allDevices === 'true',
+      ...(ended.sessionId ? { sessionId: ended.sessionId } : {}),
+    };
+    // This pod's streams of the ended sessions close at once; other pods' on the event (README).
+    connections.endSessions(whose);
     // The logout has happened whatever Kafka does; its event follows at least once (announcer).
     await sessionEnded.announce({
       sessionEventId: randomUUID(),
-      tenantId: ended.tenantId,
-      customerKey: ended.customerKey,
       threadId: ended.threadId,
-      deviceId: ended.deviceId,
-      allDevices: allDevices === 'true',
+      ...whose,
       sessionsEnded: ended.sessionsEnded,
       reason: 'customer_logout',
       endedAt: new Date().toISOString(),

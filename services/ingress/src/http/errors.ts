@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errorCodes, isParleyError, ParleyError } from '@parley/errors';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every error leaves ingress as `{ error: { code, message } }` with the registry's HTTP status. */
 export function sendError(reply: FastifyReply, error: ParleyError): FastifyReply {
@@ -10,11 +12,15 @@ export function sendError(reply: FastifyReply, error: ParleyError): FastifyReply
   return reply.status(errorCodes[code].httpStatus).send({ error: { code, message } });
 }
 
-/** Fastify's own errors (bad JSON, body too large, …) in Parley's vocabulary. */
+/** Fastify's own errors (bad JSON, body too large, bad URL, …) in Parley's vocabulary. */
 export function toParleyHttpError(error: unknown): ParleyError {
   if (isParleyError(error)) return error;
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
+    case 'FST_ERR_BAD_URL':
+      return new ParleyError('invalid_argument', 'the URL is not validly percent-encoded');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ParleyError('invalid_argument', 'a path parameter of the URL is too long');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ParleyError('payload_too_large', 'the request body is too large');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -35,4 +41,60 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   const expose = parleyError.info.expose;
   request.log[expose ? 'info' : 'error']({ err: error, code: parleyError.code }, 'request failed');
   return sendError(reply, parleyError);
+}
+
+/** The raw HTTP/1.1 answer, in Parley's shape, to a request Node's HTTP parser refused. */
+export function clientErrorResponse(error: { code?: string }, headers: Record<string, string> = {}): string {
+  const parleyError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ParleyError('headers_too_large', 'the request line and headers are over the size limit')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ParleyError('request_timeout', 'the request did not arrive in time')
+        : new ParleyError('invalid_argument', 'the request is not valid HTTP/1.1');
+  return rawErrorResponse(parleyError, headers);
+}
+
+function rawErrorResponse(error: ParleyError, headers: Record<string, string>): string {
+  const status = errorCodes[error.code].httpStatus;
+  const body = JSON.stringify({ error: error.toPublic() });
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/**
+ * Node's `clientError`: a request its HTTP parser refused (a malformed request or header line, a
+ * header section over the limit, conflicting lengths) or that timed out, before any route runs.
+ * The answer is Parley's `{error: {code, message}}`, then the connection closes.
+ */
+export function clientErrorHandler(
+  this: { log: FastifyBaseLogger },
+  error: Error & { code?: string },
+  socket: Duplex,
+): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.debug({ err: error }, 'client error');
+  if (socket.writable) socket.write(clientErrorResponse(error));
+  socket.destroy();
+}
+
+/**
+ * A WebSocket handshake the ws server refused (no or a bad `Sec-WebSocket-Key`, an unknown
+ * version, a malformed protocol or extension header): 400 `invalid_argument` in Parley's shape.
+ */
+export function webSocketHandshakeError(error: Error, socket: Duplex): void {
+  if (socket.destroyed) return;
+  const refusal = new ParleyError('invalid_argument', `invalid WebSocket handshake: ${error.message}`);
+  // RFC 6455 §4.4: a server refusing the version names the ones it speaks.
+  const headers: Record<string, string> = /version/i.test(error.message)
+    ? { 'sec-websocket-version': '13, 8' }
+    : {};
+  if (socket.writable) socket.write(rawErrorResponse(refusal, headers));
+  socket.destroy();
 }

@@ -52,6 +52,7 @@ export function createMessageSender(deps: {
     const messageId = deriveMessageId({
       tenantId: session.tenantId,
       threadId: session.threadId,
+      author: { kind: 'customer' },
       clientMessageId: message.clientMessageId,
     });
     await producer.publish(

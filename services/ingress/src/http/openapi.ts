@@ -1,5 +1,6 @@
 const error = {
-  description: 'An error with a stable code (see libs/errors/README.md).',
+  description:
+    'An error with a stable code (see libs/errors/README.md), also for errors raised before any route runs (README, "Errors"): a request the HTTP parser refuses is 400 invalid_argument, headers over 16 KiB 431 headers_too_large, a request too slow to arrive 408 request_timeout. A refused API key is 401 unauthenticated, api_key_expired or api_key_revoked.',
   content: {
     'application/json': {
       schema: {
@@ -39,7 +40,8 @@ const messageBody = {
       type: 'string',
       minLength: 1,
       maxLength: 4000,
-      description: 'Valid Unicode without NUL characters (U+0000), as every string Parley stores',
+      description:
+        'Valid Unicode without NUL (U+0000) and without control characters but tab, newline and CRLF, as every string of a request (README, "Text Parley accepts"); else 400 invalid_argument',
     },
   },
 };
@@ -145,7 +147,8 @@ export const openApiDocument = {
       apiKey: {
         type: 'http',
         scheme: 'bearer',
-        description: 'A tenant API key `pk_<id>.<secret>` with the needed scope.',
+        description:
+          'A tenant API key `pk_<id>.<secret>` with the needed scope; refused once expired (401 api_key_expired) or revoked (401 api_key_revoked), and past RATE_LIMIT_PER_API_KEY_PER_MINUTE (429 rate_limited).',
       },
     },
   },
@@ -170,7 +173,8 @@ export const openApiDocument = {
             },
             iss: {
               type: 'string',
-              description: 'The `iss` of the authorization response (RFC 9207), when sent',
+              description:
+                'The `iss` of the authorization response (RFC 9207); required (401 unauthenticated without it) when the brand’s metadata says authorization_response_iss_parameter_supported',
             },
             device: {
               type: 'object',
@@ -213,7 +217,8 @@ export const openApiDocument = {
         parameters: [channelIdParam],
         requestBody: json({
           type: 'object',
-          description: 'Channel settings (README: Pointing a channel at your OAuth server)',
+          description:
+            'Channel settings (README: Pointing a channel at your OAuth server; docs/brands.md). Explicit endpoints must be on the issuer’s origin or be the ones its discovery document names (else 400 invalid_argument naming the endpoint). Moving the issuer, the token, introspection or revocation endpoint or customerDataUrl to another origin needs client.clientSecret in the same request (else 400 invalid_argument naming client.clientSecret; nothing changes).',
         }),
         responses: { '200': { description: 'Stored', ...json({ type: 'object' }) }, ...errors },
       },
@@ -224,12 +229,113 @@ export const openApiDocument = {
         responses: { '200': { description: 'The settings', ...json({ type: 'object' }) }, ...errors },
       },
     },
+    '/v1/admin/api-keys': {
+      get: {
+        summary: 'List the tenant’s API keys (never their secrets), newest first',
+        security: apiKeyAuth,
+        responses: {
+          '200': {
+            description: 'The keys, revoked and expired ones included',
+            ...json({
+              type: 'object',
+              required: ['apiKeys'],
+              properties: {
+                apiKeys: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['keyId', 'name', 'scopes', 'createdAt', 'expiresAt', 'revokedAt'],
+                    properties: {
+                      keyId: { type: 'string', description: 'The 12 characters after `pk_`' },
+                      name: { type: 'string' },
+                      scopes: { type: 'array', items: { enum: ['admin', 'bot', 'agent'] } },
+                      createdAt: { type: 'string', format: 'date-time' },
+                      expiresAt: { type: ['string', 'null'], format: 'date-time' },
+                      revokedAt: { type: ['string', 'null'], format: 'date-time' },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    '/v1/admin/api-keys/{keyId}': {
+      delete: {
+        summary: 'Revoke one of the tenant’s API keys',
+        description:
+          'Refused from the next request on, on every pod (401 api_key_revoked); an open bot event stream of the key ends at its next key check. Revoking again answers the first revokedAt. Another tenant’s or an unknown key: 404 not_found.',
+        security: apiKeyAuth,
+        parameters: [
+          {
+            name: 'keyId',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{12}$' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Revoked',
+            ...json({
+              type: 'object',
+              required: ['keyId', 'revokedAt'],
+              properties: { keyId: { type: 'string' }, revokedAt: { type: 'string', format: 'date-time' } },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
     '/v1/admin/channels/{channelId}/test': {
       post: {
         summary: 'Self-test a channel against the brand’s servers',
+        description:
+          'Every check appears, in order: discovery, each endpoint, client credentials (token) and (introspection), clock skew, mapping; a check that cannot be made is not_measured with the reason (docs/brands.md).',
         security: apiKeyAuth,
         parameters: [channelIdParam],
-        responses: { '200': { description: 'The checks', ...json({ type: 'object' }) }, ...errors },
+        requestBody: {
+          required: false,
+          ...json({
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              sampleCustomerData: {
+                type: 'object',
+                description: 'A customer-data response of the brand, to apply the mapping to',
+              },
+            },
+          }),
+        },
+        responses: {
+          '200': {
+            description: 'The checks; ok is false when any check failed',
+            ...json({
+              type: 'object',
+              properties: {
+                ok: { type: 'boolean' },
+                checks: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      name: { type: 'string' },
+                      ok: { type: 'boolean', description: 'false only when the check failed' },
+                      status: { type: 'string', enum: ['passed', 'failed', 'not_measured'] },
+                      detail: {
+                        type: 'string',
+                        description: 'what was seen, or why it could not be measured, and the likely cause',
+                      },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          ...errors,
+        },
       },
     },
     '/v1/admin/webhooks': {
@@ -442,7 +548,15 @@ export const openApiDocument = {
           type: 'object',
           required: ['threadId', 'reason'],
           additionalProperties: false,
-          properties: { threadId: { type: 'string' }, reason: { type: 'string', maxLength: 256 } },
+          properties: {
+            threadId: { type: 'string' },
+            channelId: {
+              type: 'string',
+              description:
+                'The channel whose client’s token is wanted; needed only when the customer’s sessions on a messaging thread span several channels (400 otherwise)',
+            },
+            reason: { type: 'string', maxLength: 256 },
+          },
         }),
         responses: {
           '200': { description: '{accessToken, tokenType, expiresAt}', ...json({ type: 'object' }) },
@@ -490,7 +604,8 @@ export const openApiDocument = {
           'Connect with `?after=<last seq seen>` (or `after` in the auth frame) to get what was missed.',
           'Server frames: `ready {threadId, sessionId}`, `sync {threadId, messages, lastSeq, hasMore}`, `message {threadId, seq, message}`, `ack {clientMessageId, messageId, threadId}`, `error {clientMessageId, code, message}`, `pong`.',
           'Client frames: `send {clientMessageId, text}` (authorized by the brand like POST /v1/messages; one it refuses, e.g. text with a NUL character, is answered by `error` with `invalid_argument`), `ping`.',
-          'Close codes: 1001 server going away (reconnect and sync), 4400 bad frame, 4401 reauthentication required (sign in again), 4403 no valid session, 4408 no credentials in time, 4503 brand or auth unavailable (retry with backoff).',
+          'Limits per pod: STREAMS_PER_SESSION (5) streams of one session, STREAMS_PER_CUSTOMER (20) of one customer; frames are handled in order, at most STREAM_MAX_PENDING_FRAMES (32) waiting. Connects and each periodic re-check count against the session’s rate limit like messages. A logout closes the session’s streams on every pod within a second; a re-check that cannot reach auth or the brand closes the stream.',
+          'Close codes: 1001 server going away (reconnect and sync), 1008 too many frames waiting (wait for acks), 1009 frame over BODY_LIMIT_BYTES, 4400 bad frame, 4401 reauthentication required (sign in again), 4403 no valid session (logged out: reason session_ended; forged or expired), 4408 no credentials in time, 4409 too many streams of this session or customer on this pod, 4429 the session’s rate limit is used up (reconnect after a minute), 4503 brand or auth unavailable (retry with backoff).',
         ].join(' '),
         responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errors },
       },

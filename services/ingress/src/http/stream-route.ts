@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ConnectionRegistry } from '../domain/connection-registry.js';
 import { streamCloseCodes } from '../domain/connection-registry.js';
-import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { SessionQuota } from '../domain/session-quota.js';
 import { type MessageSender, outgoingMessage } from './message-sender.js';
-import { parse, sessionKey } from './request-parsing.js';
+import { parse } from './request-parsing.js';
 import { syncPage } from './thread-routes.js';
 
 export interface StreamRouteDeps {
@@ -15,11 +15,13 @@ export interface StreamRouteDeps {
   readonly history: ServiceClient<HistoryServiceDefinition>;
   readonly sendMessage: MessageSender;
   readonly connections: ConnectionRegistry;
-  readonly sessionLimiter: RateLimiter;
+  readonly sessionQuota: SessionQuota;
   readonly heartbeatMs?: number;
   readonly authTimeoutMs?: number;
   /** How often an open stream asks auth (and so the brand) again whether its session still stands. */
   readonly reauthorizeMs?: number;
+  /** Frames of one socket that may wait while one is handled (a send waits for the brand); past it: 1008. */
+  readonly maxPendingFrames?: number;
 }
 
 /** The subprotocol a client offers, and the one that carries its token: `parley.token.<token>`. */
@@ -77,8 +79,14 @@ function readFrame(raw: string): ReadFrame | undefined {
 function closeCodeFor(error: ParleyError): number {
   if (error.code === 'reauthentication_required') return streamCloseCodes.reauthenticationRequired;
   if (error.code === 'unauthenticated') return streamCloseCodes.unauthenticated;
+  if (error.code === 'rate_limited') return streamCloseCodes.rateLimited;
   return streamCloseCodes.unavailable;
 }
+
+const refusalReasons = {
+  session_limit: 'too many streams of this session',
+  customer_limit: 'too many streams of this customer',
+} as const;
 
 /**
  * `GET /v1/stream`: a device's live connection. The session token comes in the first frame
@@ -92,10 +100,11 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     history,
     sendMessage,
     connections,
-    sessionLimiter,
+    sessionQuota,
     heartbeatMs = 25_000,
     authTimeoutMs = 10_000,
     reauthorizeMs = 60_000,
+    maxPendingFrames = 32,
   } = deps;
 
   app.get('/v1/stream', { websocket: true }, (socket: WebSocket, request) => {
@@ -114,7 +123,9 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     let closed = false;
     let alive = true;
     // Frames of one socket are handled one after another: a device's messages keep their order.
+    // Bounded: a device that does not wait for its acks is closed, not buffered without end.
     let queue: Promise<void> = Promise.resolve();
+    let pending = 0;
 
     const heartbeat = setInterval(() => {
       if (!alive) return socket.terminate();
@@ -127,8 +138,10 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     const authTimer = setTimeout(() => {
       if (!token) close(streamCloseCodes.authTimeout, 'no credentials');
     }, authTimeoutMs);
-    // A session ended elsewhere (logout on another device, a grant revoked at the brand, expiry)
-    // closes this stream at the next check, so a device does not keep receiving messages.
+    // A grant revoked at the brand, or an expiry, closes this stream at the next check (a logout
+    // closes it at once, through the session.ended event). The check counts against the session's
+    // quota like a message, and fails closed: a session whose quota is used up, or whose check
+    // cannot reach auth or the brand, loses its stream (4429, 4503) rather than reading on unchecked.
     // Each wait is a random share (half to all) of the interval, so that streams opened together (a
     // reconnect storm after a rollout) do not all ask the brand at the same moment.
     let recheck: NodeJS.Timeout | undefined;
@@ -138,11 +151,14 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
           if (closed) return;
           scheduleRecheck();
           if (!token || !unregister) return;
-          auth.call.AuthorizeMessage({ sessionToken: token }).catch((error: unknown) => {
-            const failure = toParleyError(error);
-            if (failure.code === 'reauthentication_required' || failure.code === 'unauthenticated')
+          const sessionToken = token;
+          Promise.resolve()
+            .then(() => sessionQuota.take(sessionToken, 'stream checks'))
+            .then(() => auth.call.AuthorizeMessage({ sessionToken }))
+            .catch((error: unknown) => {
+              const failure = toParleyError(error);
               close(closeCodeFor(failure), failure.code);
-          });
+            });
         },
         reauthorizeMs * (0.5 + Math.random() / 2),
       );
@@ -158,21 +174,24 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
 
     async function authorize(sessionToken: string, after: number): Promise<boolean> {
       token = sessionToken;
-      const quota = sessionLimiter.take(sessionKey(sessionToken));
-      if (!quota.allowed) {
-        close(streamCloseCodes.unavailable, 'rate_limited');
-        return false;
-      }
       try {
+        sessionQuota.take(sessionToken, 'stream connects');
         const session = await auth.call.AuthorizeMessage({ sessionToken });
+        sessionQuota.learn(sessionToken, session.sessionId);
         if (closed) return false; // the device left while it was being authorized
         // Registered before the sync is read, so nothing stored meanwhile is missed (the client
         // drops what it already has by seq).
-        unregister = connections.add(session.tenantId, session.customerKey, {
+        const registered = connections.add(session.tenantId, session.customerKey, {
           sessionId: session.sessionId,
+          deviceId: session.deviceId,
           send,
           close,
         });
+        if ('refused' in registered) {
+          close(streamCloseCodes.tooManyStreams, refusalReasons[registered.refused]);
+          return false;
+        }
+        unregister = registered.unregister;
         send({ type: 'ready', threadId: session.threadId, sessionId: session.sessionId });
         const page = await history.call.Sync({
           tenantId: session.tenantId,
@@ -207,20 +226,23 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
         const { code, message } = frame.error.toPublic();
         return send({ type: 'error', clientMessageId: frame.clientMessageId, code, message });
       }
-      const quota = sessionLimiter.take(sessionKey(token));
-      if (!quota.allowed) {
+      try {
+        sessionQuota.take(token, 'messages');
+      } catch (error) {
+        const failure = toParleyError(error);
         return send({
           type: 'error',
           clientMessageId: frame.clientMessageId,
-          code: 'rate_limited',
-          retryAfterSeconds: quota.retryAfterSeconds,
+          code: failure.code,
+          retryAfterSeconds: failure.context?.retryAfterSeconds,
         });
       }
       try {
-        const { messageId, threadId } = await sendMessage(token, {
+        const { messageId, threadId, session } = await sendMessage(token, {
           clientMessageId: frame.clientMessageId,
           text: frame.text,
         });
+        sessionQuota.learn(token, session.sessionId);
         send({ type: 'ack', clientMessageId: frame.clientMessageId, messageId, threadId });
       } catch (error) {
         const failure = toParleyError(error);
@@ -232,9 +254,16 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     }
 
     socket.on('message', (data) => {
+      if (socket.readyState !== socket.OPEN) return; // closing: what is still in flight is dropped
+      if (pending >= maxPendingFrames)
+        return close(streamCloseCodes.tooManyPendingFrames, 'too many frames waiting');
+      pending += 1;
       queue = queue
-        .then(() => handle(data.toString()))
-        .catch((error: unknown) => request.log.error({ err: error }, 'stream frame failed'));
+        .then(() => (closed ? undefined : handle(data.toString())))
+        .catch((error: unknown) => request.log.error({ err: error }, 'stream frame failed'))
+        .finally(() => {
+          pending -= 1;
+        });
     });
 
     const offered = String(request.headers['sec-websocket-protocol'] ?? '')
@@ -243,6 +272,24 @@ export function registerStreamRoute(app: FastifyInstance, deps: StreamRouteDeps)
     const fromProtocol = offered.find((protocol) => protocol.startsWith(tokenProtocolPrefix));
     if (fromProtocol) authorizing = authorize(fromProtocol.slice(tokenProtocolPrefix.length), cursor);
   });
+}
+
+/**
+ * Closes every stream on shutdown (`preClose` of the WebSocket plugin): each with 1001, so devices
+ * reconnect to another pod and sync — those not authorized yet too. A client that does not answer
+ * the close within `graceMs` is cut off, so that a silent peer cannot hold the pod's exit.
+ */
+export function closeStreamsOnShutdown(graceMs = 2000) {
+  return function preClose(this: FastifyInstance, done: (error?: Error) => void): void {
+    const clients = this.websocketServer.clients;
+    for (const client of clients) client.close(streamCloseCodes.goingAway, 'server shutting down');
+    if (clients.size > 0) {
+      setTimeout(() => {
+        for (const client of clients) client.terminate();
+      }, graceMs).unref();
+    }
+    done();
+  };
 }
 
 /** Picks `parley.v1` among the offered subprotocols (the token one is never echoed back). */

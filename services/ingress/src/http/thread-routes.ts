@@ -9,19 +9,17 @@ import {
 } from '@parley/grpc';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ApiKeyRepository } from '../domain/api-keys.js';
 import { deriveMessageId } from '../domain/message-ids.js';
-import type { RateLimiter } from '../domain/rate-limiter.js';
-import { requireApiKey } from './admin-routes.js';
+import type { SessionQuota } from '../domain/session-quota.js';
+import { type ApiKeyAccess, requireApiKey } from './admin-routes.js';
 import { outgoingMessage } from './message-sender.js';
-import { bearer, parse, takeSessionQuota } from './request-parsing.js';
+import { bearer, parse } from './request-parsing.js';
 
-export interface ThreadRouteDeps {
+export interface ThreadRouteDeps extends ApiKeyAccess {
   readonly auth: ServiceClient<AuthServiceDefinition>;
   readonly history: ServiceClient<HistoryServiceDefinition>;
   readonly producer: EventProducer;
-  readonly apiKeys: ApiKeyRepository;
-  readonly sessionLimiter: RateLimiter;
+  readonly sessionQuota: SessionQuota;
 }
 
 const identifier = z
@@ -68,14 +66,16 @@ export function syncPage(page: SyncPage) {
 
 /** Sync for devices, and the bot and agent APIs that address threads and customers. */
 export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps): void {
-  const { auth, history, producer, apiKeys, sessionLimiter } = deps;
+  const { auth, history, producer, sessionQuota } = deps;
 
   /** The session of a customer request, checked with the brand (through auth) every time. */
   async function authorizedSession(request: FastifyRequest) {
     const sessionToken = bearer(request);
     // Every such request reaches the brand: it counts against the session's limit like a message.
-    takeSessionQuota(sessionLimiter, sessionToken, 'requests');
-    return auth.call.AuthorizeMessage({ sessionToken });
+    sessionQuota.take(sessionToken, 'requests');
+    const session = await auth.call.AuthorizeMessage({ sessionToken });
+    sessionQuota.learn(sessionToken, session.sessionId);
+    return session;
   }
 
   // Every sync asks the brand again (through auth) and reads the store: nothing is cached.
@@ -111,30 +111,39 @@ export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps
   });
 
   app.post<{ Params: { threadId: string } }>('/v1/bot/token', async (request) => {
-    const key = await requireApiKey(request, apiKeys, 'bot');
+    const key = await requireApiKey(request, deps, 'bot');
     const body = parse(
-      z.object({ threadId: identifier, reason: z.string().min(1).max(256) }).strict(),
+      z
+        .object({
+          threadId: identifier,
+          channelId: identifier.optional(),
+          reason: z.string().min(1).max(256),
+        })
+        .strict(),
       request.body,
     );
     const thread = await history.call.GetThread({ tenantId: key.tenantId, threadId: body.threadId });
-    // Audited by auth: which bot, for which customer, why.
+    // Audited by auth: which bot, for which customer, why. The token is of the thread's channel.
     const token = await auth.call.GetAccessToken({
       tenantId: key.tenantId,
       customerKey: thread.customerKey,
+      threadId: body.threadId,
+      ...(body.channelId ? { channelId: body.channelId } : {}),
       caller: { kind: 'bot', id: `${key.name} (${key.keyId})`, reason: body.reason },
     });
     return { accessToken: token.accessToken, tokenType: token.tokenType, expiresAt: token.expiresAt };
   });
 
   app.post<{ Params: { threadId: string } }>('/v1/threads/:threadId/messages', async (request, reply) => {
-    const key = await requireApiKey(request, apiKeys, 'bot');
+    const key = await requireApiKey(request, deps, 'bot');
     const threadId = parse(identifier, request.params.threadId, 'threadId');
     const body = parse(outgoingMessage, request.body);
     const thread = await history.call.GetThread({ tenantId: key.tenantId, threadId });
     const messageId = deriveMessageId({
       tenantId: key.tenantId,
       threadId,
-      clientMessageId: `bot:${key.keyId}:${body.clientMessageId}`,
+      author: { kind: 'bot', keyId: key.keyId },
+      clientMessageId: body.clientMessageId,
     });
     await producer.publish(
       'chat.messages.outbound.v1',
@@ -153,7 +162,7 @@ export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps
   });
 
   app.get<{ Params: { customerKey: string } }>('/v1/customers/:customerKey', async (request) => {
-    const key = await requireApiKey(request, apiKeys, 'agent');
+    const key = await requireApiKey(request, deps, 'agent');
     return customerView(
       await history.call.GetCustomer({
         tenantId: key.tenantId,
@@ -163,7 +172,7 @@ export function registerThreadRoutes(app: FastifyInstance, deps: ThreadRouteDeps
   });
 
   app.patch<{ Params: { customerKey: string } }>('/v1/customers/:customerKey/fields', async (request) => {
-    const key = await requireApiKey(request, apiKeys, 'agent');
+    const key = await requireApiKey(request, deps, 'agent');
     const customerKey = parse(identifier, request.params.customerKey, 'customerKey');
     const fields = parse(
       z.record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])),

@@ -1,8 +1,7 @@
-import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
 import { newApiKey } from '../domain/api-keys.js';
-import { createHttpApp } from './create-http-app.js';
+import { createTestEdge } from './edge.fixture.js';
 import { createMessageSender } from './message-sender.js';
 
 // The edge with in-memory ports and fakes for auth, history and Kafka: no server needed.
@@ -22,22 +21,12 @@ const auth = { call: { AuthorizeMessage: async () => session } };
 const history = { call: { GetThread: async () => ({ threadId: 't-1', customerKey: 'k-1' }) } };
 const apiKeys = createInMemoryApiKeyRepository();
 const bot = newApiKey('acme', 'crm-bot', ['bot'], new Date());
-const unlimited = { take: () => ({ allowed: true as const }) };
-const app = createHttpApp({
+const { app } = createTestEdge({
   auth: auth as never,
   history: history as never,
   producer: producer as never,
   sendMessage: createMessageSender({ auth: auth as never, producer: producer as never }),
-  connections: {} as never,
-  sessionEnded: {} as never,
-  integrations: {} as never,
-  botStreams: {} as never,
   apiKeys,
-  logger: createLogger({ service: 'ingress-test', version: 'test', level: 'silent' }),
-  ipLimiter: unlimited,
-  sessionLimiter: unlimited,
-  bodyLimitBytes: 16_384,
-  trustedProxyHops: 0,
 });
 
 beforeAll(() => apiKeys.create(bot.key));
@@ -50,16 +39,27 @@ describe('text the store cannot hold, at the edge', () => {
   it.each([
     ['a customer message', '/v1/messages', 'session-token'],
     ['a bot reply', '/v1/threads/t-1/messages', bot.token],
-  ])('refuses %s with a NUL or an unpaired surrogate, publishing nothing', async (_what, url, token) => {
-    published.length = 0;
-    for (const text of ['a\u0000b', 'x\ud83d']) {
-      const response = await post(url, token, { clientMessageId: 'c-1', text });
-      expect(response.statusCode).toBe(400);
-      expect(response.json()).toMatchObject({ error: { code: 'invalid_argument' } });
-    }
-    expect(published).toEqual([]);
-    const accepted = await post(url, token, { clientMessageId: 'c-2', text: 'fine 😀' });
-    expect(accepted.statusCode).toBe(202);
-    expect(published).toHaveLength(1);
-  });
+  ])(
+    'refuses %s with a NUL, an unpaired surrogate or a control character, publishing nothing',
+    async (_what, url, token) => {
+      published.length = 0;
+      for (const text of [
+        'a\u0000b',
+        'x\ud83d',
+        '\u001b[2J\u001b[Hfake',
+        'ding\u0007',
+        'a\u0008b',
+        'x\u009by',
+        'a\rb',
+      ]) {
+        const response = await post(url, token, { clientMessageId: 'c-1', text });
+        expect(response.statusCode).toBe(400);
+        expect(response.json()).toMatchObject({ error: { code: 'invalid_argument' } });
+      }
+      expect(published).toEqual([]);
+      const accepted = await post(url, token, { clientMessageId: 'c-2', text: 'fine 😀\r\n\tand on' });
+      expect(accepted.statusCode).toBe(202);
+      expect(published).toHaveLength(1);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
 import { newApiKey } from '../domain/api-keys.js';
 import { createBotStreams } from '../domain/bot-streams.js';
+import { createConnectionRegistry } from '../domain/connection-registry.js';
 import { createSessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import { createHttpApp } from './create-http-app.js';
 
@@ -95,10 +96,11 @@ const app = createHttpApp({
   sessionEnded: announcer,
   integrations: integrations as never,
   botStreams: createBotStreams({ perKey: 1, perTenant: 1 }),
-  connections: {} as never,
+  connections: createConnectionRegistry({ perSession: 5, perCustomer: 20 }),
   apiKeys,
   logger,
   ipLimiter: unlimited,
+  apiKeyLimiter: unlimited,
   sessionLimiter: unlimited,
   bodyLimitBytes: 16_384,
   trustedProxyHops: 0,

@@ -2,14 +2,12 @@ import { ParleyError } from '@parley/errors';
 import type { IntegrationsServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiKeyRepository } from '../domain/api-keys.js';
 import { tenantEventTypes } from '../domain/tenant-event-types.js';
-import { requireApiKey } from './admin-routes.js';
+import { type ApiKeyAccess, requireApiKey } from './admin-routes.js';
 import { parse } from './request-parsing.js';
 
-export interface WebhookRouteDeps {
+export interface WebhookRouteDeps extends ApiKeyAccess {
   readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
-  readonly apiKeys: ApiKeyRepository;
 }
 
 type Integrations = ServiceClient<IntegrationsServiceDefinition>['call'];
@@ -112,9 +110,9 @@ export function deliveryView(delivery: Delivery) {
  * key). Thin: parse, call integrations, map; integrations decides everything else.
  */
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): void {
-  const { integrations, apiKeys } = deps;
+  const { integrations } = deps;
   const admin = async (request: Parameters<typeof requireApiKey>[0]) =>
-    (await requireApiKey(request, apiKeys, 'admin')).tenantId;
+    (await requireApiKey(request, deps, 'admin')).tenantId;
   type ById = { Params: { id: string } };
   const idOf = (params: { id: string }) => parse(resourceId, params.id, 'id');
 

@@ -60,10 +60,11 @@ export function createWebhookSender(deps: {
         secrets.push(await secretBox.open(claimed.sealedPreviousSecret, context));
       try {
         const response = await http.request(claimed.url, {
+          tenant: tenantId,
           method: 'POST',
           headers: signatureHeaders(eventId, claimed.body, at, secrets),
           body: { contentType: 'application/json', data: claimed.body },
-          limitKey: `${tenantId}/${subscriptionId}`,
+          limitKey: subscriptionId,
           retries: 0,
         });
         return {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import { isNonPublicAddress } from '@parley/brand-http';
+import type { HostPolicy } from '@parley/brand-http';
 import { ParleyError } from '@parley/errors';
 import { type EventType, eventTypes, isEventType } from './model.js';
 
@@ -29,12 +28,13 @@ export function requireId(value: string, field: string): string {
 }
 
 /**
- * A webhook URL Parley may call: https (http only for an allow-listed host), no credentials, not an
- * address of a private network unless allow-listed. Names are checked again on the address
+ * A webhook URL the tenant's subscription may call: https (http only for a host allow-listed for
+ * the tenant), no credentials, not an address of a private network unless allow-listed — the
+ * brand HTTP client's own rule (`createHostPolicy`). Names are checked again on the address
  * actually connected to at every attempt (libs/brand-http), so a name that later resolves to a
  * private address is refused then.
  */
-export function validateWebhookUrl(value: string, allowHosts: readonly string[]): string {
+export function validateWebhookUrl(value: string, hosts: HostPolicy, tenantId: string): string {
   if (typeof value !== 'string' || value.length === 0) throw invalid('url is required', 'url');
   if (value.length > subscriptionLimits.urlMaxLength)
     throw invalid(`url is longer than ${subscriptionLimits.urlMaxLength} characters`, 'url');
@@ -44,17 +44,12 @@ export function validateWebhookUrl(value: string, allowHosts: readonly string[])
   } catch {
     throw invalid('url is not an absolute URL', 'url');
   }
-  const allowListed = allowHosts.includes(url.hostname.toLowerCase());
-  const refuse = (why: string) =>
-    new ParleyError('url_not_allowed', `the webhook URL is not allowed: ${why}`, {
+  const refusal = hosts.refusal(url, tenantId);
+  if (refusal) {
+    throw new ParleyError('url_not_allowed', `the webhook URL is not allowed: ${refusal}`, {
       context: { field: 'url', host: url.hostname },
     });
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowListed))
-    throw refuse('it must be https');
-  if (url.username || url.password) throw refuse('credentials in URLs are not allowed');
-  const literal = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowListed && isIP(literal) && isNonPublicAddress(literal))
-    throw refuse(`${literal} is not a public address`);
+  }
   return url.toString();
 }
 

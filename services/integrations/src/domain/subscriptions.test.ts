@@ -88,6 +88,32 @@ describe('subscriptions', () => {
     ).resolves.toBeDefined();
   });
 
+  it('lets a host allow-listed for one tenant be used by that tenant only', async () => {
+    const { stores, secretBox } = setup();
+    const subscriptions = createSubscriptions({
+      store: stores.subscriptions,
+      secretBox,
+      clock: { now: () => now },
+      allowHosts: ['receiver.internal@acme'],
+    });
+    const internal = { ...request, url: 'http://receiver.internal/hook' };
+    const { subscription } = await subscriptions.create(internal);
+    await expect(subscriptions.create({ ...internal, tenantId: 'globex' })).rejects.toMatchObject({
+      code: 'url_not_allowed',
+    });
+    const { subscription: other } = await subscriptions.create({ ...request, tenantId: 'globex' });
+    await expect(
+      subscriptions.update({
+        ...request,
+        tenantId: 'globex',
+        id: other.id,
+        fields: ['url'],
+        url: internal.url,
+      }),
+    ).rejects.toMatchObject({ code: 'url_not_allowed' });
+    expect(subscription.url).toBe(internal.url);
+  });
+
   it('keeps at most 20 subscriptions per tenant', async () => {
     const { subscriptions } = setup();
     for (let i = 0; i < 20; i += 1) await subscriptions.create(request);

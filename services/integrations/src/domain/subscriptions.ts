@@ -1,3 +1,4 @@
+import { createHostPolicy } from '@parley/brand-http';
 import { ParleyError } from '@parley/errors';
 import type { Subscription } from './model.js';
 import type { Clock, SecretBox, SubscriptionChanges, SubscriptionStore } from './ports.js';
@@ -17,7 +18,10 @@ export interface SubscriptionsDeps {
   readonly store: SubscriptionStore;
   readonly secretBox: SecretBox;
   readonly clock: Clock;
-  /** Hosts a webhook may reach over http or on a private address (WEBHOOK_HOST_ALLOW_LIST). */
+  /**
+   * Hosts a webhook may reach over http or on a private address (WEBHOOK_HOST_ALLOW_LIST): `host`
+   * or `host:port` for every tenant, `host@tenant` for one.
+   */
   readonly allowHosts: readonly string[];
   /** After a change that may have made deliveries due (a subscription enabled again). */
   readonly onChanged?: () => void;
@@ -35,6 +39,7 @@ const notFound = () => new ParleyError('not_found', 'no such subscription in thi
  */
 export function createSubscriptions(deps: SubscriptionsDeps) {
   const { store, secretBox, clock, allowHosts, onChanged = () => {} } = deps;
+  const hosts = createHostPolicy(allowHosts);
 
   async function found(tenantId: string, id: string): Promise<Subscription> {
     const subscription = await store.find(requireId(tenantId, 'tenant_id'), requireId(id, 'id'));
@@ -51,7 +56,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       enabled: boolean;
     }): Promise<{ subscription: Subscription; secret: string }> {
       const tenantId = requireId(request.tenantId, 'tenant_id');
-      const url = validateWebhookUrl(request.url, allowHosts);
+      const url = validateWebhookUrl(request.url, hosts, tenantId);
       const types = validateEventTypes(request.eventTypes);
       const description = validateDescription(request.description);
       const id = newSubscriptionId();
@@ -101,7 +106,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         );
       const named = new Set(request.fields);
       const changes: SubscriptionChanges = {
-        ...(named.has('url') ? { url: validateWebhookUrl(request.url, allowHosts) } : {}),
+        ...(named.has('url') ? { url: validateWebhookUrl(request.url, hosts, tenantId) } : {}),
         ...(named.has('event_types') ? { eventTypes: validateEventTypes(request.eventTypes) } : {}),
         ...(named.has('description') ? { description: validateDescription(request.description) } : {}),
         ...(named.has('enabled') ? { enabled: request.enabled } : {}),

@@ -7,10 +7,22 @@ export interface GetAccessTokenRequest {
   'tenantId'?: (string);
   'customerKey'?: (string);
   'caller'?: (_parley_auth_v1_Caller | null);
+  /**
+   * Whose OAuth client's token: the channel (enrichment: the message's), or the thread (a bot's),
+   * whose live sessions name the channel. Neither: only a customer signed in on one channel.
+   */
+  'channelId'?: (string);
+  'threadId'?: (string);
 }
 
 export interface GetAccessTokenRequest__Output {
   'tenantId': (string);
   'customerKey': (string);
   'caller': (_parley_auth_v1_Caller__Output | null);
+  /**
+   * Whose OAuth client's token: the channel (enrichment: the message's), or the thread (a bot's),
+   * whose live sessions name the channel. Neither: only a customer signed in on one channel.
+   */
+  'channelId': (string);
+  'threadId': (string);
 }

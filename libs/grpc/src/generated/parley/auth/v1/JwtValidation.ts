@@ -7,6 +7,10 @@ export interface JwtValidation {
   'audiences'?: (string)[];
   'algorithms'?: (string)[];
   'clockToleranceSeconds'?: (number);
+  /**
+   * the brand issues RFC 9068 access tokens: header typ must be at+jwt
+   */
+  'requireAtJwtType'?: (boolean);
 }
 
 export interface JwtValidation__Output {
@@ -14,4 +18,8 @@ export interface JwtValidation__Output {
   'audiences': (string)[];
   'algorithms': (string)[];
   'clockToleranceSeconds': (number);
+  /**
+   * the brand issues RFC 9068 access tokens: header typ must be at+jwt
+   */
+  'requireAtJwtType': (boolean);
 }

@@ -12,6 +12,10 @@ export interface RevokeSessionResponse {
   'customerKey'?: (string);
   'threadId'?: (string);
   'deviceId'?: (string);
+  /**
+   * the session the token named (its streams close at once)
+   */
+  'sessionId'?: (string);
 }
 
 export interface RevokeSessionResponse__Output {
@@ -24,4 +28,8 @@ export interface RevokeSessionResponse__Output {
   'customerKey': (string);
   'threadId': (string);
   'deviceId': (string);
+  /**
+   * the session the token named (its streams close at once)
+   */
+  'sessionId': (string);
 }

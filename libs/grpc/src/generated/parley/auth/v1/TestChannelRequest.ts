@@ -6,11 +6,33 @@ import type { Struct as _google_protobuf_Struct, Struct__Output as _google_proto
 export interface TestChannelRequest {
   'tenantId'?: (string);
   'channelId'?: (string);
+  /**
+   * flat samples only (nested values arrive as JSON text)
+   */
   'sampleCustomerData'?: (_google_protobuf_Struct | null);
+  /**
+   * a whole customer-data response as JSON text (preferred)
+   */
+  'sampleCustomerDataJson'?: (string);
+  /**
+   * a test customer's access token: validated and used once, never stored
+   */
+  'sampleAccessToken'?: (string);
 }
 
 export interface TestChannelRequest__Output {
   'tenantId': (string);
   'channelId': (string);
+  /**
+   * flat samples only (nested values arrive as JSON text)
+   */
   'sampleCustomerData': (_google_protobuf_Struct__Output | null);
+  /**
+   * a whole customer-data response as JSON text (preferred)
+   */
+  'sampleCustomerDataJson': (string);
+  /**
+   * a test customer's access token: validated and used once, never stored
+   */
+  'sampleAccessToken': (string);
 }

@@ -4,12 +4,26 @@
 
 export interface TestCheck {
   'name'?: (string);
+  /**
+   * false only when the check failed
+   */
   'ok'?: (boolean);
   'detail'?: (string);
+  /**
+   * passed | failed | not_measured (detail says why)
+   */
+  'status'?: (string);
 }
 
 export interface TestCheck__Output {
   'name': (string);
+  /**
+   * false only when the check failed
+   */
   'ok': (boolean);
   'detail': (string);
+  /**
+   * passed | failed | not_measured (detail says why)
+   */
+  'status': (string);
 }
