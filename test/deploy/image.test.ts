@@ -18,7 +18,7 @@ const stages = instructions.reduce<string[][]>((all, line) => {
 const runtime = stages.at(-1) ?? [];
 
 describe('deploy/docker/Dockerfile', () => {
-  it('builds on a pinned Node.js 20 bookworm-slim that satisfies the engines field', () => {
+  it('builds on a pinned bookworm-slim of the newest Node.js line the engines field names', () => {
     const base = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)\.(\d+)-bookworm-slim(@sha256:[0-9a-f]{64})?$/.exec(
       instructions.find((line) => line.startsWith('ARG NODE_IMAGE=')) ?? '',
     );
@@ -26,7 +26,8 @@ describe('deploy/docker/Dockerfile', () => {
     const engines = (
       JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as { engines: { node: string } }
     ).engines.node;
-    const [major, minor] = (/>=(\d+)\.(\d+)/.exec(engines) ?? []).slice(1).map(Number);
+    // The last range is the supported LTS line (`^20.19.0 || >=24.11.0`: 24); images use it.
+    const [major, minor] = (/>=(\d+)\.(\d+)\.\d+$/.exec(engines) ?? []).slice(1).map(Number);
     expect(Number(base?.[1])).toBe(major);
     expect(Number(base?.[2])).toBeGreaterThanOrEqual(minor ?? 0);
     for (const from of instructions.filter((line) => line.startsWith('FROM '))) {
