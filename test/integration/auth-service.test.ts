@@ -340,6 +340,28 @@ describe('auth service against a real brand OAuth server and the real store', ()
     });
   });
 
+  it('abandons the brand call once the caller’s deadline passes, doing no further work for it', async () => {
+    const { sessionToken } = await signIn('c-2', 'device-deadline');
+    const path = '/token/introspection';
+    const before = brand.calls.get(path) ?? 0;
+    // Slower than the brand timeout (2 s): work still running for the caller would retry it.
+    brand.delays.set(path, 2500);
+    try {
+      await expect(auth.call.AuthorizeMessage({ sessionToken }, { deadlineMs: 300 })).rejects.toMatchObject({
+        code: 'deadline_exceeded',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2600)); // past the timeout and the retry's backoff
+      expect((brand.calls.get(path) ?? 0) - before).toBe(1);
+    } finally {
+      brand.delays.delete(path);
+    }
+    // Nothing counted against the brand: the next caller is answered.
+    await expect(auth.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({
+      tenantId,
+      channelId,
+    });
+  });
+
   it('ends every session of a customer whose grant the brand revoked', async () => {
     brand.customers.set('c-3', { name: 'Revoked Customer' });
     const laptop = await signIn('c-3', 'laptop');

@@ -424,7 +424,6 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       auth: {} as never,
       history: {} as never,
       producer: {} as never,
-      sendMessage: {} as never,
       connections: {} as never,
       sessionEnded: {} as never,
       integrations: {} as never,

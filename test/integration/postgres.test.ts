@@ -261,7 +261,7 @@ describe('one round trip per tenant statement', () => {
     // connection whose single statement failed). The table does not exist yet: preparing fails.
     const count = () =>
       single.forTenant('a').transaction('count', (tx) => tx.query('count later notes', later));
-    await expect(count()).rejects.toMatchObject({ code: 'server_error', context: { sqlState: '42P01' } });
+    await expect(count()).rejects.toMatchObject({ code: 'store_failed', context: { sqlState: '42P01' } });
     await single.global.query('create table', sql`create table later_notes (tenant_id text not null)`);
     // The same statement on the same connection: prepared again, not taken for prepared.
     expect(await count()).toEqual([{ notes: 0 }]);

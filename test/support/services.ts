@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { TopicName } from '@parley/contracts';
 import type { AuthServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
+import type { Database, ServiceSchema } from '@parley/postgres';
+import { createSecretBox, parseKeyRing } from '@parley/secrets';
 import type { BrandServer } from '@parley/test-brand';
+import { createAuthRepositories } from '../../services/auth/src/adapters/auth-repositories.js';
+import { authSchema } from '../../services/auth/src/adapters/auth-schema.js';
 import { createApp as createAuth } from '../../services/auth/src/app.js';
 import { loadConfig as authConfig } from '../../services/auth/src/config.js';
 import { createApp as createEnrichment } from '../../services/enrichment/src/app.js';
 import { loadConfig as enrichmentConfig } from '../../services/enrichment/src/config.js';
+import { historySchema } from '../../services/history/src/adapters/history-schema.js';
+import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import { createApp as createHistory } from '../../services/history/src/app.js';
 import { loadConfig as historyConfig } from '../../services/history/src/config.js';
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
@@ -14,7 +20,7 @@ import { loadConfig as ingressConfig } from '../../services/ingress/src/config.j
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
 import { createApp as createIntegrations } from '../../services/integrations/src/app.js';
 import { loadConfig as integrationsConfig } from '../../services/integrations/src/config.js';
-import { dropSchema, type StoreService, serviceStore } from './database.js';
+import { dropSchema, type StoreService, serviceStore, storeComponent } from './database.js';
 import { grpcTlsEnv } from './grpc.js';
 import { type KafkaService, kafkaServiceEnv } from './harness.js';
 
@@ -49,6 +55,34 @@ function store(service: StoreService, env: Env): Env {
   return serviceStore(service, env.DATABASE_SCHEMA);
 }
 
+/**
+ * `app` with `stores`: the service's own ports on a pool of the test's, to read what it wrote (apps
+ * expose no store handle); the pool closes when the app stops.
+ */
+async function withStores<App extends { stop(): Promise<void> }, Stores>(
+  app: App,
+  schema: ServiceSchema,
+  storeEnv: Env,
+  env: Env,
+  logger: Logger,
+  storesOn: (database: () => Database) => Stores,
+) {
+  const where = {
+    DATABASE_URL: env.DATABASE_URL ?? (storeEnv.DATABASE_URL as string),
+    DATABASE_SCHEMA: storeEnv.DATABASE_SCHEMA as string,
+  };
+  const postgres = storeComponent(schema, where, logger, { maxConnections: 2 });
+  await postgres.start();
+  const stopApp = app.stop;
+  return Object.assign(app, {
+    stores: storesOn(() => postgres.database()),
+    async stop() {
+      await stopApp();
+      await postgres.stop();
+    },
+  });
+}
+
 function remember<T extends object>(app: T, env: Env): T {
   if (env.DATABASE_SCHEMA) schemas.set(app, env.DATABASE_SCHEMA);
   return app;
@@ -66,22 +100,24 @@ export async function dropStore(app: object | undefined): Promise<void> {
  */
 export async function startAuth(logger: Logger, env: Env = {}) {
   const storeEnv = store('auth', env);
-  const app = createAuth({
-    config: authConfig({
-      ...common(''),
-      ...grpcTlsEnv('auth'),
-      ...storeEnv,
-      GRPC_PORT: '0',
-      SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
-      SECRET_ACTIVE_KID: 'k1',
-      SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-      ...env,
-    }),
-    logger,
-    version: 'test',
+  const config = authConfig({
+    ...common(''),
+    ...grpcTlsEnv('auth'),
+    ...storeEnv,
+    GRPC_PORT: '0',
+    SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+    SECRET_ACTIVE_KID: 'k1',
+    SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
+    ...env,
   });
+  const app = createAuth({ config, logger, version: 'test' });
   await app.start();
-  return remember(app, storeEnv);
+  const secretBox = createSecretBox({
+    keys: parseKeyRing(config.SECRET_KEYS),
+    activeKid: config.SECRET_ACTIVE_KID,
+  });
+  const stores = (database: () => Database) => createAuthRepositories({ database, secretBox });
+  return remember(await withStores(app, authSchema, storeEnv, env, logger, stores), storeEnv);
 }
 
 export async function startHistory(prefix: string, logger: Logger, env: Env = {}) {
@@ -98,7 +134,7 @@ export async function startHistory(prefix: string, logger: Logger, env: Env = {}
     version: 'test',
   });
   await app.start();
-  return remember(app, storeEnv);
+  return remember(await withStores(app, historySchema, storeEnv, env, logger, createHistoryStores), storeEnv);
 }
 
 /**

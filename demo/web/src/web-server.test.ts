@@ -1,5 +1,8 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoWeb } from './web-server.js';
@@ -44,6 +47,33 @@ describe('the demo page server', () => {
       authorizationEndpoint: 'http://brand.test/auth',
       redirectUri: `${web.url}/callback`,
     });
+  });
+
+  it('maps every bare import of the SDK to a module it serves (the page loads the SDK unbundled)', async () => {
+    const page = await (await fetch(`${web.url}/`)).text();
+    const importMap = JSON.parse(/<script type="importmap">(.*?)<\/script>/s.exec(page)?.[1] ?? '{}') as {
+      imports: Record<string, string>;
+    };
+    const sdkDir = dirname(fileURLToPath(import.meta.resolve('@parley/client')));
+    // Built .js when run from dist, the .ts sources under the test runner (type-only imports vanish).
+    const sdk = (await readdir(sdkDir)).filter((file) => /(?<!\.test)\.(ts|js)$/.test(file));
+    const bare = new Set<string>();
+    for (const file of sdk) {
+      const source = await readFile(join(sdkDir, file), 'utf8');
+      for (const [, name] of source.matchAll(/^(?:import|export) (?!type\b)[^'";]*from '([^./][^']*)'/gm))
+        if (name && !name.startsWith('node:')) bare.add(name);
+    }
+    expect([...bare].toSorted()).toEqual([
+      '@parley/contracts/limits',
+      '@parley/contracts/stream-close-codes',
+    ]);
+    for (const name of bare) {
+      const target = importMap.imports[name];
+      expect(target, name).toBeDefined();
+      const module = await fetch(`${web.url}${target}`);
+      expect(module.status).toBe(200);
+      expect(await module.text()).toMatch(/export const (limits|streamCloseCodes)\b/);
+    }
   });
 
   it('serves nothing outside its directories', async () => {

@@ -42,13 +42,20 @@ function inside(root: string, path: string): string | undefined {
 
 /**
  * The demo chat page: static files from `public/`, the client SDK (libs/client, built) under
- * `/sdk/`, and `/config.json` telling the page where Parley and the brand are. The page itself
+ * `/sdk/` (with the modules of `@parley/contracts` it imports under `/sdk-deps/`), and `/config.json` telling the page where Parley and the brand are. The page itself
  * signs in at the brand (code flow with PKCE), then talks to ingress directly (CORS).
  */
 export async function startDemoWeb(options: DemoWebOptions) {
   const { port, host = '127.0.0.1', logger } = options;
   const publicDir = fileURLToPath(new URL('../public', import.meta.url));
   const sdkDir = dirname(fileURLToPath(import.meta.resolve('@parley/client')));
+  // The SDK's imports outside itself (dependency-free modules); the page's import map points here.
+  const sdkDeps = new Map(
+    ['limits', 'stream-close-codes'].map((name) => [
+      `/sdk-deps/${name}.js`,
+      fileURLToPath(import.meta.resolve(`@parley/contracts/${name}`)),
+    ]),
+  );
   let discovery: { authorization_endpoint: string } | undefined;
 
   async function config(origin: string) {
@@ -95,6 +102,7 @@ export async function startDemoWeb(options: DemoWebOptions) {
     if (url.pathname === '/healthz') return void response.writeHead(200).end('ok');
     if (url.pathname === '/crm') return void response.writeHead(302, { location: options.brandCrmUrl }).end();
     if (url.pathname.startsWith('/sdk/')) return serveFile(response, inside(sdkDir, url.pathname.slice(5)));
+    if (url.pathname.startsWith('/sdk-deps/')) return serveFile(response, sdkDeps.get(url.pathname));
     if (url.pathname === '/' || url.pathname === '/callback')
       return serveFile(response, join(publicDir, 'index.html'));
     return serveFile(response, inside(publicDir, url.pathname));

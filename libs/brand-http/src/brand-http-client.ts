@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ParleyError } from '@parley/errors';
+import { BrandFailure, callerGone, isBrandFailure, ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import type { Registry } from 'prom-client';
 import { createBrandHttpMetrics } from './brand-http-metrics.js';
@@ -60,6 +60,11 @@ export interface BrandRequest {
    * host counts under that host.
    */
   readonly limitKey?: string;
+  /**
+   * The caller's signal (a gRPC handler's `context.signal`): once it fires, no request is started,
+   * waits for a host slot or a retry end, and the request in flight is abandoned, all failing with
+   * `deadline_exceeded` (no verdict on the host).
+   */
   readonly signal?: AbortSignal;
   /** Attempts after the first on a network error, timeout or 5xx; default 1 for GET, 0 otherwise. */
   readonly retries?: number;
@@ -105,6 +110,9 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
   const metrics = createBrandHttpMetrics({ registry, maxHostLabels, listed: policy.listed });
 
   const send = createExchange({ logger, policy, timeoutMs, maxResponseBytes });
+  // Timeouts waiting for a host slot (not the host failing), and the 5xx answers behind failures.
+  const queuedFailures = new WeakSet<ParleyError>();
+  const answers = new WeakMap<ParleyError, BrandResponse>();
 
   /**
    * The part of an attempt spent at one key (tenant and host, or limit key): let in once by its
@@ -117,15 +125,18 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
     readonly release: () => void;
   }
 
-  async function enter(key: string, url: URL): Promise<Stay> {
+  async function enter(key: string, url: URL, signal: AbortSignal | undefined): Promise<Stay> {
     const admission = breakers.admit(key);
     if (!admission) throw unavailable(url.hostname, 'circuit_open');
-    const release = await limiter.acquire(key, timeoutMs);
+    const release = await limiter.acquire(key, timeoutMs, signal);
     if (release) return { key, url, admission, release };
     // Waiting for a slot counts toward the timeout, but is not the host failing: no verdict,
     // and a trial that got no slot must not leave the circuit waiting for it.
     if (admission === 'trial') breakers.abandoned(key);
-    throw Object.assign(unavailable(url.hostname, 'timeout'), { queued: true });
+    if (signal?.aborted) throw callerGone(signal);
+    const queued = unavailable(url.hostname, 'timeout');
+    queuedFailures.add(queued);
+    throw queued;
   }
 
   function leave(stay: Stay, verdict: 'succeeded' | 'failed' | undefined, tenant: string, reason?: unknown) {
@@ -139,7 +150,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
 
   /** What a failure says about the host: it failed, it answered, or nothing (it was never asked). */
   function verdictOf(failure: ParleyError): 'succeeded' | 'failed' | undefined {
-    if ((failure as { queued?: boolean }).queued || failure.code === 'deadline_exceeded') return undefined;
+    if (queuedFailures.has(failure) || failure.code === 'deadline_exceeded') return undefined;
     return failure.code === 'brand_unavailable' ? 'failed' : 'succeeded';
   }
 
@@ -153,8 +164,9 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
       return response;
     } catch (error) {
       const failure = error instanceof ParleyError ? error : unavailable(url.hostname, 'unreachable', error);
-      const queued = (failure as { queued?: boolean }).queued;
-      outcome = queued ? 'queue_timeout' : String(failure.context.reason ?? failure.code);
+      if (queuedFailures.has(failure)) outcome = 'queue_timeout';
+      else if (isBrandFailure(failure) && failure.reason !== 'not_allowed') outcome = failure.reason;
+      else outcome = failure.code;
       throw failure;
     } finally {
       metrics.observe(metrics.hostLabel(url), outcome, Number(process.hrtime.bigint() - started) / 1e9);
@@ -184,12 +196,14 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
         const target = current;
         const sent = hopInit;
         const response = await timedHop(target, async () => {
-          stay ??= await enter(key, target);
+          stay ??= await enter(key, target, sent.signal);
           return send(target, sent);
         });
         if (response.status >= 500) {
           verdict = 'failed';
-          throw Object.assign(unavailable(current.hostname, 'server_error'), { response });
+          const failure = unavailable(current.hostname, 'server_error');
+          answers.set(failure, response);
+          throw failure;
         }
         const location = response.headers.location;
         const redirect = response.status >= 300 && response.status < 400 && location;
@@ -199,11 +213,11 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
         }
         if (count >= maxRedirects) throw notAllowed(current, `more than ${maxRedirects} redirects`);
         if (!URL.canParse(location, current.href))
-          throw new ParleyError(
-            'brand_error',
+          throw new BrandFailure(
+            'bad_redirect',
             `the brand server ${current.hostname} redirected to an invalid URL`,
             {
-              context: { host: current.hostname, reason: 'bad_redirect' },
+              host: current.hostname,
             },
           );
         const next = new URL(location, current);
@@ -239,10 +253,9 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
       try {
         url = new URL(target);
       } catch (error) {
-        throw new ParleyError('url_not_allowed', `not a URL: ${String(target).slice(0, 200)}`, {
-          cause: error,
-        });
+        throw new BrandFailure('not_allowed', `not a URL: ${String(target).slice(0, 200)}`, { cause: error });
       }
+      if (init.signal?.aborted) throw callerGone(init.signal);
       const retries = init.retries ?? ((init.method ?? 'GET') === 'GET' ? 1 : 0);
       for (let count = 0; ; count += 1) {
         try {
@@ -250,15 +263,21 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
         } catch (error) {
           const failure = error as ParleyError;
           const again =
-            failure.code === 'brand_unavailable' &&
-            failure.context.reason !== 'circuit_open' &&
-            !(error as { queued?: boolean }).queued;
+            isBrandFailure(failure) &&
+            (failure.reason === 'timeout' ||
+              failure.reason === 'unreachable' ||
+              failure.reason === 'server_error') &&
+            !queuedFailures.has(failure);
           if (!again || count >= retries || init.signal?.aborted) {
-            const response = (error as { response?: BrandResponse }).response;
+            const response = answers.get(failure);
             if (response) return response; // the brand's own 5xx answer, for the caller to read
             throw failure;
           }
-          await sleep(100 * 2 ** count); // no host slot is held while backing off
+          try {
+            await sleep(100 * 2 ** count, undefined, init.signal ? { signal: init.signal } : {}); // no host slot is held while backing off
+          } catch (aborted) {
+            throw callerGone(init.signal, aborted);
+          }
         }
       }
     },

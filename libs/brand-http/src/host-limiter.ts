@@ -1,9 +1,9 @@
 export interface HostLimiter {
   /**
-   * Waits for one of the host's slots (at most `waitMs`) and returns its release; false when no
-   * slot came free in time.
+   * Waits for one of the host's slots (at most `waitMs`, and no longer than `signal` lets it) and
+   * returns its release; false when no slot came free in time or the signal fired first.
    */
-  acquire(host: string, waitMs: number): Promise<(() => void) | false>;
+  acquire(host: string, waitMs: number, signal?: AbortSignal): Promise<(() => void) | false>;
   /** Requests running and waiting for the host, for metrics. */
   load(host: string): { running: number; waiting: number };
 }
@@ -33,7 +33,8 @@ export function createHostLimiter(maxPerHost: number): HostLimiter {
   }
 
   return {
-    async acquire(host, waitMs) {
+    async acquire(host, waitMs, signal) {
+      if (signal?.aborted) return false;
       let state = hosts.get(host);
       if (!state) {
         state = { running: 0, waiting: [] };
@@ -55,13 +56,18 @@ export function createHostLimiter(maxPerHost: number): HostLimiter {
       return new Promise((resolve) => {
         const granted = () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', giveUp);
           resolve(once());
         };
-        const timer = setTimeout(() => {
+        const giveUp = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', giveUp);
           const index = waiting.indexOf(granted);
           if (index !== -1) waiting.splice(index, 1);
           resolve(false);
-        }, waitMs);
+        };
+        const timer = setTimeout(giveUp, waitMs);
+        signal?.addEventListener('abort', giveUp, { once: true });
         waiting.push(granted);
       });
     },

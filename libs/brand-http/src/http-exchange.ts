@@ -2,25 +2,24 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { ParleyError } from '@parley/errors';
+import { BrandFailure, type BrandFailureReason, callerGone, ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
 import { isNonPublicAddress, nonPublicReason } from './address-guard.js';
 import type { BrandRequest, BrandResponse } from './brand-http-client.js';
 import type { HostPolicy } from './host-policy.js';
 
-export type FailureReason = 'timeout' | 'unreachable' | 'server_error' | 'circuit_open';
+/** The reasons a brand server counts as not answering (`brand_unavailable`). */
+export type UnavailableReason = Extract<
+  BrandFailureReason,
+  'timeout' | 'unreachable' | 'server_error' | 'circuit_open'
+>;
 
-export function unavailable(host: string, reason: FailureReason, cause?: unknown): ParleyError {
-  return new ParleyError('brand_unavailable', `the brand server ${host} did not answer (${reason})`, {
-    cause,
-    context: { host, reason },
-  });
+export function unavailable(host: string, reason: UnavailableReason, cause?: unknown): BrandFailure {
+  return new BrandFailure(reason, `the brand server ${host} did not answer (${reason})`, { host, cause });
 }
 
-export function notAllowed(url: URL, why: string): ParleyError {
-  return new ParleyError('url_not_allowed', `${url.origin} is not allowed: ${why}`, {
-    context: { host: url.hostname },
-  });
+export function notAllowed(url: URL, why: string): BrandFailure {
+  return new BrandFailure('not_allowed', `${url.origin} is not allowed: ${why}`, { host: url.hostname });
 }
 
 /**
@@ -104,12 +103,10 @@ export function createExchange(deps: {
             tooLarge = true;
             response.destroy();
             reject(
-              new ParleyError(
-                'brand_error',
+              new BrandFailure(
+                'too_large',
                 `the brand server ${url.hostname} sent more than ${maxResponseBytes} bytes`,
-                {
-                  context: { host: url.hostname, reason: 'too_large' },
-                },
+                { host: url.hostname },
               ),
             );
           });
@@ -125,13 +122,10 @@ export function createExchange(deps: {
                 try {
                   return JSON.parse(buffer.toString('utf8'));
                 } catch (error) {
-                  throw new ParleyError(
-                    'brand_error',
+                  throw new BrandFailure(
+                    'not_json',
                     `the brand server ${url.hostname} answered with a body that is not JSON`,
-                    {
-                      cause: error,
-                      context: { host: url.hostname, status: response.statusCode },
-                    },
+                    { host: url.hostname, cause: error, context: { status: response.statusCode } },
                   );
                 }
               },
@@ -142,8 +136,7 @@ export function createExchange(deps: {
       request.on('error', (error) => {
         if (error instanceof ParleyError) return reject(error);
         if (timeout.aborted) return reject(unavailable(url.hostname, 'timeout', error));
-        if (init.signal?.aborted)
-          return reject(new ParleyError('deadline_exceeded', 'the caller gave up', { cause: error }));
+        if (init.signal?.aborted) return reject(callerGone(init.signal, error));
         reject(unavailable(url.hostname, 'unreachable', error));
       });
       request.end(body);

@@ -1,5 +1,6 @@
+import { currentTraceparent, newTraceparent, parseTraceparent, runInTrace } from '@parley/ops';
 import { describe, expect, it } from 'vitest';
-import { cloudEventHeaders, newTraceparent, readCloudEventHeaders } from './cloud-events.js';
+import { cloudEventHeaders, readCloudEventHeaders } from './cloud-events.js';
 
 describe('CloudEvents binary-mode headers', () => {
   it('round-trips the attributes through Kafka headers', () => {
@@ -28,6 +29,17 @@ describe('CloudEvents binary-mode headers', () => {
     expect(cloudEventHeaders({ source: 's', type: 't', traceparent: 'garbage' }).traceparent).not.toBe(
       'garbage',
     );
+  });
+
+  it('sends on the current hop’s trace when none is given, else starts a new one', () => {
+    const incoming = newTraceparent();
+    runInTrace(incoming, () => {
+      const headers = cloudEventHeaders({ source: 's', type: 't' });
+      expect(headers.traceparent).toBe(currentTraceparent());
+      expect(parseTraceparent(headers.traceparent)?.traceId).toBe(parseTraceparent(incoming)?.traceId);
+    });
+    const outside = cloudEventHeaders({ source: 's', type: 't' }).traceparent;
+    expect(parseTraceparent(outside)?.traceId).not.toBe(parseTraceparent(incoming)?.traceId);
   });
 
   it('names the first problem of a record that is not a readable CloudEvent', () => {

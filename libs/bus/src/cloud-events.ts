@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { currentTraceparent, newTraceparent, parseTraceparent } from '@parley/ops';
 import type { IHeaders } from 'kafkajs';
 
 /** CloudEvents 1.0 context attributes carried as Kafka headers (binary content mode). */
@@ -10,13 +11,11 @@ export interface CloudEventAttributes {
   readonly traceparent: string;
 }
 
-const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-
-/** A new W3C trace context `traceparent` (version 00, sampled). */
-export function newTraceparent(): string {
-  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
-}
-
+/**
+ * The headers of a produced event. Its `traceparent` is the one given, else the current hop's
+ * (`runInTrace` in @parley/ops: the consumed record's, the gRPC call's, the ingress request's),
+ * else a new trace's.
+ */
 export function cloudEventHeaders(
   attributes: Partial<CloudEventAttributes> & Pick<CloudEventAttributes, 'source' | 'type'>,
 ): Record<string, string> {
@@ -27,10 +26,9 @@ export function cloudEventHeaders(
     ce_type: attributes.type,
     ce_time: attributes.time ?? new Date().toISOString(),
     'content-type': 'application/json',
-    traceparent:
-      attributes.traceparent && traceparentPattern.test(attributes.traceparent)
-        ? attributes.traceparent
-        : newTraceparent(),
+    traceparent: parseTraceparent(attributes.traceparent)
+      ? (attributes.traceparent as string)
+      : (currentTraceparent() ?? newTraceparent()),
   };
 }
 
@@ -64,6 +62,6 @@ export function readCloudEventHeaders(
     source,
     type,
     time,
-    traceparent: traceparent && traceparentPattern.test(traceparent) ? traceparent : newTraceparent(),
+    traceparent: parseTraceparent(traceparent) ? (traceparent as string) : newTraceparent(),
   };
 }

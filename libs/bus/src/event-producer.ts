@@ -16,7 +16,7 @@ export interface EventProducerOptions {
 export interface PublishOptions {
   /** CloudEvents id; defaults to a random UUID. Reuse it when re-publishing the same fact. */
   readonly id?: string;
-  /** W3C trace context of the request that caused the event. */
+  /** W3C trace context of what caused the event; defaults to the current hop's (docs/operations.md, "Tracing"). */
   readonly traceparent?: string;
 }
 
@@ -70,7 +70,6 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
         {
           cause: error,
           context: { topic },
-          retriable,
         },
       );
     }

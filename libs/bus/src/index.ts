@@ -2,16 +2,10 @@ export { aclsFor, type EnsureAclsOptions, ensureAcls } from './acls.js';
 export {
   type CloudEventAttributes,
   cloudEventHeaders,
-  newTraceparent,
   readCloudEventHeaders,
 } from './cloud-events.js';
-export {
-  createEventConsumer,
-  type EventConsumer,
-  type EventConsumerOptions,
-  type EventHandlers,
-  type EventMeta,
-} from './event-consumer.js';
+export type { EventConsumer, EventConsumerOptions, EventHandlers, EventMeta } from './consumer-options.js';
+export { createEventConsumer } from './event-consumer.js';
 export {
   createEventProducer,
   type EventProducer,

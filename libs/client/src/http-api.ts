@@ -1,3 +1,4 @@
+import type * as api from '@parley/contracts';
 import { ParleyClientError } from './parley-client-error.js';
 import { type CustomerData, readSyncPage, type SessionInfo, type SyncPage } from './protocol.js';
 
@@ -24,15 +25,10 @@ export type FetchLike = (
 ) => Promise<FetchResponseLike>;
 
 /** The answer to a message sent: its id (the same for the same clientMessageId) and thread. */
-export interface SentMessage {
-  readonly messageId: string;
-  readonly threadId: string;
-}
+export type SentMessage = api.MessageAccepted;
 
-export interface OutgoingMessage {
-  readonly clientMessageId: string;
-  readonly text: string;
-}
+/** A message to send (`POST /v1/messages` and the stream's `send` frame). */
+export type OutgoingMessage = api.SendMessageRequest;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;

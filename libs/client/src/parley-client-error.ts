@@ -95,11 +95,3 @@ export function isSessionRefused(error: unknown): boolean {
     (error.code === 'reauthentication_required' || error.code === 'unauthenticated')
   );
 }
-
-/** Any thrown value as a ParleyClientError (the client's own failures are already one). */
-export function toParleyClientError(error: unknown): ParleyClientError {
-  if (error instanceof ParleyClientError) return error;
-  return new ParleyClientError('invalid_response', 'unexpected failure in the Parley client', {
-    cause: error,
-  });
-}

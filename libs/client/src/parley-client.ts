@@ -1,3 +1,4 @@
+import { limits } from '@parley/contracts/limits';
 import type { ClientStatus, ParleyClient } from './client-api.js';
 import { type ParleyClientOptions, resolveOptions } from './client-options.js';
 import { createHttpApi } from './http-api.js';
@@ -16,8 +17,6 @@ import { backoffDelay } from './scheduling.js';
 import { createSessionStore } from './session-storage.js';
 import { openStreamConnection, type StreamConnection } from './stream-connection.js';
 import { randomMessageId } from './web-crypto.js';
-
-const syncPageSize = 200; // the most ingress serves per page
 
 /** The error a server-side close is reported as (4503 carries the failure's code as its reason). */
 function closeError(code: number, reason: string): ParleyClientError {
@@ -101,7 +100,7 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
 
   const sync = createMessageSync({
     lastSeq: startingSeq(threadId),
-    pageSize: syncPageSize,
+    pageSize: limits.syncPageSize.max, // as many as ingress serves per page
     fetchPage: (after, limit) => withSession((token) => api.syncMessages(token, after, limit)),
     deliver(batch) {
       delivered.push(...batch);

@@ -1,3 +1,6 @@
+// The views below are the server's, from their one schema (`@parley/contracts`, the same schemas
+// ingress's OpenAPI and AsyncAPI documents are generated from); types only, nothing loads at runtime.
+import type * as api from '@parley/contracts';
 import { ParleyClientError } from './parley-client-error.js';
 
 /**
@@ -6,49 +9,27 @@ import { ParleyClientError } from './parley-client-error.js';
  * @example
  * const mine = (message: ThreadMessage) => message.author.kind === 'customer';
  */
-export interface MessageAuthor {
-  readonly kind: 'customer' | 'bot' | 'agent';
-  readonly id: string;
-  readonly name?: string;
-}
+export type MessageAuthor = api.MessageAuthor;
 
 /**
- * One stored message of the thread. `seq` numbers the thread's messages 1, 2, 3… without gaps.
+ * One stored message of the thread, the same in sync pages and live: `seq` numbers the thread's
+ * messages 1, 2, 3… without gaps; `deviceId` is on the customer's own messages; `customerData`
+ * tells on customer messages whether the brand's fresh customer data came with it (`unavailable`
+ * with a reason such as `timeout` when the brand did not answer; the message is stored either way).
  *
  * @example
  * client.onMessage((message: ThreadMessage) => render(message.seq, message.author.kind, message.text));
  */
-export interface ThreadMessage {
-  readonly messageId: string;
-  readonly seq: number;
-  readonly author: MessageAuthor;
-  /** The sending device, on the customer's own messages. */
-  readonly deviceId?: string;
-  readonly text: string;
-  /** ISO 8601 timestamps. */
-  readonly sentAt: string;
-  readonly storedAt: string;
-  /**
-   * Customer messages: whether the brand's fresh customer data came with it (`unavailable` with a
-   * reason such as `timeout` when the brand did not answer; the message is stored either way).
-   */
-  readonly customerData?: { readonly status: 'ok' | 'unavailable'; readonly reason?: string };
-}
+export type ThreadMessage = api.ThreadMessage;
 
 /**
- * The signed-in customer as the brand described them at sign-in.
+ * The signed-in customer as the brand described them at sign-in (`key` is Parley's stable key for
+ * this customer, `id` their id at the brand).
  *
  * @example
  * const greeting = (customer: CustomerInfo) => `Hello ${customer.name ?? customer.id}`;
  */
-export interface CustomerInfo {
-  /** Parley's stable key for this customer. */
-  readonly key: string;
-  /** The customer's id at the brand. */
-  readonly id: string;
-  readonly name: string | null;
-  readonly customFields: Readonly<Record<string, string | number | boolean | null>>;
-}
+export type CustomerInfo = api.SignedInCustomer;
 
 /**
  * The session of this device: who is signed in, their thread, and when the session ends.
@@ -72,65 +53,23 @@ export interface SessionInfo {
  * const data: CustomerData | null = await client.getCustomerData();
  * if (data) tierBadge.textContent = String(data.customFields.tier ?? '');
  */
-export interface CustomerData {
-  readonly id: string | null;
-  readonly name: string | null;
-  readonly customFields: Readonly<Record<string, string | number | boolean | null>>;
-  /** When the brand gave them (ISO 8601), or null. */
-  readonly fetchedAt: string | null;
-}
+export type CustomerData = api.CustomerData;
 
 /** A page of the thread after a cursor, as `GET /v1/thread/messages` and the `sync` frame carry it. */
-export interface SyncPage {
-  readonly threadId: string;
-  readonly messages: readonly ThreadMessage[];
-  readonly lastSeq: number;
-  readonly hasMore: boolean;
-}
+export type SyncPage = api.SyncPage;
 
-/** Frames the server sends on `/v1/stream` (ingress `openapi.ts`). */
-export type ServerFrame =
-  | { readonly type: 'ready'; readonly threadId: string; readonly sessionId: string }
-  | ({ readonly type: 'sync' } & SyncPage)
-  | { readonly type: 'message'; readonly threadId: string; readonly message: ThreadMessage }
-  | {
-      readonly type: 'ack';
-      readonly clientMessageId: string;
-      readonly messageId: string;
-      readonly threadId: string;
-    }
-  | {
-      readonly type: 'error';
-      readonly clientMessageId: string;
-      readonly code: string;
-      readonly message?: string;
-      readonly retryAfterSeconds?: number;
-    }
-  | { readonly type: 'pong' };
+/** Frames the server sends on `/v1/stream` (ingress's `/asyncapi.json`). */
+export type ServerFrame = api.ServerFrame;
 
 /** Frames the client sends on `/v1/stream`. */
-export type ClientFrame =
-  | { readonly type: 'send'; readonly clientMessageId: string; readonly text: string }
-  | { readonly type: 'ping' };
+export type ClientFrame = api.ClientFrame;
 
 /** The subprotocol of the stream, and the prefix of the one that carries the session token. */
 export const streamProtocol = 'parley.v1';
 export const tokenProtocolPrefix = 'parley.token.';
 
-/**
- * Close codes of `/v1/stream`, as ingress sends them.
- *
- * @example
- * if (error.closeCode === streamCloseCodes.unavailable) showBanner('chat is reconnecting…');
- */
-export const streamCloseCodes = {
-  goingAway: 1001, // the server pod is shutting down: reconnect and sync
-  badFrame: 4400, // the client sent a frame the server does not understand (a bug)
-  reauthenticationRequired: 4401, // the brand refused the grant: sign in again
-  unauthenticated: 4403, // no valid session (ended, forged or expired)
-  authTimeout: 4408, // no credentials in time after connecting
-  unavailable: 4503, // the brand or auth did not answer: retry with backoff
-} as const;
+/** Close codes of `/v1/stream`, as ingress sends them (one table, in `@parley/contracts`). */
+export { type StreamCloseCode, streamCloseCodes } from '@parley/contracts/stream-close-codes';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -197,11 +136,8 @@ export function readServerFrame(data: unknown): ServerFrame | null {
   if (!required) return null;
   if (required.some((field) => typeof frame[field] !== 'string')) throw invalid(`a ${frame.type} frame`);
   if (frame.type === 'message') {
-    return {
-      type: 'message',
-      threadId: frame.threadId as string,
-      message: readMessage(frame.message, frame.seq),
-    };
+    const message = readMessage(frame.message, frame.seq);
+    return { type: 'message', threadId: frame.threadId as string, seq: message.seq, message };
   }
   return frame as ServerFrame;
 }

@@ -1,38 +1,17 @@
 import { z } from 'zod';
-
-/** Limits shared by every producer of chat text. */
-export const limits = {
-  textMaxLength: 4000,
-  idMaxLength: 128,
-  customFieldCount: 50,
-} as const;
+import { messageAuthor, storedMessage, unavailableReason } from './api/thread-message.js';
+import { customFieldName } from './custom-fields.js';
+import { limits } from './limits.js';
 
 const id = z.string().min(1).max(limits.idMaxLength);
 const timestamp = z.iso.datetime({ offset: true });
 
-// Custom fields come from an admin-chosen mapping of the brand's customer data: keep credentials
-// out of events even when a mapping points at one by mistake.
-const credentialName = /token|secret|password|passwd|assertion|api[-_]?key|authorization/i;
-
-/**
- * The rule for a custom field's name, in events and in channel settings alike (a channel whose
- * mapping names a field events refuse would make every message of it flow as `unavailable`).
- *
- * @example
- * customFieldName.safeParse('tier').success; // true
- * customFieldName.safeParse('authorizationHeader').success; // false: names a credential
- */
-export const customFieldName = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine((name) => !credentialName.test(name), 'names a credential; tokens never go into events');
 const jwtShape = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
 
 export const customFieldValue = z.union([
   z
     .string()
-    .max(2000)
+    .max(limits.customFieldValueMaxLength)
     .refine((value) => !jwtShape.test(value), 'looks like a token (JWT); tokens never go into events'),
   z.number(),
   z.boolean(),
@@ -42,7 +21,7 @@ export const customFieldValue = z.union([
 /** The customer as the brand's customer-data endpoint described them at `fetchedAt`. */
 export const customerSnapshot = z.object({
   id: id.describe('customer id at the brand, from the channel mapping'),
-  name: z.string().max(256).nullable(),
+  name: z.string().max(limits.nameMaxLength).nullable(),
   customFields: z
     .record(customFieldName, customFieldValue)
     .refine((fields) => Object.keys(fields).length <= limits.customFieldCount, {
@@ -64,15 +43,6 @@ const inboundBase = {
 
 export const messageReceived = z.object(inboundBase).strict();
 
-const unavailableReason = z.enum([
-  'timeout',
-  'unreachable',
-  'http_error',
-  'invalid_response',
-  'circuit_open',
-  'token_unavailable',
-]);
-
 export const enrichmentResult = z.discriminatedUnion('status', [
   z.object({ status: z.literal('ok'), fetchedAt: timestamp, latencyMs: z.number().nonnegative() }),
   z.object({
@@ -87,12 +57,6 @@ export const enrichmentResult = z.discriminatedUnion('status', [
 export const messageEnriched = z
   .object({ ...inboundBase, customer: customerSnapshot.nullable(), enrichment: enrichmentResult })
   .strict();
-
-export const messageAuthor = z.object({
-  kind: z.enum(['customer', 'bot', 'agent']),
-  id,
-  name: z.string().max(256).optional(),
-});
 
 export const messageOutbound = z
   .object({
@@ -115,19 +79,8 @@ export const delivery = z
     customerKey: id,
     threadId: id,
     seq: z.number().int().positive(),
-    message: z.object({
-      messageId: id,
-      author: messageAuthor,
-      deviceId: id.optional().describe('the sending device, for inbound messages'),
-      text: z.string().min(1).max(limits.textMaxLength),
-      sentAt: timestamp,
-      storedAt: timestamp,
-      customerData: z
-        .object({ status: z.enum(['ok', 'unavailable']), reason: unavailableReason.optional() })
-        .strict()
-        .optional()
-        .describe('customer messages: whether fresh customer data came with it (and why not)'),
-    }),
+    // The message as clients see it, but for its seq, which stands beside it (api/thread-message.ts).
+    message: storedMessage,
   })
   .strict();
 

@@ -1,3 +1,4 @@
+import { limits } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 
 // At least one step: `$` alone would copy the whole response into the field.
@@ -32,6 +33,9 @@ export function readPath(document: unknown, path: string): unknown {
 
 type FieldValue = string | number | boolean | null;
 
+/** The paths a channel's mapping uses where its settings name none: the OpenID Connect claims. */
+export const mappingDefaults = { customerId: '$.sub', name: '$.name' } as const;
+
 /** JSON paths into a brand's customer-data response, as a channel configures them. */
 export interface CustomerMapping {
   readonly customerId: string;
@@ -64,11 +68,11 @@ function storableText(text: string): string {
 
 /**
  * The most characters (UTF-16 code units, as `String.length` counts) of a mapped custom field; a
- * customer's name keeps at most `nameMaxLength`. Bounds what one message carries however large the
- * brand's response (up to 50 fields of it), and stays within the event schema's limits.
+ * customer's name keeps at most `limits.nameMaxLength` (libs/contracts). Bounds what one message
+ * carries however large the brand's response (up to 50 fields of it), and stays within the event
+ * schema's limits.
  */
 export const mappedValueMaxLength = 1024;
-export const nameMaxLength = 256;
 
 /** `text` cut to at most `max` code units, never inside a surrogate pair. */
 function bounded(text: string, max: number): string {
@@ -127,7 +131,7 @@ function toFieldValue(value: unknown): FieldValue {
 
 /**
  * The customer as the channel's mapping reads the brand's customer data, every string in it
- * storable (see `storableText`) and bounded (`mappedValueMaxLength`, `nameMaxLength`). A missing
+ * storable (see `storableText`) and bounded (`mappedValueMaxLength`, `limits.nameMaxLength`). A missing
  * customer id is the brand's fault (`brand_error`); missing optional fields are null. Field names
  * are the channel's own, checked when it is saved.
  *
@@ -148,7 +152,7 @@ export function mapCustomer(data: unknown, mapping: CustomerMapping): MappedCust
     customFields[field] = toFieldValue(readPath(data, path));
   return {
     id: String(id),
-    name: typeof name === 'string' ? bounded(storableText(name), nameMaxLength) : null,
+    name: typeof name === 'string' ? bounded(storableText(name), limits.nameMaxLength) : null,
     customFields,
   };
 }

@@ -4,6 +4,6 @@ export {
   type MappedCustomer,
   mapCustomer,
   mappedValueMaxLength,
-  nameMaxLength,
+  mappingDefaults,
   readPath,
 } from './customer-mapping.js';

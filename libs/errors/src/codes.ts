@@ -22,6 +22,11 @@ export interface ErrorCodeInfo {
   readonly retriable: boolean;
   /** Whether the message is safe to show to a caller; otherwise callers get the code with a generic message. */
   readonly expose: boolean;
+  /**
+   * The code callers are shown instead, for a code that only tells Parley's own components apart
+   * what callers see as one (`store_failed` is retried by consumers, and is a `server_error` to callers).
+   */
+  readonly publicAs?: 'server_error';
 }
 
 export const errorCodes = {
@@ -59,6 +64,13 @@ export const errorCodes = {
   deadline_exceeded: { httpStatus: 504, grpcStatus: 'DEADLINE_EXCEEDED', retriable: true, expose: false },
   invalid_config: { httpStatus: 500, grpcStatus: 'INTERNAL', retriable: false, expose: false },
   server_error: { httpStatus: 500, grpcStatus: 'INTERNAL', retriable: false, expose: false },
+  store_failed: {
+    httpStatus: 500,
+    grpcStatus: 'INTERNAL',
+    retriable: true,
+    expose: false,
+    publicAs: 'server_error',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof errorCodes;

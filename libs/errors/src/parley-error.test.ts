@@ -15,8 +15,17 @@ describe('ParleyError', () => {
     expect(Object.isFrozen(error.context)).toBe(true);
   });
 
-  it('lets the caller override retriable', () => {
-    expect(new ParleyError('dependency_unavailable', 'x', { retriable: false }).retriable).toBe(false);
+  it('takes retriable from the code alone: two meanings are two codes', () => {
+    expect(new ParleyError('dependency_unavailable', 'x').retriable).toBe(true);
+    expect(new ParleyError('server_error', 'x').retriable).toBe(false);
+    expect(new ParleyError('store_failed', 'x').retriable).toBe(true);
+  });
+
+  it('shows a code that only Parley tells apart as the code callers know', () => {
+    expect(new ParleyError('store_failed', 'relation "later_notes" does not exist').toPublic()).toEqual({
+      code: 'server_error',
+      message: 'internal error',
+    });
   });
 
   it('keeps the code but hides messages that are not safe to expose', () => {

@@ -10,8 +10,6 @@ export interface ParleyErrorOptions {
   readonly cause?: unknown;
   /** Structured, non-secret facts for logs (ids, topic, field names). */
   readonly context?: Readonly<Record<string, unknown>>;
-  /** Overrides the registry default, e.g. a dependency error known to be permanent. */
-  readonly retriable?: boolean;
 }
 
 /**
@@ -25,6 +23,7 @@ export interface ParleyErrorOptions {
  */
 export class ParleyError extends Error {
   readonly code: ErrorCode;
+  /** From the registry: the code decides (an error that may pass and one that cannot are two codes). */
   readonly retriable: boolean;
   readonly context: Readonly<Record<string, unknown>>;
 
@@ -32,7 +31,7 @@ export class ParleyError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ParleyError';
     this.code = code;
-    this.retriable = options.retriable ?? errorCodes[code].retriable;
+    this.retriable = errorCodes[code].retriable;
     this.context = Object.freeze({ ...options.context });
   }
 
@@ -42,11 +41,13 @@ export class ParleyError extends Error {
 
   /**
    * What a caller may see: always the stable code (so callers can retry `dependency_unavailable`),
-   * the message only when it is safe to expose; otherwise a generic one, the details being logged.
+   * or the one it is shown as (`publicAs`), the message only when it is safe to expose; otherwise a
+   * generic one, the details being logged.
    */
   toPublic(): { code: ErrorCode; message: string } {
+    const info: ErrorCodeInfo = this.info;
     return {
-      code: this.code,
+      code: info.publicAs ?? this.code,
       message: this.info.expose ? this.message : (genericMessages[this.code] ?? 'internal error'),
     };
   }

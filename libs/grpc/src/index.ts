@@ -22,3 +22,4 @@ export {
 export { type ServiceIdentity, serviceIdentities } from './service-identity.js';
 export { errorCodeTrailer, fromServiceError, refusedCallTrailer, toServiceError } from './status-mapping.js';
 export { fromStruct, toStruct } from './struct-values.js';
+export { inTraceOf, withTraceparent } from './trace-metadata.js';

@@ -11,6 +11,7 @@ import type { Logger } from '@parley/logger';
 import { callerOf } from './call-authorization.js';
 import type { ServiceIdentity } from './service-identity.js';
 import { toServiceError } from './status-mapping.js';
+import { inTraceOf } from './trace-metadata.js';
 
 export interface CallContext {
   readonly metadata: Metadata;
@@ -87,7 +88,7 @@ export function implementService<D extends ServiceDefinition>(
         signal: controller.signal,
         logger: methodLogger,
       };
-      handle(call.request, context).then(
+      inTraceOf(call.metadata, () => handle(call.request, context)).then(
         (response) => {
           clearTimeout(timer);
           callback(null, response);

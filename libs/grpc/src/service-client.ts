@@ -3,6 +3,7 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import { clientCredentials, type GrpcTls } from './grpc-tls.js';
 import type { ServiceIdentity } from './service-identity.js';
 import { fromServiceError } from './status-mapping.js';
+import { withTraceparent } from './trace-metadata.js';
 
 export interface ClientOptions {
   /** This service's mutual TLS (`loadGrpcTls`): the certificate it presents, the CA it trusts. */
@@ -68,7 +69,7 @@ export function createServiceClient<D extends ServiceDefinition>(
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          callOptions.metadata ?? new Metadata(),
+          withTraceparent(callOptions.metadata ?? new Metadata()),
           grpcOptions,
           (error: ServiceError | null, response?: unknown) => {
             signal?.removeEventListener('abort', cancel);

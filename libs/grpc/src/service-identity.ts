@@ -18,7 +18,7 @@ export function spiffeIdOf(service: ServiceIdentity): string {
   return `spiffe://${trustDomain}/${service}`;
 }
 
-export function isServiceIdentity(value: unknown): value is ServiceIdentity {
+function isServiceIdentity(value: unknown): value is ServiceIdentity {
   return typeof value === 'string' && (serviceIdentities as readonly string[]).includes(value);
 }
 

@@ -42,17 +42,17 @@ function isSecret(key: string, value: unknown): boolean {
 export const redactedValue = '[redacted]';
 
 /** Objects nested deeper than this are replaced by {@link tooDeepValue}, never emitted as is. */
-export const maxDepth = 8;
+const maxDepth = 8;
 /** Items of an array or Set, and keys of an object or Map, kept before the rest collapse to a marker. */
-export const maxItems = 100;
+const maxItems = 100;
 export const maxKeys = 200;
 /** Objects walked per log call; past it whole subtrees collapse to {@link tooLargeValue}. */
-export const maxNodes = 5_000;
+const maxNodes = 5_000;
 
-export const tooDeepValue = '[Redacted: too deep]';
-export const circularValue = '[Redacted: circular]';
-export const tooLargeValue = '[Redacted: too large]';
-export const unreadableValue = '[Redacted: unreadable]';
+const tooDeepValue = '[Redacted: too deep]';
+const circularValue = '[Redacted: circular]';
+const tooLargeValue = '[Redacted: too large]';
+const unreadableValue = '[Redacted: unreadable]';
 
 // Credentials that look like credentials wherever they appear in a string (messages, stacks, URLs).
 const bearerToken = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]+=*/gi;

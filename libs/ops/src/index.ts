@@ -1,5 +1,11 @@
 export { type BootOptions, bootService, packageVersion } from './boot-service.js';
 export { type Component, type ComposedService, composeService } from './compose-service.js';
+export {
+  type ConsumerObserver,
+  consumerMetrics,
+  type PartitionLag,
+  type RecordOutcome,
+} from './consumer-metrics.js';
 export { createMetricsRegistry, type MetricsRegistry } from './metrics.js';
 export { type OpsServer, type OpsServerOptions, type ReadinessCheck, startOpsServer } from './ops-server.js';
 export {
@@ -8,3 +14,12 @@ export {
   runService,
   stopProcessOnFatalCrash,
 } from './run-service.js';
+export {
+  childTraceparent,
+  currentTraceId,
+  currentTraceparent,
+  newTraceparent,
+  parseTraceparent,
+  runInTrace,
+  type TraceParent,
+} from './trace-context.js';

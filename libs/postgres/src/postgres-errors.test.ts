@@ -44,8 +44,8 @@ describe('toStoreError', () => {
     ['23502', 'invalid_argument', false], // not null
     ['23514', 'invalid_argument', false], // check constraint
     ['42501', 'permission_denied', false], // no privilege, or a row-level-security policy refused
-    ['42P01', 'server_error', true], // undefined table: a deployment problem, retried
-    ['XX000', 'server_error', true],
+    ['42P01', 'store_failed', true], // undefined table: a deployment problem, retried
+    ['XX000', 'store_failed', true],
   ] as const)('maps SQLSTATE %s to %s (retriable: %s)', (code, expected, retriable) => {
     expect(toStoreError(serverError(code), 'op')).toMatchObject({
       code: expected,

@@ -139,8 +139,8 @@ export function isTransientStoreError(error: unknown): boolean {
  *   schema (class 23) → `invalid_argument` (permanent: retrying cannot help);
  * - a privilege the role lacks, or a row that a row-level-security policy refuses (42501) →
  *   `permission_denied`;
- * - anything else → a retriable `server_error`, so that a consumer redelivers an accepted message
- *   instead of dead-lettering it.
+ * - anything else → `store_failed` (retriable; callers see `server_error`), so that a consumer
+ *   redelivers an accepted message instead of dead-lettering it.
  */
 export function toStoreError(raw: unknown, operation: string): ParleyError {
   if (raw instanceof ParleyError) return raw;
@@ -176,9 +176,8 @@ export function toStoreError(raw: unknown, operation: string): ParleyError {
       context,
     });
   }
-  return new ParleyError('server_error', `PostgreSQL failed during ${operation}`, {
+  return new ParleyError('store_failed', `PostgreSQL failed during ${operation}`, {
     cause: error,
-    retriable: true,
     context,
   });
 }

@@ -1,4 +1,5 @@
 import { webcrypto } from 'node:crypto';
+import { identifiers } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import { CompactEncrypt, compactDecrypt, type ProtectedHeaderParameters } from 'jose';
 
@@ -33,8 +34,8 @@ export function bindingContext(kind: string, ...parts: readonly string[]): strin
 /** Key id to 32-byte AES key; several ids let old secrets open while new ones use the active key. */
 export type KeyRing = ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>;
 
+const isKeyId = (kid: string) => identifiers.keyId.safeParse(kid).success;
 const keyBytes = 32; // A256GCM with `dir`: the key is the content-encryption key
-const kidPattern = /^[A-Za-z0-9._-]{1,64}$/;
 const base64urlPattern = /^[A-Za-z0-9_-]+$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -62,7 +63,7 @@ export function parseKeyRing(text: string, options: { minBytes?: number } = {}):
     if (colon < 0) throw invalidConfig(`${where} is not kid:base64url`);
     const kid = entry.slice(0, colon);
     const encoded = entry.slice(colon + 1).replace(/=+$/, '');
-    if (!kidPattern.test(kid)) {
+    if (!isKeyId(kid)) {
       throw invalidConfig(`${where}: the kid must be 1-64 letters, digits, dots, dashes or underscores`);
     }
     if (Object.hasOwn(keys, kid)) throw invalidConfig(`${where}: kid '${kid}' appears twice`);
@@ -91,7 +92,7 @@ export function createSecretBox(options: { keys: KeyRing; activeKid: string }): 
   const entries = options.keys instanceof Map ? [...options.keys] : Object.entries(options.keys);
   const keys = new Map<string, Uint8Array>();
   for (const [kid, key] of entries) {
-    if (!kidPattern.test(kid)) throw invalidConfig(`secret box kid '${kid}' is not a valid key id`);
+    if (!isKeyId(kid)) throw invalidConfig(`secret box kid '${kid}' is not a valid key id`);
     if (!(key instanceof Uint8Array) || key.length !== keyBytes) {
       throw invalidConfig(`secret box key '${kid}' must be exactly ${keyBytes} bytes`);
     }

@@ -110,5 +110,5 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     // Stopped in reverse: the server, then the refusals it tallied, then the store they go to.
     components: postgres ? [postgres, refusals, grpc] : [refusals, grpc],
   });
-  return { ...service, grpcAddress: () => grpc.address(), stores };
+  return { ...service, grpcAddress: () => grpc.address() };
 }

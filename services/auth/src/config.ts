@@ -1,4 +1,5 @@
 import { commonEnv, envSchemas, grpcTlsEnv, parseConfig, postgresEnv } from '@parley/config';
+import { identifiers } from '@parley/contracts';
 import { z } from 'zod';
 import { parseIssuerEndpointExceptions } from './domain/issuer-endpoints.js';
 
@@ -22,10 +23,7 @@ export const schema = z.object({
   /** HMAC key signing Parley session tokens (base64url, at least 32 bytes). */
   SESSION_SIGNING_KEY: base64urlKey(32),
   /** The key id (`kid`) of SESSION_SIGNING_KEY; tokens issued before key ids count as `default`. */
-  SESSION_SIGNING_KEY_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 letters, digits, dots, dashes or underscores')
-    .default('default'),
+  SESSION_SIGNING_KEY_ID: identifiers.keyId.default('default'),
   /**
    * Earlier signing keys, `kid:base64url,…`, that still verify (never sign) session tokens, so the
    * key rotates without signing anyone out; drop one after SESSION_TTL_SECONDS.

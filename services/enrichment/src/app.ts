@@ -1,7 +1,8 @@
 import { createBrandHttpClient } from '@parley/brand-http';
 import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
 import type { CustomerSnapshot } from '@parley/contracts';
-import { ParleyError } from '@parley/errors';
+import { mappingDefaults } from '@parley/customer-mapping';
+import { BrandFailure } from '@parley/errors';
 import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
@@ -50,7 +51,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
       return {
         customerDataUrl: channel.customerDataUrl,
         mapping: {
-          customerId: channel.mapping?.customerId || '$.sub',
+          customerId: channel.mapping?.customerId || mappingDefaults.customerId,
           ...(channel.mapping?.name ? { name: channel.mapping.name } : {}),
           customFields: channel.mapping?.customFields ?? {},
         },
@@ -71,11 +72,13 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
         headers: { authorization: `Bearer ${accessToken}` },
       });
       if (response.status >= 500)
-        throw new ParleyError('brand_unavailable', `customer data answered ${response.status}`, {
-          context: { reason: 'server_error' },
+        throw new BrandFailure('server_error', `customer data answered ${response.status}`, {
+          host: new URL(url).host,
         });
       if (response.status !== 200)
-        throw new ParleyError('brand_error', `customer data answered ${response.status}`);
+        throw new BrandFailure('invalid_response', `customer data answered ${response.status}`, {
+          host: new URL(url).host,
+        });
       return response.json();
     },
     publishEnriched: (event) => producer.publish('chat.messages.enriched.v1', event, { id: event.messageId }),
@@ -90,6 +93,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     enrich,
     dlqProducer: producer,
     logger,
+    registry,
     pipelineDepth: config.ENRICHMENT_PIPELINE_DEPTH,
     onCrash: stopProcessOnFatalCrash,
   });

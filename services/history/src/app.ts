@@ -60,6 +60,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     history,
     dlqProducer: producer,
     logger,
+    registry,
     onCrash: stopProcessOnFatalCrash,
   });
   const definition = loadParleyProtos().history.HistoryService.service;
@@ -94,10 +95,5 @@ export function createApp({ config, logger, version, clock = systemClock, stores
       },
     ],
   });
-  return {
-    ...service,
-    grpcAddress: () => grpc.address(),
-    /** The store ports, for tests to read what the service wrote. */
-    stores,
-  };
+  return { ...service, grpcAddress: () => grpc.address() };
 }

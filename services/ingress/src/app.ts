@@ -1,27 +1,50 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
-import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
+import {
+  createEventProducer,
+  createKafkaClient,
+  type EventProducer,
+  kafkaClientOptions,
+  producerComponent,
+} from '@parley/bus';
+import {
+  clientComponent,
+  createServiceClient,
+  type IntegrationsServiceDefinition,
+  loadGrpcTls,
+  loadParleyProtos,
+  type ServiceClient,
+} from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
+import { createConnectionRegistry } from './adapters/connection-registry.js';
+import { authPort, historyPort } from './adapters/grpc-ports.js';
 import { createIngressMetrics } from './adapters/ingress-metrics.js';
 import { ingressSchema } from './adapters/ingress-schema.js';
+import { createRateLimiter } from './adapters/rate-limiter.js';
 import type { IngressConfig } from './config.js';
 import { createPodEventsConsumer } from './consumers/pod-events.consumer.js';
 import type { ApiKeyRepository } from './domain/api-keys.js';
 import { createBotStreams } from './domain/bot-streams.js';
-import { createConnectionRegistry } from './domain/connection-registry.js';
-import { createRateLimiter } from './domain/rate-limiter.js';
+import type { AuthPort, HistoryPort } from './domain/ports.js';
 import { createSessionEndedAnnouncer } from './domain/session-ended-announcer.js';
 import { createHttpApp } from './http/create-http-app.js';
-import { createMessageSender } from './http/message-sender.js';
 
 /** Ingress's store ports. */
 export interface IngressStores {
   readonly apiKeys: ApiKeyRepository;
+}
+
+/** The services ingress calls and the bus it publishes to; each absent one is the real one (config). */
+export interface IngressPorts {
+  readonly auth: AuthPort;
+  readonly history: HistoryPort;
+  readonly producer: EventProducer;
+  /** The integrations service (webhooks admin API, bot event stream). */
+  readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
 }
 
 export interface IngressDeps {
@@ -30,6 +53,8 @@ export interface IngressDeps {
   readonly version: string;
   /** The store; absent: PostgreSQL (DATABASE_URL), migrated or verified at start. */
   readonly stores?: IngressStores;
+  /** In-memory ports for edge tests (http/edge.fixture.ts); absent: gRPC clients and Kafka. */
+  readonly ports?: Partial<IngressPorts>;
 }
 
 /** The PostgreSQL store (DATABASE_URL, ingress's own schema) and the ports on it. */
@@ -40,39 +65,54 @@ function postgresStore(config: IngressConfig, logger: Logger) {
 }
 
 /** The ingress service: the HTTP edge for chat frontends, bots, agents and admins. */
-export function createApp({ config, logger, version, stores: given }: IngressDeps) {
+export function createApp({ config, logger, version, stores: given, ports = {} }: IngressDeps) {
   const registry = createMetricsRegistry({ service: 'ingress', version });
   const kafka = createKafkaClient({
     ...kafkaClientOptions(config),
     clientId: 'parley-ingress',
     logger,
   });
-  const producer = createEventProducer({
-    kafka,
-    source: 'parley/ingress',
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    logger,
-  });
+  const producer =
+    ports.producer ??
+    createEventProducer({
+      kafka,
+      source: 'parley/ingress',
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      logger,
+    });
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
     : postgresStore(config, logger);
   const protos = loadParleyProtos();
-  const tls = loadGrpcTls(config, 'ingress');
-  const auth = createServiceClient(protos.auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
-    tls,
-    server: 'auth',
-    deadlineMs: config.AUTH_DEADLINE_MS,
-  });
-  const history = createServiceClient(protos.history.HistoryService.service, config.HISTORY_GRPC_ADDRESS, {
-    tls,
-    server: 'history',
-    deadlineMs: config.HISTORY_DEADLINE_MS,
-  });
-  const integrations = createServiceClient(
-    protos.integrations.IntegrationsService.service,
-    config.INTEGRATIONS_GRPC_ADDRESS,
-    { tls, server: 'integrations', deadlineMs: config.INTEGRATIONS_DEADLINE_MS },
-  );
+  // Loaded only for a client that is made here: in-memory ports need no certificates.
+  let loadedTls: ReturnType<typeof loadGrpcTls> | undefined;
+  const tlsFor = () => {
+    loadedTls ??= loadGrpcTls(config, 'ingress');
+    return loadedTls;
+  };
+  const authClient = ports.auth
+    ? undefined
+    : createServiceClient(protos.auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
+        tls: tlsFor(),
+        server: 'auth',
+        deadlineMs: config.AUTH_DEADLINE_MS,
+      });
+  const historyClient = ports.history
+    ? undefined
+    : createServiceClient(protos.history.HistoryService.service, config.HISTORY_GRPC_ADDRESS, {
+        tls: tlsFor(),
+        server: 'history',
+        deadlineMs: config.HISTORY_DEADLINE_MS,
+      });
+  const auth = ports.auth ?? authPort(authClient as NonNullable<typeof authClient>);
+  const history = ports.history ?? historyPort(historyClient as NonNullable<typeof historyClient>);
+  const integrations =
+    ports.integrations ??
+    createServiceClient(protos.integrations.IntegrationsService.service, config.INTEGRATIONS_GRPC_ADDRESS, {
+      tls: tlsFor(),
+      server: 'integrations',
+      deadlineMs: config.INTEGRATIONS_DEADLINE_MS,
+    });
   const botStreams = createBotStreams({
     perKey: config.BOT_STREAMS_PER_KEY,
     perTenant: config.BOT_STREAMS_PER_TENANT,
@@ -100,13 +140,13 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
     connections,
     dlqProducer: producer,
     logger,
+    registry,
     onCrash: stopProcessOnFatalCrash,
   });
   const http: FastifyInstance = createHttpApp({
     auth,
     history,
     producer,
-    sendMessage: createMessageSender({ auth, producer }),
     sessionEnded,
     integrations,
     botStreams,
@@ -127,17 +167,19 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
   });
   const components = [
     ...storeComponents,
-    producerComponent(producer),
+    ...(ports.producer ? [] : [producerComponent(producer)]),
     {
       // Stops before the producer: what is still pending gets one last try.
       name: 'session-ended-events',
       start: async () => {},
       stop: () => sessionEnded.stop(),
     },
-    clientComponent('auth', auth, logger),
-    clientComponent('history', history, logger),
+    ...(authClient ? [clientComponent('auth', authClient, logger)] : []),
+    ...(historyClient ? [clientComponent('history', historyClient, logger)] : []),
     // Not a readiness condition: chat goes on while integrations is down (its routes answer 503).
-    { ...clientComponent('integrations', integrations, logger), isReady: undefined },
+    ...(ports.integrations
+      ? []
+      : [{ ...clientComponent('integrations', integrations, logger), isReady: undefined }]),
     {
       // The pod's own group: deliveries to push and logouts to close streams for.
       name: 'consumer',
@@ -173,6 +215,8 @@ export function createApp({ config, logger, version, stores: given }: IngressDep
       if (!address || typeof address === 'string') throw new Error('ingress not started');
       return `http://127.0.0.1:${address.port}`;
     },
+    /** Answers one request without a socket (Fastify's `inject`), e.g. an edge test on in-memory ports. */
+    inject: http.inject.bind(http) as FastifyInstance['inject'],
     /** The store ports, for tests to read what the service wrote. */
     stores,
   };

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { identifiers } from '@parley/contracts';
 import { createLogger } from '@parley/logger';
 import { packageVersion } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 const requested = (values.scope ?? []) as ApiKeyScope[];
 if (
   !values.tenant ||
-  !/^[A-Za-z0-9._-]{1,64}$/.test(values.tenant) ||
+  !identifiers.tenantId.safeParse(values.tenant).success ||
   !values.name ||
   requested.length === 0 ||
   requested.some((scope) => !scopes.has(scope))

@@ -127,6 +127,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     log: eventLog,
     dlqProducer: producer,
     logger,
+    registry,
     pipelineDepth,
     onCrash: stopProcessOnFatalCrash,
   });
@@ -172,10 +173,5 @@ export function createApp({ config, logger, version, clock = systemClock, stores
       },
     ],
   });
-  return {
-    ...service,
-    grpcAddress: () => grpc.address(),
-    /** The store ports, for tests to read what the service wrote. */
-    stores,
-  };
+  return { ...service, grpcAddress: () => grpc.address() };
 }

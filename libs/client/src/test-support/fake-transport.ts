@@ -158,8 +158,7 @@ export function storedMessage(seq: number, text = `message ${seq}`): ThreadMessa
   };
 }
 
-/** A live `message` frame as ingress broadcasts it. */
+/** A live `message` frame as ingress broadcasts it: the message as sync pages carry it. */
 export function messageFrame(seq: number, threadId = 'th_1') {
-  const { seq: _seq, ...message } = storedMessage(seq);
-  return { type: 'message', threadId, seq, message };
+  return { type: 'message', threadId, seq, message: storedMessage(seq) };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { BrandHttpClient, BrandResponse } from '@parley/brand-http';
-import { ParleyError, untrustedText } from '@parley/errors';
+import { BrandFailure, ParleyError, untrustedText } from '@parley/errors';
 import type { Channel } from '../domain/model.js';
 import type { BrandOAuth, Clock, DiscoveredEndpoints, TokenSet, TokenVerdict } from '../domain/ports.js';
 import { createIssuerMetadata } from './issuer-metadata.js';
@@ -23,7 +23,7 @@ function clientAuthentication(channel: Channel, form: URLSearchParams): Record<s
 function objectBody(response: BrandResponse, what: string): Json {
   const body = response.json();
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ParleyError('brand_error', `the brand's ${what} answer is not a JSON object`);
+    throw new BrandFailure('invalid_response', `the brand's ${what} answer is not a JSON object`);
   }
   return body as Json;
 }
@@ -51,6 +51,7 @@ export function createBrandOAuth(deps: {
     refusal: 'unauthenticated' | 'reauthentication_required',
   ) {
     const headers = clientAuthentication(channel, form);
+    // No caller's signal: tokens the brand grants must reach Parley (BrandOAuth).
     const response = await http.request(channel.endpoints.token, {
       tenant: channel.tenantId,
       method: 'POST',
@@ -58,7 +59,7 @@ export function createBrandOAuth(deps: {
       headers,
     });
     if (response.status >= 500)
-      throw new ParleyError('brand_unavailable', `the brand's token endpoint answered ${response.status}`);
+      throw new BrandFailure('server_error', `the brand's token endpoint answered ${response.status}`);
     const body = objectBody(response, 'token');
     if (response.status !== 200) {
       // The brand's own string ends up in a message the client sees: bounded, printable ASCII.
@@ -85,8 +86,8 @@ export function createBrandOAuth(deps: {
   return {
     sendsAuthorizationResponseIss: issuerMetadata.sendsAuthorizationResponseIss,
 
-    async discover(tenantId, issuer) {
-      const tenant = { tenant: tenantId };
+    async discover(tenantId, issuer, signal) {
+      const tenant = { tenant: tenantId, ...(signal ? { signal } : {}) };
       let response = await http.request(
         `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
         tenant,
@@ -119,12 +120,16 @@ export function createBrandOAuth(deps: {
       return endpoints;
     },
 
-    async probe(tenantId, url) {
-      const response = await http.request(url, { tenant: tenantId, retries: 0 });
+    async probe(tenantId, url, signal) {
+      const response = await http.request(url, {
+        tenant: tenantId,
+        retries: 0,
+        ...(signal ? { signal } : {}),
+      });
       return { status: response.status, ...serverDate(response) };
     },
 
-    async authenticateClient(channel, endpoint) {
+    async authenticateClient(channel, endpoint, signal) {
       const url = endpoint === 'token' ? channel.endpoints.token : channel.endpoints.introspection;
       if (!url) throw new ParleyError('brand_error', `the channel has no ${endpoint} endpoint`);
       // Made up, so a good client gets past authentication and no further (nothing is granted).
@@ -144,6 +149,7 @@ export function createBrandOAuth(deps: {
         form,
         headers,
         retries: 0,
+        ...(signal ? { signal } : {}),
       });
       let error: unknown;
       try {
@@ -174,7 +180,7 @@ export function createBrandOAuth(deps: {
       );
     },
 
-    async validate(channel, accessToken): Promise<TokenVerdict> {
+    async validate(channel, accessToken, signal): Promise<TokenVerdict> {
       if (channel.validation.mode === 'jwt') {
         // Customer keys hash the channel's issuer; settings stored before PutChannel required the
         // two to be one may still differ: such tokens are not the channel issuer's.
@@ -183,7 +189,7 @@ export function createBrandOAuth(deps: {
             'brand_error',
             "the channel's jwt.issuer is not its issuer: save the channel again",
           );
-        return jwt.validate(channel, accessToken);
+        return jwt.validate(channel, accessToken, signal);
       }
       const endpoint = channel.endpoints.introspection;
       if (!endpoint) throw new ParleyError('brand_error', 'the channel has no introspection endpoint');
@@ -196,10 +202,11 @@ export function createBrandOAuth(deps: {
         form,
         headers,
         retries: 1,
+        ...(signal ? { signal } : {}),
       });
       if (response.status >= 500)
-        throw new ParleyError(
-          'brand_unavailable',
+        throw new BrandFailure(
+          'server_error',
           `the brand's introspection endpoint answered ${response.status}`,
         );
       if (response.status !== 200)
@@ -240,10 +247,11 @@ export function createBrandOAuth(deps: {
       return response.status === 200;
     },
 
-    async fetchCustomerData(channel, accessToken) {
+    async fetchCustomerData(channel, accessToken, signal) {
       const response = await http.request(channel.endpoints.customerData, {
         tenant: channel.tenantId,
         headers: { authorization: `Bearer ${accessToken}` },
+        ...(signal ? { signal } : {}),
       });
       if (response.status !== 200)
         throw new ParleyError(

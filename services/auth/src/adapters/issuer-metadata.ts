@@ -23,8 +23,8 @@ export function createIssuerMetadata(deps: {
   const { http, clock, maxAgeMs = 10 * 60_000, maxEntries = 1000 } = deps;
   const remembered = new Map<string, Remembered>();
 
-  async function fetchSendsIss(tenantId: string, issuer: string): Promise<boolean> {
-    const tenant = { tenant: tenantId };
+  async function fetchSendsIss(tenantId: string, issuer: string, signal?: AbortSignal): Promise<boolean> {
+    const tenant = { tenant: tenantId, ...(signal ? { signal } : {}) };
     let response = await http.request(
       `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
       tenant,
@@ -49,12 +49,16 @@ export function createIssuerMetadata(deps: {
   }
 
   return {
-    async sendsAuthorizationResponseIss(tenantId: string, issuer: string): Promise<boolean> {
+    async sendsAuthorizationResponseIss(
+      tenantId: string,
+      issuer: string,
+      signal?: AbortSignal,
+    ): Promise<boolean> {
       const key = `${tenantId} ${issuer}`;
       const now = clock.now().getTime();
       const known = remembered.get(key);
       if (known && now - known.fetchedAt < maxAgeMs) return known.sendsIss;
-      const sendsIss = await fetchSendsIss(tenantId, issuer);
+      const sendsIss = await fetchSendsIss(tenantId, issuer, signal);
       remembered.delete(key);
       remembered.set(key, { sendsIss, fetchedAt: now });
       for (const oldest of remembered.keys()) {

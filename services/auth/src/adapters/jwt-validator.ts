@@ -1,5 +1,5 @@
 import type { BrandHttpClient } from '@parley/brand-http';
-import { ParleyError } from '@parley/errors';
+import { ParleyError, untilCallerGone } from '@parley/errors';
 import { createLocalJWKSet, type JSONWebKeySet, errors as joseErrors, jwtVerify } from 'jose';
 import type { Channel } from '../domain/model.js';
 import type { Clock, TokenVerdict } from '../domain/ports.js';
@@ -151,12 +151,13 @@ export function createJwtValidator(deps: {
   }
 
   return {
-    async validate(channel: Channel, token: string): Promise<TokenVerdict> {
+    /** `signal`: the caller stops waiting for a key set fetch (shared with other callers, it runs on). */
+    async validate(channel: Channel, token: string, signal?: AbortSignal): Promise<TokenVerdict> {
       const jwksUrl = channel.endpoints.jwks;
       if (channel.validation.mode !== 'jwt' || !jwksUrl)
         throw new ParleyError('brand_error', 'the channel has no JWKS');
       const source = { tenantId: channel.tenantId, jwksUrl };
-      let keys = await keysFor(source);
+      let keys = await untilCallerGone(keysFor(source), signal);
       for (let attempt = 0; ; attempt += 1) {
         try {
           return await verify(channel, token, keys);
@@ -164,7 +165,7 @@ export function createJwtValidator(deps: {
           if (error instanceof joseErrors.JWKSNoMatchingKey) {
             if (attempt > 0) throw unavailable('the token names a key the brand does not publish', error);
             try {
-              keys = await keysAfterUnknownKid(source, keys);
+              keys = await untilCallerGone(keysAfterUnknownKid(source, keys), signal);
             } catch (fetchError) {
               throw unavailable('the brand’s JWKS could not be fetched again for a new key', fetchError);
             }

@@ -1,4 +1,5 @@
 import { webcrypto } from 'node:crypto';
+import { identifiers } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import { jwtVerify, SignJWT } from 'jose';
 import type { SessionClaims, SessionTokens } from '../domain/ports.js';
@@ -10,10 +11,9 @@ const stringClaims = ['sub', 'sid', 'tid', 'cid', 'did'] as const;
 
 /** The kid of tokens issued before session tokens named their key (and the default kid). */
 const legacySessionKid = 'default';
-const kidPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 function importKey(kid: string, raw: Uint8Array) {
-  if (!kidPattern.test(kid))
+  if (!identifiers.keyId.safeParse(kid).success)
     throw new ParleyError(
       'invalid_config',
       `session key id '${kid.slice(0, 64)}' is not 1-64 of [A-Za-z0-9._-]`,

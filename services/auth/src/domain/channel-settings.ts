@@ -1,10 +1,10 @@
-import { customFieldName } from '@parley/contracts';
-import { isSupportedPath } from '@parley/customer-mapping';
+import { customFieldName, identifiers, limits } from '@parley/contracts';
+import { isSupportedPath, mappingDefaults } from '@parley/customer-mapping';
 import { ParleyError } from '@parley/errors';
 import { z } from 'zod';
 
 /** Algorithms accepted for brand JWT access tokens: asymmetric only (no `none`, no shared secrets). */
-export const jwtAlgorithms = [
+const jwtAlgorithms = [
   'RS256',
   'RS384',
   'RS512',
@@ -17,14 +17,6 @@ export const jwtAlgorithms = [
   'EdDSA',
 ] as const;
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64');
-// The events' rule (credential-looking names refused), narrowed to names that read well in bots' code.
-const fieldName = customFieldName.regex(
-  /^[A-Za-z][A-Za-z0-9_]{0,63}$/,
-  'a letter, then letters, digits or underscores; at most 64',
-);
 const jsonPath = z.string().refine(isSupportedPath, 'a JSON path such as $.sub or $.profile.tier');
 
 /** What an admin sends to PutChannel, before defaults, discovery and secret handling. */
@@ -87,8 +79,8 @@ export function channelInputSchema(brandUrl: (url: URL) => boolean) {
     z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
   return z
     .object({
-      tenantId: identifier,
-      channelId: identifier,
+      tenantId: identifiers.tenantId,
+      channelId: identifiers.channelId,
       issuer: url('issuer'),
       allowWithoutPkce: z.boolean().default(false),
       endpoints: z
@@ -125,14 +117,20 @@ export function channelInputSchema(brandUrl: (url: URL) => boolean) {
         .default({ audiences: [], algorithms: [], clockToleranceSeconds: 30, requireAtJwtType: false }),
       mapping: z
         .object({
-          customerId: z.preprocess((value) => value || undefined, jsonPath.default('$.sub')),
-          name: z.preprocess((value) => value || undefined, jsonPath.default('$.name')),
+          customerId: z.preprocess(
+            (value) => value || undefined,
+            jsonPath.default(mappingDefaults.customerId),
+          ),
+          name: z.preprocess((value) => value || undefined, jsonPath.default(mappingDefaults.name)),
           customFields: z
-            .record(fieldName, jsonPath)
+            .record(customFieldName, jsonPath)
             .default({})
-            .refine((fields) => Object.keys(fields).length <= 50, 'at most 50 custom fields'),
+            .refine(
+              (fields) => Object.keys(fields).length <= limits.customFieldCount,
+              `at most ${limits.customFieldCount} custom fields`,
+            ),
         })
-        .default({ customerId: '$.sub', name: '$.name', customFields: {} }),
+        .default({ ...mappingDefaults, customFields: {} }),
       messagingMode: z.preprocess(
         (value) => value || undefined,
         z.enum(['messaging', 'live-chat']).default('messaging'),

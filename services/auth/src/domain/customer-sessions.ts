@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { identifiers } from '@parley/contracts';
 import { mapCustomer } from '@parley/customer-mapping';
-import { ParleyError } from '@parley/errors';
+import { ParleyError, throwIfCallerGone } from '@parley/errors';
 import type { AuthDomainDeps } from './deps.js';
 import { deriveCustomerKey, threadIdFor } from './identity.js';
 import type { CustomerProfile } from './model.js';
@@ -26,7 +27,6 @@ export interface AuthorizedSession {
   readonly sessionId: string;
 }
 
-const devicePattern = /^[A-Za-z0-9._-]{1,128}$/;
 const platforms = new Set(['web', 'ios', 'android']);
 const brandTrouble = new Set([
   'brand_unavailable',
@@ -56,7 +56,7 @@ function checkExchangeRequest(request: ExchangeCodeRequest): void {
   if (request.codeVerifier && !/^[A-Za-z0-9._~-]{43,128}$/.test(request.codeVerifier)) {
     problems.push('codeVerifier: 43 to 128 characters of [A-Za-z0-9._~-] (RFC 7636)');
   }
-  if (!devicePattern.test(request.device.id))
+  if (!identifiers.deviceId.safeParse(request.device.id).success)
     problems.push('device.id: letters, digits, dot, dash, underscore; at most 128');
   if (!platforms.has(request.device.platform)) problems.push('device.platform: web, ios or android');
   if (problems.length > 0)
@@ -65,12 +65,14 @@ function checkExchangeRequest(request: ExchangeCodeRequest): void {
 
 /**
  * ExchangeCode: the authorization code becomes brand tokens (stored encrypted) and a Parley
- * session on this device, with the customer's data fetched once.
+ * session on this device, with the customer's data fetched once. Once `signal` (the caller's)
+ * fires, no brand request starts and the one in flight is abandoned; tokens the brand granted are
+ * then revoked, and once they are checked the sign-in completes.
  */
 export function createCodeExchange(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, brand, refresher, sessionTokens, clock, sessionTtlSeconds } = deps;
   const { sessionIdleTimeoutSeconds } = deps;
-  return async function exchangeCode(request: ExchangeCodeRequest) {
+  return async function exchangeCode(request: ExchangeCodeRequest, signal?: AbortSignal) {
     checkExchangeRequest(request);
     const channel = await channels.find(request.tenantId, request.channelId);
     if (!channel) throw new ParleyError('not_found', `channel ${request.channelId} is not configured`);
@@ -92,7 +94,7 @@ export function createCodeExchange(deps: AuthDomainDeps) {
     if (request.iss === undefined) {
       let required: boolean;
       try {
-        required = await brand.sendsAuthorizationResponseIss(channel.tenantId, channel.issuer);
+        required = await brand.sendsAuthorizationResponseIss(channel.tenantId, channel.issuer, signal);
       } catch (error) {
         failClosed(error);
       }
@@ -108,6 +110,7 @@ export function createCodeExchange(deps: AuthDomainDeps) {
     let subject: string;
     let customer: CustomerProfile;
     try {
+      throwIfCallerGone(signal);
       tokens = await brand.exchangeCode(channel, request);
     } catch (error) {
       // A refused code is the customer's to retry; only an unreachable brand is a 503.
@@ -115,11 +118,14 @@ export function createCodeExchange(deps: AuthDomainDeps) {
       throw error;
     }
     try {
-      const verdict = await brand.validate(channel, tokens.accessToken);
+      const verdict = await brand.validate(channel, tokens.accessToken, signal);
       if (!verdict.active)
         throw new ParleyError('unauthenticated', 'the brand issued a token it does not accept');
       subject = verdict.subject;
-      customer = mapCustomer(await brand.fetchCustomerData(channel, tokens.accessToken), channel.mapping);
+      customer = mapCustomer(
+        await brand.fetchCustomerData(channel, tokens.accessToken, signal),
+        channel.mapping,
+      );
     } catch (error) {
       // The grant is useless to Parley now: do not leave it alive at the brand.
       await brand
@@ -206,12 +212,16 @@ export async function endGrant(
  * AuthorizeMessage, for every message and reconnect: the session must exist and not be idle past
  * its idle expiry (which each use moves forward, at most one write a minute), and the brand must
  * still accept the customer's access token (refreshed when expired or refused). A refused grant
- * ends every session that used it, with `reauthentication_required`.
+ * ends every session that used it, with `reauthentication_required`. Once `signal` (the caller's)
+ * fires, brand requests and the wait for a refresh stop (TokenRefresher).
  */
 export function createMessageAuthorization(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, brand, refresher, sessionTokens, clock } = deps;
   const { sessionIdleTimeoutSeconds } = deps;
-  return async function authorizeMessage(sessionToken: string): Promise<AuthorizedSession> {
+  return async function authorizeMessage(
+    sessionToken: string,
+    signal?: AbortSignal,
+  ): Promise<AuthorizedSession> {
     const claims = await sessionTokens.verify(sessionToken);
     const session = await sessions.find(claims.tenantId, claims.sessionId);
     const now = clock.now();
@@ -227,11 +237,11 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
     const stored = await credentials.find(session.tenantId, session.customerKey, session.channelId);
     if (!stored) throw new ParleyError('reauthentication_required', 'the customer must sign in again');
     try {
-      let current = await refresher.fresh(channel, stored);
-      let verdict = await brand.validate(channel, current.accessToken);
+      let current = await refresher.fresh(channel, stored, signal);
+      let verdict = await brand.validate(channel, current.accessToken, signal);
       if (!verdict.active) {
-        current = await refresher.refresh(channel, current);
-        verdict = await brand.validate(channel, current.accessToken);
+        current = await refresher.refresh(channel, current, signal);
+        verdict = await brand.validate(channel, current.accessToken, signal);
       }
       if (!verdict.active || verdict.subject !== current.subject) {
         throw new ParleyError(

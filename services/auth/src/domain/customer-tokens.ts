@@ -58,7 +58,8 @@ async function channelOfRequest(deps: AuthDomainDeps, request: AccessTokenReques
  */
 export function createAccessTokenIssuer(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, refresher, audit, clock } = deps;
-  return async function getAccessToken(request: AccessTokenRequest) {
+  /** `signal`: the caller's; once it fires the wait for a refresh stops (TokenRefresher). */
+  return async function getAccessToken(request: AccessTokenRequest, signal?: AbortSignal) {
     const { tenantId, customerKey, service, caller } = request;
     if (caller.kind !== 'service' && caller.kind !== 'bot')
       throw new ParleyError('invalid_argument', 'caller.kind must be service or bot');
@@ -88,7 +89,7 @@ export function createAccessTokenIssuer(deps: AuthDomainDeps) {
     if (!channel) throw new ParleyError('not_found', 'the customer’s channel is no longer configured');
     let current = stored;
     try {
-      current = await refresher.fresh(channel, stored);
+      current = await refresher.fresh(channel, stored, signal);
     } catch (error) {
       if (error instanceof ParleyError && error.code === 'reauthentication_required')
         await endGrant(deps, stored);

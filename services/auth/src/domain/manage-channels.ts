@@ -61,13 +61,14 @@ function keptSecret(existing: Channel | null, next: Pick<Channel, 'issuer' | 'en
  * PutChannel and GetChannel. Settings are validated with precise errors; explicit endpoints must
  * belong to the issuer (`checkEndpointsOfIssuer`); OpenID discovery fills the endpoints not given
  * explicitly; an empty client secret on update keeps the stored one while the servers stay the same.
+ * Discovery stops once `signal` (the caller's) fires.
  */
 export function createChannelManagement(
   deps: Pick<AuthDomainDeps, 'channels' | 'brand' | 'clock' | 'brandUrl' | 'issuerEndpointExceptions'>,
 ) {
   const { channels, brand, clock, brandUrl, issuerEndpointExceptions } = deps;
   return {
-    async putChannel(input: ChannelInput): Promise<ChannelView> {
+    async putChannel(input: ChannelInput, signal?: AbortSignal): Promise<ChannelView> {
       const valid = validateChannelInput(input, (url) => brandUrl(url, input.tenantId));
       if (valid.validationMode === 'jwt' && valid.jwt.issuer && valid.jwt.issuer !== valid.issuer) {
         // Customer keys hash the channel's issuer: tokens must be that issuer's own.
@@ -82,7 +83,7 @@ export function createChannelManagement(
       ) as DiscoveredEndpoints;
       let discovery: Promise<DiscoveredEndpoints> | undefined;
       const discover = () => {
-        discovery ??= brand.discover(valid.tenantId, valid.issuer);
+        discovery ??= brand.discover(valid.tenantId, valid.issuer, signal);
         return discovery;
       };
       await checkEndpointsOfIssuer({

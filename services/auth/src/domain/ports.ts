@@ -140,19 +140,21 @@ export interface DiscoveredEndpoints {
 /**
  * The brand's OAuth server as Parley uses it. Failures: `brand_unavailable` (did not answer),
  * `brand_error` (answered nonsense or refused Parley's client), `unauthenticated` (code refused),
- * `reauthentication_required` (refresh token refused: the grant is gone).
+ * `reauthentication_required` (refresh token refused: the grant is gone). `signal` is the caller's
+ * (a gRPC handler's): once it fires no request starts and the one in flight is abandoned, with
+ * `deadline_exceeded`. Token requests and revocation take none (see each).
  */
 export interface BrandOAuth {
   /** The issuer's OpenID discovery document (or RFC 8414 metadata), fetched for `tenantId`. */
-  discover(tenantId: string, issuer: string): Promise<DiscoveredEndpoints>;
+  discover(tenantId: string, issuer: string, signal?: AbortSignal): Promise<DiscoveredEndpoints>;
   /**
    * Whether the issuer's metadata says it sends `iss` with every authorization response
    * (`authorization_response_iss_parameter_supported`, RFC 9207 §3); false when it publishes no
    * metadata about itself. `brand_unavailable` when it does not answer.
    */
-  sendsAuthorizationResponseIss(tenantId: string, issuer: string): Promise<boolean>;
+  sendsAuthorizationResponseIss(tenantId: string, issuer: string, signal?: AbortSignal): Promise<boolean>;
   /** Whether an endpoint answers at all (any HTTP status), with the brand's clock from `Date`. */
-  probe(tenantId: string, url: string): Promise<{ status: number; serverDate?: Date }>;
+  probe(tenantId: string, url: string, signal?: AbortSignal): Promise<{ status: number; serverDate?: Date }>;
   /**
    * A request only an authenticated client gets past, for the self-test: at `token` a made-up
    * authorization code (`invalid_grant` for a good client), at `introspection` a made-up token
@@ -161,15 +163,18 @@ export interface BrandOAuth {
   authenticateClient(
     channel: Channel,
     endpoint: 'token' | 'introspection',
+    signal?: AbortSignal,
   ): Promise<ClientAuthenticationAnswer>;
+  /** Takes no signal: tokens the brand granted must reach Parley, to be stored or revoked. */
   exchangeCode(
     channel: Channel,
     request: { code: string; redirectUri: string; codeVerifier?: string },
   ): Promise<TokenSet>;
+  /** Takes no signal: a refresh once sent must end, so a rotated refresh token is stored (TokenRefresher). */
   refresh(channel: Channel, refreshToken: string): Promise<TokenSet>;
-  validate(channel: Channel, accessToken: string): Promise<TokenVerdict>;
+  validate(channel: Channel, accessToken: string, signal?: AbortSignal): Promise<TokenVerdict>;
   revoke(channel: Channel, token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean>;
-  fetchCustomerData(channel: Channel, accessToken: string): Promise<unknown>;
+  fetchCustomerData(channel: Channel, accessToken: string, signal?: AbortSignal): Promise<unknown>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mapCustomer, readPath } from '@parley/customer-mapping';
-import { ParleyError } from '@parley/errors';
+import { callerGone, ParleyError } from '@parley/errors';
 import type { AuthDomainDeps } from './deps.js';
 import type { Channel } from './model.js';
 import type { ClientAuthenticationAnswer } from './ports.js';
@@ -115,11 +115,17 @@ function checkMapping(channel: Channel, sample: Record<string, unknown>) {
  * introspection), the brand's clock against Parley's, with a test customer's access token the
  * brand accepting it and its customer data, and the mapping applied to a sample of customer data
  * (given, or fetched with the token); a check that cannot be made is `not_measured` with the
- * reason. Failures name the likely cause (docs/brands.md). The token is used, never stored.
+ * reason. Failures name the likely cause (docs/brands.md). The token is used, never stored. Once
+ * `signal` (the caller's) fires, the test stops: no further check asks the brand.
  */
 export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand' | 'clock'>) {
   const { channels, brand, clock } = deps;
-  return async function testChannel(tenantId: string, channelId: string, samples: SelfTestSamples = {}) {
+  return async function testChannel(
+    tenantId: string,
+    channelId: string,
+    samples: SelfTestSamples = {},
+    signal?: AbortSignal,
+  ) {
     const channel = await channels.find(tenantId, channelId);
     if (!channel) throw new ParleyError('not_found', `channel ${channelId} is not configured`);
     const checks: ChannelCheck[] = [];
@@ -131,6 +137,7 @@ export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand
       try {
         record(name, await probe());
       } catch (error) {
+        if (signal?.aborted) throw callerGone(signal, error);
         record(name, failed(describeError(error)));
       }
     };
@@ -141,9 +148,10 @@ export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand
 
     await run('discovery', async () => {
       try {
-        const found = Object.keys(await brand.discover(tenantId, channel.issuer));
+        const found = Object.keys(await brand.discover(tenantId, channel.issuer, signal));
         return `endpoints found: ${found.join(', ') || 'none'}`;
       } catch (error) {
+        if (signal?.aborted) throw callerGone(signal, error);
         return notMeasured(`${describeError(error)}; the channel uses the endpoints it was given`);
       }
     });
@@ -151,7 +159,7 @@ export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand
       const url = channel.endpoints[name];
       if (!url) continue;
       await run(`endpoint ${name}`, async () => {
-        const answer = await brand.probe(tenantId, url);
+        const answer = await brand.probe(tenantId, url, signal);
         noteClock(answer.serverDate);
         if (answer.status >= 500) return failed(`brand_unavailable: answered ${answer.status}`);
         return `answered ${answer.status}`;
@@ -162,7 +170,7 @@ export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand
       authenticated.push('introspection');
     for (const endpoint of authenticated) {
       await run(`client credentials (${endpoint})`, async () => {
-        const answer = await brand.authenticateClient(channel, endpoint);
+        const answer = await brand.authenticateClient(channel, endpoint, signal);
         noteClock(answer.serverDate);
         return judgeClientAuthentication(endpoint, answer);
       });
@@ -180,7 +188,7 @@ export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand
     if (token) {
       let active = false;
       await run('sample token', async () => {
-        const verdict = await brand.validate(channel, token);
+        const verdict = await brand.validate(channel, token, signal);
         if (!verdict.active)
           return failed(
             `the brand says the token is not active: ${inactiveCause(channel, token, clock.now().getTime())}`,
@@ -190,7 +198,7 @@ export function createChannelTest(deps: Pick<AuthDomainDeps, 'channels' | 'brand
       });
       await run('customer data', async () => {
         if (!active) return notMeasured('the sample token is not active');
-        const data = await brand.fetchCustomerData(channel, token);
+        const data = await brand.fetchCustomerData(channel, token, signal);
         sample ??= data as Record<string, unknown>;
         return 'answered with a JSON object';
       });

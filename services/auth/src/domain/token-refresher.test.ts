@@ -68,6 +68,7 @@ async function setup(options: { refresh?: (token: string) => Promise<TokenSet> }
   return {
     refresher,
     anotherProcess,
+    refreshLocks,
     credentials,
     lockFree,
     refreshCalls,
@@ -178,5 +179,51 @@ describe('token refresher', () => {
       code: 'reauthentication_required',
     });
     expect(await lockFree()).toBe(true);
+  });
+});
+
+describe('token refresher when the caller has gone', () => {
+  it('stops waiting for the lock once the caller’s signal fires, and never asks the brand', async () => {
+    const { refresher, refreshLocks, initial, refreshCalls, lockFree } = await setup();
+    expect(await refreshLocks.tryAcquire('t', 'ck/web', 'other-process', 60_000)).toBe(true);
+    const caller = new AbortController();
+    const waiting = refresher.refresh(channel, initial, caller.signal);
+    const locked = refresher.withLock(initial, async () => 'ran', caller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // both poll the held lock
+    const abortedAt = Date.now();
+    caller.abort(new Error('deadline exceeded'));
+    await expect(waiting).rejects.toMatchObject({ code: 'deadline_exceeded' });
+    await expect(locked).rejects.toMatchObject({ code: 'deadline_exceeded' });
+    expect(Date.now() - abortedAt).toBeLessThan(100); // not at the wait's own timeout (7 s)
+    await refreshLocks.release('t', 'ck/web', 'other-process');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a wait that went on would take it now
+    expect(refreshCalls).toEqual([]);
+    expect(await lockFree()).toBe(true);
+  });
+
+  it('starts nothing for a caller already gone', async () => {
+    const { refresher, initial, refreshCalls, lockFree } = await setup();
+    const gone = AbortSignal.abort(new Error('cancelled'));
+    await expect(refresher.refresh(channel, initial, gone)).rejects.toMatchObject({
+      code: 'deadline_exceeded',
+    });
+    await expect(refresher.withLock(initial, async () => 'ran', gone)).rejects.toMatchObject({
+      code: 'deadline_exceeded',
+    });
+    expect(refreshCalls).toEqual([]);
+    expect(await lockFree()).toBe(true);
+  });
+
+  it('keeps a shared refresh going while another caller still waits for it', async () => {
+    const { refresher, refreshLocks, initial, refreshCalls } = await setup();
+    expect(await refreshLocks.tryAcquire('t', 'ck/web', 'other-process', 60_000)).toBe(true);
+    const leaving = new AbortController();
+    const first = refresher.refresh(channel, initial, leaving.signal);
+    const second = refresher.refresh(channel, initial, new AbortController().signal);
+    leaving.abort();
+    await expect(first).rejects.toMatchObject({ code: 'deadline_exceeded' });
+    await refreshLocks.release('t', 'ck/web', 'other-process');
+    expect((await second).accessToken).toBe('at-1');
+    expect(refreshCalls).toEqual(['rt-0']);
   });
 });

@@ -78,7 +78,7 @@ export const authServiceCallers: MethodCallers<AuthServiceDefinition> = {
 /** gRPC AuthService over the use cases: message mapping only, no decisions. */
 export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation<AuthServiceDefinition> {
   return {
-    async PutChannel(request) {
+    async PutChannel(request, context) {
       const channel = request.channel;
       const input: ChannelInput = {
         tenantId: channel?.tenantId ?? '',
@@ -104,21 +104,24 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
         mapping: { ...channel?.mapping },
         messagingMode: channel?.messagingMode ?? '',
       };
-      return channelMessage(await useCases.putChannel(input));
+      return channelMessage(await useCases.putChannel(input, context.signal));
     },
     async GetChannel(request) {
       return channelMessage(await useCases.getChannel(request.tenantId, request.channelId));
     },
-    async ExchangeCode(request) {
-      const session = await useCases.exchangeCode({
-        tenantId: request.tenantId,
-        channelId: request.channelId,
-        code: request.code,
-        redirectUri: request.redirectUri,
-        ...(request.codeVerifier ? { codeVerifier: request.codeVerifier } : {}),
-        ...(request.iss ? { iss: request.iss } : {}),
-        device: { id: request.device?.id ?? '', platform: request.device?.platform ?? '' },
-      });
+    async ExchangeCode(request, context) {
+      const session = await useCases.exchangeCode(
+        {
+          tenantId: request.tenantId,
+          channelId: request.channelId,
+          code: request.code,
+          redirectUri: request.redirectUri,
+          ...(request.codeVerifier ? { codeVerifier: request.codeVerifier } : {}),
+          ...(request.iss ? { iss: request.iss } : {}),
+          device: { id: request.device?.id ?? '', platform: request.device?.platform ?? '' },
+        },
+        context.signal,
+      );
       const { customer } = session;
       return {
         sessionToken: session.sessionToken,
@@ -132,22 +135,25 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
         threadId: session.threadId,
       };
     },
-    async AuthorizeMessage(request) {
-      return useCases.authorizeMessage(request.sessionToken);
+    async AuthorizeMessage(request, context) {
+      return useCases.authorizeMessage(request.sessionToken, context.signal);
     },
     async GetAccessToken(request, context) {
-      const token = await useCases.getAccessToken({
-        tenantId: request.tenantId,
-        customerKey: request.customerKey,
-        ...(request.channelId ? { channelId: request.channelId } : {}),
-        ...(request.threadId ? { threadId: request.threadId } : {}),
-        service: context.caller,
-        caller: {
-          kind: request.caller?.kind ?? '',
-          id: request.caller?.id ?? '',
-          reason: request.caller?.reason ?? '',
+      const token = await useCases.getAccessToken(
+        {
+          tenantId: request.tenantId,
+          customerKey: request.customerKey,
+          ...(request.channelId ? { channelId: request.channelId } : {}),
+          ...(request.threadId ? { threadId: request.threadId } : {}),
+          service: context.caller,
+          caller: {
+            kind: request.caller?.kind ?? '',
+            id: request.caller?.id ?? '',
+            reason: request.caller?.reason ?? '',
+          },
         },
-      });
+        context.signal,
+      );
       return {
         accessToken: token.accessToken,
         tokenType: token.tokenType,
@@ -157,16 +163,21 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
     async RevokeSession(request) {
       return useCases.revokeSession(request.sessionToken, request.allDevices);
     },
-    async TestChannel(request) {
+    async TestChannel(request, context) {
       const sample = request.sampleCustomerDataJson
         ? sampleFromJson(request.sampleCustomerDataJson)
         : request.sampleCustomerData
           ? fromStruct(request.sampleCustomerData)
           : undefined;
-      return useCases.testChannel(request.tenantId, request.channelId, {
-        ...(sample ? { customerData: sample } : {}),
-        ...(request.sampleAccessToken ? { accessToken: request.sampleAccessToken } : {}),
-      });
+      return useCases.testChannel(
+        request.tenantId,
+        request.channelId,
+        {
+          ...(sample ? { customerData: sample } : {}),
+          ...(request.sampleAccessToken ? { accessToken: request.sampleAccessToken } : {}),
+        },
+        context.signal,
+      );
     },
   };
 }

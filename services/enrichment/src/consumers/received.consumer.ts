@@ -1,6 +1,7 @@
 import { createEventConsumer, type EventProducer } from '@parley/bus';
 import type { MessageEnriched, MessageReceived } from '@parley/contracts';
 import type { Logger } from '@parley/logger';
+import { consumerMetrics, type MetricsRegistry } from '@parley/ops';
 import type { Kafka } from 'kafkajs';
 
 /** Enrichment's consumer of received messages (group `enrichment`); threads in parallel as messages arrive. */
@@ -11,9 +12,11 @@ export function createReceivedConsumer(deps: {
   dlqProducer: EventProducer;
   logger: Logger;
   pipelineDepth: number;
+  /** The service's metrics registry: the consumer's series (parley_consumer_*) go there. */
+  registry: MetricsRegistry;
   onCrash: (crash: { error: unknown; restart: boolean }) => void;
 }) {
-  const { kafka, topicPrefix, enrich, dlqProducer, logger, pipelineDepth, onCrash } = deps;
+  const { kafka, topicPrefix, enrich, dlqProducer, logger, registry, pipelineDepth, onCrash } = deps;
   return createEventConsumer({
     kafka,
     groupId: 'enrichment',
@@ -21,6 +24,7 @@ export function createReceivedConsumer(deps: {
     topicPrefix,
     dlqProducer,
     logger: logger.child({ consumer: 'received' }),
+    metrics: consumerMetrics(registry, 'received'),
     // Messages are enriched as they arrive, each thread in order: a slow brand's threads never hold
     // back another brand's, even in the same partition.
     pipelineDepth,

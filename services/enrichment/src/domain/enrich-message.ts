@@ -7,10 +7,10 @@ import {
   type MessageReceived,
 } from '@parley/contracts';
 import { type CustomerMapping, mapCustomer } from '@parley/customer-mapping';
-import { ParleyError, toParleyError } from '@parley/errors';
+import { BrandFailure, type BrandFailureReason, type ParleyError, toParleyError } from '@parley/errors';
 
 /** What enrichment needs, as ports. */
-export interface EnrichmentDeps {
+export interface EnricherDeps {
   /** The channel's customer-data endpoint and mapping (from auth). */
   readonly channelOf: (
     tenantId: string,
@@ -39,15 +39,26 @@ export interface EnrichmentDeps {
 
 type UnavailableReason = Extract<MessageEnriched['enrichment'], { status: 'unavailable' }>['reason'];
 
+/** The event's reason for each brand failure reason (libs/errors README, "Brand failures"). */
+const unavailableReasons: Record<BrandFailureReason, UnavailableReason> = {
+  timeout: 'timeout',
+  unreachable: 'unreachable',
+  server_error: 'http_error',
+  circuit_open: 'circuit_open',
+  too_large: 'invalid_response',
+  not_json: 'invalid_response',
+  bad_redirect: 'invalid_response',
+  invalid_response: 'invalid_response',
+  not_allowed: 'invalid_response',
+};
+
+/** Codes that mark the message unavailable at once: the brand, or auth speaking for it, failed. */
+const brandTrouble = new Set(['brand_unavailable', 'brand_error', 'url_not_allowed', 'auth_unavailable']);
+
 function reasonOf(error: ParleyError): UnavailableReason {
-  if (error.code === 'brand_unavailable') {
-    const reason = error.context.reason;
-    return reason === 'timeout' || reason === 'circuit_open'
-      ? reason
-      : reason === 'server_error'
-        ? 'http_error'
-        : 'unreachable';
-  }
+  if (error instanceof BrandFailure) return unavailableReasons[error.reason];
+  // Brand failures relayed by auth arrive as their code alone.
+  if (error.code === 'brand_unavailable') return 'unreachable';
   if (error.code === 'brand_error' || error.code === 'url_not_allowed') return 'invalid_response';
   return 'token_unavailable'; // signed out, refused grant, auth unavailable
 }
@@ -67,7 +78,7 @@ function changedFields(before: CustomerSnapshot, after: CustomerSnapshot): strin
  * message flows on either way — enriched, or marked `unavailable` with a reason after bounded
  * retries — and a change at the brand is announced on chat.customers.updated.v1.
  */
-export function createEnricher(deps: EnrichmentDeps) {
+export function createEnricher(deps: EnricherDeps) {
   const {
     channelOf,
     accessTokenFor,
@@ -108,9 +119,7 @@ export function createEnricher(deps: EnrichmentDeps) {
       // Brand data that would break the event's schema (a huge name, a token-looking value) must not
       // stop the message: it flows on, marked unavailable.
       if (!customerSnapshot.safeParse(customer).success) {
-        throw new ParleyError('brand_error', 'the brand’s customer data does not fit the event', {
-          context: { reason: 'invalid_response' },
-        });
+        throw new BrandFailure('invalid_response', 'the brand’s customer data does not fit the event');
       }
       const fetchedAt = now();
       enriched = {
@@ -126,8 +135,7 @@ export function createEnricher(deps: EnrichmentDeps) {
       const error = toParleyError(thrown);
       // Whatever went wrong fetching the data, the accepted message flows on (marked unavailable);
       // only a retriable failure is retried first, by the consumer.
-      if (error.retriable && !error.code.startsWith('brand_') && error.code !== 'auth_unavailable')
-        throw error;
+      if (error.retriable && !brandTrouble.has(error.code)) throw error;
       enriched = {
         ...event,
         customer: null,

@@ -1,5 +1,6 @@
 import { createEventConsumer, type EventProducer } from '@parley/bus';
 import type { Logger } from '@parley/logger';
+import { consumerMetrics, type MetricsRegistry } from '@parley/ops';
 import type { Kafka } from 'kafkajs';
 import type { History } from '../domain/history-use-cases.js';
 
@@ -10,9 +11,11 @@ export function createHistoryConsumer(deps: {
   history: History;
   dlqProducer: EventProducer;
   logger: Logger;
+  /** The service's metrics registry: the consumer's series (parley_consumer_*) go there. */
+  registry: MetricsRegistry;
   onCrash: (crash: { error: unknown; restart: boolean }) => void;
 }) {
-  const { kafka, topicPrefix, history, dlqProducer, logger, onCrash } = deps;
+  const { kafka, topicPrefix, history, dlqProducer, logger, registry, onCrash } = deps;
   return createEventConsumer({
     kafka,
     groupId: 'history',
@@ -20,6 +23,7 @@ export function createHistoryConsumer(deps: {
     topicPrefix,
     dlqProducer,
     logger: logger.child({ consumer: 'history' }),
+    metrics: consumerMetrics(registry, 'history'),
     onCrash,
     handlers: {
       'chat.messages.enriched.v1': async (event) => void (await history.recordEnriched(event)),

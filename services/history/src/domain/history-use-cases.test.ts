@@ -189,6 +189,27 @@ describe('history use cases', () => {
     });
   });
 
+  describe('recordCustomerUpdate', () => {
+    it('keeps the newest snapshot: an older one delivered later changes nothing', async () => {
+      await history.recordEnriched(enriched(1));
+      const update = (tier: string, fetchedAt: string) =>
+        history.recordCustomerUpdate({
+          tenantId: 'acme',
+          customerKey: 'ck-1',
+          customer: { id: 'cust-1', name: 'Ada', customFields: { tier } },
+          changedFields: ['customFields.tier'],
+          fetchedAt,
+        });
+      await update('platinum', '2025-05-06T08:00:00.000Z');
+      await update('silver', '2025-05-06T07:30:00.000Z');
+      expect((await history.getCustomer('acme', 'ck-1')).fields.tier).toMatchObject({
+        value: 'platinum',
+        source: 'oauth',
+      });
+      expect(deliveries).toHaveLength(1); // profile updates are not messages
+    });
+  });
+
   describe('getThread', () => {
     it('finds a thread in its tenant only', async () => {
       await history.recordEnriched(enriched(1));
@@ -244,6 +265,15 @@ describe('history use cases', () => {
       await expect(history.updateCustomerFields('acme', 'ck-1', { '1bad': 'x' })).rejects.toMatchObject({
         code: 'invalid_argument',
       });
+    });
+
+    it('refuses names the event schema refuses: one rule for every custom field (credential-looking too)', async () => {
+      for (const name of ['apiKey', 'refresh_token', 'clientSecret', `f${'x'.repeat(64)}`]) {
+        await expect(history.updateCustomerFields('acme', 'ck-1', { [name]: 'x' })).rejects.toMatchObject({
+          code: 'invalid_argument',
+        });
+      }
+      expect(Object.keys((await history.getCustomer('acme', 'ck-1')).fields)).toEqual(['tier']);
     });
 
     it('knows no customer of another tenant', async () => {

@@ -1,15 +1,17 @@
-import type {
-  CustomerSnapshot,
-  CustomerUpdated,
-  Delivery,
-  MessageEnriched,
-  MessageOutbound,
+import {
+  type CustomerSnapshot,
+  type CustomerUpdated,
+  customFieldName,
+  type Delivery,
+  limits,
+  type MessageEnriched,
+  type MessageOutbound,
 } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { FieldValue, StoredMessage } from './model.js';
 import type { Clock, HistoryStores } from './ports.js';
 
-export interface HistoryDeps extends HistoryStores {
+export interface HistoryUseCaseDeps extends HistoryStores {
   readonly clock: Clock;
   /** Publishes a delivery for every device of the customer (keyed by customer). */
   readonly deliver: (delivery: Delivery) => Promise<void>;
@@ -40,7 +42,7 @@ function toDelivery(message: StoredMessage): Delivery {
  * deliver it (again, on a redelivery: a crash may have come between storing and delivering), keep
  * the customer profile, and serve sync straight from the store.
  */
-export function createHistory(deps: HistoryDeps) {
+export function createHistory(deps: HistoryUseCaseDeps) {
   const { messages, threads, customers, clock, deliver } = deps;
 
   // The store creates the thread with its first message, owned by that message's customer.
@@ -128,7 +130,8 @@ export function createHistory(deps: HistoryDeps) {
       afterSeq: number;
       limit: number;
     }) {
-      const limit = request.limit <= 0 ? 50 : Math.min(request.limit, 200);
+      const { default: pageSize, max: maxPageSize } = limits.syncPageSize;
+      const limit = request.limit <= 0 ? pageSize : Math.min(request.limit, maxPageSize);
       if (!Number.isInteger(request.afterSeq) || request.afterSeq < 0)
         throw new ParleyError('invalid_argument', 'after must be a whole number ≥ 0');
       const thread = await threads.find(request.tenantId, request.threadId);
@@ -164,10 +167,14 @@ export function createHistory(deps: HistoryDeps) {
       const profile = await customers.find(tenantId, customerKey);
       if (!profile) throw new ParleyError('not_found', 'no such customer in this tenant');
       const names = Object.keys(fields);
-      if (names.length === 0 || names.length > 50)
-        throw new ParleyError('invalid_argument', 'send 1 to 50 fields');
-      const bad = names.find((name) => !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name));
-      if (bad) throw new ParleyError('invalid_argument', `field name ${bad.slice(0, 64)} is not valid`);
+      if (names.length === 0 || names.length > limits.customFieldCount)
+        throw new ParleyError('invalid_argument', `send 1 to ${limits.customFieldCount} fields`);
+      const bad = names.find((name) => !customFieldName.safeParse(name).success);
+      if (bad)
+        throw new ParleyError(
+          'invalid_argument',
+          `field name ${bad.slice(0, limits.customFieldNameMaxLength)} is not valid`,
+        );
       const managed = names.filter((name) => profile.fields[name]?.source === 'oauth');
       if (managed.length > 0) {
         throw new ParleyError(

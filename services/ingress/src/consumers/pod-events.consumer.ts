@@ -1,7 +1,9 @@
 import { createEventConsumer, type EventProducer } from '@parley/bus';
+import { liveMessageFrame } from '@parley/contracts';
 import type { Logger } from '@parley/logger';
+import { consumerMetrics, type MetricsRegistry } from '@parley/ops';
 import type { Kafka } from 'kafkajs';
-import type { ConnectionRegistry } from '../domain/connection-registry.js';
+import type { ConnectionRegistry } from '../domain/ports.js';
 
 /**
  * Every ingress pod reads, in a consumer group of its own, what its open streams must act on now
@@ -19,9 +21,11 @@ export function createPodEventsConsumer(deps: {
   connections: ConnectionRegistry;
   dlqProducer: EventProducer;
   logger: Logger;
+  /** The service's metrics registry: the consumer's series (parley_consumer_*) go there. */
+  registry: MetricsRegistry;
   onCrash: (crash: { error: unknown; restart: boolean }) => void;
 }) {
-  const { kafka, instanceId, topicPrefix, connections, dlqProducer, logger, onCrash } = deps;
+  const { kafka, instanceId, topicPrefix, connections, dlqProducer, logger, registry, onCrash } = deps;
   return createEventConsumer({
     kafka,
     groupId: `ingress-pod-${instanceId}`,
@@ -31,15 +35,11 @@ export function createPodEventsConsumer(deps: {
     topicPrefix,
     dlqProducer,
     logger: logger.child({ consumer: 'pod-events' }),
+    metrics: consumerMetrics(registry, 'pod-events'),
     onCrash,
     handlers: {
       'chat.deliveries.v1': async (delivery) => {
-        connections.broadcast(delivery.tenantId, delivery.customerKey, {
-          type: 'message',
-          threadId: delivery.threadId,
-          seq: delivery.seq,
-          message: delivery.message,
-        });
+        connections.broadcast(delivery.tenantId, delivery.customerKey, liveMessageFrame(delivery));
       },
       'chat.sessions.ended.v1': async (ended) => {
         connections.endSessions(ended);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from './rate-limiter.js';
+import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createSessionQuota } from './session-quota.js';
 
 const limited = () => createSessionQuota({ limiter: createRateLimiter({ limit: 2, windowMs: 60_000 }) });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from './ports.js';
 
 export interface SessionQuota {
   /**

@@ -2,16 +2,16 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
+import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { newApiKey } from '../domain/api-keys.js';
 import { createBotStreams } from '../domain/bot-streams.js';
-import { createRateLimiter } from '../domain/rate-limiter.js';
 import { createHttpApp } from './create-http-app.js';
 
 // API keys expire, can be revoked by the tenant's admins, and are rate-limited per key: the edge
 // with in-memory ports and fakes for history, integrations and Kafka.
 const published: unknown[] = [];
 const producer = { publish: async (_topic: string, event: unknown) => void published.push(event) };
-const history = { call: { GetThread: async () => ({ threadId: 't-1', customerKey: 'k-1' }) } };
+const history = { getThread: async () => ({ threadId: 't-1', customerKey: 'k-1' }) };
 // An event log with nothing new: a long poll answers empty after its wait.
 const integrations = {
   call: {
@@ -42,7 +42,6 @@ const app = createHttpApp({
   auth: {} as never,
   history: history as never,
   producer: producer as never,
-  sendMessage: {} as never,
   connections: {} as never,
   sessionEnded: {} as never,
   integrations: integrations as never,

@@ -112,7 +112,6 @@ const app = createHttpApp({
   auth: {} as never,
   history: {} as never,
   producer: {} as never,
-  sendMessage: {} as never,
   sessionEnded: {} as never,
   integrations: integrations as never,
   botStreams,

@@ -1,14 +1,14 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { botEventsQuery, pageCursor } from '@parley/contracts';
 import { ParleyError, toParleyError } from '@parley/errors';
 import type { IntegrationsServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ApiKeyAccess } from '../domain/api-key-access.js';
 import { type ApiKey, type ApiKeyRepository, apiKeyRefusal } from '../domain/api-keys.js';
 import type { BotStreams, StreamEnd, StreamRefusal } from '../domain/bot-streams.js';
-import { tenantEventTypes } from '../domain/tenant-event-types.js';
-import { type ApiKeyAccess, requireApiKey } from './admin-routes.js';
-import { parse } from './request-parsing.js';
+import { parse } from '../domain/input.js';
+import { requireApiKey } from './credentials.js';
 import { sseComment, sseEvent, sseRetry } from './server-sent-events.js';
 
 /** What the stream reports for metrics. */
@@ -39,20 +39,6 @@ export interface BotStreamTiming {
   readonly keyRecheckMs?: number;
 }
 
-// Opaque cursors of integrations (TenantEvent.cursor); a shape check keeps headers out of gRPC.
-const cursor = z.string().regex(/^[A-Za-z0-9._:~-]{1,200}$/, 'a cursor: the id of an event of this stream');
-const eventsQuery = z
-  .object({
-    after: cursor.optional(),
-    types: z
-      .string()
-      .max(200)
-      .transform((value) => [...new Set(value.split(',').map((type) => type.trim()))])
-      .pipe(z.array(z.enum(tenantEventTypes)))
-      .optional(),
-  })
-  .strict();
-
 type EventsPage = Awaited<ReturnType<ServiceClient<IntegrationsServiceDefinition>['call']['ReadEvents']>>;
 
 const noop: BotStreamObserver = { opened() {}, refused() {}, closed() {}, sent() {} };
@@ -78,11 +64,11 @@ export function registerBotEventsRoute(app: FastifyInstance, deps: BotEventsRout
   // No HEAD route: a HEAD request would open a stream nobody reads.
   app.get('/v1/bot/events', { exposeHeadRoute: false }, async (request, reply) => {
     const key = await requireApiKey(request, deps, 'bot');
-    const query = parse(eventsQuery, request.query, 'query');
+    const query = parse(botEventsQuery, request.query, 'query');
     const lastEventId = request.headers['last-event-id'];
     const after =
       typeof lastEventId === 'string' && lastEventId !== ''
-        ? parse(cursor, lastEventId, 'Last-Event-ID')
+        ? parse(pageCursor, lastEventId, 'Last-Event-ID')
         : (query.after ?? '');
     // Aborted when the stream ends: a long poll whose client left is cancelled at integrations.
     const gone = new AbortController();

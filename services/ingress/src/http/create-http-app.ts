@@ -2,11 +2,17 @@ import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { runInTrace } from '@parley/ops';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { ipRateLimitKey, type RateLimiter } from '../domain/rate-limiter.js';
+import { ipRateLimitKey } from '../adapters/rate-limiter.js';
+import type { RateLimiter } from '../domain/ports.js';
 import { createSessionQuota } from '../domain/session-quota.js';
-import { type AdminRouteDeps, registerAdminRoutes } from './admin-routes.js';
+import { type AgentRouteDeps, registerAgentRoutes } from './agent-routes.js';
+import { registerApiKeyRoutes } from './api-key-routes.js';
+import { asyncApiDocument } from './asyncapi.js';
 import { type BotEventsRouteDeps, registerBotEventsRoute } from './bot-events-route.js';
+import { type BotRouteDeps, registerBotRoutes } from './bot-routes.js';
+import { type ChannelRouteDeps, registerChannelRoutes } from './channel-routes.js';
 import { type CustomerRouteDeps, registerCustomerRoutes } from './customer-routes.js';
 import { clientErrorHandler, errorHandler, sendError, webSocketHandshakeError } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -16,7 +22,6 @@ import {
   type StreamRouteDeps,
   selectStreamProtocol,
 } from './stream-route.js';
-import { registerThreadRoutes, type ThreadRouteDeps } from './thread-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhook-routes.js';
 
 // The routes share one session quota, made here from the session limiter.
@@ -24,9 +29,10 @@ type WithoutQuota<T> = Omit<T, 'sessionQuota'>;
 
 export interface HttpAppDeps
   extends WithoutQuota<CustomerRouteDeps>,
-    AdminRouteDeps,
     WithoutQuota<StreamRouteDeps>,
-    WithoutQuota<ThreadRouteDeps>,
+    BotRouteDeps,
+    AgentRouteDeps,
+    ChannelRouteDeps,
     WebhookRouteDeps,
     BotEventsRouteDeps {
   readonly logger: Logger;
@@ -66,6 +72,9 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ParleyError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
+  // Each request is a hop of its caller's trace (the `traceparent` header) or starts a new one:
+  // the events it produces and the gRPC calls it makes carry it (docs/operations.md, "Tracing").
+  app.addHook('onRequest', (request, _reply, done) => runInTrace(request.headers.traceparent, done));
   app.addHook('onRequest', async (request) => {
     const quota = deps.ipLimiter.take(ipRateLimitKey(request.ip, deps.ipv6RateLimitPrefix ?? 64));
     if (!quota.allowed) {
@@ -84,6 +93,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
   app.decorate('parleyRoutes', routes);
   app.get('/openapi.json', async () => openApiDocument);
+  app.get('/asyncapi.json', async () => asyncApiDocument);
   // Chat pages on the brand's own site call Parley cross-origin. Credentials travel in the
   // Authorization header (never cookies), so only the allowed origins, methods and headers are named.
   app.register(cors, {
@@ -104,9 +114,11 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   const routeDeps = { ...deps, sessionQuota: createSessionQuota({ limiter: deps.sessionLimiter }) };
   app.register(async (scoped) => {
     registerCustomerRoutes(scoped, routeDeps);
-    registerAdminRoutes(scoped, deps);
     registerStreamRoute(scoped, routeDeps);
-    registerThreadRoutes(scoped, routeDeps);
+    registerBotRoutes(scoped, deps);
+    registerAgentRoutes(scoped, deps);
+    registerChannelRoutes(scoped, deps);
+    registerApiKeyRoutes(scoped, deps);
     registerWebhookRoutes(scoped, deps);
     registerBotEventsRoute(scoped, deps);
   });

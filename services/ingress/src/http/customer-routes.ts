@@ -1,31 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import type { EventProducer } from '@parley/bus';
+import { identifiers, logoutQuery, sendMessageRequest, signInRequest, syncQuery } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
-import { type AuthServiceDefinition, fromStruct, type ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import type { ConnectionRegistry } from '../domain/connection-registry.js';
+import { admitCustomerMessage, sendCustomerMessage } from '../domain/customer-messages.js';
+import { logOut, signIn } from '../domain/customer-sessions.js';
+import { customerOwnData } from '../domain/customers.js';
+import { parse } from '../domain/input.js';
+import type { AuthPort, ConnectionRegistry, HistoryPort } from '../domain/ports.js';
 import type { SessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import type { SessionQuota } from '../domain/session-quota.js';
-import { type MessageSender, outgoingMessage } from './message-sender.js';
-import { bearer, parse } from './request-parsing.js';
-
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64');
-
-const sessionBody = z
-  .object({
-    code: z.string().min(1).max(2048),
-    redirectUri: z.string().min(1).max(2048),
-    codeVerifier: z.string().max(128).optional(),
-    iss: z.string().max(512).optional(),
-    device: z.object({ id: z.string().min(1).max(128), platform: z.enum(['web', 'ios', 'android']) }),
-  })
-  .strict();
+import { syncThread } from '../domain/thread-sync.js';
+import { bearer } from './credentials.js';
 
 export interface CustomerRouteDeps {
-  readonly auth: ServiceClient<AuthServiceDefinition>;
-  readonly sendMessage: MessageSender;
+  readonly auth: AuthPort;
+  readonly history: HistoryPort;
+  readonly producer: EventProducer;
   readonly sessionQuota: SessionQuota;
   readonly sessionEnded: SessionEndedAnnouncer;
   readonly connections: ConnectionRegistry;
@@ -34,72 +24,40 @@ export interface CustomerRouteDeps {
 /** The tenant of a public chat request: chat pages and SDKs send it in `Parley-Tenant`. */
 function tenantOf(headers: Record<string, unknown>): string {
   const tenant = headers['parley-tenant'];
-  const parsed = identifier.safeParse(tenant);
+  const parsed = identifiers.tenantId.safeParse(tenant);
   if (!parsed.success)
     throw new ParleyError('invalid_argument', 'the Parley-Tenant header is missing or malformed');
   return parsed.data;
 }
 
-/** The chat frontends' API: sign in with a code, send messages, log out. */
+/** The chat frontends' API: sign in with a code, send messages, sync, their own data, log out. */
 export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): void {
-  const { auth, sendMessage, sessionQuota, sessionEnded, connections } = deps;
-
   app.post<{ Params: { channelId: string } }>('/v1/channels/:channelId/sessions', async (request, reply) => {
     const tenantId = tenantOf(request.headers);
-    const channelId = parse(identifier, request.params.channelId, 'channelId');
-    const body = parse(sessionBody, request.body);
-    const session = await auth.call.ExchangeCode({ tenantId, channelId, ...body });
-    const customer = session.customer;
-    return reply.status(201).send({
-      sessionToken: session.sessionToken,
-      expiresAt: session.expiresAt,
-      customer: {
-        key: customer?.customerKey,
-        id: customer?.id,
-        name: customer?.name || null,
-        customFields: fromStruct(customer?.customFields),
-      },
-      thread: { id: session.threadId },
-    });
+    const channelId = parse(identifiers.channelId, request.params.channelId, 'channelId');
+    const body = parse(signInRequest, request.body);
+    return reply.status(201).send(await signIn(deps, { tenantId, channelId }, body));
   });
 
   app.post('/v1/messages', async (request, reply) => {
     const sessionToken = bearer(request);
-    sessionQuota.take(sessionToken, 'messages');
-    const body = parse(outgoingMessage, request.body);
-    const traceparent =
-      typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
-    const { messageId, threadId, session } = await sendMessage(sessionToken, body, traceparent);
-    sessionQuota.learn(sessionToken, session.sessionId);
+    admitCustomerMessage(deps, sessionToken);
+    const body = parse(sendMessageRequest, request.body);
+    const { messageId, threadId } = await sendCustomerMessage(deps, sessionToken, body);
     return reply.status(202).send({ messageId, threadId });
   });
 
+  // Every sync asks the brand again (through auth) and reads the store: nothing is cached.
+  app.get('/v1/thread/messages', async (request) => {
+    const query = parse(syncQuery, request.query, 'query');
+    return syncThread(deps, bearer(request), query);
+  });
+
+  app.get('/v1/thread/customer', async (request) => customerOwnData(deps, bearer(request)));
+
   app.delete<{ Querystring: { allDevices?: string } }>('/v1/session', async (request) => {
     const sessionToken = bearer(request);
-    const { allDevices } = parse(
-      z.object({ allDevices: z.enum(['true', 'false']).default('false') }),
-      request.query,
-      'query',
-    );
-    const ended = await auth.call.RevokeSession({ sessionToken, allDevices: allDevices === 'true' });
-    const whose = {
-      tenantId: ended.tenantId,
-      customerKey: ended.customerKey,
-      deviceId: ended.deviceId,
-      allDevices: allDevices === 'true',
-      ...(ended.sessionId ? { sessionId: ended.sessionId } : {}),
-    };
-    // This pod's streams of the ended sessions close at once; other pods' on the event (README).
-    connections.endSessions(whose);
-    // The logout has happened whatever Kafka does; its event follows at least once (announcer).
-    await sessionEnded.announce({
-      sessionEventId: randomUUID(),
-      threadId: ended.threadId,
-      ...whose,
-      sessionsEnded: ended.sessionsEnded,
-      reason: 'customer_logout',
-      endedAt: new Date().toISOString(),
-    });
-    return { sessionsEnded: ended.sessionsEnded, revokedAtBrand: ended.revokedAtBrand };
+    const { allDevices } = parse(logoutQuery, request.query, 'query');
+    return logOut(deps, sessionToken, allDevices === 'true');
   });
 }

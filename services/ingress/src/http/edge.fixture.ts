@@ -1,27 +1,128 @@
+import type { EventProducer } from '@parley/bus';
+import { ParleyError } from '@parley/errors';
 import { createLogger } from '@parley/logger';
+import { createConnectionRegistry } from '../adapters/connection-registry.js';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
+import { createApp, type IngressPorts, type IngressStores } from '../app.js';
+import { type IngressConfig, schema } from '../config.js';
+import type { AuthorizedSession, AuthPort, HistoryPort } from '../domain/ports.js';
+import type { SessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import { createHttpApp, type HttpAppDeps } from './create-http-app.js';
 
 /** A limiter that never refuses, for edge tests about something else. */
 export const unlimited = { take: () => ({ allowed: true as const }) };
 
+export const testLogger = createLogger({ service: 'ingress-test', version: 'test', level: 'silent' });
+
+/** A session of tenant `acme` on channel `web`, for a fake auth's token table. */
+export function testSession(
+  sessionId = 's-1',
+  customerKey = 'k-1',
+  deviceId = `device-${sessionId}`,
+): AuthorizedSession {
+  return {
+    tenantId: 'acme',
+    channelId: 'web',
+    customerKey,
+    deviceId,
+    threadId: `t-${customerKey}`,
+    sessionId,
+  };
+}
+
+const notInFake = (what: string) => () => Promise.reject(new Error(`the in-memory auth does not ${what}`));
+
 /**
- * The HTTP edge for unit tests: in-memory API keys, a silent logger, no limits, and no auth,
- * history, Kafka or integrations unless the test passes its own fakes (a port a test did not pass
- * throws when used). Excluded from the build (tsconfig.build.json).
+ * An in-memory auth: `sessions` maps each token to its session (any other token is
+ * `unauthenticated`); `state.down` makes every check fail as unreachable; `state.authorizeCalls`
+ * counts the checks. Pass `overrides` for the other calls a test needs.
+ */
+export function createInMemoryAuth(
+  sessions: Record<string, AuthorizedSession> = {},
+  overrides: Partial<AuthPort> = {},
+) {
+  const state = { down: false, authorizeCalls: 0 };
+  const auth: AuthPort = {
+    async authorizeSession(sessionToken) {
+      state.authorizeCalls += 1;
+      if (state.down) throw new ParleyError('auth_unavailable', 'auth did not answer');
+      const session = sessions[sessionToken];
+      if (!session) throw new ParleyError('unauthenticated', 'session token is invalid or expired');
+      return session;
+    },
+    async revokeSession({ sessionToken }) {
+      const session = sessions[sessionToken ?? ''];
+      if (!session) throw new ParleyError('unauthenticated', 'session token is invalid or expired');
+      return { sessionsEnded: 1, revokedAtBrand: true, ...session };
+    },
+    exchangeCode: notInFake('exchange codes'),
+    issueAccessToken: notInFake('issue tokens'),
+    putChannel: notInFake('store channels'),
+    getChannel: notInFake('read channels'),
+    testChannel: notInFake('test channels'),
+    ...overrides,
+  };
+  return { auth, state };
+}
+
+/** An in-memory history: `threads` maps each thread id to its customer; no stored messages. */
+export function createInMemoryHistory(
+  threads: Record<string, string> = {},
+  overrides: Partial<HistoryPort> = {},
+) {
+  const history: HistoryPort = {
+    sync: async ({ threadId }) => ({ threadId: threadId ?? '', messages: [], lastSeq: 0, hasMore: false }),
+    async getThread({ threadId }) {
+      const customerKey = threads[threadId ?? ''];
+      if (!customerKey) throw new ParleyError('not_found', 'no such thread');
+      return { threadId, customerKey } as Awaited<ReturnType<HistoryPort['getThread']>>;
+    },
+    getCustomer: () => Promise.reject(new ParleyError('not_found', 'no such customer')),
+    updateCustomerFields: () => Promise.reject(new ParleyError('not_found', 'no such customer')),
+    ...overrides,
+  };
+  return history;
+}
+
+/** A producer that keeps what is published, in order. */
+export function createRecordingProducer() {
+  const published: { topic: string; event: Record<string, unknown>; options?: unknown }[] = [];
+  const producer = {
+    publish: async (topic: string, event: Record<string, unknown>, options?: unknown) =>
+      void published.push({ topic, event, options }),
+  } as unknown as EventProducer;
+  return { producer, published };
+}
+
+/** An announcer that keeps the session.ended events it was given. */
+export function createRecordingAnnouncer() {
+  const announced: unknown[] = [];
+  const sessionEnded: SessionEndedAnnouncer = {
+    announce: async (event) => void announced.push(event),
+    pending: () => 0,
+    stop: async () => {},
+  };
+  return { sessionEnded, announced };
+}
+
+/**
+ * The HTTP edge for unit tests, on in-memory ports: API keys, auth (no session unless the test
+ * passes its own), history (no threads), a recording producer and announcer, a connection
+ * registry, a silent logger and no limits. Integrations and bot streams are not there unless the
+ * test passes fakes (a port a test did not pass throws when used). Excluded from the build
+ * (tsconfig.build.json).
  */
 export function createTestEdge(overrides: Partial<HttpAppDeps> = {}) {
   const deps: HttpAppDeps = {
-    auth: {} as never,
-    history: {} as never,
-    producer: {} as never,
-    sendMessage: {} as never,
-    connections: {} as never,
-    sessionEnded: {} as never,
+    auth: createInMemoryAuth().auth,
+    history: createInMemoryHistory(),
+    producer: createRecordingProducer().producer,
+    connections: createConnectionRegistry({ perSession: 5, perCustomer: 20 }),
+    sessionEnded: createRecordingAnnouncer().sessionEnded,
     integrations: {} as never,
     botStreams: {} as never,
     apiKeys: createInMemoryApiKeyRepository(),
-    logger: createLogger({ service: 'ingress-test', version: 'test', level: 'silent' }),
+    logger: testLogger,
     ipLimiter: unlimited,
     sessionLimiter: unlimited,
     apiKeyLimiter: unlimited,
@@ -30,4 +131,41 @@ export function createTestEdge(overrides: Partial<HttpAppDeps> = {}) {
     ...overrides,
   };
   return { app: createHttpApp(deps), deps };
+}
+
+/**
+ * The whole ingress (`createApp`) on in-memory ports and store, not started: requests go in
+ * through `inject()`, so the edge as deployed answers without Kafka, PostgreSQL or gRPC servers.
+ * The certificates are not read (no gRPC client is made); `env` sets other variables.
+ */
+export function createTestIngress(
+  options: { ports?: Partial<IngressPorts>; stores?: IngressStores; env?: Record<string, string> } = {},
+) {
+  const parsed = schema
+    .omit({ GRPC_TLS_CA_FILE: true, GRPC_TLS_CERT_FILE: true, GRPC_TLS_KEY_FILE: true })
+    .parse({
+      KAFKA_BROKERS: '127.0.0.1:9',
+      DATABASE_URL: 'postgres://unused@127.0.0.1:9/unused',
+      AUTH_GRPC_ADDRESS: '127.0.0.1:9',
+      HISTORY_GRPC_ADDRESS: '127.0.0.1:9',
+      INTEGRATIONS_GRPC_ADDRESS: '127.0.0.1:9',
+      ...options.env,
+    });
+  const config: IngressConfig = {
+    ...parsed,
+    GRPC_TLS_CA_FILE: 'unread',
+    GRPC_TLS_CERT_FILE: 'unread',
+    GRPC_TLS_KEY_FILE: 'unread',
+  };
+  const { producer, published } = createRecordingProducer();
+  const ports: IngressPorts = {
+    auth: createInMemoryAuth().auth,
+    history: createInMemoryHistory(),
+    producer,
+    integrations: {} as never,
+    ...options.ports,
+  };
+  const stores = options.stores ?? { apiKeys: createInMemoryApiKeyRepository() };
+  const app = createApp({ config, logger: testLogger, version: 'test', ports, stores });
+  return { app, published, stores };
 }

@@ -1,141 +1,507 @@
-const error = {
-  description:
-    'An error with a stable code (see libs/errors/README.md), also for errors raised before any route runs (README, "Errors"): a request the HTTP parser refuses is 400 invalid_argument, headers over 16 KiB 431 headers_too_large, a request too slow to arrive 408 request_timeout. A refused API key is 401 unauthenticated, api_key_expired or api_key_revoked.',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
+import {
+  apiKeyId,
+  apiKeyList,
+  apiKeyRevoked,
+  botEventsQuery,
+  botTokenRequest,
+  botTokenResponse,
+  channelSelfTestRequest,
+  channelSelfTestResult,
+  channelSettingsRequest,
+  channelView,
+  customerData,
+  customerFieldsRequest,
+  customerProfile,
+  errorCodesByHttpStatus,
+  identifiers,
+  logoutQuery,
+  logoutResponse,
+  messageAccepted,
+  sendMessageRequest,
+  signInRequest,
+  signInResponse,
+  syncPage,
+  syncQuery,
+  threadMessage,
+  webhookCreateRequest,
+  webhookDeliveriesQuery,
+  webhookDeliveryPage,
+  webhookDeliveryView,
+  webhookList,
+  webhookRotateRequest,
+  webhookUpdateRequest,
+  webhookView,
+  webhookWithSecret,
+} from '@parley/contracts';
+import { z } from 'zod';
+import { streamDescription } from './asyncapi.js';
+
+// The OpenAPI document of ingress, generated from the zod schemas the routes parse with and the
+// views they answer with (@parley/contracts): a schema changes, the document follows. The
+// WebSocket protocol is described beside it, as an AsyncAPI document (asyncapi.ts).
+
+/** Request schemas by component name: documented as what a client may send (`io: input`). */
+const requests = {
+  SignInRequest: signInRequest,
+  SendMessageRequest: sendMessageRequest,
+  ChannelSettingsRequest: channelSettingsRequest,
+  ChannelSelfTestRequest: channelSelfTestRequest,
+  BotTokenRequest: botTokenRequest,
+  CustomerFieldsRequest: customerFieldsRequest,
+  WebhookCreateRequest: webhookCreateRequest,
+  WebhookUpdateRequest: webhookUpdateRequest,
+  WebhookRotateRequest: webhookRotateRequest,
+} as const;
+
+/** Response schemas by component name: documented as what ingress sends (`io: output`). */
+const responses = {
+  SignInResponse: signInResponse,
+  MessageAccepted: messageAccepted,
+  LogoutResponse: logoutResponse,
+  ThreadMessage: threadMessage,
+  SyncPage: syncPage,
+  CustomerData: customerData,
+  BotTokenResponse: botTokenResponse,
+  CustomerProfile: customerProfile,
+  ChannelView: channelView,
+  ChannelSelfTestResult: channelSelfTestResult,
+  ApiKeyList: apiKeyList,
+  ApiKeyRevoked: apiKeyRevoked,
+  Webhook: webhookView,
+  WebhookWithSecret: webhookWithSecret,
+  WebhookList: webhookList,
+  WebhookDelivery: webhookDeliveryView,
+  WebhookDeliveryPage: webhookDeliveryPage,
+} as const;
+
+type RequestName = keyof typeof requests;
+type ResponseName = keyof typeof responses;
+type JsonSchema = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Every named schema as a component; schemas that name each other refer by `$ref`. */
+function componentSchemas(): Record<string, JsonSchema> {
+  const generated: Record<string, JsonSchema> = {};
+  for (const [named, io] of [
+    [requests, 'input'],
+    [responses, 'output'],
+  ] as const) {
+    const registry = z.registry<{ id: string }>();
+    for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+    const { schemas } = z.toJSONSchema(registry, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+      uri: (id) => `#/components/schemas/${id}`,
+    });
+    for (const [id, { $schema: _schema, $id: _id, ...schema }] of Object.entries(schemas))
+      generated[id] = schema;
+  }
+  return generated;
+}
+
+const inline = (schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema => {
+  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  });
+  return rest;
+};
+
+/** The error answers by HTTP status, each with the registry's codes of that status. */
+function errorResponses(): Record<string, object> {
+  const answers: Record<string, object> = {};
+  for (const [status, codes] of errorCodesByHttpStatus()) {
+    answers[`Error${status}`] = {
+      description: `\`{error: {code, message}}\` with code ${codes.map((code) => `\`${code}\``).join(', ')} (libs/errors/README.md)`,
+      content: {
+        'application/json': {
+          schema: {
             type: 'object',
-            required: ['code', 'message'],
-            properties: { code: { type: 'string' }, message: { type: 'string' } },
+            required: ['error'],
+            properties: {
+              error: {
+                type: 'object',
+                required: ['code', 'message'],
+                properties: { code: { enum: codes }, message: { type: 'string' } },
+                additionalProperties: false,
+              },
+            },
+            additionalProperties: false,
           },
         },
       },
-    },
-  },
-};
-const errors = {
-  '400': error,
-  '401': error,
-  '403': error,
-  '404': error,
-  '409': error,
-  '413': error,
-  '429': error,
-  '503': error,
-};
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const sessionAuth = [{ session: [] }];
-/** A message sent by a device or a bot: the same clientMessageId twice is one message. */
-const messageBody = {
-  type: 'object',
-  required: ['clientMessageId', 'text'],
-  additionalProperties: false,
-  properties: {
-    clientMessageId: { type: 'string', maxLength: 128 },
-    text: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 4000,
-      description:
-        'Valid Unicode without NUL (U+0000) and without control characters but tab, newline and CRLF, as every string of a request (README, "Text Parley accepts"); else 400 invalid_argument',
-    },
-  },
-};
-const apiKeyAuth = [{ apiKey: [] }];
-const channelIdParam = {
-  name: 'channelId',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
-};
+    };
+  }
+  return answers;
+}
 
-const eventTypeSchema = {
-  enum: ['message.enriched', 'message.stored', 'customer.updated', 'session.ended'],
-};
-const webhookIdParam = {
-  name: 'id',
+interface Parameter {
+  readonly name: string;
+  readonly in: 'path' | 'query' | 'header';
+  readonly required: boolean;
+  readonly description?: string;
+  readonly schema: JsonSchema;
+}
+
+const pathParameter = (name: string, schema: z.ZodType): Parameter => ({
+  name,
   in: 'path',
   required: true,
-  schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
-};
-const webhookProperties = {
-  url: {
-    type: 'string',
-    maxLength: 2048,
-    description:
-      'Where events are POSTed: https on a public address (hosts on the operator’s allow-list excepted)',
-  },
-  eventTypes: { type: 'array', items: eventTypeSchema, minItems: 1, uniqueItems: true },
-  description: { type: 'string', maxLength: 256 },
-  enabled: { type: 'boolean', description: 'false stops deliveries; true resumes a paused subscription' },
-};
-const webhook = {
-  type: 'object',
-  required: ['id', 'url', 'eventTypes', 'description', 'enabled', 'status', 'createdAt', 'updatedAt'],
-  properties: {
-    id: { type: 'string' },
-    ...webhookProperties,
-    status: {
-      enum: ['active', 'paused', 'disabled'],
-      description: 'paused: deliveries kept failing (see pausedReason); enable it again to resume',
-    },
-    pausedReason: { type: ['string', 'null'] },
-    pausedAt: { type: ['string', 'null'], format: 'date-time' },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
-    secretRotatedAt: { type: ['string', 'null'], format: 'date-time' },
-    previousSecretExpiresAt: {
-      type: ['string', 'null'],
-      format: 'date-time',
-      description: 'Until then deliveries are signed with the previous secret too',
-    },
-  },
-};
-const withSecret = {
-  allOf: [
-    webhook,
-    {
-      type: 'object',
-      required: ['secret'],
-      properties: {
-        secret: {
-          type: 'string',
-          description: 'The signing secret `whsec_…` (Standard Webhooks); shown only in this answer',
-        },
+  schema: inline(schema),
+});
+
+/** A query schema's fields as OpenAPI parameters (what a client may send, defaults shown). */
+function queryParameters(schema: z.ZodObject): Parameter[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const { description, ...fieldSchema } = inline(field as z.ZodType);
+    return {
+      name,
+      in: 'query',
+      required: !(field as z.ZodType).safeParse(undefined).success,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: fieldSchema,
+    };
+  });
+}
+
+interface OperationSpec {
+  readonly summary: string;
+  readonly description?: string;
+  readonly security?: 'session' | 'apiKey';
+  readonly parameters?: readonly Parameter[];
+  readonly body?: RequestName;
+  /** The body may be left out (an empty object then). */
+  readonly optionalBody?: boolean;
+  readonly status: number;
+  readonly answer: string;
+  readonly schema?: ResponseName;
+  /** A non-JSON answer (the bot event stream, the WebSocket upgrade). */
+  readonly content?: object;
+  /** Error statuses beyond the ones every operation may answer. */
+  readonly moreErrors?: readonly number[];
+}
+
+// Every operation may answer these (README, "Errors"): a bad request, a refused credential, a
+// rate limit, a dependency down, an unexpected failure; a missing thing or scope where it applies.
+const commonErrors = [400, 401, 403, 404, 408, 409, 413, 429, 431, 500, 502, 503, 504];
+
+function operation(spec: OperationSpec) {
+  const errors = [...new Set([...commonErrors, ...(spec.moreErrors ?? [])])].sort((a, b) => a - b);
+  return {
+    summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
+    ...(spec.security ? { security: [{ [spec.security]: [] }] } : {}),
+    ...(spec.parameters ? { parameters: spec.parameters } : {}),
+    ...(spec.body
+      ? {
+          requestBody: {
+            required: !spec.optionalBody,
+            content: { 'application/json': { schema: ref(spec.body) } },
+          },
+        }
+      : {}),
+    responses: {
+      [String(spec.status)]: {
+        description: spec.answer,
+        ...(spec.schema ? { content: { 'application/json': { schema: ref(spec.schema) } } } : {}),
+        ...(spec.content ? { content: spec.content } : {}),
       },
+      ...Object.fromEntries(
+        errors.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]),
+      ),
     },
-  ],
-};
-const delivery = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    subscriptionId: { type: 'string' },
-    eventId: { type: 'string', description: 'The webhook-id header' },
-    eventType: eventTypeSchema,
-    threadId: { type: ['string', 'null'] },
-    status: { enum: ['pending', 'delivered', 'failed'] },
-    attempts: { type: 'integer' },
-    nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
-    lastAttemptAt: { type: ['string', 'null'], format: 'date-time' },
-    lastStatusCode: { type: ['integer', 'null'], description: 'null when no HTTP answer came' },
-    lastError: { type: ['string', 'null'] },
-    deliveredAt: { type: ['string', 'null'], format: 'date-time' },
-    createdAt: { type: 'string', format: 'date-time' },
+  };
+}
+
+const channelIdParam = pathParameter('channelId', identifiers.channelId);
+const webhookIdParam = pathParameter('id', identifiers.resourceId);
+const threadIdParam = pathParameter('threadId', identifiers.derivedId);
+const customerKeyParam = pathParameter('customerKey', identifiers.derivedId);
+
+const paths = {
+  '/v1/channels/{channelId}/sessions': {
+    post: operation({
+      summary: 'Exchange the brand’s authorization code for a Parley session on this device',
+      parameters: [
+        channelIdParam,
+        { name: 'Parley-Tenant', in: 'header', required: true, schema: inline(identifiers.tenantId) },
+      ],
+      body: 'SignInRequest',
+      status: 201,
+      answer: 'Signed in',
+      schema: 'SignInResponse',
+    }),
+  },
+  '/v1/messages': {
+    post: operation({
+      summary: 'Send a message; the brand authorizes every message',
+      security: 'session',
+      body: 'SendMessageRequest',
+      status: 202,
+      answer: 'Accepted; the same clientMessageId twice gives the same answer',
+      schema: 'MessageAccepted',
+    }),
+  },
+  '/v1/session': {
+    delete: operation({
+      summary: 'Log out this device, or all devices',
+      security: 'session',
+      parameters: queryParameters(logoutQuery),
+      status: 200,
+      answer: 'Logged out',
+      schema: 'LogoutResponse',
+    }),
+  },
+  '/v1/thread/messages': {
+    get: operation({
+      summary: 'Sync: the customer’s thread after a cursor (the brand authorizes again; nothing is cached)',
+      security: 'session',
+      parameters: queryParameters(syncQuery),
+      status: 200,
+      answer: 'A page of the thread; the same messages as the stream’s live `message` frames',
+      schema: 'SyncPage',
+    }),
+  },
+  '/v1/thread/customer': {
+    get: operation({
+      summary:
+        'The customer’s own data as the brand gave it with their latest message (OAuth-managed fields only; 404 before the first message)',
+      security: 'session',
+      status: 200,
+      answer: 'The customer’s data',
+      schema: 'CustomerData',
+    }),
+  },
+  '/v1/stream': {
+    get: {
+      ...operation({
+        summary: 'WebSocket: a device’s live connection (frames and close codes: /asyncapi.json)',
+        status: 101,
+        answer: 'Switching to the WebSocket protocol',
+      }),
+      description: streamDescription(),
+      'x-asyncapi': '/asyncapi.json',
+    },
+  },
+  '/v1/admin/channels/{channelId}': {
+    put: operation({
+      summary: 'Store a channel’s authentication settings',
+      security: 'apiKey',
+      parameters: [channelIdParam],
+      body: 'ChannelSettingsRequest',
+      status: 200,
+      answer: 'The channel as stored',
+      schema: 'ChannelView',
+    }),
+    get: operation({
+      summary: 'Read a channel’s authentication settings (never the client secret)',
+      security: 'apiKey',
+      parameters: [channelIdParam],
+      status: 200,
+      answer: 'The channel',
+      schema: 'ChannelView',
+    }),
+  },
+  '/v1/admin/channels/{channelId}/test': {
+    post: operation({
+      summary: 'Self-test a channel against the brand’s servers',
+      description:
+        'Every check appears, in order: discovery, each endpoint, client credentials (token) and (introspection), clock skew, mapping; a check that cannot be made is not_measured with the reason (docs/brands.md).',
+      security: 'apiKey',
+      parameters: [channelIdParam],
+      body: 'ChannelSelfTestRequest',
+      optionalBody: true,
+      status: 200,
+      answer: 'The checks; ok is false when any check failed',
+      schema: 'ChannelSelfTestResult',
+    }),
+  },
+  '/v1/admin/api-keys': {
+    get: operation({
+      summary: 'List the tenant’s API keys (never their secrets), newest first',
+      security: 'apiKey',
+      status: 200,
+      answer: 'The keys, revoked and expired ones included',
+      schema: 'ApiKeyList',
+    }),
+  },
+  '/v1/admin/api-keys/{keyId}': {
+    delete: operation({
+      summary: 'Revoke one of the tenant’s API keys',
+      description:
+        'Refused from the next request on, on every pod (401 api_key_revoked); an open bot event stream of the key ends at its next key check. Revoking again answers the first revokedAt. Another tenant’s or an unknown key: 404 not_found.',
+      security: 'apiKey',
+      parameters: [pathParameter('keyId', apiKeyId)],
+      status: 200,
+      answer: 'Revoked',
+      schema: 'ApiKeyRevoked',
+    }),
+  },
+  '/v1/admin/webhooks': {
+    post: operation({
+      summary: 'Subscribe an endpoint to the tenant’s events (signed per Standard Webhooks)',
+      security: 'apiKey',
+      body: 'WebhookCreateRequest',
+      status: 201,
+      answer: 'Created; the signing secret is in this answer only',
+      schema: 'WebhookWithSecret',
+    }),
+    get: operation({
+      summary: 'The tenant’s webhook subscriptions',
+      security: 'apiKey',
+      status: 200,
+      answer: 'The subscriptions',
+      schema: 'WebhookList',
+    }),
+  },
+  '/v1/admin/webhooks/{id}': {
+    get: operation({
+      summary: 'One webhook subscription (never its secret)',
+      security: 'apiKey',
+      parameters: [webhookIdParam],
+      status: 200,
+      answer: 'The subscription',
+      schema: 'Webhook',
+    }),
+    patch: operation({
+      summary: 'Change a subscription’s URL, event types, description or enabled flag',
+      security: 'apiKey',
+      parameters: [webhookIdParam],
+      body: 'WebhookUpdateRequest',
+      status: 200,
+      answer: 'The subscription',
+      schema: 'Webhook',
+    }),
+    delete: operation({
+      summary: 'Delete a subscription (its pending deliveries are not sent)',
+      security: 'apiKey',
+      parameters: [webhookIdParam],
+      status: 204,
+      answer: 'Deleted',
+    }),
+  },
+  '/v1/admin/webhooks/{id}/rotate-secret': {
+    post: operation({
+      summary: 'A new signing secret; the previous one keeps signing beside it for the overlap',
+      security: 'apiKey',
+      parameters: [webhookIdParam],
+      body: 'WebhookRotateRequest',
+      optionalBody: true,
+      status: 200,
+      answer: 'The new secret, shown in this answer only',
+      schema: 'WebhookWithSecret',
+    }),
+  },
+  '/v1/admin/webhooks/{id}/deliveries': {
+    get: operation({
+      summary: 'The subscription’s delivery log, newest first',
+      security: 'apiKey',
+      parameters: [webhookIdParam, ...queryParameters(webhookDeliveriesQuery)],
+      status: 200,
+      answer: 'A page of deliveries',
+      schema: 'WebhookDeliveryPage',
+    }),
+  },
+  '/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    post: operation({
+      summary: 'Send a logged delivery again (same webhook-id, a new series of attempts)',
+      security: 'apiKey',
+      parameters: [webhookIdParam, pathParameter('deliveryId', identifiers.resourceId)],
+      status: 202,
+      answer: 'Queued',
+      schema: 'WebhookDelivery',
+    }),
+  },
+  '/v1/bot/events': {
+    get: operation({
+      summary: 'Server-Sent Events: the tenant’s events for a bot (bot-scoped API key), resumable',
+      description: [
+        'A `text/event-stream` of the key’s tenant only. Each event: `id: <cursor>`, `event: <type>` (message.enriched, message.stored, customer.updated, session.ended), `data: <the event JSON, as webhooks get it>`; `: heartbeat` comments every 15 s.',
+        'Resume with the `Last-Event-ID` header (EventSource sends it on reconnect; it wins over `?after=`) or `?after=<cursor>`; without either the stream starts at the oldest retained event. Every event once, in order, within the retention window.',
+        'Before the stream starts, failures are JSON errors: 401/403 (key, scope), 429 `rate_limited` (too many open streams for the key or tenant), 410 `cursor_expired` (the cursor is older than the log keeps: events may be missing; reconnect without one). After it started, a failure is one `event: error` with `data: {code, message}`, then the stream ends: reconnect with the last id.',
+      ].join(' '),
+      security: 'apiKey',
+      parameters: [
+        {
+          name: 'Last-Event-ID',
+          in: 'header',
+          required: false,
+          description: 'The id of the last event received',
+          schema: { type: 'string' },
+        },
+        ...queryParameters(botEventsQuery),
+      ],
+      status: 200,
+      answer: 'The event stream',
+      content: { 'text/event-stream': { schema: { type: 'string' } } },
+      moreErrors: [410],
+    }),
+  },
+  '/v1/bot/token': {
+    post: operation({
+      summary: 'A bot gets the customer’s current brand access token for a thread (audited)',
+      security: 'apiKey',
+      body: 'BotTokenRequest',
+      status: 200,
+      answer: 'The token',
+      schema: 'BotTokenResponse',
+    }),
+  },
+  '/v1/threads/{threadId}/messages': {
+    post: operation({
+      summary: 'A bot replies in a thread',
+      security: 'apiKey',
+      parameters: [threadIdParam],
+      body: 'SendMessageRequest',
+      status: 202,
+      answer: 'Accepted; the same clientMessageId twice is one message',
+      schema: 'MessageAccepted',
+    }),
+  },
+  '/v1/customers/{customerKey}': {
+    get: operation({
+      summary: 'An agent reads a customer profile; OAuth-managed fields are marked readOnly',
+      security: 'apiKey',
+      parameters: [customerKeyParam],
+      status: 200,
+      answer: 'The profile',
+      schema: 'CustomerProfile',
+    }),
+  },
+  '/v1/customers/{customerKey}/fields': {
+    patch: operation({
+      summary: 'An agent sets its own fields; OAuth-managed ones answer 409 field_managed_by_origin',
+      security: 'apiKey',
+      parameters: [customerKeyParam],
+      body: 'CustomerFieldsRequest',
+      status: 200,
+      answer: 'The profile',
+      schema: 'CustomerProfile',
+    }),
+  },
+  '/openapi.json': {
+    get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+  },
+  '/asyncapi.json': {
+    get: {
+      summary: 'The WebSocket protocol of /v1/stream',
+      responses: { '200': { description: 'AsyncAPI 3.0' } },
+    },
   },
 };
 
-/** The OpenAPI document of ingress; a test keeps it and the registered routes in sync. */
+/** The OpenAPI document of ingress, served at `/openapi.json`; a test keeps it and the routes in sync. */
 export const openApiDocument = {
   openapi: '3.1.0',
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
   info: {
     title: 'Parley ingress',
     version: '1',
-    description: 'Chat authenticated by the brand’s own OAuth server: chat frontends, bots and brand admins.',
+    description:
+      'Chat authenticated by the brand’s own OAuth server: chat frontends, bots and brand admins. Every error is `{error: {code, message}}` with a code of the registry (libs/errors/README.md), also for errors raised before any route runs (README, "Errors"): a request the HTTP parser refuses is 400 invalid_argument, headers over 16 KiB 431 headers_too_large, a request too slow to arrive 408 request_timeout. Every string of a request follows the text rule (README, "Text Parley accepts").',
   },
   components: {
     securitySchemes: {
@@ -151,470 +517,8 @@ export const openApiDocument = {
           'A tenant API key `pk_<id>.<secret>` with the needed scope; refused once expired (401 api_key_expired) or revoked (401 api_key_revoked), and past RATE_LIMIT_PER_API_KEY_PER_MINUTE (429 rate_limited).',
       },
     },
+    schemas: componentSchemas(),
+    responses: errorResponses(),
   },
-  paths: {
-    '/v1/channels/{channelId}/sessions': {
-      post: {
-        summary: 'Exchange the brand’s authorization code for a Parley session on this device',
-        parameters: [
-          channelIdParam,
-          { name: 'Parley-Tenant', in: 'header', required: true, schema: { type: 'string' } },
-        ],
-        requestBody: json({
-          type: 'object',
-          required: ['code', 'redirectUri', 'device'],
-          additionalProperties: false,
-          properties: {
-            code: { type: 'string' },
-            redirectUri: { type: 'string' },
-            codeVerifier: {
-              type: 'string',
-              description: 'PKCE verifier (RFC 7636); required unless the channel allows otherwise',
-            },
-            iss: {
-              type: 'string',
-              description:
-                'The `iss` of the authorization response (RFC 9207); required (401 unauthenticated without it) when the brand’s metadata says authorization_response_iss_parameter_supported',
-            },
-            device: {
-              type: 'object',
-              required: ['id', 'platform'],
-              properties: { id: { type: 'string' }, platform: { enum: ['web', 'ios', 'android'] } },
-            },
-          },
-        }),
-        responses: { '201': { description: 'Signed in', ...json({ type: 'object' }) }, ...errors },
-      },
-    },
-    '/v1/messages': {
-      post: {
-        summary: 'Send a message; the brand authorizes every message',
-        security: sessionAuth,
-        requestBody: json(messageBody),
-        responses: {
-          '202': {
-            description: 'Accepted; the same clientMessageId twice gives the same answer',
-            ...json({ type: 'object' }),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/v1/session': {
-      delete: {
-        summary: 'Log out this device, or all devices',
-        security: sessionAuth,
-        parameters: [
-          { name: 'allDevices', in: 'query', required: false, schema: { enum: ['true', 'false'] } },
-        ],
-        responses: { '200': { description: 'Logged out', ...json({ type: 'object' }) }, ...errors },
-      },
-    },
-    '/v1/admin/channels/{channelId}': {
-      put: {
-        summary: 'Store a channel’s authentication settings',
-        security: apiKeyAuth,
-        parameters: [channelIdParam],
-        requestBody: json({
-          type: 'object',
-          description:
-            'Channel settings (README: Pointing a channel at your OAuth server; docs/brands.md). Explicit endpoints must be on the issuer’s origin or be the ones its discovery document names (else 400 invalid_argument naming the endpoint). Moving the issuer, the token, introspection or revocation endpoint or customerDataUrl to another origin needs client.clientSecret in the same request (else 400 invalid_argument naming client.clientSecret; nothing changes).',
-        }),
-        responses: { '200': { description: 'Stored', ...json({ type: 'object' }) }, ...errors },
-      },
-      get: {
-        summary: 'Read a channel’s authentication settings (never the client secret)',
-        security: apiKeyAuth,
-        parameters: [channelIdParam],
-        responses: { '200': { description: 'The settings', ...json({ type: 'object' }) }, ...errors },
-      },
-    },
-    '/v1/admin/api-keys': {
-      get: {
-        summary: 'List the tenant’s API keys (never their secrets), newest first',
-        security: apiKeyAuth,
-        responses: {
-          '200': {
-            description: 'The keys, revoked and expired ones included',
-            ...json({
-              type: 'object',
-              required: ['apiKeys'],
-              properties: {
-                apiKeys: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    required: ['keyId', 'name', 'scopes', 'createdAt', 'expiresAt', 'revokedAt'],
-                    properties: {
-                      keyId: { type: 'string', description: 'The 12 characters after `pk_`' },
-                      name: { type: 'string' },
-                      scopes: { type: 'array', items: { enum: ['admin', 'bot', 'agent'] } },
-                      createdAt: { type: 'string', format: 'date-time' },
-                      expiresAt: { type: ['string', 'null'], format: 'date-time' },
-                      revokedAt: { type: ['string', 'null'], format: 'date-time' },
-                    },
-                  },
-                },
-              },
-            }),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/v1/admin/api-keys/{keyId}': {
-      delete: {
-        summary: 'Revoke one of the tenant’s API keys',
-        description:
-          'Refused from the next request on, on every pod (401 api_key_revoked); an open bot event stream of the key ends at its next key check. Revoking again answers the first revokedAt. Another tenant’s or an unknown key: 404 not_found.',
-        security: apiKeyAuth,
-        parameters: [
-          {
-            name: 'keyId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{12}$' },
-          },
-        ],
-        responses: {
-          '200': {
-            description: 'Revoked',
-            ...json({
-              type: 'object',
-              required: ['keyId', 'revokedAt'],
-              properties: { keyId: { type: 'string' }, revokedAt: { type: 'string', format: 'date-time' } },
-            }),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/v1/admin/channels/{channelId}/test': {
-      post: {
-        summary: 'Self-test a channel against the brand’s servers',
-        description:
-          'Every check appears, in order: discovery, each endpoint, client credentials (token) and (introspection), clock skew, mapping; a check that cannot be made is not_measured with the reason (docs/brands.md).',
-        security: apiKeyAuth,
-        parameters: [channelIdParam],
-        requestBody: {
-          required: false,
-          ...json({
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              sampleCustomerData: {
-                type: 'object',
-                description: 'A customer-data response of the brand, to apply the mapping to',
-              },
-            },
-          }),
-        },
-        responses: {
-          '200': {
-            description: 'The checks; ok is false when any check failed',
-            ...json({
-              type: 'object',
-              properties: {
-                ok: { type: 'boolean' },
-                checks: {
-                  type: 'array',
-                  items: {
-                    type: 'object',
-                    properties: {
-                      name: { type: 'string' },
-                      ok: { type: 'boolean', description: 'false only when the check failed' },
-                      status: { type: 'string', enum: ['passed', 'failed', 'not_measured'] },
-                      detail: {
-                        type: 'string',
-                        description: 'what was seen, or why it could not be measured, and the likely cause',
-                      },
-                    },
-                  },
-                },
-              },
-            }),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/v1/admin/webhooks': {
-      post: {
-        summary: 'Subscribe an endpoint to the tenant’s events (signed per Standard Webhooks)',
-        security: apiKeyAuth,
-        requestBody: json({
-          type: 'object',
-          required: ['url', 'eventTypes'],
-          additionalProperties: false,
-          properties: webhookProperties,
-        }),
-        responses: {
-          '201': { description: 'Created; the signing secret is in this answer only', ...json(withSecret) },
-          ...errors,
-        },
-      },
-      get: {
-        summary: 'The tenant’s webhook subscriptions',
-        security: apiKeyAuth,
-        responses: {
-          '200': {
-            description: '{webhooks[]}',
-            ...json({ type: 'object', properties: { webhooks: { type: 'array', items: webhook } } }),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/v1/admin/webhooks/{id}': {
-      get: {
-        summary: 'One webhook subscription (never its secret)',
-        security: apiKeyAuth,
-        parameters: [webhookIdParam],
-        responses: { '200': { description: 'The subscription', ...json(webhook) }, ...errors },
-      },
-      patch: {
-        summary: 'Change a subscription’s URL, event types, description or enabled flag',
-        security: apiKeyAuth,
-        parameters: [webhookIdParam],
-        requestBody: json({
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: webhookProperties,
-        }),
-        responses: { '200': { description: 'The subscription', ...json(webhook) }, ...errors },
-      },
-      delete: {
-        summary: 'Delete a subscription (its pending deliveries are not sent)',
-        security: apiKeyAuth,
-        parameters: [webhookIdParam],
-        responses: { '204': { description: 'Deleted' }, ...errors },
-      },
-    },
-    '/v1/admin/webhooks/{id}/rotate-secret': {
-      post: {
-        summary: 'A new signing secret; the previous one keeps signing beside it for the overlap',
-        security: apiKeyAuth,
-        parameters: [webhookIdParam],
-        requestBody: {
-          required: false,
-          ...json({
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              overlapSeconds: {
-                type: 'integer',
-                minimum: 1,
-                maximum: 604800,
-                description: 'How long the previous secret still signs (default 24 h; 1 for a leaked secret)',
-              },
-            },
-          }),
-        },
-        responses: {
-          '200': { description: 'The new secret, shown in this answer only', ...json(withSecret) },
-          ...errors,
-        },
-      },
-    },
-    '/v1/admin/webhooks/{id}/deliveries': {
-      get: {
-        summary: 'The subscription’s delivery log, newest first',
-        security: apiKeyAuth,
-        parameters: [
-          webhookIdParam,
-          {
-            name: 'status',
-            in: 'query',
-            required: false,
-            schema: { enum: ['pending', 'delivered', 'failed'] },
-          },
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-          },
-          {
-            name: 'before',
-            in: 'query',
-            required: false,
-            description: 'The nextCursor of the previous page',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': {
-            description: '{deliveries[], nextCursor} (nextCursor null on the last page)',
-            ...json({
-              type: 'object',
-              properties: {
-                deliveries: { type: 'array', items: delivery },
-                nextCursor: { type: ['string', 'null'] },
-              },
-            }),
-          },
-          ...errors,
-        },
-      },
-    },
-    '/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
-      post: {
-        summary: 'Send a logged delivery again (same webhook-id, a new series of attempts)',
-        security: apiKeyAuth,
-        parameters: [
-          webhookIdParam,
-          { name: 'deliveryId', in: 'path', required: true, schema: { type: 'string' } },
-        ],
-        responses: { '202': { description: 'Queued', ...json(delivery) }, ...errors },
-      },
-    },
-    '/v1/bot/events': {
-      get: {
-        summary: 'Server-Sent Events: the tenant’s events for a bot (bot-scoped API key), resumable',
-        description: [
-          'A `text/event-stream` of the key’s tenant only. Each event: `id: <cursor>`, `event: <type>` (message.enriched, message.stored, customer.updated, session.ended), `data: <the event JSON, as webhooks get it>`; `: heartbeat` comments every 15 s.',
-          'Resume with the `Last-Event-ID` header (EventSource sends it on reconnect; it wins over `?after=`) or `?after=<cursor>`; without either the stream starts at the oldest retained event. Every event once, in order, within the retention window.',
-          'Before the stream starts, failures are JSON errors: 401/403 (key, scope), 429 `rate_limited` (too many open streams for the key or tenant), 410 `cursor_expired` (the cursor is older than the log keeps: events may be missing; reconnect without one). After it started, a failure is one `event: error` with `data: {code, message}`, then the stream ends: reconnect with the last id.',
-        ].join(' '),
-        security: apiKeyAuth,
-        parameters: [
-          {
-            name: 'Last-Event-ID',
-            in: 'header',
-            required: false,
-            description: 'The id of the last event received',
-            schema: { type: 'string' },
-          },
-          { name: 'after', in: 'query', required: false, schema: { type: 'string' } },
-          {
-            name: 'types',
-            in: 'query',
-            required: false,
-            description: 'Comma-separated event types to receive (default: all)',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': {
-            description: 'The event stream',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
-          },
-          '410': error,
-          ...errors,
-        },
-      },
-    },
-    '/v1/thread/messages': {
-      get: {
-        summary: 'Sync: the customer’s thread after a cursor (the brand authorizes again; nothing is cached)',
-        security: sessionAuth,
-        parameters: [
-          {
-            name: 'after',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', minimum: 0, default: 0 },
-          },
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-          },
-        ],
-        responses: {
-          '200': { description: '{threadId, messages[], lastSeq, hasMore}', ...json({ type: 'object' }) },
-          ...errors,
-        },
-      },
-    },
-    '/v1/thread/customer': {
-      get: {
-        summary:
-          'The customer’s own data as the brand gave it with their latest message (OAuth-managed fields only; 404 before the first message)',
-        security: sessionAuth,
-        responses: {
-          '200': { description: '{id, name, customFields, fetchedAt}', ...json({ type: 'object' }) },
-          ...errors,
-        },
-      },
-    },
-    '/v1/bot/token': {
-      post: {
-        summary: 'A bot gets the customer’s current brand access token for a thread (audited)',
-        security: apiKeyAuth,
-        requestBody: json({
-          type: 'object',
-          required: ['threadId', 'reason'],
-          additionalProperties: false,
-          properties: {
-            threadId: { type: 'string' },
-            channelId: {
-              type: 'string',
-              description:
-                'The channel whose client’s token is wanted; needed only when the customer’s sessions on a messaging thread span several channels (400 otherwise)',
-            },
-            reason: { type: 'string', maxLength: 256 },
-          },
-        }),
-        responses: {
-          '200': { description: '{accessToken, tokenType, expiresAt}', ...json({ type: 'object' }) },
-          ...errors,
-        },
-      },
-    },
-    '/v1/threads/{threadId}/messages': {
-      post: {
-        summary: 'A bot replies in a thread',
-        security: apiKeyAuth,
-        parameters: [{ name: 'threadId', in: 'path', required: true, schema: { type: 'string' } }],
-        requestBody: json(messageBody),
-        responses: {
-          '202': { description: '{messageId, threadId}', ...json({ type: 'object' }) },
-          ...errors,
-        },
-      },
-    },
-    '/v1/customers/{customerKey}': {
-      get: {
-        summary: 'An agent reads a customer profile; OAuth-managed fields are marked readOnly',
-        security: apiKeyAuth,
-        parameters: [{ name: 'customerKey', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'The profile', ...json({ type: 'object' }) }, ...errors },
-      },
-    },
-    '/v1/customers/{customerKey}/fields': {
-      patch: {
-        summary: 'An agent sets its own fields; OAuth-managed ones answer 409 field_managed_by_origin',
-        security: apiKeyAuth,
-        parameters: [{ name: 'customerKey', in: 'path', required: true, schema: { type: 'string' } }],
-        requestBody: json({
-          type: 'object',
-          additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
-        }),
-        responses: { '200': { description: 'The profile', ...json({ type: 'object' }) }, ...errors },
-      },
-    },
-    '/v1/stream': {
-      get: {
-        summary: 'WebSocket: a device’s live connection',
-        description: [
-          'Upgrade with subprotocols `parley.v1` and `parley.token.<session token>`, or send `{"type":"auth","token":…}` first (never put the token in the URL).',
-          'Connect with `?after=<last seq seen>` (or `after` in the auth frame) to get what was missed.',
-          'Server frames: `ready {threadId, sessionId}`, `sync {threadId, messages, lastSeq, hasMore}`, `message {threadId, seq, message}`, `ack {clientMessageId, messageId, threadId}`, `error {clientMessageId, code, message}`, `pong`.',
-          'Client frames: `send {clientMessageId, text}` (authorized by the brand like POST /v1/messages; one it refuses, e.g. text with a NUL character, is answered by `error` with `invalid_argument`), `ping`.',
-          'Limits per pod: STREAMS_PER_SESSION (5) streams of one session, STREAMS_PER_CUSTOMER (20) of one customer; frames are handled in order, at most STREAM_MAX_PENDING_FRAMES (32) waiting. Connects and each periodic re-check count against the session’s rate limit like messages. A logout closes the session’s streams on every pod within a second; a re-check that cannot reach auth or the brand closes the stream.',
-          'Close codes: 1001 server going away (reconnect and sync), 1008 too many frames waiting (wait for acks), 1009 frame over BODY_LIMIT_BYTES, 4400 bad frame, 4401 reauthentication required (sign in again), 4403 no valid session (logged out: reason session_ended; forged or expired), 4408 no credentials in time, 4409 too many streams of this session or customer on this pod, 4429 the session’s rate limit is used up (reconnect after a minute), 4503 brand or auth unavailable (retry with backoff).',
-        ].join(' '),
-        responses: { '101': { description: 'Switching to the WebSocket protocol' }, ...errors },
-      },
-    },
-    '/openapi.json': {
-      get: {
-        summary: 'This document',
-        responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } },
-      },
-    },
-  },
-} as const;
+  paths,
+};

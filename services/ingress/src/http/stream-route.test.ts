@@ -1,46 +1,29 @@
 import { readFileSync } from 'node:fs';
-import { ParleyError } from '@parley/errors';
-import { createLogger } from '@parley/logger';
+import { streamCloseCodes } from '@parley/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { createConnectionRegistry } from '../adapters/connection-registry.js';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
-import { createConnectionRegistry, streamCloseCodes } from '../domain/connection-registry.js';
-import { createRateLimiter } from '../domain/rate-limiter.js';
+import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { createHttpApp, type HttpAppDeps } from './create-http-app.js';
-import type { MessageSender } from './message-sender.js';
+import {
+  createInMemoryAuth,
+  createInMemoryHistory,
+  createRecordingAnnouncer,
+  createRecordingProducer,
+  testLogger,
+  testSession,
+  unlimited,
+} from './edge.fixture.js';
 import { openApiDocument } from './openapi.js';
 
-// The stream route over a real socket, with fakes for auth, history and the sender: no server.
-const logger = createLogger({ service: 'ingress-test', version: 'test', level: 'silent' });
-const unlimited = { take: () => ({ allowed: true as const }) };
-const sessionOf = (sessionId: string, customerKey = 'k-1', deviceId = `device-${sessionId}`) => ({
-  tenantId: 'acme',
-  channelId: 'web',
-  customerKey,
-  deviceId,
-  threadId: `t-${customerKey}`,
-  sessionId,
-});
+// The stream route over a real socket, with in-memory auth, history and producer: no server.
+
+const sessionOf = testSession;
 
 /** A fake auth: `tokens` maps each token to its session; `down` makes every call fail as unreachable. */
-function fakeAuth(tokens: Record<string, ReturnType<typeof sessionOf>>) {
-  const state = { down: false, authorizeCalls: 0 };
-  const call = {
-    AuthorizeMessage: async ({ sessionToken }: { sessionToken: string }) => {
-      state.authorizeCalls += 1;
-      if (state.down) throw new ParleyError('auth_unavailable', 'auth did not answer');
-      const session = tokens[sessionToken];
-      if (!session) throw new ParleyError('unauthenticated', 'session token is invalid or expired');
-      return session;
-    },
-    RevokeSession: async ({ sessionToken }: { sessionToken: string }) => {
-      const session = tokens[sessionToken] as ReturnType<typeof sessionOf>;
-      return { sessionsEnded: 1, revokedAtBrand: true, ...session };
-    },
-  };
-  return { state, auth: { call } };
-}
+const fakeAuth = (tokens: Record<string, ReturnType<typeof sessionOf>>) => createInMemoryAuth(tokens);
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -48,29 +31,23 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function start(overrides: Omit<Partial<HttpAppDeps>, 'auth'> & { auth: unknown }): Promise<string> {
-  const sendMessage: MessageSender = async (_token, message) => ({
-    messageId: `m-${message.clientMessageId}`,
-    threadId: 't-1',
-    session: sessionOf('s-1'),
-  });
+async function start(overrides: Partial<HttpAppDeps>): Promise<string> {
   app = createHttpApp({
-    history: { call: { Sync: async () => ({ messages: [], lastSeq: 0, hasMore: false }) } } as never,
-    producer: {} as never,
-    sendMessage,
-    sessionEnded: { announce: async () => {} } as never,
+    history: createInMemoryHistory(),
+    producer: createRecordingProducer().producer,
+    sessionEnded: createRecordingAnnouncer().sessionEnded,
     integrations: {} as never,
     botStreams: {} as never,
     connections: createConnectionRegistry({ perSession: 5, perCustomer: 20 }),
     apiKeys: createInMemoryApiKeyRepository(),
-    logger,
+    logger: testLogger,
     ipLimiter: unlimited,
     sessionLimiter: unlimited,
     apiKeyLimiter: unlimited,
     bodyLimitBytes: 1024,
     trustedProxyHops: 0,
+    auth: createInMemoryAuth().auth,
     ...overrides,
-    auth: overrides.auth as never,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
@@ -112,10 +89,7 @@ describe('the stream’s limits', () => {
     });
     const host = await start({
       auth,
-      sendMessage: async (_token, message) => {
-        await stuck;
-        return { messageId: `m-${message.clientMessageId}`, threadId: 't-1', session: sessionOf('s-1') };
-      },
+      producer: { publish: () => stuck } as never,
     });
     const device = connect(host, 'tok-1');
     await device.ready();
@@ -205,10 +179,6 @@ describe('the rate limits', () => {
     const host = await start({
       auth,
       sessionLimiter: createRateLimiter({ limit: 3, windowMs: 60_000 }),
-      sendMessage: async (token, message) => {
-        const session = await auth.call.AuthorizeMessage({ sessionToken: token });
-        return { messageId: `m-${message.clientMessageId}`, threadId: session.threadId, session };
-      },
     });
     const statuses: number[] = [];
     for (let i = 0; i < 10; i += 1) {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
 import { newApiKey } from '../domain/api-keys.js';
-import { createTestEdge } from './edge.fixture.js';
-import { createMessageSender } from './message-sender.js';
+import { createInMemoryAuth, createInMemoryHistory, createTestEdge } from './edge.fixture.js';
 
 // The edge with in-memory ports and fakes for auth, history and Kafka: no server needed.
 const published: { topic: string; event: unknown }[] = [];
@@ -17,15 +16,14 @@ const session = {
   threadId: 't-1',
   sessionId: 's-1',
 };
-const auth = { call: { AuthorizeMessage: async () => session } };
-const history = { call: { GetThread: async () => ({ threadId: 't-1', customerKey: 'k-1' }) } };
+const { auth } = createInMemoryAuth({ 'session-token': session });
+const history = createInMemoryHistory({ 't-1': 'k-1' });
 const apiKeys = createInMemoryApiKeyRepository();
 const bot = newApiKey('acme', 'crm-bot', ['bot'], new Date());
 const { app } = createTestEdge({
-  auth: auth as never,
-  history: history as never,
+  auth,
+  history,
   producer: producer as never,
-  sendMessage: createMessageSender({ auth: auth as never, producer: producer as never }),
   apiKeys,
 });
 

@@ -2,10 +2,10 @@ import { sessionEnded } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import { createLogger } from '@parley/logger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createConnectionRegistry } from '../adapters/connection-registry.js';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
 import { newApiKey } from '../domain/api-keys.js';
 import { createBotStreams } from '../domain/bot-streams.js';
-import { createConnectionRegistry } from '../domain/connection-registry.js';
 import { createSessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import { createHttpApp } from './create-http-app.js';
 
@@ -67,16 +67,14 @@ const producer = {
 };
 const logger = createLogger({ service: 'ingress-test', version: 'test', level: 'silent' });
 const auth = {
-  call: {
-    RevokeSession: async () => ({
-      sessionsEnded: 2,
-      revokedAtBrand: true,
-      tenantId: 'acme',
-      customerKey: 'k-1',
-      threadId: 't-1',
-      deviceId: 'laptop',
-    }),
-  },
+  revokeSession: async () => ({
+    sessionsEnded: 2,
+    revokedAtBrand: true,
+    tenantId: 'acme',
+    customerKey: 'k-1',
+    threadId: 't-1',
+    deviceId: 'laptop',
+  }),
 };
 const apiKeys = createInMemoryApiKeyRepository();
 const admin = newApiKey('acme', 'admin', ['admin'], new Date());
@@ -92,7 +90,6 @@ const app = createHttpApp({
   auth: auth as never,
   history: {} as never,
   producer: producer as never,
-  sendMessage: {} as never,
   sessionEnded: announcer,
   integrations: integrations as never,
   botStreams: createBotStreams({ perKey: 1, perTenant: 1 }),

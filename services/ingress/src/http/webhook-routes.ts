@@ -1,10 +1,19 @@
+import {
+  identifiers,
+  type TenantEventType,
+  type WebhookDeliveryView,
+  type WebhookView,
+  webhookCreateRequest,
+  webhookDeliveriesQuery,
+  webhookRotateRequest,
+  webhookUpdateRequest,
+} from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { IntegrationsServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { tenantEventTypes } from '../domain/tenant-event-types.js';
-import { type ApiKeyAccess, requireApiKey } from './admin-routes.js';
-import { parse } from './request-parsing.js';
+import type { ApiKeyAccess } from '../domain/api-key-access.js';
+import { parse } from '../domain/input.js';
+import { requireApiKey } from './credentials.js';
 
 export interface WebhookRouteDeps extends ApiKeyAccess {
   readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
@@ -14,70 +23,18 @@ type Integrations = ServiceClient<IntegrationsServiceDefinition>['call'];
 type Subscription = Awaited<ReturnType<Integrations['GetSubscription']>>;
 type Delivery = Awaited<ReturnType<Integrations['Redeliver']>>;
 
-const resourceId = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits, dot, dash, colon, underscore; at most 128');
-// The shape only: integrations checks the address itself (https, public, the operator's allow-list).
-const webhookUrl = z
-  .string()
-  .max(2048)
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'an http(s) URL');
-const eventTypes = z
-  .array(z.enum(tenantEventTypes))
-  .min(1)
-  .max(tenantEventTypes.length)
-  .refine((types) => new Set(types).size === types.length, 'each event type once');
-const description = z.string().max(256);
-
-const createBody = z
-  .object({
-    url: webhookUrl,
-    eventTypes,
-    description: description.default(''),
-    enabled: z.boolean().default(true),
-  })
-  .strict();
-const updateBody = z
-  .object({ url: webhookUrl, eventTypes, description, enabled: z.boolean() })
-  .partial()
-  .strict()
-  .refine(
-    (body) => Object.keys(body).length > 0,
-    'change at least one of url, eventTypes, description, enabled',
-  );
-const rotateBody = z
-  .object({
-    // The proto's 0 means "the default" (24 h): the smallest overlap one can ask for is a second.
-    overlapSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 3600)
-      .optional(),
-  })
-  .strict();
-const deliveriesQuery = z
-  .object({
-    status: z.enum(['pending', 'delivered', 'failed']).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    before: z
-      .string()
-      .regex(/^[A-Za-z0-9._:~-]{1,200}$/, 'a nextCursor of a previous page')
-      .optional(),
-  })
-  .strict();
-
+const resourceId = identifiers.resourceId;
 const orNull = (value: string) => value || null;
 
 /** A subscription as admins see it (never its secret). */
-export function subscriptionView(subscription: Subscription) {
+export function subscriptionView(subscription: Subscription): WebhookView {
   return {
     id: subscription.id,
     url: subscription.url,
-    eventTypes: subscription.eventTypes,
+    eventTypes: subscription.eventTypes as TenantEventType[],
     description: subscription.description,
     enabled: subscription.enabled,
-    status: subscription.status,
+    status: subscription.status as WebhookView['status'],
     pausedReason: orNull(subscription.pausedReason),
     pausedAt: orNull(subscription.pausedAt),
     createdAt: subscription.createdAt,
@@ -87,14 +44,14 @@ export function subscriptionView(subscription: Subscription) {
   };
 }
 
-export function deliveryView(delivery: Delivery) {
+export function deliveryView(delivery: Delivery): WebhookDeliveryView {
   return {
     id: delivery.id,
     subscriptionId: delivery.subscriptionId,
     eventId: delivery.eventId,
-    eventType: delivery.eventType,
+    eventType: delivery.eventType as TenantEventType,
     threadId: orNull(delivery.threadId),
-    status: delivery.status,
+    status: delivery.status as WebhookDeliveryView['status'],
     attempts: delivery.attempts,
     nextAttemptAt: orNull(delivery.nextAttemptAt),
     lastAttemptAt: orNull(delivery.lastAttemptAt),
@@ -118,7 +75,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
 
   app.post('/v1/admin/webhooks', async (request, reply) => {
     const tenantId = await admin(request);
-    const body = parse(createBody, request.body);
+    const body = parse(webhookCreateRequest, request.body);
     const created = await integrations.call.CreateSubscription({ ...body, tenantId });
     // The secret is shown here and on rotation only.
     return reply
@@ -140,7 +97,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
   app.patch<ById>('/v1/admin/webhooks/:id', async (request) => {
     const tenantId = await admin(request);
     const id = idOf(request.params);
-    const body = parse(updateBody, request.body);
+    const body = parse(webhookUpdateRequest, request.body);
     const updated = await integrations.call.UpdateSubscription({
       ...body,
       // After the body: the tenant and the subscription always come from the key and the path.
@@ -161,7 +118,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
   app.post<ById>('/v1/admin/webhooks/:id/rotate-secret', async (request) => {
     const tenantId = await admin(request);
     const id = idOf(request.params);
-    const { overlapSeconds = 0 } = parse(rotateBody, request.body);
+    const { overlapSeconds = 0 } = parse(webhookRotateRequest, request.body);
     const rotated = await integrations.call.RotateSecret({ tenantId, id, overlapSeconds });
     return { ...subscriptionView(rotated.subscription as Subscription), secret: rotated.secret };
   });
@@ -169,7 +126,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
   app.get<ById>('/v1/admin/webhooks/:id/deliveries', async (request) => {
     const tenantId = await admin(request);
     const subscriptionId = idOf(request.params);
-    const query = parse(deliveriesQuery, request.query, 'query');
+    const query = parse(webhookDeliveriesQuery, request.query, 'query');
     const page = await integrations.call.ListDeliveries({
       tenantId,
       subscriptionId,

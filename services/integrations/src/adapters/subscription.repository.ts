@@ -20,11 +20,11 @@ export interface SubscriptionRow {
   readonly updated_at: Date;
 }
 
-export const subscriptionColumns = sql`tenant_id, subscription_id, url, event_types, description, enabled,
+const subscriptionColumns = sql`tenant_id, subscription_id, url, event_types, description, enabled,
   paused_at, paused_reason, sealed_secret, sealed_previous_secret, previous_secret_expires_at,
   secret_rotated_at, created_at, updated_at`;
 
-export function toSubscription(row: SubscriptionRow): Subscription {
+function toSubscription(row: SubscriptionRow): Subscription {
   return {
     tenantId: row.tenant_id,
     id: row.subscription_id,

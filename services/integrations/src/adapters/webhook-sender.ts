@@ -1,5 +1,5 @@
 import type { BrandHttpClient } from '@parley/brand-http';
-import { isParleyError } from '@parley/errors';
+import { isBrandFailure } from '@parley/errors';
 import { Webhook } from 'standardwebhooks';
 import type { SecretBox, WebhookSender } from '../domain/ports.js';
 import { isDelivered } from '../domain/retry-schedule.js';
@@ -22,18 +22,24 @@ export function signatureHeaders(id: string, body: string, at: Date, secrets: re
 
 /** What the delivery log says when no HTTP answer came (never a secret, never the body). */
 function failureOf(error: unknown, timeoutMs: number): string {
-  if (!isParleyError(error)) return 'internal error';
-  const reason = error.context.reason;
-  if (error.code === 'brand_unavailable') {
-    if (reason === 'timeout') return `timeout: no answer within ${timeoutMs} ms`;
-    if (reason === 'circuit_open')
+  if (!isBrandFailure(error)) return 'internal error';
+  switch (error.reason) {
+    case 'timeout':
+      return `timeout: no answer within ${timeoutMs} ms`;
+    case 'circuit_open':
       return 'not attempted: the last attempts failed in a row (circuit open for 30 s)';
-    const cause = (error.cause as { code?: unknown } | undefined)?.code;
-    return `unreachable${typeof cause === 'string' ? ` (${cause})` : ''}`;
+    case 'unreachable':
+    case 'server_error': {
+      const cause = (error.cause as { code?: unknown } | undefined)?.code;
+      return `unreachable${typeof cause === 'string' ? ` (${cause})` : ''}`;
+    }
+    case 'too_large':
+      return 'the answer was over the size limit';
+    case 'not_allowed':
+      return error.message;
+    default:
+      return 'internal error';
   }
-  if (error.code === 'brand_error' && reason === 'too_large') return 'the answer was over the size limit';
-  if (error.code === 'url_not_allowed') return error.message;
-  return 'internal error';
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createEventConsumer, type EventProducer } from '@parley/bus';
 import type { Logger } from '@parley/logger';
+import { consumerMetrics, type MetricsRegistry } from '@parley/ops';
 import type { Kafka } from 'kafkajs';
 import type { TenantEventLog } from '../domain/tenant-event-log.js';
 
@@ -15,9 +16,11 @@ export function createIntegrationsConsumer(deps: {
   dlqProducer: EventProducer;
   logger: Logger;
   pipelineDepth: number;
+  /** The service's metrics registry: the consumer's series (parley_consumer_*) go there. */
+  registry: MetricsRegistry;
   onCrash: (crash: { error: unknown; restart: boolean }) => void;
 }) {
-  const { kafka, topicPrefix, log, dlqProducer, logger, pipelineDepth, onCrash } = deps;
+  const { kafka, topicPrefix, log, dlqProducer, logger, registry, pipelineDepth, onCrash } = deps;
   return createEventConsumer({
     kafka,
     groupId: 'integrations',
@@ -25,6 +28,7 @@ export function createIntegrationsConsumer(deps: {
     topicPrefix,
     dlqProducer,
     logger: logger.child({ consumer: 'integrations' }),
+    metrics: consumerMetrics(registry, 'integrations'),
     pipelineDepth,
     onCrash,
     handlers: {

@@ -1,9 +1,8 @@
+import { limits } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import { type Delivery, type DeliveryStatus, deliveryStatuses } from './model.js';
 import type { Clock, DeliveryQueue, SubscriptionStore } from './ports.js';
 import { requireId } from './subscription-rules.js';
-
-export const deliveryPageLimits = { defaultLimit: 50, maxLimit: 200 } as const;
 
 /** A subscription's delivery log, newest first, and redelivery. */
 export function createDeliveryLog(deps: {
@@ -41,9 +40,7 @@ export function createDeliveryLog(deps: {
           context: { field: 'before' },
         });
       const limit =
-        request.limit <= 0
-          ? deliveryPageLimits.defaultLimit
-          : Math.min(request.limit, deliveryPageLimits.maxLimit);
+        request.limit <= 0 ? limits.listPageDefaultSize : Math.min(request.limit, limits.listPageMaxSize);
       const { tenantId, id } = await subscriptionOf(request.tenantId, request.subscriptionId);
       const page = await deliveries.list(tenantId, id, {
         status: request.status === '' ? null : (request.status as DeliveryStatus),

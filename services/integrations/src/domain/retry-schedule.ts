@@ -53,7 +53,7 @@ export function isDelivered(statusCode: number | null): boolean {
  * The pause rule: a subscription none of whose attempts has succeeded for `pauseAfterMs` is paused
  * at its next failed attempt, with a reason the admin sees.
  */
-export function pauseRule(
+function pauseRule(
   pauseAfterMs: number,
   at: Date,
   lastFailure: string,

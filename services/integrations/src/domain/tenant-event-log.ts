@@ -18,7 +18,7 @@ export interface TenantEventLogDeps {
   readonly onAppended?: (event: NewTenantEvent, deliveries: number) => void;
 }
 
-export const readLimits = { defaultLimit: 100, maxLimit: 500, maxWaitMs: 25_000 } as const;
+const readLimits = { defaultLimit: 100, maxLimit: 500, maxWaitMs: 25_000 } as const;
 
 const cursorPattern = /^\d{1,15}$/;
 

@@ -9,10 +9,6 @@ export interface SyncRequest {
   'afterSeq'?: (number | string | Long);
   'limit'?: (number);
   /**
-   * reserved for live-chat filtering
-   */
-  'sessionId'?: (string);
-  /**
    * the customer's thread (from AuthorizeMessage); it must be theirs
    */
   'threadId'?: (string);
@@ -23,10 +19,6 @@ export interface SyncRequest__Output {
   'customerKey': (string);
   'afterSeq': (number);
   'limit': (number);
-  /**
-   * reserved for live-chat filtering
-   */
-  'sessionId': (string);
   /**
    * the customer's thread (from AuthorizeMessage); it must be theirs
    */

@@ -1,5 +1,4 @@
 import { ParleyError } from '@parley/errors';
-import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 
 // With the `u` flag a surrogate pair is one code point: this matches unpaired surrogates only.
@@ -78,12 +77,4 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'bo
   if (problems.length > 0)
     throw new ParleyError('invalid_argument', `invalid ${what}: ${problems.join('; ')}`);
   return result.data;
-}
-
-/** The bearer credential of a request (never from the URL). */
-export function bearer(request: FastifyRequest): string {
-  const match = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '');
-  if (!match)
-    throw new ParleyError('unauthenticated', 'send the credential as Authorization: Bearer <token>');
-  return match[1] as string;
 }

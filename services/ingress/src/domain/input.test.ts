@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parse } from './request-parsing.js';
+import { parse } from './input.js';
 
 const body = z.object({
   text: z.string(),

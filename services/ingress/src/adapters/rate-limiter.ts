@@ -1,9 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-
-export interface RateLimiter {
-  /** Takes one request for `key`; when refused, says after how many seconds to retry. */
-  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };
-}
+import type { RateLimiter } from '../domain/ports.js';
 
 /**
  * A fixed-window limit per key (session, IP), kept in this process: each ingress pod enforces its

@@ -1,0 +1,96 @@
+import type { MessageAuthor, SyncPage, ThreadMessage } from '@parley/contracts';
+import {
+  type AuthServiceDefinition,
+  fromStruct,
+  type HistoryServiceDefinition,
+  type ServiceClient,
+  toStruct,
+} from '@parley/grpc';
+import type { AuthPort, HistoryPort, StoredCustomer } from '../domain/ports.js';
+
+type HistoryCalls = ServiceClient<HistoryServiceDefinition>['call'];
+type SyncAnswer = Awaited<ReturnType<HistoryCalls['Sync']>>;
+type CustomerAnswer = Awaited<ReturnType<HistoryCalls['GetCustomer']>>;
+
+type CustomerDataStatus = NonNullable<ThreadMessage['customerData']>;
+
+/** A page of history as clients see it (one view for HTTP and the stream: `@parley/contracts`). */
+export function syncPage(page: SyncAnswer): SyncPage {
+  return {
+    threadId: page.threadId,
+    messages: page.messages.map((message) => ({
+      messageId: message.messageId,
+      seq: message.seq,
+      author: {
+        kind: message.author?.kind as MessageAuthor['kind'],
+        id: message.author?.id ?? '',
+        ...(message.author?.name ? { name: message.author.name } : {}),
+      },
+      ...(message.deviceId ? { deviceId: message.deviceId } : {}),
+      text: message.text,
+      sentAt: message.sentAt,
+      storedAt: message.storedAt,
+      ...(message.customerData?.status
+        ? {
+            customerData: {
+              status: message.customerData.status as CustomerDataStatus['status'],
+              ...(message.customerData.reason
+                ? { reason: message.customerData.reason as CustomerDataStatus['reason'] }
+                : {}),
+            },
+          }
+        : {}),
+    })),
+    lastSeq: page.lastSeq,
+    hasMore: page.hasMore,
+  };
+}
+
+/** A customer as history answered it, its fields' values out of their protobuf `Value`. */
+function storedCustomer(profile: CustomerAnswer): StoredCustomer {
+  return {
+    customerKey: profile.customerKey,
+    id: profile.id,
+    name: profile.name,
+    customFields: profile.customFields.map((field) => ({
+      name: field.name,
+      value: fromStruct({ fields: field.value ? { value: field.value } : {} }).value ?? null,
+      source: field.source,
+      fetchedAt: field.fetchedAt,
+      updatedAt: field.updatedAt,
+    })),
+  };
+}
+
+/** The auth port over the auth service's gRPC client. */
+export function authPort(client: ServiceClient<AuthServiceDefinition>): AuthPort {
+  const { call } = client;
+  return {
+    // The proto's AuthorizeMessage authorizes a session for any customer request, not only messages.
+    authorizeSession: (sessionToken) => call.AuthorizeMessage({ sessionToken }),
+    async exchangeCode(request) {
+      const { customer, ...session } = await call.ExchangeCode(request);
+      return {
+        ...session,
+        ...(customer ? { customer: { ...customer, customFields: fromStruct(customer.customFields) } } : {}),
+      };
+    },
+    revokeSession: (request) => call.RevokeSession(request),
+    issueAccessToken: (request) => call.GetAccessToken(request),
+    putChannel: (channel) => call.PutChannel({ channel }),
+    getChannel: (request) => call.GetChannel(request),
+    testChannel: (request) => call.TestChannel(request),
+  };
+}
+
+/** The history port over the history service's gRPC client. */
+export function historyPort(client: ServiceClient<HistoryServiceDefinition>): HistoryPort {
+  const { call } = client;
+  return {
+    sync: async (request) => syncPage(await call.Sync(request)),
+    getThread: (request) => call.GetThread(request),
+    getCustomer: async (request) => storedCustomer(await call.GetCustomer(request)),
+    updateCustomerFields: async ({ fields, ...request }) =>
+      storedCustomer(await call.UpdateCustomerFields({ ...request, fields: toStruct(fields) })),
+  };
+}
