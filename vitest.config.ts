@@ -2,7 +2,16 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests import workspace packages from source, so no build is needed before `npm test`.
+// The browser SDK and the test brand live outside libs/ (README, "Layout").
 const alias = [
+  {
+    find: /^@parley\/client$/,
+    replacement: fileURLToPath(new URL('./sdks/web/src/index.ts', import.meta.url)),
+  },
+  {
+    find: /^@parley\/test-brand$/,
+    replacement: fileURLToPath(new URL('./fixtures/test-brand/src/index.ts', import.meta.url)),
+  },
   {
     find: /^@parley\/([a-z-]+)$/,
     replacement: fileURLToPath(new URL('./libs/$1/src/index.ts', import.meta.url)),
@@ -20,6 +29,8 @@ export default defineConfig({
           name: 'unit',
           include: [
             'libs/*/src/**/*.test.ts',
+            'sdks/*/src/**/*.test.ts',
+            'fixtures/*/src/**/*.test.ts',
             'services/*/src/**/*.test.ts',
             'demo/*/src/**/*.test.ts',
             'bench/src/**/*.test.ts',

@@ -156,7 +156,7 @@ try {
   await waitUntilReady('demo brand', `${brandIssuer}/.well-known/openid-configuration`, { group });
 
   // The demo brand runs on loopback over http: startServices adds host to the BRAND_HOST_ALLOW_LIST
-  // the user set (README, "Running it locally").
+  // the user set (README, "Quick start").
   await startServices(group, {
     host,
     offset,

@@ -82,6 +82,7 @@ describe('.dockerignore', () => {
       [
         'demo',
         'libs',
+        'sdks',
         'package-lock.json',
         'package.json',
         'proto',

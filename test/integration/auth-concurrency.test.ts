@@ -124,7 +124,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
       SECRET_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
       SECRET_ACTIVE_KID: 'k1',
       SESSION_SIGNING_KEY: randomBytes(32).toString('base64url'),
-      // The gate is not the issuer's origin: the operator vouches for it (README, auth configuration).
+      // The gate is not the issuer's origin: the operator vouches for it (docs/channels.md, configuration).
       BRAND_ISSUER_ENDPOINT_EXCEPTIONS: `${brand.issuer}=${new URL(gate.url).origin}`,
     };
     for (const name of ['auth-a', 'auth-b']) apps.push(await startAuth(testLogger(name), shared));
@@ -153,7 +153,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
 
     gate.hold();
     const messages = Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) => client(i).call.AuthorizeMessage({ sessionToken })),
+      Array.from({ length: 12 }, (_, i) => client(i).call.AuthorizeSession({ sessionToken })),
     );
     try {
       await waitFor('the refresh to reach the brand', () => gate.state.refreshes > refreshesBefore);
@@ -176,7 +176,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
 
     // And again later, through the other replica: the rotated refresh token works.
     await untilExpired(customerKey);
-    await expect(client(1).call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({ tenantId });
+    await expect(client(1).call.AuthorizeSession({ sessionToken })).resolves.toMatchObject({ tenantId });
     expect(gate.state.refreshes - refreshesBefore).toBe(2);
     expect((await stores().credentials.find(tenantId, customerKey, 'web'))?.version).toBe(
       (before?.version ?? 0) + 2,
@@ -195,7 +195,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
     const heldBefore = gate.state.held;
     gate.hold();
     const message = client(0)
-      .call.AuthorizeMessage({ sessionToken })
+      .call.AuthorizeSession({ sessionToken })
       .then(
         (authorized) => ({ authorized }),
         (error: { code?: string }) => ({ refused: error.code }),
@@ -238,7 +238,7 @@ describe('auth replicas refreshing and logging out concurrently', () => {
     expect(issued).toHaveLength(1);
     for (const refreshToken of [signedIn?.refreshToken ?? '', ...issued])
       expect(await brandAcceptsRefresh(brand, refreshToken)).toBe(false);
-    await expect(client(0).call.AuthorizeMessage({ sessionToken })).rejects.toMatchObject({
+    await expect(client(0).call.AuthorizeSession({ sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
     await expect(

@@ -194,15 +194,22 @@ describe('auth service against a real brand OAuth server and the real store', ()
     }
   });
 
+  it('answers AuthorizeMessage, AuthorizeSession’s former name, the same way during a rolling upgrade', async () => {
+    const { sessionToken } = await signIn('c-1', 'rollout');
+    const current = await auth.call.AuthorizeSession({ sessionToken });
+    expect(current).toMatchObject({ tenantId, deviceId: 'rollout', sessionId: expect.any(String) });
+    await expect(auth.call.AuthorizeMessage({ sessionToken })).resolves.toEqual(current);
+  });
+
   it('keeps one customer signed in on two channels of the brand, with credentials per channel', async () => {
     await auth.call.PutChannel({ channel: { ...channelSettings().channel, channelId: 'mobile' } });
     const web = await signIn('c-2', 'laptop', 'web');
     const mobile = await signIn('c-2', 'phone', 'mobile');
     expect(mobile.customer?.customerKey).toBe(web.customer?.customerKey);
-    await expect(auth.call.AuthorizeMessage({ sessionToken: web.sessionToken })).resolves.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: web.sessionToken })).resolves.toMatchObject({
       channelId: 'web',
     });
-    await expect(auth.call.AuthorizeMessage({ sessionToken: mobile.sessionToken })).resolves.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: mobile.sessionToken })).resolves.toMatchObject({
       channelId: 'mobile',
     });
     const channels = (await storedTokens(web.customer?.customerKey ?? ''))
@@ -328,14 +335,14 @@ describe('auth service against a real brand OAuth server and the real store', ()
     const { sessionToken } = await signIn('c-2');
     const before = brand.calls.get('/token/introspection') ?? 0;
     for (let i = 0; i < 3; i += 1) {
-      await expect(auth.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({
+      await expect(auth.call.AuthorizeSession({ sessionToken })).resolves.toMatchObject({
         tenantId,
         channelId,
         deviceId: 'device-1',
       });
     }
     expect((brand.calls.get('/token/introspection') ?? 0) - before).toBe(3);
-    await expect(auth.call.AuthorizeMessage({ sessionToken: 'not-a-token' })).rejects.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: 'not-a-token' })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
   });
@@ -347,7 +354,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
     // Slower than the brand timeout (2 s): work still running for the caller would retry it.
     brand.delays.set(path, 2500);
     try {
-      await expect(auth.call.AuthorizeMessage({ sessionToken }, { deadlineMs: 300 })).rejects.toMatchObject({
+      await expect(auth.call.AuthorizeSession({ sessionToken }, { deadlineMs: 300 })).rejects.toMatchObject({
         code: 'deadline_exceeded',
       });
       await new Promise((resolve) => setTimeout(resolve, 2600)); // past the timeout and the retry's backoff
@@ -356,7 +363,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
       brand.delays.delete(path);
     }
     // Nothing counted against the brand: the next caller is answered.
-    await expect(auth.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken })).resolves.toMatchObject({
       tenantId,
       channelId,
     });
@@ -366,12 +373,12 @@ describe('auth service against a real brand OAuth server and the real store', ()
     brand.customers.set('c-3', { name: 'Revoked Customer' });
     const laptop = await signIn('c-3', 'laptop');
     const phone = await signIn('c-3', 'phone');
-    await auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken });
+    await auth.call.AuthorizeSession({ sessionToken: laptop.sessionToken });
     await brand.revokeGrants('c-3');
-    await expect(auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
       code: 'reauthentication_required',
     });
-    await expect(auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
   });
@@ -410,8 +417,8 @@ describe('auth service against a real brand OAuth server and the real store', ()
     brand.customers.set('c-4', { name: 'Leaving Customer' });
     const laptop = await signIn('c-4', 'laptop');
     const phone = await signIn('c-4', 'phone');
-    const laptopSession = (await auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).sessionId;
-    const phoneSession = (await auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).sessionId;
+    const laptopSession = (await auth.call.AuthorizeSession({ sessionToken: laptop.sessionToken })).sessionId;
+    const phoneSession = (await auth.call.AuthorizeSession({ sessionToken: phone.sessionToken })).sessionId;
     await expect(
       auth.call.RevokeSession({ sessionToken: laptop.sessionToken, allDevices: false }),
     ).resolves.toEqual({
@@ -424,10 +431,10 @@ describe('auth service against a real brand OAuth server and the real store', ()
       deviceId: 'laptop',
       sessionId: laptopSession,
     });
-    await expect(auth.call.AuthorizeMessage({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: laptop.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
-    await auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken });
+    await auth.call.AuthorizeSession({ sessionToken: phone.sessionToken });
     const [tokens] = await storedTokens(phone.customer?.customerKey ?? '');
     const revocations = brand.calls.get('/token/revocation') ?? 0;
     await expect(
@@ -456,7 +463,7 @@ describe('auth service against a real brand OAuth server and the real store', ()
     });
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
     expect(await storedTokens(phone.customer?.customerKey ?? '')).toEqual([]);
-    await expect(auth.call.AuthorizeMessage({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken: phone.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
   });
@@ -509,7 +516,7 @@ describe('auth service when the brand is down', () => {
         platform: 'ios',
       });
       await brand.stop();
-      await expect(auth.call.AuthorizeMessage({ sessionToken })).rejects.toMatchObject({
+      await expect(auth.call.AuthorizeSession({ sessionToken })).rejects.toMatchObject({
         code: 'auth_unavailable',
         retriable: true,
       });
@@ -557,14 +564,14 @@ describe('auth service in jwt validation mode', () => {
       });
       const before = await signIn();
       expect(before.customer).toMatchObject({ id: 'c-1', name: 'Ada' });
-      await auth.call.AuthorizeMessage({ sessionToken: before.sessionToken });
+      await auth.call.AuthorizeSession({ sessionToken: before.sessionToken });
       expect(brand.calls.get('/jwks')).toBe(1); // cached between messages
       expect(brand.calls.get('/token/introspection') ?? 0).toBe(0);
 
       // Right after the rotation: the new kid re-fetches the JWKS at once, and no sign-in is refused.
       await brand.rotateSigningKeys();
       const after = await signIn();
-      await expect(auth.call.AuthorizeMessage({ sessionToken: after.sessionToken })).resolves.toMatchObject({
+      await expect(auth.call.AuthorizeSession({ sessionToken: after.sessionToken })).resolves.toMatchObject({
         tenantId: 't',
       });
       expect(brand.calls.get('/jwks')).toBe(2);

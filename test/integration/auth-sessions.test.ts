@@ -74,14 +74,14 @@ describe('auth sessions: signing-key rotation and the idle timeout', () => {
       SESSION_PREVIOUS_KEYS: `default:${oldKey}`,
     });
     await expect(
-      rotated.call.AuthorizeMessage({ sessionToken: session.sessionToken }),
+      rotated.call.AuthorizeSession({ sessionToken: session.sessionToken }),
     ).resolves.toMatchObject({
       tenantId: 't',
       sessionId: expect.any(String),
     });
     const fresh = await signInThroughAuth(rotated, brand, 'c-1', { tenantId: 't', channelId: 'web' });
     expect(decodeProtectedHeader(fresh.sessionToken).kid).toBe('2026-12');
-    await expect(before.call.AuthorizeMessage({ sessionToken: fresh.sessionToken })).rejects.toMatchObject({
+    await expect(before.call.AuthorizeSession({ sessionToken: fresh.sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
   });
@@ -90,7 +90,7 @@ describe('auth sessions: signing-key rotation and the idle timeout', () => {
     const auth = await startAuth({ SESSION_SIGNING_KEY: key() });
     await auth.call.PutChannel({ channel: brandChannel(brand, 't', 'web') });
     const { sessionToken } = await signInThroughAuth(auth, brand, 'c-1', { tenantId: 't', channelId: 'web' });
-    const { sessionId } = await auth.call.AuthorizeMessage({ sessionToken });
+    const { sessionId } = await auth.call.AuthorizeSession({ sessionToken });
     const idleExpiry = async () =>
       (
         await rowsAtRest<{ idle_expires_at: Date }>(
@@ -99,17 +99,17 @@ describe('auth sessions: signing-key rotation and the idle timeout', () => {
         )
       )[0]?.idle_expires_at.getTime();
     const first = await idleExpiry();
-    await auth.call.AuthorizeMessage({ sessionToken });
+    await auth.call.AuthorizeSession({ sessionToken });
     expect(await idleExpiry()).toBe(first); // within the minute: no write
 
     offsetMs += 500_000; // used again before the 600 s are up: the idle expiry moves forward
-    await auth.call.AuthorizeMessage({ sessionToken });
+    await auth.call.AuthorizeSession({ sessionToken });
     expect(await idleExpiry()).toBeGreaterThan((first ?? 0) + 400_000);
     offsetMs += 500_000; // 1000 s after sign-in, 500 s after the last use
-    await expect(auth.call.AuthorizeMessage({ sessionToken })).resolves.toMatchObject({ sessionId });
+    await expect(auth.call.AuthorizeSession({ sessionToken })).resolves.toMatchObject({ sessionId });
 
     offsetMs += 601_000; // unused for longer than the idle timeout
-    await expect(auth.call.AuthorizeMessage({ sessionToken })).rejects.toMatchObject({
+    await expect(auth.call.AuthorizeSession({ sessionToken })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
   });

@@ -235,7 +235,7 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
           redirectUri: brand.client.redirectUri,
         }),
       ).rejects.toMatchObject(refusedAs('permission_denied'));
-      await expect(enrichment.call.AuthorizeMessage({ sessionToken: 'x' })).rejects.toMatchObject(
+      await expect(enrichment.call.AuthorizeSession({ sessionToken: 'x' })).rejects.toMatchObject(
         refusedAs('permission_denied'),
       );
       // On the wire: PERMISSION_DENIED with the Parley code.
@@ -253,7 +253,7 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
       await expect(
         ingress.call.GetChannel({ tenantId: 'tenant-taken-over', channelId }),
       ).rejects.toMatchObject({ code: 'not_found' });
-      for (const method of ['PutChannel', 'ExchangeCode', 'AuthorizeMessage', 'RevokeSession']) {
+      for (const method of ['PutChannel', 'ExchangeCode', 'AuthorizeSession', 'RevokeSession']) {
         await waitFor(`the refused ${method} audited`, async () =>
           (await refusalsOf(`/parley.auth.v1.AuthService/${method}`)).find(
             (refusal) => refusal.code === 'permission_denied' && refusal.caller === 'enrichment',

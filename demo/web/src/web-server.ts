@@ -41,7 +41,7 @@ function inside(root: string, path: string): string | undefined {
 }
 
 /**
- * The demo chat page: static files from `public/`, the client SDK (libs/client, built) under
+ * The demo chat page: static files from `public/`, the client SDK (sdks/web, built) under
  * `/sdk/` (with the modules of `@parley/contracts` it imports under `/sdk-deps/`), and `/config.json` telling the page where Parley and the brand are. The page itself
  * signs in at the brand (code flow with PKCE), then talks to ingress directly (CORS).
  */

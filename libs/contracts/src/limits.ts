@@ -1,4 +1,4 @@
-// No imports: the browser SDK (libs/client) loads this module as it is.
+// No imports: the browser SDK (sdks/web) loads this module as it is.
 
 /**
  * Sizes Parley holds every producer and reader to (characters are UTF-16 code units, as

@@ -21,7 +21,7 @@ function contract<S extends z.ZodType>(definition: EventContract<S>): EventContr
   return Object.freeze(definition);
 }
 
-/** Every event on the bus (README, "Events for bots"), by base topic name (the deployed name may carry a prefix). */
+/** Every event on the bus (docs/integrations.md), by base topic name (the deployed name may carry a prefix). */
 export const eventContracts = {
   'chat.messages.received.v1': contract({
     topic: 'chat.messages.received.v1',

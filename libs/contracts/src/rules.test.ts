@@ -43,8 +43,8 @@ describe('customFieldName', () => {
 });
 
 describe('streamCloseCodes', () => {
-  it('are the codes the README’s chat API section lists, each once', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  it('are the codes docs/api.md’s close-code table lists, each once', () => {
+    const readme = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
     const documented = [...readme.matchAll(/^\| `(\d{4})` \|/gm)].map((match) => Number(match[1]));
     expect(documented.toSorted()).toEqual(Object.values(streamCloseCodes).toSorted());
   });

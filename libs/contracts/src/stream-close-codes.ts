@@ -1,8 +1,8 @@
-// No imports: the browser SDK (libs/client) loads this module as it is.
+// No imports: the browser SDK (sdks/web) loads this module as it is.
 
 /**
  * Close codes of the `/v1/stream` WebSocket, as ingress sends them and the SDK reads them (the
- * README's chat API section lists them with what a client does).
+ * docs/api.md's close-code table lists them with what a client does).
  *
  * @example
  * if (error.closeCode === streamCloseCodes.unavailable) showBanner('chat is reconnecting…');

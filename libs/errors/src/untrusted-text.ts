@@ -6,7 +6,7 @@ const outsideErrorCharacters = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
  * Parley may put it into an error message a client sees: printable ASCII only (RFC 6749's error
  * characters; anything else becomes `?`, so no terminal escape, line break or header injection
  * travels on) and at most `maxLength` characters (cut with `...`). What is not a string is named
- * by its type. The one rule for such text (README, "Errors").
+ * by its type. The one rule for such text (docs/api.md, "Errors").
  *
  * @example
  * untrustedText('invalid_client'); // 'invalid_client'

@@ -44,6 +44,7 @@ const ingressOnly: MethodCallers<AuthServiceDefinition> = {
   RevokeSession: ['ingress'],
   PutChannel: ['ingress'],
   TestChannel: ['ingress'],
+  AuthorizeSession: ['ingress'],
   AuthorizeMessage: ['ingress'],
   GetChannel: ['ingress'],
 };
@@ -60,7 +61,8 @@ const handlers: UnaryImplementation<AuthServiceDefinition> = {
   RevokeSession: notImplemented,
   PutChannel: notImplemented,
   TestChannel: notImplemented,
-  async AuthorizeMessage(request, context) {
+  AuthorizeMessage: notImplemented,
+  async AuthorizeSession(request, context) {
     if (request.sessionToken === 'expired')
       throw new ParleyError('reauthentication_required', 'the brand refused the grant');
     if (request.sessionToken === 'slow') await new Promise((resolve) => setTimeout(resolve, 500));
@@ -130,7 +132,7 @@ describe('gRPC server and client', () => {
   });
 
   it('calls a typed method and gets defaults for unset fields', async () => {
-    await expect(client.call.AuthorizeMessage({ sessionToken: 'ok' })).resolves.toEqual({
+    await expect(client.call.AuthorizeSession({ sessionToken: 'ok' })).resolves.toEqual({
       tenantId: 'tenant-a',
       channelId: 'web',
       customerKey: 'ck1',
@@ -146,19 +148,19 @@ describe('gRPC server and client', () => {
   });
 
   it('carries the stable error code across the wire', async () => {
-    await expect(client.call.AuthorizeMessage({ sessionToken: 'expired' })).rejects.toMatchObject({
+    await expect(client.call.AuthorizeSession({ sessionToken: 'expired' })).rejects.toMatchObject({
       code: 'reauthentication_required',
       message: 'the brand refused the grant',
     });
   });
 
   it('hides unexpected errors behind server_error', async () => {
-    const failure = client.call.AuthorizeMessage({ sessionToken: 'crash' });
+    const failure = client.call.AuthorizeSession({ sessionToken: 'crash' });
     await expect(failure).rejects.toMatchObject({ code: 'server_error', message: 'internal error' });
   });
 
   it('keeps a retriable code retriable across the wire, hiding its details', async () => {
-    await expect(client.call.AuthorizeMessage({ sessionToken: 'store-down' })).rejects.toMatchObject({
+    await expect(client.call.AuthorizeSession({ sessionToken: 'store-down' })).rejects.toMatchObject({
       code: 'dependency_unavailable',
       retriable: true,
       message: 'a service Parley depends on is unavailable; retry later',
@@ -167,7 +169,7 @@ describe('gRPC server and client', () => {
 
   it('enforces the deadline of every call', async () => {
     await expect(
-      client.call.AuthorizeMessage({ sessionToken: 'slow' }, { deadlineMs: 100 }),
+      client.call.AuthorizeSession({ sessionToken: 'slow' }, { deadlineMs: 100 }),
     ).rejects.toMatchObject({
       code: 'deadline_exceeded',
       retriable: true,
@@ -176,7 +178,7 @@ describe('gRPC server and client', () => {
 
   it('tells the handler through its signal when the deadline of the caller passes', async () => {
     await expect(
-      client.call.AuthorizeMessage({ sessionToken: 'watch-signal' }, { deadline: Date.now() + 150 }),
+      client.call.AuthorizeSession({ sessionToken: 'watch-signal' }, { deadline: Date.now() + 150 }),
     ).rejects.toMatchObject({
       code: 'deadline_exceeded',
     });
@@ -189,7 +191,7 @@ describe('gRPC server and client', () => {
       server: 'auth',
       deadlineMs: 300,
     });
-    await expect(nowhere.call.AuthorizeMessage({ sessionToken: 'ok' })).rejects.toMatchObject({
+    await expect(nowhere.call.AuthorizeSession({ sessionToken: 'ok' })).rejects.toMatchObject({
       retriable: true,
     });
     nowhere.close();

@@ -46,7 +46,7 @@ export interface ServiceClient<D extends ServiceDefinition> {
  *
  * @example
  * const auth = createServiceClient(protos.auth.AuthService.service, 'auth:50051', { tls, server: 'auth', deadlineMs: 3000 });
- * const session = await auth.call.AuthorizeMessage({ sessionToken });
+ * const session = await auth.call.AuthorizeSession({ sessionToken });
  */
 export function createServiceClient<D extends ServiceDefinition>(
   definition: D,

@@ -71,6 +71,7 @@ describe('traceparent in gRPC metadata', () => {
       RevokeSession: notHere,
       PutChannel: notHere,
       TestChannel: notHere,
+      AuthorizeSession: notHere,
       AuthorizeMessage: notHere,
       async GetChannel(request) {
         await new Promise((resolve) => setTimeout(resolve, 1));

@@ -7,21 +7,14 @@ import {
   kafkaClientOptions,
   producerComponent,
 } from '@parley/bus';
-import {
-  clientComponent,
-  createServiceClient,
-  type IntegrationsServiceDefinition,
-  loadGrpcTls,
-  loadParleyProtos,
-  type ServiceClient,
-} from '@parley/grpc';
+import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
 import { createConnectionRegistry } from './adapters/connection-registry.js';
-import { authPort, historyPort } from './adapters/grpc-ports.js';
+import { authPort, historyPort, integrationsPort } from './adapters/grpc-ports.js';
 import { createIngressMetrics } from './adapters/ingress-metrics.js';
 import { ingressSchema } from './adapters/ingress-schema.js';
 import { createRateLimiter } from './adapters/rate-limiter.js';
@@ -29,7 +22,7 @@ import type { IngressConfig } from './config.js';
 import { createPodEventsConsumer } from './consumers/pod-events.consumer.js';
 import type { ApiKeyRepository } from './domain/api-keys.js';
 import { createBotStreams } from './domain/bot-streams.js';
-import type { AuthPort, HistoryPort } from './domain/ports.js';
+import type { AuthPort, HistoryPort, IntegrationsPort } from './domain/ports.js';
 import { createSessionEndedAnnouncer } from './domain/session-ended-announcer.js';
 import { createHttpApp } from './http/create-http-app.js';
 
@@ -44,7 +37,7 @@ export interface IngressPorts {
   readonly history: HistoryPort;
   readonly producer: EventProducer;
   /** The integrations service (webhooks admin API, bot event stream). */
-  readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
+  readonly integrations: IntegrationsPort;
 }
 
 export interface IngressDeps {
@@ -106,13 +99,15 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
       });
   const auth = ports.auth ?? authPort(authClient as NonNullable<typeof authClient>);
   const history = ports.history ?? historyPort(historyClient as NonNullable<typeof historyClient>);
+  const integrationsClient = ports.integrations
+    ? undefined
+    : createServiceClient(protos.integrations.IntegrationsService.service, config.INTEGRATIONS_GRPC_ADDRESS, {
+        tls: tlsFor(),
+        server: 'integrations',
+        deadlineMs: config.INTEGRATIONS_DEADLINE_MS,
+      });
   const integrations =
-    ports.integrations ??
-    createServiceClient(protos.integrations.IntegrationsService.service, config.INTEGRATIONS_GRPC_ADDRESS, {
-      tls: tlsFor(),
-      server: 'integrations',
-      deadlineMs: config.INTEGRATIONS_DEADLINE_MS,
-    });
+    ports.integrations ?? integrationsPort(integrationsClient as NonNullable<typeof integrationsClient>);
   const botStreams = createBotStreams({
     perKey: config.BOT_STREAMS_PER_KEY,
     perTenant: config.BOT_STREAMS_PER_TENANT,
@@ -177,9 +172,9 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
     ...(authClient ? [clientComponent('auth', authClient, logger)] : []),
     ...(historyClient ? [clientComponent('history', historyClient, logger)] : []),
     // Not a readiness condition: chat goes on while integrations is down (its routes answer 503).
-    ...(ports.integrations
-      ? []
-      : [{ ...clientComponent('integrations', integrations, logger), isReady: undefined }]),
+    ...(integrationsClient
+      ? [{ ...clientComponent('integrations', integrationsClient, logger), isReady: undefined }]
+      : []),
     {
       // The pod's own group: deliveries to push and logouts to close streams for.
       name: 'consumer',

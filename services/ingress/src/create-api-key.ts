@@ -10,7 +10,7 @@ import { type ApiKeyScope, apiKeyExpiry, newApiKey } from './domain/api-keys.js'
 
 // `DATABASE_URL=… node services/ingress/dist/create-api-key.js --tenant acme --name crm-bot --scope bot [--scope admin] [--expires-at 2027-06-30T00:00:00Z]`
 // Creates a tenant API key and prints it once; only its hash is stored. It expires at --expires-at,
-// at most API_KEY_MAX_LIFETIME_DAYS (365) away, which is also its expiry without one (README, "API keys").
+// at most API_KEY_MAX_LIFETIME_DAYS (365) away, which is also its expiry without one (docs/api.md, "API keys").
 const scopes = new Set<ApiKeyScope>(['admin', 'bot', 'agent']);
 const { values } = parseArgs({
   options: {

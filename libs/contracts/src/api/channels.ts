@@ -4,7 +4,7 @@ import { customFieldName } from '../custom-fields.js';
 const text = z.string().max(2048);
 
 /**
- * `PUT /v1/admin/channels/{channelId}`: a channel's authentication settings (README, "Pointing a
+ * `PUT /v1/admin/channels/{channelId}`: a channel's authentication settings (docs/channels.md, "Pointing a
  * channel at your OAuth server"; docs/brands.md). Shapes and types only: auth validates the
  * settings themselves and names every problem.
  */

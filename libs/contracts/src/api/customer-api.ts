@@ -52,7 +52,7 @@ export const sendMessageRequest = z
       .min(1, 'text must not be empty')
       .max(limits.textMaxLength, `text must be at most ${limits.textMaxLength} characters`)
       .describe(
-        'Valid Unicode without NUL (U+0000) and without control characters but tab, newline and CRLF, as every string of a request (README, "Text Parley accepts"); else 400 invalid_argument',
+        'Valid Unicode without NUL (U+0000) and without control characters but tab, newline and CRLF, as every string of a request (docs/api.md, "Text Parley accepts"); else 400 invalid_argument',
       ),
   })
   .strict();

@@ -6,8 +6,8 @@ import type { ListValue as _google_protobuf_ListValue, ListValue__Output as _goo
 import type { Struct as _google_protobuf_Struct, Struct__Output as _google_protobuf_Struct__Output } from './google/protobuf/Struct.js';
 import type { Value as _google_protobuf_Value, Value__Output as _google_protobuf_Value__Output } from './google/protobuf/Value.js';
 import type { AuthServiceClient as _parley_auth_v1_AuthServiceClient, AuthServiceDefinition as _parley_auth_v1_AuthServiceDefinition } from './parley/auth/v1/AuthService.js';
-import type { AuthorizeMessageRequest as _parley_auth_v1_AuthorizeMessageRequest, AuthorizeMessageRequest__Output as _parley_auth_v1_AuthorizeMessageRequest__Output } from './parley/auth/v1/AuthorizeMessageRequest.js';
-import type { AuthorizeMessageResponse as _parley_auth_v1_AuthorizeMessageResponse, AuthorizeMessageResponse__Output as _parley_auth_v1_AuthorizeMessageResponse__Output } from './parley/auth/v1/AuthorizeMessageResponse.js';
+import type { AuthorizeSessionRequest as _parley_auth_v1_AuthorizeSessionRequest, AuthorizeSessionRequest__Output as _parley_auth_v1_AuthorizeSessionRequest__Output } from './parley/auth/v1/AuthorizeSessionRequest.js';
+import type { AuthorizeSessionResponse as _parley_auth_v1_AuthorizeSessionResponse, AuthorizeSessionResponse__Output as _parley_auth_v1_AuthorizeSessionResponse__Output } from './parley/auth/v1/AuthorizeSessionResponse.js';
 import type { Caller as _parley_auth_v1_Caller, Caller__Output as _parley_auth_v1_Caller__Output } from './parley/auth/v1/Caller.js';
 import type { Channel as _parley_auth_v1_Channel, Channel__Output as _parley_auth_v1_Channel__Output } from './parley/auth/v1/Channel.js';
 import type { ClientAuthentication as _parley_auth_v1_ClientAuthentication, ClientAuthentication__Output as _parley_auth_v1_ClientAuthentication__Output } from './parley/auth/v1/ClientAuthentication.js';
@@ -45,8 +45,8 @@ export interface ProtoGrpcType {
     auth: {
       v1: {
         AuthService: SubtypeConstructor<typeof grpc.Client, _parley_auth_v1_AuthServiceClient> & { service: _parley_auth_v1_AuthServiceDefinition }
-        AuthorizeMessageRequest: MessageTypeDefinition<_parley_auth_v1_AuthorizeMessageRequest, _parley_auth_v1_AuthorizeMessageRequest__Output>
-        AuthorizeMessageResponse: MessageTypeDefinition<_parley_auth_v1_AuthorizeMessageResponse, _parley_auth_v1_AuthorizeMessageResponse__Output>
+        AuthorizeSessionRequest: MessageTypeDefinition<_parley_auth_v1_AuthorizeSessionRequest, _parley_auth_v1_AuthorizeSessionRequest__Output>
+        AuthorizeSessionResponse: MessageTypeDefinition<_parley_auth_v1_AuthorizeSessionResponse, _parley_auth_v1_AuthorizeSessionResponse__Output>
         Caller: MessageTypeDefinition<_parley_auth_v1_Caller, _parley_auth_v1_Caller__Output>
         Channel: MessageTypeDefinition<_parley_auth_v1_Channel, _parley_auth_v1_Channel__Output>
         ClientAuthentication: MessageTypeDefinition<_parley_auth_v1_ClientAuthentication, _parley_auth_v1_ClientAuthentication__Output>

@@ -2,7 +2,7 @@ import type { Channel } from '../domain/model.js';
 import type { ChannelRepository } from '../domain/ports.js';
 
 /**
- * Channel settings change rarely but are read three times per message (AuthorizeMessage,
+ * Channel settings change rarely but are read three times per message (AuthorizeSession,
  * enrichment's GetChannel, GetAccessToken), each a store round trip plus opening the sealed client
  * secret. This keeps a found channel for `ttlMs`; a save through this instance takes effect at once,
  * a save on another auth replica within `ttlMs`. Customer data and tokens are never cached.

@@ -35,7 +35,7 @@ function importKey(kid: string, raw: Uint8Array) {
  * Issues and verifies Parley session tokens: HS256 JWTs with `kid` in the header and `sub`
  * (customerKey), `sid`, `tid` (tenant), `cid` (channel), `did` (device), `iat`, `exp`, `iss` and
  * `aud`. New tokens are signed with `key` under `kid`; `previousKeys` only verify, so the signing
- * key rotates without signing anyone out (README "Session keys"). A token without `kid` (issued
+ * key rotates without signing anyone out (docs/channels.md, "The auth service"). A token without `kid` (issued
  * before key ids) is checked with the key of id `default`. Every verification failure is the same
  * `unauthenticated` error, the jose error kept as its cause for logs.
  *

@@ -29,7 +29,7 @@ export function createAuthUseCases(
     putChannel: channels.putChannel,
     getChannel: channels.getChannel,
     exchangeCode: createCodeExchange(full),
-    authorizeMessage: createMessageAuthorization(full),
+    authorizeSession: createMessageAuthorization(full),
     getAccessToken: createAccessTokenIssuer(full),
     revokeSession: createLogout(full),
     testChannel: createChannelTest(full),

@@ -209,7 +209,7 @@ export async function endGrant(
 }
 
 /**
- * AuthorizeMessage, for every message and reconnect: the session must exist and not be idle past
+ * AuthorizeSession, for every message and reconnect: the session must exist and not be idle past
  * its idle expiry (which each use moves forward, at most one write a minute), and the brand must
  * still accept the customer's access token (refreshed when expired or refused). A refused grant
  * ends every session that used it, with `reauthentication_required`. Once `signal` (the caller's)
@@ -218,7 +218,7 @@ export async function endGrant(
 export function createMessageAuthorization(deps: AuthDomainDeps) {
   const { channels, credentials, sessions, brand, refresher, sessionTokens, clock } = deps;
   const { sessionIdleTimeoutSeconds } = deps;
-  return async function authorizeMessage(
+  return async function authorizeSession(
     sessionToken: string,
     signal?: AbortSignal,
   ): Promise<AuthorizedSession> {

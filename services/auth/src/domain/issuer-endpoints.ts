@@ -21,7 +21,7 @@ const sameUrl = (a: string | undefined, b: string) =>
  * that issuer: each endpoint given explicitly must be on the issuer's origin, be the one the
  * issuer's own discovery document names, or be on an origin the operator allowed for the issuer.
  * `discover` is called only when an endpoint needs it. Refuses with `invalid_argument` naming
- * every endpoint that breaks the rule (README, "Pointing a channel at your OAuth server").
+ * every endpoint that breaks the rule (docs/channels.md, "Pointing a channel at your OAuth server").
  */
 export async function checkEndpointsOfIssuer(request: {
   readonly tenantId: string;

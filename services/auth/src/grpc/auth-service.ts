@@ -67,6 +67,7 @@ function sampleFromJson(text: string): Record<string, unknown> {
  */
 export const authServiceCallers: MethodCallers<AuthServiceDefinition> = {
   ExchangeCode: ['ingress'],
+  AuthorizeSession: ['ingress'],
   AuthorizeMessage: ['ingress'],
   RevokeSession: ['ingress'],
   PutChannel: ['ingress'],
@@ -135,8 +136,12 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
         threadId: session.threadId,
       };
     },
+    async AuthorizeSession(request, context) {
+      return useCases.authorizeSession(request.sessionToken, context.signal);
+    },
+    // The former name, for the previous release's ingress pods during a rollout (auth.proto).
     async AuthorizeMessage(request, context) {
-      return useCases.authorizeMessage(request.sessionToken, context.signal);
+      return useCases.authorizeSession(request.sessionToken, context.signal);
     },
     async GetAccessToken(request, context) {
       const token = await useCases.getAccessToken(

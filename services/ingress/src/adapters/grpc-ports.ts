@@ -3,10 +3,17 @@ import {
   type AuthServiceDefinition,
   fromStruct,
   type HistoryServiceDefinition,
+  type IntegrationsServiceDefinition,
   type ServiceClient,
   toStruct,
 } from '@parley/grpc';
-import type { AuthPort, HistoryPort, StoredCustomer } from '../domain/ports.js';
+import type {
+  AuthPort,
+  HistoryPort,
+  IntegrationsPort,
+  StoredCustomer,
+  WebhookSubscription,
+} from '../domain/ports.js';
 
 type HistoryCalls = ServiceClient<HistoryServiceDefinition>['call'];
 type SyncAnswer = Awaited<ReturnType<HistoryCalls['Sync']>>;
@@ -66,8 +73,8 @@ function storedCustomer(profile: CustomerAnswer): StoredCustomer {
 export function authPort(client: ServiceClient<AuthServiceDefinition>): AuthPort {
   const { call } = client;
   return {
-    // The proto's AuthorizeMessage authorizes a session for any customer request, not only messages.
-    authorizeSession: (sessionToken) => call.AuthorizeMessage({ sessionToken }),
+    // The proto's AuthorizeSession authorizes a session for any customer request, not only messages.
+    authorizeSession: (sessionToken) => call.AuthorizeSession({ sessionToken }),
     async exchangeCode(request) {
       const { customer, ...session } = await call.ExchangeCode(request);
       return {
@@ -92,5 +99,35 @@ export function historyPort(client: ServiceClient<HistoryServiceDefinition>): Hi
     getCustomer: async (request) => storedCustomer(await call.GetCustomer(request)),
     updateCustomerFields: async ({ fields, ...request }) =>
       storedCustomer(await call.UpdateCustomerFields({ ...request, fields: toStruct(fields) })),
+  };
+}
+
+/** The integrations port over the integrations service's gRPC client. */
+export function integrationsPort(client: ServiceClient<IntegrationsServiceDefinition>): IntegrationsPort {
+  const { call } = client;
+  // Answered with the subscription unless the call failed (which throws).
+  const withSecret = (answer: { subscription: WebhookSubscription | null; secret: string }) => ({
+    subscription: answer.subscription as WebhookSubscription,
+    secret: answer.secret,
+  });
+  return {
+    createSubscription: async (request) => withSecret(await call.CreateSubscription(request)),
+    listSubscriptions: async (request) => (await call.ListSubscriptions(request)).subscriptions,
+    getSubscription: (request) => call.GetSubscription(request),
+    updateSubscription: ({ tenantId, id, ...changes }) =>
+      call.UpdateSubscription({
+        ...changes,
+        tenantId,
+        id,
+        // The proto's field mask names the fields in snake case.
+        fields: Object.keys(changes).map((field) => (field === 'eventTypes' ? 'event_types' : field)),
+      }),
+    deleteSubscription: async (request) => (await call.DeleteSubscription(request)).deleted,
+    rotateSecret: async (request) => withSecret(await call.RotateSecret(request)),
+    listDeliveries: ({ status, before, ...request }) =>
+      call.ListDeliveries({ ...request, status: status ?? '', before: before ?? '' }),
+    redeliver: (request) => call.Redeliver(request),
+    readEvents: ({ eventTypes, ...request }, options) =>
+      call.ReadEvents({ ...request, eventTypes: [...eventTypes] }, options),
   };
 }

@@ -12,7 +12,7 @@ import type { RateLimiter } from './ports.js';
 /** What checking a request's API key needs: the store, and the per-key limit. */
 export interface ApiKeyAccess {
   readonly apiKeys: ApiKeyRepository;
-  /** `RATE_LIMIT_PER_API_KEY_PER_MINUTE`, keyed on the key id (README, "API keys"). */
+  /** `RATE_LIMIT_PER_API_KEY_PER_MINUTE`, keyed on the key id (docs/api.md, "API keys"). */
   readonly apiKeyLimiter: RateLimiter;
 }
 

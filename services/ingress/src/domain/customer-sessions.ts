@@ -62,7 +62,7 @@ export async function logOut(deps: LogoutDeps, sessionToken: string, allDevices:
     allDevices,
     ...(ended.sessionId ? { sessionId: ended.sessionId } : {}),
   };
-  // This pod's streams of the ended sessions close at once; other pods' on the event (README).
+  // This pod's streams of the ended sessions close at once; other pods' on the event (docs/api.md).
   deps.connections.endSessions(whose);
   // The logout has happened whatever Kafka does; its event follows at least once (announcer).
   await deps.sessionEnded.announce({

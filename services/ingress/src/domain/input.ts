@@ -21,7 +21,7 @@ const codePoint = (character: string) =>
 
 /**
  * Why a string is refused at the edge, or undefined when it is accepted: the one text rule of
- * Parley's API (README, "Text Parley accepts"). Valid Unicode only (PostgreSQL's `text` holds no
+ * Parley's API (docs/api.md, "Text Parley accepts"). Valid Unicode only (PostgreSQL's `text` holds no
  * NUL and no unpaired surrogate: what ingress accepts must be storable downstream), and no control
  * characters but tab, newline and CRLF, so no terminal escape, backspace or bare carriage return
  * reaches an agent's console, a bot or a log in the text of a message.

@@ -12,7 +12,7 @@ export type MessageAuthor = { readonly kind: 'customer' } | { readonly kind: 'bo
  * customer's id hashes `[tenant, thread, clientMessageId]` (as before bots were set apart, so a
  * customer's retry keeps its id), a bot's `[tenant, thread, 'bot', keyId, clientMessageId]`. The
  * two JSON arrays differ in length, so no `clientMessageId` a customer picks can give a bot reply's
- * id and make history drop that reply as a duplicate (README, "Message ids").
+ * id and make history drop that reply as a duplicate (docs/api.md, "Message ids").
  *
  * @example
  * deriveMessageId({ tenantId: 'acme', threadId: 'th_1', author: { kind: 'customer' }, clientMessageId: 'c-17' }); // 'm_…'

@@ -1,4 +1,10 @@
-import type { channelSettingsRequest, SignInRequest, SyncPage } from '@parley/contracts';
+import type {
+  channelSettingsRequest,
+  SignInRequest,
+  SyncPage,
+  webhookCreateRequest,
+  webhookUpdateRequest,
+} from '@parley/contracts';
 import type { z } from 'zod';
 
 // What ingress's use cases need from the world, by what it does, in plain values (no wire types:
@@ -133,6 +139,94 @@ export interface HistoryPort {
     readonly fields: Readonly<Record<string, FieldValue>>;
     readonly agentId: string;
   }): Promise<StoredCustomer>;
+}
+
+/** A webhook subscription as integrations keeps it (its secret never leaves integrations but once). */
+export interface WebhookSubscription {
+  readonly id: string;
+  readonly url: string;
+  readonly eventTypes: readonly string[];
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly status: string;
+  /** Each of these is empty when it does not apply. */
+  readonly pausedReason: string;
+  readonly pausedAt: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly secretRotatedAt: string;
+  readonly previousSecretExpiresAt: string;
+}
+
+/** One delivery of an event to a subscription, as integrations logged it. */
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  /** Each of these is empty (0 for the status code) when it does not apply. */
+  readonly threadId: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastAttemptAt: string;
+  readonly lastStatusCode: number;
+  readonly lastError: string;
+  readonly deliveredAt: string;
+  readonly createdAt: string;
+}
+
+/** A subscription with its signing secret (on creation and rotation only). */
+export interface WebhookWithSecret {
+  readonly subscription: WebhookSubscription;
+  readonly secret: string;
+}
+
+/** A page of a tenant's event log, after a cursor. */
+export interface TenantEventsPage {
+  readonly events: readonly { readonly cursor: string; readonly type: string; readonly body: string }[];
+  /** Where the next read goes on from. */
+  readonly cursor: string;
+  /** The cursor read from is older than the log keeps. */
+  readonly cursorExpired: boolean;
+}
+
+type Tenant = { readonly tenantId: string };
+type Subscription = Tenant & { readonly id: string };
+
+/** The integrations service: webhook subscriptions, their delivery log, the tenant event log. */
+export interface IntegrationsPort {
+  createSubscription(request: Tenant & z.output<typeof webhookCreateRequest>): Promise<WebhookWithSecret>;
+  listSubscriptions(request: Tenant): Promise<readonly WebhookSubscription[]>;
+  getSubscription(request: Subscription): Promise<WebhookSubscription>;
+  /** Changes exactly the fields present in the request besides `tenantId` and `id`. */
+  updateSubscription(
+    request: Subscription & z.output<typeof webhookUpdateRequest>,
+  ): Promise<WebhookSubscription>;
+  /** False when there was no such subscription. */
+  deleteSubscription(request: Subscription): Promise<boolean>;
+  rotateSecret(request: Subscription & { readonly overlapSeconds: number }): Promise<WebhookWithSecret>;
+  listDeliveries(
+    request: Tenant & {
+      readonly subscriptionId: string;
+      readonly status?: string;
+      readonly limit: number;
+      readonly before?: string;
+    },
+  ): Promise<{ readonly deliveries: readonly WebhookDelivery[]; readonly nextCursor: string }>;
+  redeliver(
+    request: Tenant & { readonly subscriptionId: string; readonly deliveryId: string },
+  ): Promise<WebhookDelivery>;
+  /** A long poll: waits up to `waitMs` for events after `after`; `signal` cancels it. */
+  readEvents(
+    request: Tenant & {
+      readonly after: string;
+      readonly limit: number;
+      readonly waitMs: number;
+      readonly eventTypes: readonly string[];
+    },
+    options: { readonly deadlineMs: number; readonly signal: AbortSignal },
+  ): Promise<TenantEventsPage>;
 }
 
 export interface RateLimiter {

@@ -27,12 +27,12 @@ function tokenKey(sessionToken: string): string {
  * verified, not on the token's spelling. A token is counted under its own key only until auth has
  * answered for it once; then under its session, with that first request charged there too. What
  * counts: every request that makes auth ask the brand — messages (HTTP and stream), syncs,
- * customer-data reads, stream connects and each stream's periodic re-check (README, "The chat API").
+ * customer-data reads, stream connects and each stream's periodic re-check (docs/api.md, "The chat API").
  *
  * @example
  * const quota = createSessionQuota({ limiter: createRateLimiter({ limit: 60, windowMs: 60_000 }) });
  * quota.take(token, 'messages');
- * quota.learn(token, (await auth.call.AuthorizeMessage({ sessionToken: token })).sessionId);
+ * quota.learn(token, (await auth.call.AuthorizeSession({ sessionToken: token })).sessionId);
  */
 export function createSessionQuota(deps: { limiter: RateLimiter; maxTokens?: number }): SessionQuota {
   const { limiter, maxTokens = 100_000 } = deps;

@@ -72,7 +72,7 @@ export function readFrame(raw: string): ReadFrame | undefined {
   }
 }
 
-/** The close code of a stream whose authorization failed (README, "Close codes"). */
+/** The close code of a stream whose authorization failed (docs/api.md, "Close codes"). */
 export function closeCodeFor(error: ParleyError): number {
   if (error.code === 'reauthentication_required') return streamCloseCodes.reauthenticationRequired;
   if (error.code === 'unauthenticated') return streamCloseCodes.unauthenticated;

@@ -6,26 +6,15 @@ import { createRateLimiter } from '../adapters/rate-limiter.js';
 import { newApiKey } from '../domain/api-keys.js';
 import { createBotStreams } from '../domain/bot-streams.js';
 import { createHttpApp } from './create-http-app.js';
+import { createInMemoryIntegrations } from './edge.fixture.js';
 
 // API keys expire, can be revoked by the tenant's admins, and are rate-limited per key: the edge
 // with in-memory ports and fakes for history, integrations and Kafka.
 const published: unknown[] = [];
 const producer = { publish: async (_topic: string, event: unknown) => void published.push(event) };
 const history = { getThread: async () => ({ threadId: 't-1', customerKey: 'k-1' }) };
-// An event log with nothing new: a long poll answers empty after its wait.
-const integrations = {
-  call: {
-    ReadEvents: (request: { waitMs: number }, options: { signal: AbortSignal }) =>
-      new Promise((resolve) => {
-        const answer = () => resolve({ events: [], cursor: 'c-0', cursorExpired: false });
-        const timer = setTimeout(answer, request.waitMs);
-        options.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          answer();
-        });
-      }),
-  },
-};
+// An event log with nothing new: a long poll answers empty after its wait (or when cancelled).
+const { integrations } = createInMemoryIntegrations();
 const apiKeys = createInMemoryApiKeyRepository();
 const now = new Date();
 const admin = newApiKey('acme', 'admin', ['admin'], now);
@@ -44,7 +33,7 @@ const app = createHttpApp({
   producer: producer as never,
   connections: {} as never,
   sessionEnded: {} as never,
-  integrations: integrations as never,
+  integrations,
   botStreams: createBotStreams({ perKey: 5, perTenant: 50 }),
   botStreamTiming: { waitMs: 50, heartbeatMs: 1000, drainTimeoutMs: 2000, keyRecheckMs: 100 },
   apiKeys,

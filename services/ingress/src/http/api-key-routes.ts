@@ -6,7 +6,7 @@ import { requireApiKey } from './credentials.js';
 
 /**
  * Brand admins: their tenant's API keys, and revocation. Keys are created by the operator's
- * command (README, "API keys"), so a stolen admin key cannot mint keys that outlive its revocation.
+ * command (docs/api.md, "API keys"), so a stolen admin key cannot mint keys that outlive its revocation.
  */
 export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiKeyAccess): void {
   app.get('/v1/admin/api-keys', async (request) => {

@@ -8,79 +8,9 @@ import { newApiKey } from '../domain/api-keys.js';
 import { createBotStreams } from '../domain/bot-streams.js';
 import type { BotStreamObserver } from './bot-events-route.js';
 import { createHttpApp } from './create-http-app.js';
+import { createInMemoryIntegrations } from './edge.fixture.js';
 
-// GET /v1/bot/events against a fake integrations log, over a real socket (streaming, backpressure).
-
-interface LoggedEvent {
-  readonly tenantId: string;
-  readonly cursor: string;
-  readonly type: string;
-  readonly body: string;
-}
-interface ReadRequest {
-  tenantId: string;
-  after: string;
-  limit: number;
-  waitMs: number;
-  eventTypes: string[];
-}
-
-/** The tenant event log as integrations serves it: long polls, types filter, a retention window. */
-function fakeIntegrations() {
-  const log: LoggedEvent[] = [];
-  const reads: ReadRequest[] = [];
-  const waiters = new Set<() => void>();
-  const state = { expiredBelow: 0, seq: 0 };
-  const page = (request: ReadRequest) =>
-    log
-      .filter(
-        (event) => event.tenantId === request.tenantId && Number(event.cursor) > Number(request.after || 0),
-      )
-      .filter((event) => request.eventTypes.length === 0 || request.eventTypes.includes(event.type))
-      .slice(0, request.limit);
-  return {
-    log,
-    reads,
-    state,
-    append(tenantId: string, type: string, data: unknown) {
-      state.seq += 1;
-      const cursor = String(state.seq);
-      log.push({ tenantId, cursor, type, body: JSON.stringify({ id: `e-${cursor}`, type, data }) });
-      for (const wake of waiters) wake();
-      return cursor;
-    },
-    call: {
-      async ReadEvents(request: ReadRequest) {
-        reads.push(request);
-        if (request.after && Number(request.after) < state.expiredBelow)
-          return { events: [], cursor: request.after, cursorExpired: true };
-        let events = page(request);
-        if (events.length === 0 && request.waitMs > 0) {
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              waiters.delete(wake);
-              resolve();
-            };
-            waiters.add(wake);
-            setTimeout(wake, request.waitMs);
-          });
-          events = page(request);
-        }
-        return {
-          events: events.map(({ tenantId: _t, ...event }) => ({
-            ...event,
-            id: '',
-            threadId: '',
-            customerKey: '',
-            occurredAt: '',
-          })),
-          cursor: events.at(-1)?.cursor ?? request.after,
-          cursorExpired: false,
-        };
-      },
-    },
-  };
-}
+// GET /v1/bot/events against an in-memory integrations log, over a real socket (streaming, backpressure).
 
 async function until<T>(what: string, condition: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +22,7 @@ async function until<T>(what: string, condition: () => T | undefined | false, ti
   }
 }
 
-const integrations = fakeIntegrations();
+const integrations = createInMemoryIntegrations();
 const apiKeys = createInMemoryApiKeyRepository();
 const acmeBot = newApiKey('acme', 'crm-bot', ['bot'], new Date());
 const globexBot = newApiKey('globex', 'other-bot', ['bot'], new Date());
@@ -113,7 +43,7 @@ const app = createHttpApp({
   history: {} as never,
   producer: {} as never,
   sessionEnded: {} as never,
-  integrations: integrations as never,
+  integrations: integrations.integrations,
   botStreams,
   botStreamObserver: observer,
   botStreamTiming: { waitMs: 300, heartbeatMs: 100, drainTimeoutMs: 2000, keyRecheckMs: 60_000 },

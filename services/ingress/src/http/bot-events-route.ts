@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { botEventsQuery, pageCursor } from '@parley/contracts';
 import { ParleyError, toParleyError } from '@parley/errors';
-import type { IntegrationsServiceDefinition, ServiceClient } from '@parley/grpc';
 import type { FastifyInstance } from 'fastify';
 import type { ApiKeyAccess } from '../domain/api-key-access.js';
-import { type ApiKey, type ApiKeyRepository, apiKeyRefusal } from '../domain/api-keys.js';
+import { type BotEventReader, type BotEventsRead, createBotEventReader } from '../domain/bot-events.js';
 import type { BotStreams, StreamEnd, StreamRefusal } from '../domain/bot-streams.js';
 import { parse } from '../domain/input.js';
+import type { IntegrationsPort } from '../domain/ports.js';
 import { requireApiKey } from './credentials.js';
 import { sseComment, sseEvent, sseRetry } from './server-sent-events.js';
 
@@ -20,7 +20,7 @@ export interface BotStreamObserver {
 }
 
 export interface BotEventsRouteDeps extends ApiKeyAccess {
-  readonly integrations: ServiceClient<IntegrationsServiceDefinition>;
+  readonly integrations: IntegrationsPort;
   readonly botStreams: BotStreams;
   readonly botStreamObserver?: BotStreamObserver;
   readonly botStreamTiming?: BotStreamTiming;
@@ -38,8 +38,6 @@ export interface BotStreamTiming {
   /** How often an open stream checks that its API key still exists with the bot scope. */
   readonly keyRecheckMs?: number;
 }
-
-type EventsPage = Awaited<ReturnType<ServiceClient<IntegrationsServiceDefinition>['call']['ReadEvents']>>;
 
 const noop: BotStreamObserver = { opened() {}, refused() {}, closed() {}, sent() {} };
 
@@ -72,11 +70,10 @@ export function registerBotEventsRoute(app: FastifyInstance, deps: BotEventsRout
         : (query.after ?? '');
     // Aborted when the stream ends: a long poll whose client left is cancelled at integrations.
     const gone = new AbortController();
-    const read = (from: string, wait: number) =>
-      integrations.call.ReadEvents(
-        { tenantId: key.tenantId, after: from, limit: 100, waitMs: wait, eventTypes: query.types ?? [] },
-        { deadlineMs: wait + deadlineMs, signal: gone.signal },
-      );
+    const reader = createBotEventReader(
+      { integrations, apiKeys, deadlineMs, keyRecheckMs },
+      { key, after, types: query.types ?? [], signal: gone.signal },
+    );
 
     let stream: ReturnType<typeof streamEvents> | undefined;
     // Set when the client leaves or ingress stops before the stream has started.
@@ -103,16 +100,16 @@ export function registerBotEventsRoute(app: FastifyInstance, deps: BotEventsRout
       else endedEarly = true;
     });
     // The first read does not wait: what can refuse the stream answers as plain HTTP.
-    let first: EventsPage;
+    let first: BotEventsRead;
     try {
-      first = await read(after, 0);
+      first = await reader.read(0);
     } finally {
       if (endedEarly) slot.release();
     }
-    if (first.cursorExpired) {
+    if ('expired' in first) {
       slot.release();
       observer.refused('cursor_expired');
-      throw expired();
+      throw first.expired;
     }
     if (endedEarly) throw new ParleyError('dependency_unavailable', 'the stream ended before it started');
 
@@ -127,36 +124,27 @@ export function registerBotEventsRoute(app: FastifyInstance, deps: BotEventsRout
     observer.opened();
     stream = streamEvents({
       response,
-      key,
-      apiKeys,
-      read,
+      reader,
       observer,
-      timing: { waitMs, heartbeatMs, drainTimeoutMs, keyRecheckMs },
+      timing: { waitMs, heartbeatMs, drainTimeoutMs },
       onEnd: () => gone.abort(),
     });
-    stream.run(first).catch((error: unknown) => request.log.error({ err: error }, 'bot event stream failed'));
+    stream
+      .run(first.events)
+      .catch((error: unknown) => request.log.error({ err: error }, 'bot event stream failed'));
   });
 }
 
-const expired = () =>
-  new ParleyError(
-    'cursor_expired',
-    'the cursor is older than the event log keeps: events may have been missed; reconnect without one',
-  );
-
-/** The long-poll loop of one open stream, with its heartbeat. */
+/** Writes one open stream as Server-Sent Events, with its heartbeat and backpressure. */
 function streamEvents(options: {
   readonly response: ServerResponse;
-  readonly key: ApiKey;
-  readonly apiKeys: ApiKeyRepository;
-  readonly read: (after: string, waitMs: number) => Promise<EventsPage>;
+  readonly reader: BotEventReader;
   readonly observer: BotStreamObserver;
-  readonly timing: Required<Omit<BotStreamTiming, 'deadlineMs'>>;
+  readonly timing: Required<Pick<BotStreamTiming, 'waitMs' | 'heartbeatMs' | 'drainTimeoutMs'>>;
   readonly onEnd: () => void;
 }) {
-  const { response, key, apiKeys, read, observer, timing, onEnd } = options;
+  const { response, reader, observer, timing, onEnd } = options;
   let ended = false;
-  let keyCheckedAt = Date.now();
   // Nothing is written to a response that ended or whose client left (that would be an error event).
   const write = (chunk: string) => !ended && !response.destroyed && response.write(chunk);
   const heartbeat = setInterval(() => {
@@ -187,37 +175,27 @@ function streamEvents(options: {
     }
   }
 
-  /** Why the key may no longer read (revoked, expired, gone, scope removed), or undefined. */
-  async function keyRefusal(): Promise<ParleyError | undefined> {
-    if (Date.now() - keyCheckedAt < timing.keyRecheckMs) return undefined;
-    keyCheckedAt = Date.now();
-    const current = await apiKeys.find(key.keyId);
-    if (current === null || current.tenantId !== key.tenantId || !current.scopes.includes('bot'))
-      return new ParleyError('unauthenticated', 'the API key is no longer valid');
-    return apiKeyRefusal(current, new Date());
-  }
-
-  async function run(first: EventsPage) {
+  async function run(first: Extract<BotEventsRead, { events: unknown }>['events']) {
     write(sseRetry(2000));
-    let page = first;
-    let after = first.cursor;
+    let events = first;
     while (!ended) {
-      for (const event of page.events) {
+      for (const event of events) {
         if (!write(sseEvent({ id: event.cursor, event: event.type, data: event.body })) && ended) return;
         observer.sent(event.type);
       }
-      after = page.cursor || after;
       // Backpressure: nothing more is read while the client has not taken what it got.
       if (!(await drained())) return end('slow_client');
+      let next: BotEventsRead;
       try {
-        const refusal = await keyRefusal();
+        const refusal = await reader.keyRefusal();
         if (refusal) return end('key_revoked', refusal);
         if (ended) return;
-        page = await read(after, timing.waitMs);
+        next = await reader.read(timing.waitMs);
       } catch (error) {
         return end('error', toParleyError(error));
       }
-      if (page.cursorExpired) return end('cursor_expired', expired());
+      if ('expired' in next) return end('cursor_expired', next.expired);
+      events = next.events;
     }
   }
 

@@ -64,7 +64,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     trustProxy:
       deps.trustedProxyHops > 0 ? (_address: string, hop: number) => hop < deps.trustedProxyHops : false,
     requestIdHeader: 'x-request-id',
-    // Errors raised before any route runs answer in Parley's shape too (docs: README, "Errors").
+    // Errors raised before any route runs answer in Parley's shape too (docs: docs/api.md, "Errors").
     clientErrorHandler,
     frameworkErrors: errorHandler,
   });
@@ -83,17 +83,6 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
       });
     }
   });
-  // Every route, as `METHOD /path/{param}`, for the test that keeps the OpenAPI document in sync.
-  const routes: string[] = [];
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      if (method !== 'HEAD' && method !== 'OPTIONS')
-        routes.push(`${method} ${route.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
-    }
-  });
-  app.decorate('parleyRoutes', routes);
-  app.get('/openapi.json', async () => openApiDocument);
-  app.get('/asyncapi.json', async () => asyncApiDocument);
   // Chat pages on the brand's own site call Parley cross-origin. Credentials travel in the
   // Authorization header (never cookies), so only the allowed origins, methods and headers are named.
   app.register(cors, {
@@ -112,7 +101,10 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   });
   app.after(() => app.websocketServer.on('wsClientError', webSocketHandshakeError));
   const routeDeps = { ...deps, sessionQuota: createSessionQuota({ limiter: deps.sessionLimiter }) };
+  // Every route is registered in this plugin, so an `onRoute` hook added before `ready()` sees them all.
   app.register(async (scoped) => {
+    scoped.get('/openapi.json', async () => openApiDocument);
+    scoped.get('/asyncapi.json', async () => asyncApiDocument);
     registerCustomerRoutes(scoped, routeDeps);
     registerStreamRoute(scoped, routeDeps);
     registerBotRoutes(scoped, deps);

@@ -5,7 +5,7 @@ import { createConnectionRegistry } from '../adapters/connection-registry.js';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
 import { createApp, type IngressPorts, type IngressStores } from '../app.js';
 import { type IngressConfig, schema } from '../config.js';
-import type { AuthorizedSession, AuthPort, HistoryPort } from '../domain/ports.js';
+import type { AuthorizedSession, AuthPort, HistoryPort, IntegrationsPort } from '../domain/ports.js';
 import type { SessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import { createHttpApp, type HttpAppDeps } from './create-http-app.js';
 
@@ -84,6 +84,77 @@ export function createInMemoryHistory(
   return history;
 }
 
+type ReadRequest = Parameters<IntegrationsPort['readEvents']>[0];
+
+/**
+ * An in-memory integrations: a tenant event log that `append` writes to, read with long polls (the
+ * types filter, and `state.expiredBelow` as the retention window: an older cursor has expired);
+ * `reads` keeps every read. Webhook calls reject unless `overrides` gives them.
+ */
+export function createInMemoryIntegrations(overrides: Partial<IntegrationsPort> = {}) {
+  const log: { tenantId: string; cursor: string; type: string; body: string }[] = [];
+  const reads: ReadRequest[] = [];
+  const waiters = new Set<() => void>();
+  const state = { expiredBelow: 0, seq: 0 };
+  const page = (request: ReadRequest) =>
+    log
+      .filter(
+        (event) => event.tenantId === request.tenantId && Number(event.cursor) > Number(request.after || 0),
+      )
+      .filter((event) => request.eventTypes.length === 0 || request.eventTypes.includes(event.type))
+      .slice(0, request.limit);
+  const notInFake = (what: string) => () =>
+    Promise.reject(new Error(`the in-memory integrations does not ${what}`));
+  const integrations: IntegrationsPort = {
+    async readEvents(request, { signal }) {
+      reads.push(request);
+      if (request.after && Number(request.after) < state.expiredBelow)
+        return { events: [], cursor: request.after, cursorExpired: true };
+      let events = page(request);
+      if (events.length === 0 && request.waitMs > 0 && !signal.aborted) {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            waiters.delete(wake);
+            clearTimeout(timer);
+            resolve();
+          };
+          waiters.add(wake);
+          const timer = setTimeout(wake, request.waitMs);
+          signal.addEventListener('abort', wake, { once: true });
+        });
+        events = page(request);
+      }
+      return {
+        events: events.map(({ tenantId: _tenant, ...event }) => event),
+        cursor: events.at(-1)?.cursor ?? request.after,
+        cursorExpired: false,
+      };
+    },
+    createSubscription: notInFake('create subscriptions'),
+    listSubscriptions: notInFake('list subscriptions'),
+    getSubscription: notInFake('read subscriptions'),
+    updateSubscription: notInFake('update subscriptions'),
+    deleteSubscription: notInFake('delete subscriptions'),
+    rotateSecret: notInFake('rotate secrets'),
+    listDeliveries: notInFake('list deliveries'),
+    redeliver: notInFake('redeliver'),
+    ...overrides,
+  };
+  return {
+    integrations,
+    log,
+    reads,
+    state,
+    append(tenantId: string, type: string, data: unknown) {
+      state.seq += 1;
+      const cursor = String(state.seq);
+      log.push({ tenantId, cursor, type, body: JSON.stringify({ id: `e-${cursor}`, type, data }) });
+      for (const wake of waiters) wake();
+      return cursor;
+    },
+  };
+}
+
 /** A producer that keeps what is published, in order. */
 export function createRecordingProducer() {
   const published: { topic: string; event: Record<string, unknown>; options?: unknown }[] = [];
@@ -108,8 +179,8 @@ export function createRecordingAnnouncer() {
 /**
  * The HTTP edge for unit tests, on in-memory ports: API keys, auth (no session unless the test
  * passes its own), history (no threads), a recording producer and announcer, a connection
- * registry, a silent logger and no limits. Integrations and bot streams are not there unless the
- * test passes fakes (a port a test did not pass throws when used). Excluded from the build
+ * registry, integrations (an empty event log), a silent logger and no limits. Bot streams are not
+ * there unless the test passes them (a port a test did not pass throws when used). Excluded from the build
  * (tsconfig.build.json).
  */
 export function createTestEdge(overrides: Partial<HttpAppDeps> = {}) {
@@ -119,7 +190,7 @@ export function createTestEdge(overrides: Partial<HttpAppDeps> = {}) {
     producer: createRecordingProducer().producer,
     connections: createConnectionRegistry({ perSession: 5, perCustomer: 20 }),
     sessionEnded: createRecordingAnnouncer().sessionEnded,
-    integrations: {} as never,
+    integrations: createInMemoryIntegrations().integrations,
     botStreams: {} as never,
     apiKeys: createInMemoryApiKeyRepository(),
     logger: testLogger,
@@ -162,7 +233,7 @@ export function createTestIngress(
     auth: createInMemoryAuth().auth,
     history: createInMemoryHistory(),
     producer,
-    integrations: {} as never,
+    integrations: createInMemoryIntegrations().integrations,
     ...options.ports,
   };
   const stores = options.stores ?? { apiKeys: createInMemoryApiKeyRepository() };

@@ -184,7 +184,7 @@ interface OperationSpec {
   readonly moreErrors?: readonly number[];
 }
 
-// Every operation may answer these (README, "Errors"): a bad request, a refused credential, a
+// Every operation may answer these (docs/api.md, "Errors"): a bad request, a refused credential, a
 // rate limit, a dependency down, an unexpected failure; a missing thing or scope where it applies.
 const commonErrors = [400, 401, 403, 404, 408, 409, 413, 429, 431, 500, 502, 503, 504];
 
@@ -501,7 +501,7 @@ export const openApiDocument = {
     title: 'Parley ingress',
     version: '1',
     description:
-      'Chat authenticated by the brand’s own OAuth server: chat frontends, bots and brand admins. Every error is `{error: {code, message}}` with a code of the registry (libs/errors/README.md), also for errors raised before any route runs (README, "Errors"): a request the HTTP parser refuses is 400 invalid_argument, headers over 16 KiB 431 headers_too_large, a request too slow to arrive 408 request_timeout. Every string of a request follows the text rule (README, "Text Parley accepts").',
+      'Chat authenticated by the brand’s own OAuth server: chat frontends, bots and brand admins. Every error is `{error: {code, message}}` with a code of the registry (libs/errors/README.md), also for errors raised before any route runs (docs/api.md, "Errors"): a request the HTTP parser refuses is 400 invalid_argument, headers over 16 KiB 431 headers_too_large, a request too slow to arrive 408 request_timeout. Every string of a request follows the text rule (docs/api.md, "Text Parley accepts").',
   },
   components: {
     securitySchemes: {

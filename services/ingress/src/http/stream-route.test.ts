@@ -239,11 +239,11 @@ describe('a stream whose session ends', () => {
 });
 
 describe('the close codes’ documentation', () => {
-  it('lists every close code the server uses, in the README and the OpenAPI document', () => {
-    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+  it('lists every close code the server uses, in docs/api.md and the OpenAPI document', () => {
+    const readme = readFileSync(new URL('../../../../docs/api.md', import.meta.url), 'utf8');
     const described = openApiDocument.paths['/v1/stream'].get.description;
     for (const code of Object.values(streamCloseCodes)) {
-      expect(readme, `README lists ${code}`).toMatch(new RegExp(`\\| \`${code}\` \\|`));
+      expect(readme, `docs/api.md lists ${code}`).toMatch(new RegExp(`\\| \`${code}\` \\|`));
       expect(described, `OpenAPI lists ${code}`).toMatch(new RegExp(`\\b${code} `));
     }
   });

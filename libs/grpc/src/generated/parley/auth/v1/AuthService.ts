@@ -3,8 +3,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { AuthorizeMessageRequest as _parley_auth_v1_AuthorizeMessageRequest, AuthorizeMessageRequest__Output as _parley_auth_v1_AuthorizeMessageRequest__Output } from '../../../parley/auth/v1/AuthorizeMessageRequest.js';
-import type { AuthorizeMessageResponse as _parley_auth_v1_AuthorizeMessageResponse, AuthorizeMessageResponse__Output as _parley_auth_v1_AuthorizeMessageResponse__Output } from '../../../parley/auth/v1/AuthorizeMessageResponse.js';
+import type { AuthorizeSessionRequest as _parley_auth_v1_AuthorizeSessionRequest, AuthorizeSessionRequest__Output as _parley_auth_v1_AuthorizeSessionRequest__Output } from '../../../parley/auth/v1/AuthorizeSessionRequest.js';
+import type { AuthorizeSessionResponse as _parley_auth_v1_AuthorizeSessionResponse, AuthorizeSessionResponse__Output as _parley_auth_v1_AuthorizeSessionResponse__Output } from '../../../parley/auth/v1/AuthorizeSessionResponse.js';
 import type { Channel as _parley_auth_v1_Channel, Channel__Output as _parley_auth_v1_Channel__Output } from '../../../parley/auth/v1/Channel.js';
 import type { ExchangeCodeRequest as _parley_auth_v1_ExchangeCodeRequest, ExchangeCodeRequest__Output as _parley_auth_v1_ExchangeCodeRequest__Output } from '../../../parley/auth/v1/ExchangeCodeRequest.js';
 import type { ExchangeCodeResponse as _parley_auth_v1_ExchangeCodeResponse, ExchangeCodeResponse__Output as _parley_auth_v1_ExchangeCodeResponse__Output } from '../../../parley/auth/v1/ExchangeCodeResponse.js';
@@ -19,19 +19,38 @@ import type { TestChannelResponse as _parley_auth_v1_TestChannelResponse, TestCh
 
 export interface AuthServiceClient extends grpc.Client {
   /**
-   * Validates the session and the brand access token against the brand, for every message.
+   * Deprecated: AuthorizeSession's former name, served the same way so that ingress pods of the
+   * previous release keep working during a rolling upgrade. Remove in the release after.
    */
-  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
-  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
-  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
-  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Validates the session and the brand access token against the brand, for every message.
+   * Deprecated: AuthorizeSession's former name, served the same way so that ingress pods of the
+   * previous release keep working during a rolling upgrade. Remove in the release after.
    */
-  authorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
-  authorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
-  authorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
-  authorizeMessage(argument: _parley_auth_v1_AuthorizeMessageRequest, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeMessageResponse__Output>): grpc.ClientUnaryCall;
+  authorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  authorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  authorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  authorizeMessage(argument: _parley_auth_v1_AuthorizeSessionRequest, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Validates the session and the brand access token against the brand, for every request of a
+   * customer: each message, sync, customer-data read, stream connect and stream re-check.
+   */
+  AuthorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  AuthorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Validates the session and the brand access token against the brand, for every request of a
+   * customer: each message, sync, customer-data read, stream connect and stream re-check.
+   */
+  authorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  authorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  authorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
+  authorizeSession(argument: _parley_auth_v1_AuthorizeSessionRequest, callback: grpc.requestCallback<_parley_auth_v1_AuthorizeSessionResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Exchanges the authorization code from the brand's OAuth server for a Parley session.
@@ -111,9 +130,16 @@ export interface AuthServiceClient extends grpc.Client {
 
 export interface AuthServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Validates the session and the brand access token against the brand, for every message.
+   * Deprecated: AuthorizeSession's former name, served the same way so that ingress pods of the
+   * previous release keep working during a rolling upgrade. Remove in the release after.
    */
-  AuthorizeMessage: grpc.handleUnaryCall<_parley_auth_v1_AuthorizeMessageRequest__Output, _parley_auth_v1_AuthorizeMessageResponse>;
+  AuthorizeMessage: grpc.handleUnaryCall<_parley_auth_v1_AuthorizeSessionRequest__Output, _parley_auth_v1_AuthorizeSessionResponse>;
+  
+  /**
+   * Validates the session and the brand access token against the brand, for every request of a
+   * customer: each message, sync, customer-data read, stream connect and stream re-check.
+   */
+  AuthorizeSession: grpc.handleUnaryCall<_parley_auth_v1_AuthorizeSessionRequest__Output, _parley_auth_v1_AuthorizeSessionResponse>;
   
   /**
    * Exchanges the authorization code from the brand's OAuth server for a Parley session.
@@ -142,7 +168,8 @@ export interface AuthServiceHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface AuthServiceDefinition extends grpc.ServiceDefinition {
-  AuthorizeMessage: MethodDefinition<_parley_auth_v1_AuthorizeMessageRequest, _parley_auth_v1_AuthorizeMessageResponse, _parley_auth_v1_AuthorizeMessageRequest__Output, _parley_auth_v1_AuthorizeMessageResponse__Output>
+  AuthorizeMessage: MethodDefinition<_parley_auth_v1_AuthorizeSessionRequest, _parley_auth_v1_AuthorizeSessionResponse, _parley_auth_v1_AuthorizeSessionRequest__Output, _parley_auth_v1_AuthorizeSessionResponse__Output>
+  AuthorizeSession: MethodDefinition<_parley_auth_v1_AuthorizeSessionRequest, _parley_auth_v1_AuthorizeSessionResponse, _parley_auth_v1_AuthorizeSessionRequest__Output, _parley_auth_v1_AuthorizeSessionResponse__Output>
   ExchangeCode: MethodDefinition<_parley_auth_v1_ExchangeCodeRequest, _parley_auth_v1_ExchangeCodeResponse, _parley_auth_v1_ExchangeCodeRequest__Output, _parley_auth_v1_ExchangeCodeResponse__Output>
   GetAccessToken: MethodDefinition<_parley_auth_v1_GetAccessTokenRequest, _parley_auth_v1_GetAccessTokenResponse, _parley_auth_v1_GetAccessTokenRequest__Output, _parley_auth_v1_GetAccessTokenResponse__Output>
   GetChannel: MethodDefinition<_parley_auth_v1_GetChannelRequest, _parley_auth_v1_Channel, _parley_auth_v1_GetChannelRequest__Output, _parley_auth_v1_Channel__Output>

@@ -9,7 +9,7 @@ export interface SyncRequest {
   'afterSeq'?: (number | string | Long);
   'limit'?: (number);
   /**
-   * the customer's thread (from AuthorizeMessage); it must be theirs
+   * the customer's thread (from AuthorizeSession); it must be theirs
    */
   'threadId'?: (string);
 }
@@ -20,7 +20,7 @@ export interface SyncRequest__Output {
   'afterSeq': (number);
   'limit': (number);
   /**
-   * the customer's thread (from AuthorizeMessage); it must be theirs
+   * the customer's thread (from AuthorizeSession); it must be theirs
    */
   'threadId': (string);
 }

@@ -2,10 +2,10 @@
 // Original file: proto/parley/auth/v1/auth.proto
 
 
-export interface AuthorizeMessageRequest {
+export interface AuthorizeSessionRequest {
   'sessionToken'?: (string);
 }
 
-export interface AuthorizeMessageRequest__Output {
+export interface AuthorizeSessionRequest__Output {
   'sessionToken': (string);
 }

@@ -2,7 +2,7 @@
 // Original file: proto/parley/auth/v1/auth.proto
 
 
-export interface AuthorizeMessageResponse {
+export interface AuthorizeSessionResponse {
   'tenantId'?: (string);
   'channelId'?: (string);
   'customerKey'?: (string);
@@ -11,7 +11,7 @@ export interface AuthorizeMessageResponse {
   'sessionId'?: (string);
 }
 
-export interface AuthorizeMessageResponse__Output {
+export interface AuthorizeSessionResponse__Output {
   'tenantId': (string);
   'channelId': (string);
   'customerKey': (string);
