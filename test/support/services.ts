@@ -15,6 +15,8 @@ import { historySchema } from '../../services/history/src/adapters/history-schem
 import { createHistoryStores } from '../../services/history/src/adapters/history-store.js';
 import { createApp as createHistory } from '../../services/history/src/app.js';
 import { loadConfig as historyConfig } from '../../services/history/src/config.js';
+import { createApiKeyRepository } from '../../services/ingress/src/adapters/api-key-repository.js';
+import { ingressSchema } from '../../services/ingress/src/adapters/ingress-schema.js';
 import { createApp as createIngress } from '../../services/ingress/src/app.js';
 import { loadConfig as ingressConfig } from '../../services/ingress/src/config.js';
 import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/api-keys.js';
@@ -202,12 +204,13 @@ export async function startIngress(
     version: 'test',
   });
   await app.start();
-  return remember(app, storeEnv);
+  const stores = (database: () => Database) => ({ apiKeys: createApiKeyRepository(database) });
+  return remember(await withStores(app, ingressSchema, storeEnv, env, logger, stores), storeEnv);
 }
 
 /** A tenant API key stored through ingress's own API-key port; returns the token to present. */
 export async function createTestApiKey(
-  ingress: ReturnType<typeof createIngress>,
+  ingress: Awaited<ReturnType<typeof startIngress>>,
   tenantId: string,
   name: string,
   scopes: ApiKeyScope[],

@@ -66,13 +66,14 @@ describe('the demo page server', () => {
     expect([...bare].toSorted()).toEqual([
       '@parley/contracts/limits',
       '@parley/contracts/stream-close-codes',
+      '@parley/errors/codes',
     ]);
     for (const name of bare) {
       const target = importMap.imports[name];
       expect(target, name).toBeDefined();
       const module = await fetch(`${web.url}${target}`);
       expect(module.status).toBe(200);
-      expect(await module.text()).toMatch(/export const (limits|streamCloseCodes)\b/);
+      expect(await module.text()).toMatch(/export const (limits|streamCloseCodes|errorCodes)\b/);
     }
   });
 

@@ -42,7 +42,7 @@ function inside(root: string, path: string): string | undefined {
 
 /**
  * The demo chat page: static files from `public/`, the client SDK (sdks/web, built) under
- * `/sdk/` (with the modules of `@parley/contracts` it imports under `/sdk-deps/`), and `/config.json` telling the page where Parley and the brand are. The page itself
+ * `/sdk/` (with the dependency-free modules of `@parley/contracts` and `@parley/errors` it imports under `/sdk-deps/`), and `/config.json` telling the page where Parley and the brand are. The page itself
  * signs in at the brand (code flow with PKCE), then talks to ingress directly (CORS).
  */
 export async function startDemoWeb(options: DemoWebOptions) {
@@ -51,9 +51,9 @@ export async function startDemoWeb(options: DemoWebOptions) {
   const sdkDir = dirname(fileURLToPath(import.meta.resolve('@parley/client')));
   // The SDK's imports outside itself (dependency-free modules); the page's import map points here.
   const sdkDeps = new Map(
-    ['limits', 'stream-close-codes'].map((name) => [
+    ['contracts/limits', 'contracts/stream-close-codes', 'errors/codes'].map((name) => [
       `/sdk-deps/${name}.js`,
-      fileURLToPath(import.meta.resolve(`@parley/contracts/${name}`)),
+      fileURLToPath(import.meta.resolve(`@parley/${name}`)),
     ]),
   );
   let discovery: { authorization_endpoint: string } | undefined;

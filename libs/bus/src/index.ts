@@ -21,4 +21,5 @@ export {
   kafkaClientOptions,
 } from './kafka-client.js';
 export { type KeyedOutcome, processInKeyOrder } from './keyed-concurrency.js';
+export { createServiceBus } from './service-bus.js';
 export { dlqTopicFor, type EnsureTopicsOptions, ensureTopics, topicNameFor } from './topics.js';

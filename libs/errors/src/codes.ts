@@ -1,3 +1,5 @@
+// No imports: the browser SDK (sdks/web) loads this module as it is.
+
 /**
  * The registry of stable error codes. Clients, bots and tests match on `code`; the HTTP and gRPC
  * statuses are applied only at the edge. `libs/errors/README.md` documents every code, and a test

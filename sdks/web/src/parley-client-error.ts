@@ -1,3 +1,4 @@
+import { errorCodes } from '@parley/errors/codes';
 /** Codes the server answers with (`libs/errors`) that a chat client can meet. */
 export type ParleyServerErrorCode =
   | 'invalid_argument'
@@ -35,12 +36,11 @@ export type ParleyLocalErrorCode =
  */
 export type ParleyErrorCode = ParleyServerErrorCode | ParleyLocalErrorCode | (string & Record<never, never>);
 
+// The server's retriable codes come from its registry (libs/errors); the SDK's own codes beside them.
 const retriableCodes = new Set<string>([
-  'rate_limited',
-  'auth_unavailable',
-  'brand_unavailable',
-  'dependency_unavailable',
-  'deadline_exceeded',
+  ...Object.entries(errorCodes)
+    .filter(([, info]) => info.retriable && !('publicAs' in info))
+    .map(([code]) => code),
   'network_error',
   'connection_lost',
   'timeout',

@@ -1,5 +1,5 @@
 import { createBrandHttpClient } from '@parley/brand-http';
-import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
+import { createServiceBus, producerComponent } from '@parley/bus';
 import type { CustomerSnapshot } from '@parley/contracts';
 import { mappingDefaults } from '@parley/customer-mapping';
 import { BrandFailure } from '@parley/errors';
@@ -20,17 +20,7 @@ export interface EnrichmentDeps {
 /** The enrichment service: fresh customer data from the brand for every received message. */
 export function createApp({ config, logger, version }: EnrichmentDeps) {
   const registry = createMetricsRegistry({ service: 'enrichment', version });
-  const kafka = createKafkaClient({
-    ...kafkaClientOptions(config),
-    clientId: 'parley-enrichment',
-    logger,
-  });
-  const producer = createEventProducer({
-    kafka,
-    source: 'parley/enrichment',
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    logger,
-  });
+  const { kafka, producer } = createServiceBus(config, 'enrichment', logger);
   const auth = createServiceClient(loadParleyProtos().auth.AuthService.service, config.AUTH_GRPC_ADDRESS, {
     tls: loadGrpcTls(config, 'enrichment'),
     server: 'auth',

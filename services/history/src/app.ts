@@ -1,4 +1,4 @@
-import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
+import { createServiceBus, producerComponent } from '@parley/bus';
 import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
@@ -37,17 +37,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
     : postgresStore(config, logger);
-  const kafka = createKafkaClient({
-    ...kafkaClientOptions(config),
-    clientId: 'parley-history',
-    logger,
-  });
-  const producer = createEventProducer({
-    kafka,
-    source: 'parley/history',
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    logger,
-  });
+  const { kafka, producer } = createServiceBus(config, 'history', logger);
   const history = createHistory({
     ...stores,
     clock,

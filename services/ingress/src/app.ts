@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  createEventProducer,
-  createKafkaClient,
-  type EventProducer,
-  kafkaClientOptions,
-  producerComponent,
-} from '@parley/bus';
+import { createServiceBus, type EventProducer, producerComponent } from '@parley/bus';
 import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
@@ -60,19 +54,9 @@ function postgresStore(config: IngressConfig, logger: Logger) {
 /** The ingress service: the HTTP edge for chat frontends, bots, agents and admins. */
 export function createApp({ config, logger, version, stores: given, ports = {} }: IngressDeps) {
   const registry = createMetricsRegistry({ service: 'ingress', version });
-  const kafka = createKafkaClient({
-    ...kafkaClientOptions(config),
-    clientId: 'parley-ingress',
-    logger,
-  });
-  const producer =
-    ports.producer ??
-    createEventProducer({
-      kafka,
-      source: 'parley/ingress',
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      logger,
-    });
+  const bus = createServiceBus(config, 'ingress', logger);
+  const { kafka } = bus;
+  const producer = ports.producer ?? bus.producer;
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
     : postgresStore(config, logger);
@@ -212,7 +196,5 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
     },
     /** Answers one request without a socket (Fastify's `inject`), e.g. an edge test on in-memory ports. */
     inject: http.inject.bind(http) as FastifyInstance['inject'],
-    /** The store ports, for tests to read what the service wrote. */
-    stores,
   };
 }

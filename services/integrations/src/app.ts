@@ -1,5 +1,5 @@
 import { createBrandHttpClient } from '@parley/brand-http';
-import { createEventProducer, createKafkaClient, kafkaClientOptions, producerComponent } from '@parley/bus';
+import { createServiceBus, producerComponent } from '@parley/bus';
 import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
@@ -54,18 +54,8 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
     : postgresStore(config, logger);
-  const kafka = createKafkaClient({
-    ...kafkaClientOptions(config),
-    clientId: 'parley-integrations',
-    logger,
-  });
   // Only for dead-lettering what cannot be read: integrations publishes no events.
-  const producer = createEventProducer({
-    kafka,
-    source: 'parley/integrations',
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    logger,
-  });
+  const { kafka, producer } = createServiceBus(config, 'integrations', logger);
   const secretBox = createSecretBox({
     keys: parseKeyRing(config.SECRET_KEYS),
     activeKid: config.SECRET_ACTIVE_KID,
