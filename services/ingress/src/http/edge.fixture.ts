@@ -5,6 +5,7 @@ import { createConnectionRegistry } from '../adapters/connection-registry.js';
 import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
 import { createApp, type IngressPorts, type IngressStores } from '../app.js';
 import { type IngressConfig, schema } from '../config.js';
+import { newApiKey } from '../domain/api-keys.js';
 import type { AuthorizedSession, AuthPort, HistoryPort, IntegrationsPort } from '../domain/ports.js';
 import type { SessionEndedAnnouncer } from '../domain/session-ended-announcer.js';
 import { createHttpApp, type HttpAppDeps } from './create-http-app.js';
@@ -239,4 +240,20 @@ export function createTestIngress(
   const stores = options.stores ?? { apiKeys: createInMemoryApiKeyRepository() };
   const app = createApp({ config, logger: testLogger, version: 'test', ports, stores });
   return { app, published, stores };
+}
+
+/**
+ * The edge with one customer signed in (token `session-token`, thread `t-1` of customer `k-1`) and
+ * one bot key of the same tenant, publishing into a recording producer: for tests of what customer
+ * messages and bot replies publish. Call `ready()` before the first request.
+ */
+export function createMessageEdge() {
+  const session: AuthorizedSession = { ...testSession('s-1', 'k-1', 'laptop'), threadId: 't-1' };
+  const { auth } = createInMemoryAuth({ 'session-token': session });
+  const history = createInMemoryHistory({ 't-1': 'k-1' });
+  const apiKeys = createInMemoryApiKeyRepository();
+  const bot = newApiKey('acme', 'crm-bot', ['bot'], new Date());
+  const { producer, published } = createRecordingProducer();
+  const { app } = createTestEdge({ auth, history, producer, apiKeys });
+  return { app, published, bot, ready: () => apiKeys.create(bot.key) };
 }

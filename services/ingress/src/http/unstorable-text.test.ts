@@ -1,33 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInMemoryApiKeyRepository } from '../adapters/in-memory-api-key-repository.js';
-import { newApiKey } from '../domain/api-keys.js';
-import { createInMemoryAuth, createInMemoryHistory, createTestEdge } from './edge.fixture.js';
+import { createMessageEdge } from './edge.fixture.js';
 
 // The edge with in-memory ports and fakes for auth, history and Kafka: no server needed.
-const published: { topic: string; event: unknown }[] = [];
-const producer = {
-  publish: async (topic: string, event: unknown) => void published.push({ topic, event }),
-};
-const session = {
-  tenantId: 'acme',
-  channelId: 'web',
-  customerKey: 'k-1',
-  deviceId: 'laptop',
-  threadId: 't-1',
-  sessionId: 's-1',
-};
-const { auth } = createInMemoryAuth({ 'session-token': session });
-const history = createInMemoryHistory({ 't-1': 'k-1' });
-const apiKeys = createInMemoryApiKeyRepository();
-const bot = newApiKey('acme', 'crm-bot', ['bot'], new Date());
-const { app } = createTestEdge({
-  auth,
-  history,
-  producer: producer as never,
-  apiKeys,
-});
+const { app, published, bot, ready } = createMessageEdge();
 
-beforeAll(() => apiKeys.create(bot.key));
+beforeAll(ready);
 afterAll(() => app.close());
 
 const post = (url: string, token: string, body: unknown) =>
