@@ -82,8 +82,42 @@ export async function ensureAcls({ kafka, topicPrefix, access }: EnsureAclsOptio
   await admin.connect();
   try {
     await admin.createAcls({ acl: acls });
+    await untilAuthorizerHas(admin, acls);
   } finally {
     await admin.disconnect();
   }
   return [...acls.values()];
+}
+
+const aclKey = (acl: AclEntry) =>
+  [acl.principal, acl.resourceType, acl.resourceName, acl.resourcePatternType, acl.operation].join(' ');
+
+/**
+ * The controller has committed the ACLs when createAcls answers, but the broker's authorizer
+ * applies them from the metadata log a moment later; a client of the new principal connecting in
+ * that moment is refused ("Topic authorization failed"). describeAcls reads the authorizer's view,
+ * so this waits (at most 10 s) until it holds every new ACL.
+ */
+async function untilAuthorizerHas(admin: ReturnType<Kafka['admin']>, acls: readonly AclEntry[]) {
+  const wanted = new Set(acls.map(aclKey));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    for (const resource of resources) {
+      for (const acl of resource.acls) {
+        wanted.delete(
+          aclKey({ ...acl, ...resource, resourcePatternType: resource.resourcePatternType } as AclEntry),
+        );
+      }
+    }
+    if (wanted.size === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`the broker's authorizer still lacks ${wanted.size} new ACLs after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

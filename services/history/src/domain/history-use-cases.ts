@@ -8,7 +8,7 @@ import {
   type MessageOutbound,
 } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
-import type { FieldValue, StoredMessage } from './model.js';
+import { type FieldValue, type StoredMessage, threadMessageOf } from './model.js';
 import type { Clock, HistoryStores } from './ports.js';
 
 export interface HistoryUseCaseDeps extends HistoryStores {
@@ -17,23 +17,14 @@ export interface HistoryUseCaseDeps extends HistoryStores {
   readonly deliver: (delivery: Delivery) => Promise<void>;
 }
 
-function toDelivery(message: StoredMessage): Delivery {
+function toDelivery(stored: StoredMessage): Delivery {
+  const { seq, ...message } = threadMessageOf(stored);
   return {
-    tenantId: message.tenantId,
-    customerKey: message.customerKey,
-    threadId: message.threadId,
-    seq: message.seq,
-    message: {
-      messageId: message.messageId,
-      author: message.author,
-      ...(message.deviceId ? { deviceId: message.deviceId } : {}),
-      text: message.text,
-      sentAt: message.sentAt.toISOString(),
-      storedAt: message.storedAt.toISOString(),
-      ...(message.customerData
-        ? { customerData: message.customerData as Delivery['message']['customerData'] }
-        : {}),
-    },
+    tenantId: stored.tenantId,
+    customerKey: stored.customerKey,
+    threadId: stored.threadId,
+    seq,
+    message,
   };
 }
 

@@ -1,26 +1,36 @@
-export interface Author {
-  readonly kind: 'customer' | 'bot' | 'agent';
-  readonly id: string;
-  readonly name?: string;
-}
+import type { MessageAuthor, ThreadMessage } from '@parley/contracts';
 
-/** A message as history keeps it: once per (tenant, thread, messageId), numbered per thread. */
+/**
+ * A message as history keeps it: once per (tenant, thread, messageId), numbered per thread. Clients
+ * see it as `threadMessageOf` says (the contract's `threadMessage`).
+ */
 export interface StoredMessage {
   readonly tenantId: string;
   readonly threadId: string;
   readonly customerKey: string;
   readonly messageId: string;
   readonly seq: number;
-  readonly author: Author;
+  readonly author: MessageAuthor;
   readonly deviceId?: string;
   readonly text: string;
   readonly sentAt: Date;
   readonly storedAt: Date;
   /** Customer messages: whether the brand's customer data came with it, and if not, why. */
-  readonly customerData?: { readonly status: 'ok' | 'unavailable'; readonly reason?: string };
+  readonly customerData?: ThreadMessage['customerData'];
 }
 
 export type NewMessage = Omit<StoredMessage, 'seq'>;
+
+/**
+ * The one view of a stored message that leaves history: the sync answer (gRPC) and the delivery
+ * event carry it, ingress passes it on as the sync page and the live frame, the SDK types it
+ * (docs/architecture.md, "Where each contract lives"). A field added to `StoredMessage` and to the
+ * contract reaches every client through here.
+ */
+export function threadMessageOf(message: StoredMessage): ThreadMessage {
+  const { tenantId, threadId, customerKey, sentAt, storedAt, ...view } = message;
+  return { ...view, sentAt: sentAt.toISOString(), storedAt: storedAt.toISOString() };
+}
 
 export interface Thread {
   readonly tenantId: string;

@@ -6,23 +6,7 @@ import {
   type UnaryImplementation,
 } from '@parley/grpc';
 import type { History } from '../domain/history-use-cases.js';
-import type { CustomerProfile, FieldValue, StoredMessage } from '../domain/model.js';
-
-function messageOf(message: StoredMessage) {
-  return {
-    messageId: message.messageId,
-    threadId: message.threadId,
-    seq: message.seq,
-    author: { kind: message.author.kind, id: message.author.id, name: message.author.name ?? '' },
-    deviceId: message.deviceId ?? '',
-    text: message.text,
-    sentAt: message.sentAt.toISOString(),
-    storedAt: message.storedAt.toISOString(),
-    ...(message.customerData
-      ? { customerData: { status: message.customerData.status, reason: message.customerData.reason ?? '' } }
-      : {}),
-  };
-}
+import { type CustomerProfile, type FieldValue, threadMessageOf } from '../domain/model.js';
 
 function profileOf(profile: CustomerProfile) {
   return {
@@ -61,7 +45,10 @@ export function historyServiceHandlers(history: History): UnaryImplementation<Hi
       });
       return {
         threadId: page.threadId,
-        messages: page.messages.map(messageOf),
+        messages: page.messages.map((message) => ({
+          ...threadMessageOf(message),
+          threadId: message.threadId,
+        })),
         lastSeq: page.lastSeq,
         hasMore: page.hasMore,
       };

@@ -1,4 +1,4 @@
-import type { MessageAuthor, SyncPage, ThreadMessage } from '@parley/contracts';
+import { type SyncPage, syncPage as syncPageView } from '@parley/contracts';
 import {
   type AuthServiceDefinition,
   fromStruct,
@@ -6,6 +6,7 @@ import {
   type IntegrationsServiceDefinition,
   type ServiceClient,
   toStruct,
+  withoutUnsetFields,
 } from '@parley/grpc';
 import type {
   AuthPort,
@@ -19,38 +20,12 @@ type HistoryCalls = ServiceClient<HistoryServiceDefinition>['call'];
 type SyncAnswer = Awaited<ReturnType<HistoryCalls['Sync']>>;
 type CustomerAnswer = Awaited<ReturnType<HistoryCalls['GetCustomer']>>;
 
-type CustomerDataStatus = NonNullable<ThreadMessage['customerData']>;
-
-/** A page of history as clients see it (one view for HTTP and the stream: `@parley/contracts`). */
+/**
+ * A page of history as clients see it (one view for HTTP and the stream: `@parley/contracts`).
+ * History answers with that view's fields, so the contract's schema reads it as it stands.
+ */
 export function syncPage(page: SyncAnswer): SyncPage {
-  return {
-    threadId: page.threadId,
-    messages: page.messages.map((message) => ({
-      messageId: message.messageId,
-      seq: message.seq,
-      author: {
-        kind: message.author?.kind as MessageAuthor['kind'],
-        id: message.author?.id ?? '',
-        ...(message.author?.name ? { name: message.author.name } : {}),
-      },
-      ...(message.deviceId ? { deviceId: message.deviceId } : {}),
-      text: message.text,
-      sentAt: message.sentAt,
-      storedAt: message.storedAt,
-      ...(message.customerData?.status
-        ? {
-            customerData: {
-              status: message.customerData.status as CustomerDataStatus['status'],
-              ...(message.customerData.reason
-                ? { reason: message.customerData.reason as CustomerDataStatus['reason'] }
-                : {}),
-            },
-          }
-        : {}),
-    })),
-    lastSeq: page.lastSeq,
-    hasMore: page.hasMore,
-  };
+  return syncPageView.parse(withoutUnsetFields(page));
 }
 
 /** A customer as history answered it, its fields' values out of their protobuf `Value`. */
