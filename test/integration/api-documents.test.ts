@@ -4,7 +4,7 @@ import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { openDeviceStream } from '../support/device-stream.js';
 import { freshTopics, testKafka, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,
@@ -117,7 +117,7 @@ describe('the API documents against a running ingress', () => {
     expect(asyncApi.asyncapi).toBe('3.0.0');
   });
 
-  it('answers the admin channel API, sign-in, send, sync and errors as documented', async () => {
+  it('answers the admin, sign-in, send, sync, customer-data, agent, bot and logout routes and errors as documented', async () => {
     const put = await putChannelOverHttp(api, adminKey, brand, {
       mapping: { customFields: { tier: '$.tier' } },
     });
@@ -150,12 +150,7 @@ describe('the API documents against a running ingress', () => {
 
     // A device's stream: ready and sync, then a message stored meanwhile arrives live, and sync
     // pages carry that very message in the same shape.
-    const socket = new WebSocket(`${api.replace('http', 'ws')}/v1/stream`, [
-      'parley.v1',
-      `parley.token.${session.sessionToken}`,
-    ]);
-    const frames: Json[] = [];
-    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as Json));
+    const { socket, frames } = openDeviceStream(api, session.sessionToken);
     await waitFor('the sync frame', () => frames.find((frame) => frame.type === 'sync'));
     const producer = createEventProducer({ kafka, source: 'parley/test', topicPrefix: prefix, logger });
     await producer.connect();
@@ -192,6 +187,73 @@ describe('the API documents against a running ingress', () => {
       false,
     );
 
+    // The customer's own data and the agents' profile, as history stored them from that message.
+    const own = await waitFor('the stored customer', async () => {
+      const response = await call('/v1/thread/customer', { token: session.sessionToken });
+      return response.status === 200 ? response : undefined;
+    });
+    expect(await expectDocumented(own, '/v1/thread/customer', 'get')).toMatchObject({
+      customFields: { tier: 'gold' },
+    });
+    const agentKey = await createTestApiKey(ingress, 'acme', 'agent', ['agent']);
+    const customerPath = `/v1/customers/${session.customer.key}`;
+    const profile = await expectDocumented(
+      await call(customerPath, { token: agentKey }),
+      '/v1/customers/{customerKey}',
+      'get',
+    );
+    expect(profile.customFields).toMatchObject({ tier: { source: 'oauth', readOnly: true } });
+    const edited = await call(`${customerPath}/fields`, {
+      method: 'PATCH',
+      token: agentKey,
+      body: { note: 'VIP' },
+    });
+    expect(edited.status).toBe(200);
+    expect(await expectDocumented(edited, '/v1/customers/{customerKey}/fields', 'patch')).toMatchObject({
+      customFields: { note: { value: 'VIP', source: 'agent', readOnly: false } },
+    });
+    // Not vacuous: the profile schema refuses a field of a source history does not have.
+    const field = { value: 'x', source: 'crm', readOnly: false, updatedAt: now };
+    expect(
+      responseSchema(
+        '/v1/customers/{customerKey}',
+        'get',
+        200,
+      )({ ...profile, customFields: { note: field } }),
+    ).toBe(false);
+
+    // Bots: a reply in the thread and the customer's brand token.
+    const botKey = await createTestApiKey(ingress, 'acme', 'bot', ['bot']);
+    const reply = await call(`/v1/threads/${session.thread.id}/messages`, {
+      method: 'POST',
+      token: botKey,
+      body: { clientMessageId: 'doc-bot-1', text: 'on its way' },
+    });
+    expect(reply.status).toBe(202);
+    await expectDocumented(reply, '/v1/threads/{threadId}/messages', 'post');
+    const token = await call('/v1/bot/token', {
+      method: 'POST',
+      token: botKey,
+      body: { threadId: session.thread.id, reason: 'look up the order' },
+    });
+    expect(token.status).toBe(200);
+    await expectDocumented(token, '/v1/bot/token', 'post');
+
+    // Admins: the channel's self-test and a key's revocation.
+    const selfTest = await call('/v1/admin/channels/web/test', {
+      method: 'POST',
+      token: adminKey,
+      body: { sampleCustomerData: { sub: 'c-9', name: 'Ada', tier: 'bronze' } },
+    });
+    expect(selfTest.status).toBe(200);
+    await expectDocumented(selfTest, '/v1/admin/channels/{channelId}/test', 'post');
+    const spareKeyId = (await createTestApiKey(ingress, 'acme', 'spare', ['bot'])).slice(3, 15);
+    const revoked = await call(`/v1/admin/api-keys/${spareKeyId}`, { method: 'DELETE', token: adminKey });
+    expect(revoked.status).toBe(200);
+    expect(await expectDocumented(revoked, '/v1/admin/api-keys/{keyId}', 'delete')).toMatchObject({
+      keyId: spareKeyId,
+    });
+
     const refusals: [Response, string, string, string][] = [
       [
         await call('/v1/messages', { method: 'POST', body: { clientMessageId: 'x', text: 'hi' } }),
@@ -215,10 +277,25 @@ describe('the API documents against a running ingress', () => {
         'get',
         'not_found',
       ],
+      [
+        await call(`${customerPath}/fields`, {
+          method: 'PATCH',
+          token: agentKey,
+          body: { tier: 'platinum' },
+        }),
+        '/v1/customers/{customerKey}/fields',
+        'patch',
+        'field_managed_by_origin',
+      ],
     ];
     for (const [response, path, method, code] of refusals) {
       const body = await expectDocumented(response, path, method);
       expect((body.error as Json).code).toBe(code);
     }
+
+    // Last: the logout ends the session the steps above used.
+    const loggedOut = await call('/v1/session', { method: 'DELETE', token: session.sessionToken });
+    expect(loggedOut.status).toBe(200);
+    expect(await expectDocumented(loggedOut, '/v1/session', 'delete')).toMatchObject({ sessionsEnded: 1 });
   });
 });

@@ -147,5 +147,11 @@ export const botEventsQuery = z
   .strict();
 
 export type TenantEventType = (typeof tenantEventTypes)[number];
+export type ApiKeyView = z.infer<typeof apiKeyView>;
+export type ApiKeyList = z.infer<typeof apiKeyList>;
+export type ApiKeyRevoked = z.infer<typeof apiKeyRevoked>;
 export type WebhookView = z.infer<typeof webhookView>;
+export type WebhookWithSecretView = z.infer<typeof webhookWithSecret>;
+export type WebhookList = z.infer<typeof webhookList>;
 export type WebhookDeliveryView = z.infer<typeof webhookDeliveryView>;
+export type WebhookDeliveryPage = z.infer<typeof webhookDeliveryPage>;

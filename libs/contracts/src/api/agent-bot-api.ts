@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customFieldName } from '../custom-fields.js';
 import { identifiers } from '../identifiers.js';
 import { limits } from '../limits.js';
 
@@ -35,22 +36,32 @@ export const botTokenResponse = z.object({
 // not valid Unicode.
 export const customerFieldsRequest = z.record(z.string().max(limits.customFieldNameMaxLength), fieldValue);
 
-/** A customer profile as agents see it; OAuth-managed fields are read-only. */
+/** Where a customer's field comes from: the brand's customer data (OAuth-managed), or an agent. */
+export const customFieldSource = z.enum(['oauth', 'agent']);
+
+/**
+ * A customer profile as agents see it (`GET /v1/customers/{customerKey}` and the answer of
+ * `PATCH …/fields`); OAuth-managed fields are read-only. Names follow `customFieldName` (history
+ * stores no other), values are what an agent may set, which covers the brand's values too.
+ */
 export const customerProfile = z.object({
-  customerKey: z.string(),
-  id: z.string().nullable(),
+  customerKey: identifiers.derivedId,
+  id: z.string().nullable().describe('the customer’s id at the brand; null before the brand named one'),
   name: z.string().nullable(),
   customFields: z.record(
-    z.string(),
+    customFieldName,
     z.object({
-      value: z.unknown(),
-      source: z.string().describe('oauth: from the brand (change it there); agent: set by an agent'),
-      readOnly: z.boolean(),
-      fetchedAt: timestamp.optional(),
+      value: fieldValue,
+      source: customFieldSource.describe('oauth: from the brand (change it there); agent: set by an agent'),
+      readOnly: z
+        .boolean()
+        .describe('true for oauth fields: editing one answers 409 field_managed_by_origin'),
+      fetchedAt: timestamp.optional().describe('oauth fields: when the brand gave the value'),
       updatedAt: timestamp,
     }),
   ),
 });
 
 export type BotTokenResponse = z.infer<typeof botTokenResponse>;
+export type CustomFieldSource = z.infer<typeof customFieldSource>;
 export type CustomerProfile = z.infer<typeof customerProfile>;

@@ -119,3 +119,4 @@ export const channelSelfTestResult = z.object({
 });
 
 export type ChannelView = z.infer<typeof channelView>;
+export type ChannelSelfTestResult = z.infer<typeof channelSelfTestResult>;

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { customFieldName } from '../custom-fields.js';
 import { customFieldValue } from '../events.js';
 import { identifiers } from '../identifiers.js';
 import { limits } from '../limits.js';
 
 const id = z.string().min(1).max(limits.idMaxLength);
 const timestamp = z.iso.datetime({ offset: true });
-const fieldValues = z.record(z.string(), customFieldValue);
+// The brand's fields, by the same rules as in events (they come from the channel's mapping).
+const fieldValues = z.record(customFieldName, customFieldValue);
 
 /** `POST /v1/channels/{channelId}/sessions`: the brand's authorization code for a session. */
 export const signInRequest = z
@@ -86,4 +88,5 @@ export type SignInResponse = z.infer<typeof signInResponse>;
 export type SignedInCustomer = z.infer<typeof signedInCustomer>;
 export type SendMessageRequest = z.infer<typeof sendMessageRequest>;
 export type MessageAccepted = z.infer<typeof messageAccepted>;
+export type LogoutResponse = z.infer<typeof logoutResponse>;
 export type CustomerData = z.infer<typeof customerData>;

@@ -37,7 +37,8 @@ function storedCustomer(profile: CustomerAnswer): StoredCustomer {
     customFields: profile.customFields.map((field) => ({
       name: field.name,
       value: fromStruct({ fields: field.value ? { value: field.value } : {} }).value ?? null,
-      source: field.source,
+      // History keeps only these two (its model); the profile schema names them.
+      source: field.source as StoredCustomer['customFields'][number]['source'],
       fetchedAt: field.fetchedAt,
       updatedAt: field.updatedAt,
     })),

@@ -1,3 +1,4 @@
+import type { ApiKeyList, ApiKeyRevoked, ApiKeyView } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import {
   type ApiKey,
@@ -42,8 +43,8 @@ export async function authorizeApiKey(
   return key;
 }
 
-/** A key as admins see it: never its secret or the secret's hash. */
-export function apiKeyView(key: ApiKey) {
+/** A key as admins see it (`apiKeyView`): never its secret or the secret's hash. */
+export function apiKeyView(key: ApiKey): ApiKeyView {
   return {
     keyId: key.keyId,
     name: key.name,
@@ -55,7 +56,7 @@ export function apiKeyView(key: ApiKey) {
 }
 
 /** The API keys of the admin's tenant. */
-export async function listApiKeys(access: Pick<ApiKeyAccess, 'apiKeys'>, admin: ApiKey) {
+export async function listApiKeys(access: Pick<ApiKeyAccess, 'apiKeys'>, admin: ApiKey): Promise<ApiKeyList> {
   return { apiKeys: (await access.apiKeys.list(admin.tenantId)).map(apiKeyView) };
 }
 
@@ -63,8 +64,14 @@ export async function listApiKeys(access: Pick<ApiKeyAccess, 'apiKeys'>, admin: 
  * Revokes a key of the admin's tenant: refused from the next request on, on every pod (keys are
  * read from the store, never cached); an open bot event stream of the key ends at its next check.
  */
-export async function revokeApiKey(access: Pick<ApiKeyAccess, 'apiKeys'>, admin: ApiKey, keyId: string) {
+export async function revokeApiKey(
+  access: Pick<ApiKeyAccess, 'apiKeys'>,
+  admin: ApiKey,
+  keyId: string,
+): Promise<ApiKeyRevoked> {
   const revoked = await access.apiKeys.revoke(admin.tenantId, keyId, new Date());
   if (!revoked) throw new ParleyError('not_found', 'this tenant has no API key with this id');
-  return { keyId: revoked.keyId, revokedAt: revoked.revokedAt?.toISOString() };
+  // The store answers a revoked key with its revokedAt; one without is a store fault.
+  if (!revoked.revokedAt) throw new ParleyError('server_error', 'the store did not record the revocation');
+  return { keyId: revoked.keyId, revokedAt: revoked.revokedAt.toISOString() };
 }

@@ -1,5 +1,5 @@
 import type { EventProducer } from '@parley/bus';
-import type { BotTokenResponse, SendMessageRequest } from '@parley/contracts';
+import type { BotTokenResponse, MessageAccepted, SendMessageRequest } from '@parley/contracts';
 import type { ApiKey } from './api-keys.js';
 import { deriveMessageId } from './message-ids.js';
 import type { AuthPort, HistoryPort } from './ports.js';
@@ -30,7 +30,7 @@ export async function replyAsBot(
   key: ApiKey,
   threadId: string,
   message: SendMessageRequest,
-) {
+): Promise<MessageAccepted> {
   const thread = await deps.history.getThread({ tenantId: key.tenantId, threadId });
   const messageId = deriveMessageId({
     tenantId: key.tenantId,

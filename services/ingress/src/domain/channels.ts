@@ -1,4 +1,9 @@
-import { type ChannelView, channelView } from '@parley/contracts';
+import {
+  type ChannelSelfTestResult,
+  type ChannelView,
+  channelSelfTestResult,
+  channelView,
+} from '@parley/contracts';
 import type { ApiKey } from './api-keys.js';
 import type { AuthPort, ChannelSettings } from './ports.js';
 
@@ -28,18 +33,22 @@ export async function getChannel(
   return channelView.parse(await deps.auth.getChannel({ tenantId: key.tenantId, channelId }));
 }
 
-/** A channel's self-test (at auth, against the brand), with the admin's optional samples. */
-export function testChannel(
+/**
+ * A channel's self-test (at auth, against the brand), with the admin's optional samples; parsed as
+ * `channelSelfTestResult`, so a check status outside the documented ones fails here, not at a client.
+ */
+export async function testChannel(
   deps: { readonly auth: AuthPort },
   key: ApiKey,
   channelId: string,
   samples: ChannelSelfTestSamples,
-): ReturnType<AuthPort['testChannel']> {
+): Promise<ChannelSelfTestResult> {
   const { sampleCustomerData, sampleAccessToken } = samples;
-  return deps.auth.testChannel({
+  const result = await deps.auth.testChannel({
     tenantId: key.tenantId,
     channelId,
     ...(sampleCustomerData ? { sampleCustomerDataJson: JSON.stringify(sampleCustomerData) } : {}),
     ...(sampleAccessToken ? { sampleAccessToken } : {}),
   });
+  return channelSelfTestResult.parse(result);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SignInRequest } from '@parley/contracts';
+import type { LogoutResponse, SignInRequest, SignInResponse } from '@parley/contracts';
+import { ParleyError } from '@parley/errors';
 import type { AuthorizedSession, AuthPort, ConnectionRegistry } from './ports.js';
 import type { SessionEndedAnnouncer } from './session-ended-announcer.js';
 import type { SessionQuota } from './session-quota.js';
@@ -30,17 +31,19 @@ export async function signIn(
   deps: { readonly auth: AuthPort },
   where: { readonly tenantId: string; readonly channelId: string },
   request: SignInRequest,
-) {
+): Promise<SignInResponse> {
   const session = await deps.auth.exchangeCode({ ...where, ...request });
   const customer = session.customer;
+  // Auth answers every session with its customer; without one there is nothing to sign in as.
+  if (!customer) throw new ParleyError('server_error', 'auth answered a session without its customer');
   return {
     sessionToken: session.sessionToken,
     expiresAt: session.expiresAt,
     customer: {
-      key: customer?.customerKey,
-      id: customer?.id,
-      name: customer?.name || null,
-      customFields: customer?.customFields ?? {},
+      key: customer.customerKey,
+      id: customer.id,
+      name: customer.name || null,
+      customFields: { ...customer.customFields },
     },
     thread: { id: session.threadId },
   };
@@ -53,7 +56,11 @@ export interface LogoutDeps {
 }
 
 /** Ends a session (or every session of the device's customer) at auth and the brand. */
-export async function logOut(deps: LogoutDeps, sessionToken: string, allDevices: boolean) {
+export async function logOut(
+  deps: LogoutDeps,
+  sessionToken: string,
+  allDevices: boolean,
+): Promise<LogoutResponse> {
   const ended = await deps.auth.revokeSession({ sessionToken, allDevices });
   const whose = {
     tenantId: ended.tenantId,

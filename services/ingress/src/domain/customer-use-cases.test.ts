@@ -10,7 +10,7 @@ import {
 } from '../http/edge.fixture.js';
 import { newApiKey } from './api-keys.js';
 import { admitCustomerMessage, sendCustomerMessage } from './customer-messages.js';
-import { authorizeCustomerSession, logOut } from './customer-sessions.js';
+import { authorizeCustomerSession, logOut, signIn } from './customer-sessions.js';
 import { customerOwnData, editAgentFields } from './customers.js';
 import type { StoredCustomer } from './ports.js';
 import { createSessionQuota } from './session-quota.js';
@@ -43,6 +43,26 @@ describe('customer sessions', () => {
       code: 'rate_limited',
     });
     expect(state.authorizeCalls).toBe(1);
+  });
+
+  it('signs in as auth’s customer; a session auth answered without one is a server_error', async () => {
+    const session = { sessionToken: 'tok', expiresAt: '2026-01-01T00:00:00Z', threadId: 't-1' };
+    const customer = { customerKey: 'k-1', id: 'c-1', name: '', customFields: { tier: 'gold' } };
+    const where = { tenantId: 'acme', channelId: 'web' };
+    const request = {
+      code: 'x',
+      redirectUri: 'https://app.example/cb',
+      device: { id: 'd', platform: 'web' as const },
+    };
+    const withCustomer = createInMemoryAuth({}, { exchangeCode: async () => ({ ...session, customer }) });
+    expect(await signIn(withCustomer, where, request)).toEqual({
+      sessionToken: 'tok',
+      expiresAt: '2026-01-01T00:00:00Z',
+      customer: { key: 'k-1', id: 'c-1', name: null, customFields: { tier: 'gold' } },
+      thread: { id: 't-1' },
+    });
+    const without = createInMemoryAuth({}, { exchangeCode: async () => session });
+    await expect(signIn(without, where, request)).rejects.toMatchObject({ code: 'server_error' });
   });
 
   it('logs out: closes this pod’s streams of the session and announces the end', async () => {

@@ -1,10 +1,11 @@
+import type { CustomerData, CustomerProfile } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { ApiKey } from './api-keys.js';
 import { authorizeCustomerSession, type SessionCheckDeps } from './customer-sessions.js';
 import type { FieldValue, HistoryPort, StoredCustomer } from './ports.js';
 
-/** A customer as agents see it: every field, with where it comes from. */
-export function customerView(profile: StoredCustomer) {
+/** A customer as agents see it (`customerProfile`): every field, with where it comes from. */
+export function customerView(profile: StoredCustomer): CustomerProfile {
   return {
     customerKey: profile.customerKey,
     id: profile.id || null,
@@ -26,13 +27,13 @@ export function customerView(profile: StoredCustomer) {
 }
 
 /**
- * The customer's own data as the brand gave it with their latest message (OAuth-managed fields
- * only: what agents note about a customer is not shown to the customer).
+ * The customer's own data as the brand gave it with their latest message (`customerData`:
+ * OAuth-managed fields only, what agents note about a customer is not shown to the customer).
  */
 export async function customerOwnData(
   deps: SessionCheckDeps & { readonly history: HistoryPort },
   sessionToken: string,
-) {
+): Promise<CustomerData> {
   const session = await authorizeCustomerSession(deps, sessionToken, 'requests');
   const view = customerView(
     await deps.history.getCustomer({ tenantId: session.tenantId, customerKey: session.customerKey }),
@@ -51,7 +52,7 @@ export async function customerForAgent(
   deps: { readonly history: HistoryPort },
   key: ApiKey,
   customerKey: string,
-) {
+): Promise<CustomerProfile> {
   return customerView(await deps.history.getCustomer({ tenantId: key.tenantId, customerKey }));
 }
 
@@ -61,7 +62,7 @@ export async function editAgentFields(
   key: ApiKey,
   customerKey: string,
   fields: Readonly<Record<string, FieldValue>>,
-) {
+): Promise<CustomerProfile> {
   if (Object.keys(fields).length === 0) throw new ParleyError('invalid_argument', 'send at least one field');
   return customerView(
     await deps.history.updateCustomerFields({

@@ -1,4 +1,5 @@
 import type {
+  CustomFieldSource,
   channelSettingsRequest,
   SignInRequest,
   SyncPage,
@@ -111,7 +112,7 @@ export interface StoredCustomer {
   readonly customFields: readonly {
     readonly name: string;
     readonly value: FieldValue;
-    readonly source: string;
+    readonly source: CustomFieldSource;
     /** Empty for fields agents set. */
     readonly fetchedAt: string;
     readonly updatedAt: string;

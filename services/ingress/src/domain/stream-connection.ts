@@ -1,4 +1,4 @@
-import { clientFrame, identifiers, streamCloseCodes } from '@parley/contracts';
+import { clientFrame, identifiers, type ServerFrame, streamCloseCodes } from '@parley/contracts';
 import { type ParleyError, toParleyError } from '@parley/errors';
 import { runInTrace } from '@parley/ops';
 import { z } from 'zod';
@@ -113,7 +113,8 @@ export function openStreamConnection(
     maxPendingFrames = 32,
   } = deps;
   const { cursor } = options;
-  const send = (frame: object) => socket.send(frame);
+  // Every frame this connection sends is one of the AsyncAPI document's (`serverFrame`).
+  const send = (frame: ServerFrame) => socket.send(frame);
   const close = (code: number, reason: string) => socket.close(code, reason.slice(0, 120));
   let token: string | undefined;
   let authorizing: Promise<boolean> | undefined;
@@ -205,11 +206,12 @@ export function openStreamConnection(
       admitCustomerMessage(deps, token);
     } catch (error) {
       const failure = toParleyError(error);
+      const retryAfterSeconds = failure.context?.retryAfterSeconds;
       return send({
         type: 'error',
         clientMessageId: frame.clientMessageId,
         code: failure.code,
-        retryAfterSeconds: failure.context?.retryAfterSeconds,
+        ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}),
       });
     }
     try {

@@ -1,7 +1,10 @@
 import type {
   TenantEventType,
+  WebhookDeliveryPage,
   WebhookDeliveryView,
+  WebhookList,
   WebhookView,
+  WebhookWithSecretView,
   webhookCreateRequest,
   webhookDeliveriesQuery,
   webhookUpdateRequest,
@@ -56,7 +59,7 @@ export function deliveryView(delivery: WebhookDelivery): WebhookDeliveryView {
 }
 
 /** The secret is shown on creation and rotation only. */
-const withSecret = ({ subscription, secret }: WebhookWithSecret) => ({
+const withSecret = ({ subscription, secret }: WebhookWithSecret): WebhookWithSecretView => ({
   ...subscriptionView(subscription),
   secret,
 });
@@ -65,16 +68,20 @@ export async function createWebhook(
   { integrations }: WebhookDeps,
   tenantId: string,
   settings: z.output<typeof webhookCreateRequest>,
-) {
+): Promise<WebhookWithSecretView> {
   return withSecret(await integrations.createSubscription({ ...settings, tenantId }));
 }
 
-export async function listWebhooks({ integrations }: WebhookDeps, tenantId: string) {
+export async function listWebhooks({ integrations }: WebhookDeps, tenantId: string): Promise<WebhookList> {
   const subscriptions = await integrations.listSubscriptions({ tenantId });
   return { webhooks: subscriptions.map(subscriptionView) };
 }
 
-export async function getWebhook({ integrations }: WebhookDeps, tenantId: string, id: string) {
+export async function getWebhook(
+  { integrations }: WebhookDeps,
+  tenantId: string,
+  id: string,
+): Promise<WebhookView> {
   return subscriptionView(await integrations.getSubscription({ tenantId, id }));
 }
 
@@ -84,7 +91,7 @@ export async function updateWebhook(
   tenantId: string,
   id: string,
   changes: z.output<typeof webhookUpdateRequest>,
-) {
+): Promise<WebhookView> {
   // After the changes: the tenant and the subscription always come from the key and the path.
   return subscriptionView(await integrations.updateSubscription({ ...changes, tenantId, id }));
 }
@@ -99,7 +106,7 @@ export async function rotateWebhookSecret(
   tenantId: string,
   id: string,
   overlapSeconds: number,
-) {
+): Promise<WebhookWithSecretView> {
   return withSecret(await integrations.rotateSecret({ tenantId, id, overlapSeconds }));
 }
 
@@ -109,7 +116,7 @@ export async function listWebhookDeliveries(
   tenantId: string,
   subscriptionId: string,
   query: z.output<typeof webhookDeliveriesQuery>,
-) {
+): Promise<WebhookDeliveryPage> {
   const page = await integrations.listDeliveries({
     tenantId,
     subscriptionId,
@@ -125,6 +132,6 @@ export async function redeliverWebhook(
   tenantId: string,
   subscriptionId: string,
   deliveryId: string,
-) {
+): Promise<WebhookDeliveryView> {
   return deliveryView(await integrations.redeliver({ tenantId, subscriptionId, deliveryId }));
 }

@@ -9,6 +9,7 @@ import type { BotStreams, StreamEnd, StreamRefusal } from '../domain/bot-streams
 import { parse } from '../domain/input.js';
 import type { IntegrationsPort } from '../domain/ports.js';
 import { requireApiKey } from './credentials.js';
+import { errorAnswer } from './errors.js';
 import { sseComment, sseEvent, sseRetry } from './server-sent-events.js';
 
 /** What the stream reports for metrics. */
@@ -153,10 +154,8 @@ function streamEvents(options: {
 
   function end(reason: StreamEnd, error?: ParleyError) {
     if (ended) return;
-    if (error) {
-      const { code, message } = error.toPublic();
-      write(sseEvent({ event: 'error', data: JSON.stringify({ code, message }) }));
-    }
+    // The `error` of an error answer (`errorBody`), as the API document describes the event.
+    if (error) write(sseEvent({ event: 'error', data: JSON.stringify(errorAnswer(error).error) }));
     ended = true;
     clearInterval(heartbeat);
     onEnd();

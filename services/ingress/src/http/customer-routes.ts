@@ -1,5 +1,12 @@
 import type { EventProducer } from '@parley/bus';
-import { identifiers, logoutQuery, sendMessageRequest, signInRequest, syncQuery } from '@parley/contracts';
+import {
+  identifiers,
+  logoutQuery,
+  type MessageAccepted,
+  sendMessageRequest,
+  signInRequest,
+  syncQuery,
+} from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { FastifyInstance } from 'fastify';
 import { admitCustomerMessage, sendCustomerMessage } from '../domain/customer-messages.js';
@@ -44,7 +51,8 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
     admitCustomerMessage(deps, sessionToken);
     const body = parse(sendMessageRequest, request.body);
     const { messageId, threadId } = await sendCustomerMessage(deps, sessionToken, body);
-    return reply.status(202).send({ messageId, threadId });
+    const accepted: MessageAccepted = { messageId, threadId };
+    return reply.status(202).send(accepted);
   });
 
   // Every sync asks the brand again (through auth) and reads the store: nothing is cached.

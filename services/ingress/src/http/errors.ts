@@ -1,15 +1,22 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ErrorBody } from '@parley/contracts';
 import { errorCodes, isParleyError, ParleyError } from '@parley/errors';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
+/** The body of every error answer (`errorBody` of @parley/contracts): the public code and message. */
+export function errorAnswer(error: ParleyError): ErrorBody {
+  const { code, message } = error.toPublic();
+  return { error: { code, message } };
+}
+
 /** Every error leaves ingress as `{ error: { code, message } }` with the registry's HTTP status. */
 export function sendError(reply: FastifyReply, error: ParleyError): FastifyReply {
-  const { code, message } = error.toPublic();
+  const body = errorAnswer(error);
   if (error.code === 'rate_limited' && typeof error.context.retryAfterSeconds === 'number') {
     reply.header('retry-after', String(error.context.retryAfterSeconds));
   }
-  return reply.status(errorCodes[code].httpStatus).send({ error: { code, message } });
+  return reply.status(errorCodes[body.error.code].httpStatus).send(body);
 }
 
 /** Fastify's own errors (bad JSON, body too large, bad URL, …) in Parley's vocabulary. */
@@ -56,7 +63,7 @@ export function clientErrorResponse(error: { code?: string }, headers: Record<st
 
 function rawErrorResponse(error: ParleyError, headers: Record<string, string>): string {
   const status = errorCodes[error.code].httpStatus;
-  const body = JSON.stringify({ error: error.toPublic() });
+  const body = JSON.stringify(errorAnswer(error));
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
     'content-type: application/json; charset=utf-8',

@@ -12,6 +12,7 @@ import {
   customerData,
   customerFieldsRequest,
   customerProfile,
+  errorBodyOf,
   errorCodesByHttpStatus,
   identifiers,
   logoutQuery,
@@ -110,29 +111,13 @@ const inline = (schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema
   return rest;
 };
 
-/** The error answers by HTTP status, each with the registry's codes of that status. */
+/** The error answers by HTTP status, each `errorBody` with the registry's codes of that status. */
 function errorResponses(): Record<string, object> {
   const answers: Record<string, object> = {};
   for (const [status, codes] of errorCodesByHttpStatus()) {
     answers[`Error${status}`] = {
       description: `\`{error: {code, message}}\` with code ${codes.map((code) => `\`${code}\``).join(', ')} (libs/errors/README.md)`,
-      content: {
-        'application/json': {
-          schema: {
-            type: 'object',
-            required: ['error'],
-            properties: {
-              error: {
-                type: 'object',
-                required: ['code', 'message'],
-                properties: { code: { enum: codes }, message: { type: 'string' } },
-                additionalProperties: false,
-              },
-            },
-            additionalProperties: false,
-          },
-        },
-      },
+      content: { 'application/json': { schema: inline(errorBodyOf(codes), 'output') } },
     };
   }
   return answers;
