@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
@@ -8,9 +9,11 @@ import { BenchError } from './bench-error.js';
 import type { Cleanup } from './cleanup.js';
 import type { BenchOptions } from './flags.js';
 import type { CustomerSession } from './load-protocol.js';
-import { type BenchBrand, putChannel, signInCustomers } from './parley-setup.js';
+import { type BenchBrand, putChannel, signInCustomers, signInMoreDevices } from './parley-setup.js';
 import { deleteTopics, dropSchemas, pipelineLag } from './pipeline-admin.js';
 import type { SampledProcess } from './process-sampler.js';
+import { createSpanBreakdown, type SpanBreakdown } from './span-breakdown.js';
+import { startOtlpReceiver } from './span-receiver.js';
 import { openStoreProbe, type StoreCounters } from './store-metrics.js';
 import { type KafkaSasl, loadInfraModule, loadPostgresModule, loadSystemModule } from './system.js';
 
@@ -36,8 +39,14 @@ export interface BenchSystem {
   readonly ingressUrl: string;
   readonly brands: { readonly fast: BenchBrand; readonly slow: BenchBrand | undefined };
   readonly customers: readonly CustomerSession[];
+  /** Signs `count` more devices of the fast brand's customers in (sessions of their own) for the storm (c). */
+  signInMoreDevices(count: number): Promise<string[]>;
+  /** Ingress's ops server (`/metrics`), and its inspector's port once activated (scenario e only). */
+  readonly ingressOps: { readonly url: string; readonly inspectPort: number | undefined };
   /** Services, Kafka and the store (when local), by name; for the process sampler. */
   processes(): SampledProcess[];
+  /** The services' spans so far, per hop (`--spans` only). */
+  readonly spans: { summary(): SpanBreakdown } | undefined;
   /** Stops the services now (the CPU profiles are written as they exit). */
   stopServices(): Promise<void>;
   /**
@@ -48,6 +57,18 @@ export interface BenchSystem {
 }
 
 const host = '127.0.0.1';
+
+/** A TCP port free on `host` just now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
 
 /**
  * Starts (or reuses) Kafka and the store, fresh topics and schemas, the brands (a second, slow
@@ -148,7 +169,21 @@ export async function startBenchSystem(
 
   const offset = await system.freePortOffset(system.servicePorts, host);
   const profiles = join(out, 'profiles');
+  // Scenario e forces a GC in ingress through its inspector, activated (SIGUSR1) only then.
+  const inspectPort = options.scenarios.has('e') ? await freePort() : undefined;
+  // With --spans the services export their spans (OTLP/HTTP JSON) to a receiver in this process.
+  const spans = options.spans ? createSpanBreakdown() : undefined;
+  const spanReceiver = spans ? await startOtlpReceiver({ host, onSpan: spans.add }) : undefined;
+  if (spanReceiver) cleanup.defer('the span receiver', () => spanReceiver.stop());
   const common = {
+    ...(spanReceiver
+      ? {
+          OTEL_EXPORTER_OTLP_ENDPOINT: spanReceiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_BSP_SCHEDULE_DELAY: '1000',
+          OTEL_BSP_MAX_QUEUE_SIZE: '65536',
+        }
+      : {}),
     // DATABASE_URL names the server (a superuser); each service gets its own role and schema instead.
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DATABASE_'))),
     ...system.systemKafkaEnv(infra.kafka),
@@ -159,6 +194,9 @@ export async function startBenchSystem(
     // The benchmark measures the pipeline, not the abuse limits.
     RATE_LIMIT_PER_SESSION_PER_MINUTE: '100000000',
     RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
+    // The storm (c) and the idle streams (e) hold many streams per customer and session.
+    STREAMS_PER_SESSION: '1000',
+    STREAMS_PER_CUSTOMER: '10000',
   };
   say(`starting the services (ports +${offset}, topics ${topicPrefix}*, schemas ${schemaPrefix}*)`);
   const addresses = await system
@@ -171,10 +209,12 @@ export async function startBenchSystem(
       grpcTls: infra.grpcTls,
       // Its own deliveries group, not one shared with other ingress instances on this host.
       extraEnv: { ingress: { INSTANCE_ID: `bench-${runId}` } },
-      nodeArgs: (service) =>
-        options.cpuProf
+      nodeArgs: (service) => [
+        ...(options.cpuProf
           ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${service}.cpuprofile`]
-          : [],
+          : []),
+        ...(service === 'ingress' && inspectPort ? [`--inspect-port=${host}:${inspectPort}`] : []),
+      ],
     })
     .catch((error: Error) => {
       throw new BenchError('service_failed', error.message, { cause: error });
@@ -226,6 +266,13 @@ export async function startBenchSystem(
     ingressUrl: addresses.ingressUrl,
     brands: { fast, slow },
     customers,
+    signInMoreDevices: (count) =>
+      signInMoreDevices(addresses.ingressUrl, fast, options.customers, count).catch((error: Error) => {
+        if (error instanceof BenchError) throw error;
+        throw new BenchError('setup_failed', error.message, { cause: error });
+      }),
+    ingressOps: { url: addresses.ops.ingress, inspectPort },
+    spans,
     processes: () => [
       ...[...group.children.entries()].flatMap(([name, child]) =>
         child.pid !== undefined && child.exitCode === null ? [{ name, pid: child.pid }] : [],

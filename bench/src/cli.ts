@@ -48,7 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   await cleanup.run();
   if (outcome) {
     process.stdout.write(`\n${renderReport(outcome.report)}\n`);
-    process.stdout.write(`Files: ${outcome.out}/report.json, latency.svg, services.log\n`);
+    const files = ['report.json', ...(outcome.report.charts ?? []), 'services.log'];
+    process.stdout.write(`Files: ${outcome.out}/${files.join(', ')}\n`);
     return 0;
   }
   if (failure instanceof BenchError) process.stderr.write(`bench: ${failure.message} [${failure.code}]\n`);

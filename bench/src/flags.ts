@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { BenchError } from './bench-error.js';
 
-export type Scenario = 'a' | 'b' | 'c' | 'd';
-const allScenarios: readonly Scenario[] = ['a', 'b', 'c', 'd'];
+export type Scenario = 'a' | 'b' | 'c' | 'd' | 'e';
+const allScenarios: readonly Scenario[] = ['a', 'b', 'c', 'd', 'e'];
 
 /** What one `npm run bench` does; every field has a flag. Times in seconds unless named `Ms`. */
 export interface BenchOptions {
@@ -16,6 +16,10 @@ export interface BenchOptions {
   /** Offered rates of the ramp (b), ascending. */
   readonly ramp: readonly number[];
   readonly stepDuration: number;
+  /** Devices in the reconnect storm (c); more than the signed-in ones are signed in for it. */
+  readonly stormDevices: number;
+  /** Idle streams opened at ingress in (e) to measure its memory per connection. */
+  readonly idleStreams: number;
   readonly scenarios: ReadonlySet<Scenario>;
   /** Latency added to the slow brand's customer-data endpoint in (d). */
   readonly slowMs: number;
@@ -26,6 +30,8 @@ export interface BenchOptions {
   /** Output directory; `bench-results/<timestamp>` under the repository when not given. */
   readonly out: string | undefined;
   readonly cpuProf: boolean;
+  /** The services export OpenTelemetry spans to the bench, which reports where a message's time goes per hop. */
+  readonly spans: boolean;
   /** Functions listed per CPU profile. */
   readonly top: number;
 }
@@ -38,12 +44,15 @@ export const defaultOptions: BenchOptions = {
   warmup: 5,
   ramp: [5, 10, 20, 40, 80, 160],
   stepDuration: 8,
+  stormDevices: 1000,
+  idleStreams: 2000,
   scenarios: new Set(allScenarios),
   slowMs: 500,
   p99LimitMs: 250,
   drain: 10,
   out: undefined,
   cpuProf: false,
+  spans: false,
   top: 10,
 };
 
@@ -56,12 +65,15 @@ export const usage = `npm run bench -- [flags]
   --warmup <s>           unmeasured load before the first scenario           (${defaultOptions.warmup})
   --ramp <r1,r2,...>     offered rates of the ramp (b), ascending            (${defaultOptions.ramp.join(',')})
   --step-duration <s>    length of each ramp step                            (${defaultOptions.stepDuration})
-  --scenarios <list>     any of a,b,c,d                                      (a,b,c,d)
+  --storm-devices <n>    devices in the reconnect storm (c)                  (${defaultOptions.stormDevices})
+  --idle-streams <n>     idle streams opened for ingress's memory (e)        (${defaultOptions.idleStreams})
+  --scenarios <list>     any of a,b,c,d,e                                    (a,b,c,d,e)
   --slow-ms <ms>         customer-data delay of the slow brand in (d)        (${defaultOptions.slowMs})
   --p99-limit <ms>       p99 (send → delivered) a sustainable step stays under (${defaultOptions.p99LimitMs})
   --drain <s>            wait for late messages after each run               (${defaultOptions.drain})
   --out <dir>            output directory             (bench-results/<timestamp>)
   --cpu-prof             run the services with --cpu-prof; summarize the hottest one
+  --spans                the services export spans to the bench: time per hop per message
   --top <n>              functions listed from a CPU profile                 (${defaultOptions.top})
   --help                 this text
 `;
@@ -102,7 +114,7 @@ function scenarioSet(raw: string | undefined): ReadonlySet<Scenario> {
     .filter(Boolean);
   const unknown = names.filter((name) => !allScenarios.includes(name as Scenario));
   if (names.length === 0 || unknown.length > 0) {
-    throw new BenchError('invalid_flag', `--scenarios must list some of a,b,c,d, got "${raw}"`);
+    throw new BenchError('invalid_flag', `--scenarios must list some of a,b,c,d,e, got "${raw}"`);
   }
   return new Set(names as Scenario[]);
 }
@@ -131,12 +143,15 @@ export function parseBenchFlags(
         warmup: { type: 'string' },
         ramp: { type: 'string' },
         'step-duration': { type: 'string' },
+        'storm-devices': { type: 'string' },
+        'idle-streams': { type: 'string' },
         scenarios: { type: 'string' },
         'slow-ms': { type: 'string' },
         'p99-limit': { type: 'string' },
         drain: { type: 'string' },
         out: { type: 'string' },
         'cpu-prof': { type: 'boolean' },
+        spans: { type: 'boolean' },
         top: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -157,12 +172,15 @@ export function parseBenchFlags(
       warmup: number('warmup', text('warmup'), d.warmup, 0, 600),
       ramp: rampSteps(text('ramp')),
       stepDuration: number('step-duration', text('step-duration'), d.stepDuration, 1, 600),
+      stormDevices: number('storm-devices', text('storm-devices'), d.stormDevices, 1, 10_000),
+      idleStreams: number('idle-streams', text('idle-streams'), d.idleStreams, 1, 20_000),
       scenarios: scenarioSet(text('scenarios')),
       slowMs: number('slow-ms', text('slow-ms'), d.slowMs, 0, 10_000),
       p99LimitMs: number('p99-limit', text('p99-limit'), d.p99LimitMs, 1, 60_000),
       drain: number('drain', text('drain'), d.drain, 1, 600),
       out: text('out'),
       cpuProf: values['cpu-prof'] === true,
+      spans: values.spans === true,
       top: number('top', text('top'), d.top, 1, 200),
     },
   };

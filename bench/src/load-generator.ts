@@ -36,6 +36,10 @@ interface InFlight {
 const textPrefix = 'bench ';
 let streamUrl = '';
 let devices: Device[][] = [];
+/** Devices added for the storm (c): sessions of their own, not sending in runs. */
+let added: Device[] = [];
+/** Streams held open, idle, for ingress's memory per connection (e). */
+let idle: WebSocket[] = [];
 let consumer: Consumer | undefined;
 const inFlight = new Map<string, InFlight>();
 let runErrors: Record<string, number> = {};
@@ -186,9 +190,9 @@ async function run(request: RunRequest): Promise<RunResult> {
   return { label: request.label, rate: request.rate, startedAt, sendingEndedAt, samples, errors: runErrors };
 }
 
-async function storm(timeoutMs: number): Promise<StormResult> {
+async function storm(timeoutMs: number, count: number): Promise<StormResult> {
   runErrors = {};
-  const all = devices.flat();
+  const all = [...devices.flat(), ...added].slice(0, count);
   // Everyone leaves at once...
   await Promise.all(
     all.map(async (device) => {
@@ -211,19 +215,19 @@ async function storm(timeoutMs: number): Promise<StormResult> {
   );
   const ok = outcomes.filter((outcome) => outcome !== undefined);
   // Devices that did not get back in retry, unmeasured, as clients would: later scenarios need them.
-  for (const [index, outcome] of outcomes.entries()) {
-    if (outcome) continue;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      await sleep(500 * (attempt + 1));
-      if (
-        await connect(all[index] as Device, timeoutMs).then(
+  await Promise.all(
+    outcomes.map(async (outcome, index) => {
+      if (outcome) return;
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        await sleep(500 * (attempt + 1));
+        const back = await connect(all[index] as Device, timeoutMs).then(
           () => true,
           () => false,
-        )
-      )
-        break;
-    }
-  }
+        );
+        if (back) return;
+      }
+    }),
+  );
   return {
     devices: all.length,
     readyMs: ok.map((outcome) => outcome.readyMs).filter((ms) => !Number.isNaN(ms)),
@@ -233,36 +237,120 @@ async function storm(timeoutMs: number): Promise<StormResult> {
   };
 }
 
+const newDevice = (customer: CustomerSession, token: string): Device => ({
+  customer,
+  token,
+  socket: undefined,
+  lastSeq: 0,
+  closing: false,
+  onSync: undefined,
+  onReady: undefined,
+});
+
+const connectAll = (list: readonly Device[]) =>
+  mapConcurrent(list, 20, async (device) => {
+    await connect(device, 30_000).catch((error: Error) => {
+      throw new Error(`a device could not open its stream (${error.message})`);
+    });
+  });
+
+function closeDevices(list: readonly Device[]) {
+  for (const device of list) {
+    device.closing = true;
+    device.socket?.close(1000, 'done');
+  }
+}
+
+/** Opens one idle stream of `device`'s session, resuming after its last seq; resolves at its `sync`. */
+function openIdle(device: Device, timeoutMs: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${streamUrl}?after=${device.lastSeq}`, [
+      'parley.v1',
+      `parley.token.${device.token}`,
+    ]);
+    let synced = false;
+    const timer = setTimeout(() => {
+      reject(new Error('sync_timeout'));
+      socket.terminate();
+    }, timeoutMs);
+    socket.on('message', (data) => {
+      if (synced) return;
+      try {
+        if ((JSON.parse(data.toString()) as { type?: string }).type !== 'sync') return;
+      } catch {
+        return countError('unreadable_frame');
+      }
+      synced = true;
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.on('error', () => {}); // followed by close
+    socket.on('close', (code) => {
+      clearTimeout(timer);
+      if (!synced) reject(new Error(`closed_${code}`));
+      else if (idle.includes(socket)) countError(`idle_closed_${code}`);
+    });
+  });
+}
+
 serveWorker<LoadCommand, LoadReply>(async (command, reply) => {
   switch (command.type) {
     case 'connect': {
       streamUrl = command.streamUrl;
       devices = command.customers.map((customer) =>
-        customer.sessionTokens.map(
-          (token): Device => ({
-            customer,
-            token,
-            socket: undefined,
-            lastSeq: 0,
-            closing: false,
-            onSync: undefined,
-            onReady: undefined,
-          }),
-        ),
+        customer.sessionTokens.map((token) => newDevice(customer, token)),
       );
-      await mapConcurrent(devices.flat(), 20, async (device) => {
-        await connect(device, 30_000).catch((error: Error) => {
-          throw new Error(`a device could not open its stream (${error.message})`);
-        });
-      });
+      await connectAll(devices.flat());
       await startBot(command.kafka);
       return reply({ type: 'connected', devices: devices.flat().length });
     }
     case 'run':
       return reply({ type: 'ran', id: command.id, result: await run(command) });
+    case 'add-devices': {
+      const more = command.tokens.map((token) => newDevice({ brand: 'fast', sessionTokens: [token] }, token));
+      added = [...added, ...more];
+      await connectAll(more);
+      return reply({ type: 'devices-added', devices: added.length });
+    }
     case 'storm':
-      return reply({ type: 'stormed', id: command.id, result: await storm(command.timeoutMs) });
+      return reply({
+        type: 'stormed',
+        id: command.id,
+        result: await storm(command.timeoutMs, command.count),
+      });
+    case 'close-added-devices':
+      closeDevices(added);
+      return reply({ type: 'added-devices-closed' });
+    case 'open-idle': {
+      runErrors = {};
+      const sessions = [...devices.flat(), ...added];
+      const sockets = await mapConcurrent(
+        Array.from({ length: command.count }, (_, index) => sessions[index % sessions.length] as Device),
+        50,
+        (device) =>
+          openIdle(device, command.timeoutMs).catch((error: Error) => {
+            countError(`idle_${error.message}`);
+            return undefined;
+          }),
+      );
+      idle = sockets.filter((socket) => socket !== undefined);
+      return reply({ type: 'idle-opened', id: command.id, opened: idle.length, errors: runErrors });
+    }
+    case 'close-idle': {
+      const closing = idle;
+      idle = [];
+      await Promise.all(
+        closing.map(async (socket) => {
+          const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+          socket.close(1000, 'done');
+          await Promise.race([closed, sleep(5000).then(() => socket.terminate())]);
+        }),
+      );
+      return reply({ type: 'idle-closed', id: command.id });
+    }
     case 'stop':
+      for (const socket of idle) socket.close(1000, 'done');
+      closeDevices(added);
       for (const device of devices.flat()) {
         device.closing = true;
         device.socket?.close(1000, 'done');

@@ -70,13 +70,30 @@ export type LoadCommand =
       };
     }
   | ({ readonly type: 'run'; readonly id: number } & RunRequest)
-  | { readonly type: 'storm'; readonly id: number; readonly timeoutMs: number }
+  /** More devices (one session token each), connected and held besides the customers' own. */
+  | { readonly type: 'add-devices'; readonly tokens: readonly string[] }
+  /** The first `count` devices (the customers', then the added ones) leave and come back at once. */
+  | { readonly type: 'storm'; readonly id: number; readonly timeoutMs: number; readonly count: number }
+  /** Closes the added devices' streams (their tokens stay known for `open-idle`). */
+  | { readonly type: 'close-added-devices' }
+  /** Opens `count` more streams over every known session, round-robin, and holds them idle. */
+  | { readonly type: 'open-idle'; readonly id: number; readonly count: number; readonly timeoutMs: number }
+  | { readonly type: 'close-idle'; readonly id: number }
   | { readonly type: 'stop' };
 
 export type LoadReply =
   | { readonly type: 'connected'; readonly devices: number }
   | { readonly type: 'ran'; readonly id: number; readonly result: RunResult }
+  | { readonly type: 'devices-added'; readonly devices: number }
   | { readonly type: 'stormed'; readonly id: number; readonly result: StormResult }
+  | { readonly type: 'added-devices-closed' }
+  | {
+      readonly type: 'idle-opened';
+      readonly id: number;
+      readonly opened: number;
+      readonly errors: Readonly<Record<string, number>>;
+    }
+  | { readonly type: 'idle-closed'; readonly id: number }
   | { readonly type: 'failed'; readonly message: string };
 
 /** What the baseline needs: the brand's endpoints and client, tokens, a topic, a schema. */

@@ -13,7 +13,7 @@ import { mapConcurrent } from './pacing.js';
 import { brandAccessToken } from './parley-setup.js';
 import { createProcessSampler } from './process-sampler.js';
 import { type BenchReport, buildReport } from './report.js';
-import { timelineChart, timelineOf } from './report-chart.js';
+import { rampChart, timelineChart, timelineOf } from './report-chart.js';
 import { runScenarios } from './scenarios.js';
 import { forkWorker } from './worker-link.js';
 
@@ -167,8 +167,21 @@ export async function runBench(
       store: { counted: system.store.counted, notes: system.store.notes },
       warnings,
     });
+    if (system.spans) {
+      // The services export every second (OTEL_BSP_SCHEDULE_DELAY): wait for the last batch.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      report.spans = system.spans.summary();
+    }
     const timeline = results.a || results.b || results.d ? timelineOf(results) : undefined;
-    if (timeline) writeFileSync(join(out, 'latency.svg'), timelineChart(timeline, options.p99LimitMs));
+    report.charts = [];
+    if (timeline) {
+      writeFileSync(join(out, 'latency.svg'), timelineChart(timeline, options.p99LimitMs));
+      report.charts.push('latency.svg');
+    }
+    if (report.b) {
+      writeFileSync(join(out, 'ramp.svg'), rampChart(report.b));
+      report.charts.push('ramp.svg');
+    }
     if (options.cpuProf) {
       say('stopping the services to write their CPU profiles');
       await load.stop({ type: 'stop' });

@@ -69,6 +69,23 @@ export async function signInCustomers(
   }));
 }
 
+/**
+ * `count` more sessions of the brand's first `customers` customers (signed in by
+ * `signInCustomers`), round-robin, each a device of its own through the same code flow.
+ */
+export async function signInMoreDevices(
+  ingressUrl: string,
+  brand: BenchBrand,
+  customers: number,
+  count: number,
+): Promise<string[]> {
+  return mapConcurrent(
+    Array.from({ length: count }, (_, index) => index),
+    8,
+    (index) => signIn(ingressUrl, brand, `${brand.label}-${(index % customers) + 1}`, `more-${index + 1}`),
+  );
+}
+
 /** An access token of `sub` straight from the brand (code flow + token endpoint), for the baseline. */
 export async function brandAccessToken(server: BrandServer, sub: string): Promise<string> {
   const { code, codeVerifier, redirectUri } = await server.authorize(sub);

@@ -1,6 +1,7 @@
 import type { RunResult } from './load-protocol.js';
+import type { BenchReport } from './report.js';
 import type { ScenarioResults } from './scenarios.js';
-import { deliveredPoints, perSecond, type SecondBucket } from './stats.js';
+import { deliveredPoints, perSecond, type RunStats, type SecondBucket } from './stats.js';
 import { type ChartBand, type ChartSeries, renderLatencyChart } from './svg-chart.js';
 
 export interface Timeline {
@@ -66,5 +67,41 @@ export function timelineChart(timeline: Timeline, p99LimitMs: number): string {
     series,
     bands,
     limit: { y: p99LimitMs, label: `p99 limit ${p99LimitMs} ms` },
+  });
+}
+
+/**
+ * The SVG chart of the ramp (b): send → delivered p50 and p99 per offered rate, Parley's solid and
+ * the baseline's (→ stored) dashed, on log scales, with the p99 limit.
+ */
+export function rampChart(b: NonNullable<BenchReport['b']>): string {
+  const points = (steps: readonly RunStats[], field: 'p50' | 'p99') =>
+    steps.flatMap((step) => {
+      const value = step.delivered[field];
+      return value === null ? [] : [{ x: step.offeredRate, y: value }];
+    });
+  const series: ChartSeries[] = [
+    { label: 'Parley p50', color: '#1f77b4', markers: true, points: points(b.parley.steps, 'p50') },
+    { label: 'Parley p99', color: '#d62728', markers: true, points: points(b.parley.steps, 'p99') },
+    {
+      label: 'baseline p50',
+      color: '#7f7f7f',
+      dashed: true,
+      markers: true,
+      points: points(b.baseline.steps, 'p50'),
+    },
+    {
+      label: 'baseline p99',
+      color: '#2ca02c',
+      dashed: true,
+      markers: true,
+      points: points(b.baseline.steps, 'p99'),
+    },
+  ];
+  return renderLatencyChart({
+    title: 'ramp (b): send → delivered per step (baseline: → stored) against the offered rate',
+    series,
+    limit: { y: b.p99LimitMs, label: `p99 limit ${b.p99LimitMs} ms` },
+    xAxis: { label: 'offered rate, msg/s', log: true, breakOver: Number.POSITIVE_INFINITY },
   });
 }

@@ -1,6 +1,7 @@
 import type { ProfileSummary } from './cpu-profile.js';
 import type { ProcessUsage } from './process-sampler.js';
-import type { BenchReport, StorePerMessage } from './report.js';
+import type { BenchReport, CpuPerMessage, IdleMemoryReport, StorePerMessage } from './report.js';
+import type { SpanBreakdown } from './span-breakdown.js';
 import type { LatencySummary, RunStats } from './stats.js';
 
 /** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
@@ -70,6 +71,43 @@ function usageTable(columns: readonly { name: string; usage: readonly ProcessUsa
   ]);
 }
 
+/**
+ * CPU ms per accepted message, one row per measurement, one column per process; `own` is the
+ * measured side's own work (Parley's services summed, or the baseline process).
+ */
+export function cpuPerMessageTable(rows: readonly { name: string; cpu: CpuPerMessage }[]): string {
+  const names = [...new Set(rows.flatMap((row) => Object.keys(row.cpu.byProcess)))];
+  return formatTable([
+    ['CPU ms per accepted message', 'own', ...names],
+    ...rows.map((row) => [
+      row.name,
+      n(row.cpu.own, 2),
+      ...names.map((name) => n(row.cpu.byProcess[name], 2)),
+    ]),
+  ]);
+}
+
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+/** Scenario e's lines: memory before and after, per stream, against the target. */
+export function idleMemoryLines(e: IdleMemoryReport): string[] {
+  const perStream = (kb: number | null) => (kb === null ? '-' : `${n(kb, 1)} KB (${met(kb <= e.targetKb)})`);
+  return [
+    `(e) idle streams at ingress: ${e.opened}/${e.requested} opened; medians of 5 samples ${e.forcedGc ? 'after a forced full GC each' : 'without forced GC, after settling'}`,
+    formatTable([
+      ['ingress', 'before MB', 'after MB', 'per stream'],
+      ['RSS', n(e.before.rssMb, 1), n(e.after.rssMb, 1), perStream(e.perStreamKb.rss)],
+      [
+        'V8 heap used',
+        n(e.before.heapUsedMb, 1),
+        n(e.after.heapUsedMb, 1),
+        perStream(e.perStreamKb.heapUsed),
+      ],
+    ]),
+    `  target ≤ ${e.targetKb} KB per idle stream; errors ${errors(e.errors)}`,
+  ];
+}
+
 /** `14.02 statements (history 8.01, auth 4.00, ingress 2.01), 0.62 ms CPU` */
 function storeFigures(store: StorePerMessage, counted: string): string {
   const parts: string[] = [];
@@ -93,6 +131,23 @@ function topStatements(store: StorePerMessage, count = 8): string[] {
       (statement) =>
         `    ${n(statement.perMessage, 2).padStart(6)}  ${statement.service.padEnd(8)} ${statement.query.slice(0, 100)}`,
     );
+}
+
+/** Where a message's time goes per hop, from the services' spans (`--spans`). */
+export function spanTable(breakdown: SpanBreakdown): string {
+  return [
+    `Time per hop, from ${breakdown.spans} spans of ${breakdown.messages} messages (nested spans count in their parent too)`,
+    formatTable([
+      ['hop', 'per msg', 'p50 ms', 'p95 ms', 'ms per msg'],
+      ...breakdown.hops.map((hop) => [
+        hop.hop,
+        n(hop.perMessage, 2),
+        n(hop.p50Ms, 1),
+        n(hop.p95Ms, 1),
+        n(hop.msPerMessage, 1),
+      ]),
+    ]),
+  ].join('\n');
 }
 
 export function profileTable(service: string, summary: ProfileSummary): string {
@@ -219,6 +274,7 @@ export function renderReport(report: BenchReport): string {
       ]),
       `  all resumed after ${n(c.allSyncedMs)} ms; errors ${errors(c.errors)}; introspections per reconnect ${n(c.introspectionsPerReconnect, 2)}`,
       `  store per reconnect: ${storeFigures(c.storePerReconnect, counted)}`,
+      `  target: all resumed within ${c.target.allSyncedMs} ms (${met(c.allSyncedMs !== null && c.allSyncedMs <= c.target.allSyncedMs)}), ${c.target.introspectionsPerReconnect} introspection per reconnect (${met(c.introspectionsPerReconnect !== null && c.introspectionsPerReconnect <= c.target.introspectionsPerReconnect)})`,
       '',
     );
     columns.push({ name: 'c', usage: c.usage });
@@ -234,7 +290,27 @@ export function renderReport(report: BenchReport): string {
     );
     columns.push({ name: 'd', usage: d.usage });
   }
+  if (report.e) out.push(...idleMemoryLines(report.e), '');
   if (columns.length) out.push(usageTable(columns), '');
+  const cpuRows: { name: string; cpu: CpuPerMessage }[] = [
+    ...(report.a
+      ? [
+          { name: 'a Parley', cpu: report.a.cpuPerMessage.parley },
+          { name: 'a baseline', cpu: report.a.cpuPerMessage.baseline },
+        ]
+      : []),
+    ...(report.b?.parley.cpuPerMessage.map((cpu, index) => ({
+      name: `b Parley ${report.b?.parley.steps[index]?.offeredRate}/s`,
+      cpu,
+    })) ?? []),
+    ...(report.b?.baseline.cpuPerMessage.map((cpu, index) => ({
+      name: `b baseline ${report.b?.baseline.steps[index]?.offeredRate}/s`,
+      cpu,
+    })) ?? []),
+  ];
+  if (cpuRows.length) out.push(cpuPerMessageTable(cpuRows), '');
+  if (report.charts?.length) out.push(`Charts: ${report.charts.join(', ')}`, '');
+  if (report.spans) out.push(spanTable(report.spans), '');
   if (report.profiles) {
     const hottest = report.profiles.byService[report.profiles.hottest];
     if (hottest) out.push(profileTable(report.profiles.hottest, hottest), '');

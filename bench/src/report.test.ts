@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultOptions } from './flags.js';
 import type { MessageSample, RunResult } from './load-protocol.js';
 import type { ProcessUsage } from './process-sampler.js';
-import { buildReport } from './report.js';
-import { timelineChart, timelineOf } from './report-chart.js';
-import { renderReport } from './report-table.js';
+import { buildReport, cpuPerMessage } from './report.js';
+import { rampChart, timelineChart, timelineOf } from './report-chart.js';
+import { cpuPerMessageTable, renderReport } from './report-table.js';
 import { baselineRamp, type Measured, type ScenarioResults } from './scenarios.js';
 import type { StoreActivity } from './store-metrics.js';
 
@@ -61,6 +61,18 @@ const results: ScenarioResults = {
     allSyncedMs: 80,
     errors: {},
   }),
+  e: {
+    requested: 2000,
+    forcedGc: true,
+    errors: {},
+    memory: {
+      connections: 1000,
+      before: { rssBytes: 100 * 1024 * 1024, heapUsedBytes: 40 * 1024 * 1024 },
+      after: { rssBytes: 140 * 1024 * 1024, heapUsedBytes: 50 * 1024 * 1024 },
+      rssBytes: 40 * 1024 * 1.024,
+      heapUsedBytes: 10 * 1024 * 1.024,
+    },
+  },
 };
 const report = buildReport({
   options: { ...defaultOptions, ramp: [10, 20] },
@@ -136,5 +148,95 @@ describe('the latency chart of a run', () => {
 describe('baselineRamp', () => {
   it('continues doubling twice after the given steps', () => {
     expect(baselineRamp([5, 10, 20])).toEqual([5, 10, 20, 40, 80]);
+  });
+});
+
+describe('CPU per message', () => {
+  const usage: ProcessUsage[] = [
+    { name: 'ingress', pid: 1, cpuPercent: 50, cpuSeconds: 3, rssMaxMb: 1, rssMeanMb: 1 },
+    { name: 'auth', pid: 2, cpuPercent: 10, cpuSeconds: 1, rssMaxMb: 1, rssMeanMb: 1 },
+    { name: 'baseline', pid: 3, cpuPercent: 5, cpuSeconds: 0.5, rssMaxMb: 1, rssMeanMb: 1 },
+    { name: 'kafka', pid: 4, cpuPercent: null, cpuSeconds: null, rssMaxMb: null, rssMeanMb: null },
+  ];
+
+  it("divides each process's CPU seconds by the accepted messages, in ms; own work by side", () => {
+    expect(cpuPerMessage(usage, 2000, 'parley')).toEqual({
+      byProcess: { ingress: 1.5, auth: 0.5, baseline: 0.25, kafka: null },
+      own: 2,
+    });
+    expect(cpuPerMessage(usage, 2000, 'baseline').own).toBe(0.25);
+  });
+
+  it('has no figure without accepted messages or with a service unmeasured', () => {
+    expect(cpuPerMessage(usage, 0, 'parley')).toMatchObject({ own: null, byProcess: { ingress: null } });
+    const gone = usage.map((entry) => (entry.name === 'auth' ? { ...entry, cpuSeconds: null } : entry));
+    expect(cpuPerMessage(gone, 2000, 'parley').own).toBeNull();
+  });
+
+  it('is in the report for (a) and every ramp step, and printed one row per measurement', () => {
+    expect(report.a?.cpuPerMessage.parley).toEqual({ byProcess: { ingress: 400, postgres: 10 }, own: 400 });
+    expect(report.a?.cpuPerMessage.baseline.own).toBeNull();
+    expect(report.b?.parley.cpuPerMessage.map((cpu) => cpu.own)).toEqual([400, 200]);
+    expect(report.b?.baseline.cpuPerMessage).toHaveLength(2);
+    const text = renderReport(report);
+    expect(text).toMatch(/CPU ms per accepted message\s+own\s+ingress\s+postgres/);
+    expect(text).toMatch(/a Parley\s+400\.00\s+400\.00\s+10\.00/);
+    expect(text).toMatch(/b Parley 20\/s\s+200\.00\s+200\.00\s+5\.00/);
+    expect(text).toMatch(/b baseline 10\/s\s+-\s+400\.00/);
+    expect(cpuPerMessageTable([{ name: 'x', cpu: { byProcess: { a: null }, own: 1 } }])).toMatch(
+      /x\s+1\.00\s+-/,
+    );
+  });
+});
+
+describe('the storm and the idle streams against their targets', () => {
+  it('prints the storm with its targets', () => {
+    expect(report.c?.target).toEqual({ allSyncedMs: 5000, introspectionsPerReconnect: 1 });
+    const text = renderReport(report);
+    expect(text).toMatch(/sync \(resumed\)\s+60\s+80\s+80\s+80/);
+    // 20 introspections for 4 reconnects: five times the target.
+    expect(text).toContain(
+      'target: all resumed within 5000 ms (met), 1 introspection per reconnect (MISSED)',
+    );
+  });
+
+  it('reports memory per idle stream in KB with the target', () => {
+    expect(report.e).toMatchObject({
+      requested: 2000,
+      opened: 1000,
+      before: { rssMb: 100, heapUsedMb: 40 },
+      after: { rssMb: 140, heapUsedMb: 50 },
+      perStreamKb: { rss: 40.96, heapUsed: 10.24 },
+      targetKb: 30,
+    });
+    const text = renderReport(report);
+    expect(text).toContain(
+      '(e) idle streams at ingress: 1000/2000 opened; medians of 5 samples after a forced full GC each',
+    );
+    expect(text).toMatch(/RSS\s+100\.0\s+140\.0\s+41\.0 KB \(MISSED\)/);
+    expect(text).toMatch(/V8 heap used\s+40\.0\s+50\.0\s+10\.2 KB \(met\)/);
+    expect(text).toContain('target ≤ 30 KB per idle stream');
+  });
+});
+
+describe('the ramp chart', () => {
+  it('plots p50 and p99 against the offered rate for both sides', () => {
+    const b = report.b;
+    if (!b) throw new Error('no ramp in the report');
+    const svg = rampChart(b);
+    expect(svg).toContain('offered rate, msg/s (log scale)');
+    expect(svg).toContain('p99 limit 250 ms');
+    for (const label of ['Parley p50', 'Parley p99', 'baseline p50', 'baseline p99'])
+      expect(svg).toContain(label);
+    // Two steps on each of four lines, each a marker, and each line unbroken.
+    expect(svg.match(/<circle /g)).toHaveLength(8);
+    expect(svg.match(/<path d="M[^"]*L/g)).toHaveLength(4);
+    expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('is listed in the printed report', () => {
+    expect(renderReport({ ...report, charts: ['latency.svg', 'ramp.svg'] })).toContain(
+      'Charts: latency.svg, ramp.svg',
+    );
   });
 });

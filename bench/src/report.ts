@@ -2,7 +2,8 @@ import type { ProfileSummary } from './cpu-profile.js';
 import type { BenchOptions } from './flags.js';
 import type { RunResult } from './load-protocol.js';
 import type { ProcessUsage } from './process-sampler.js';
-import type { BrandCalls, Measured, ScenarioResults } from './scenarios.js';
+import type { BrandCalls, IdleMemory, Measured, ScenarioResults } from './scenarios.js';
+import type { SpanBreakdown } from './span-breakdown.js';
 import {
   type LatencySummary,
   type RampOutcome,
@@ -37,6 +38,7 @@ export interface BenchReport {
     readonly store: { readonly parley: StorePerMessage; readonly baseline: StorePerMessage };
     readonly usage: readonly ProcessUsage[];
     readonly baselineUsage: readonly ProcessUsage[];
+    readonly cpuPerMessage: { readonly parley: CpuPerMessage; readonly baseline: CpuPerMessage };
   };
   readonly b?: {
     readonly p99LimitMs: number;
@@ -45,8 +47,14 @@ export interface BenchReport {
       outcome: RampOutcome;
       usage: (readonly ProcessUsage[])[];
       store: StorePerMessage[];
+      cpuPerMessage: CpuPerMessage[];
     };
-    readonly baseline: { steps: RunStats[]; outcome: RampOutcome; store: StorePerMessage[] };
+    readonly baseline: {
+      steps: RunStats[];
+      outcome: RampOutcome;
+      store: StorePerMessage[];
+      cpuPerMessage: CpuPerMessage[];
+    };
     /** Parley's sustainable rate ÷ the baseline's (an upper bound when the baseline never failed). */
     readonly sustainableRatio: number | null;
   };
@@ -60,6 +68,8 @@ export interface BenchReport {
     /** The store's work per reconnecting device. */
     readonly storePerReconnect: StorePerMessage;
     readonly usage: readonly ProcessUsage[];
+    /** The storm's targets: everyone resumed within `allSyncedMs`, with one introspection each. */
+    readonly target: { readonly allSyncedMs: number; readonly introspectionsPerReconnect: number };
   };
   readonly d?: {
     readonly slowMs: number;
@@ -69,7 +79,86 @@ export interface BenchReport {
     readonly store: StorePerMessage;
     readonly usage: readonly ProcessUsage[];
   };
+  readonly e?: IdleMemoryReport;
   profiles?: { hottest: string; byService: Record<string, ProfileSummary> };
+  /** Time per hop per message from the services' spans (`--spans`), over the whole run. */
+  spans?: SpanBreakdown;
+  /** Chart files written beside report.json. */
+  charts?: string[];
+}
+
+/** Scenario e: ingress's memory per idle stream. */
+export interface IdleMemoryReport {
+  readonly requested: number;
+  readonly opened: number;
+  readonly forcedGc: boolean;
+  /** Medians of the samples before and after, MB. */
+  readonly before: { readonly rssMb: number; readonly heapUsedMb: number | null };
+  readonly after: { readonly rssMb: number; readonly heapUsedMb: number | null };
+  /** (after − before) ÷ streams opened, KB (1024 bytes). */
+  readonly perStreamKb: { readonly rss: number | null; readonly heapUsed: number | null };
+  readonly targetKb: number;
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+/** The targets scenarios c and e are read against. */
+export const targets = { stormAllSyncedMs: 5000, introspectionsPerReconnect: 1, idleStreamKb: 30 } as const;
+
+/** Parley's services among the sampled processes; the rest (brands, Kafka, store) serve both sides. */
+export const parleyServices: readonly string[] = ['ingress', 'auth', 'enrichment', 'history', 'integrations'];
+
+/** CPU time per accepted message of one measurement, ms. */
+export interface CpuPerMessage {
+  /** By sampled process; null where it was not measured or nothing was accepted. */
+  readonly byProcess: Readonly<Record<string, number | null>>;
+  /** The measured side's own work: Parley's services summed, or the baseline process. */
+  readonly own: number | null;
+}
+
+/**
+ * CPU seconds each process used during a measurement ÷ the messages it accepted, in ms.
+ *
+ * @example
+ * cpuPerMessage([{ name: 'ingress', cpuSeconds: 2, ... }], 1000, 'parley').byProcess.ingress // 2
+ */
+export function cpuPerMessage(
+  usage: readonly ProcessUsage[],
+  accepted: number,
+  who: 'parley' | 'baseline',
+): CpuPerMessage {
+  const ms = (seconds: number | null) => (seconds === null ? null : ratio(seconds * 1000, accepted));
+  const byProcess = Object.fromEntries(usage.map((entry) => [entry.name, ms(entry.cpuSeconds)]));
+  const own = usage.filter((entry) =>
+    who === 'parley' ? parleyServices.includes(entry.name) : entry.name === 'baseline',
+  );
+  const measured = own.length > 0 && own.every((entry) => entry.cpuSeconds !== null);
+  return {
+    byProcess,
+    own: measured ? ms(own.reduce((sum, entry) => sum + (entry.cpuSeconds ?? 0), 0)) : null,
+  };
+}
+
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+function idleMemoryReport(e: IdleMemory): IdleMemoryReport {
+  const { memory } = e;
+  const kb = (bytes: number | null) => (bytes === null ? null : bytes / 1024);
+  return {
+    requested: e.requested,
+    opened: memory.connections,
+    forcedGc: e.forcedGc,
+    before: {
+      rssMb: mb(memory.before.rssBytes),
+      heapUsedMb: memory.before.heapUsedBytes === null ? null : mb(memory.before.heapUsedBytes),
+    },
+    after: {
+      rssMb: mb(memory.after.rssBytes),
+      heapUsedMb: memory.after.heapUsedBytes === null ? null : mb(memory.after.heapUsedBytes),
+    },
+    perStreamKb: { rss: kb(memory.rssBytes), heapUsed: kb(memory.heapUsedBytes) },
+    targetKb: targets.idleStreamKb,
+    errors: e.errors,
+  };
 }
 
 export interface PerMessage {
@@ -184,6 +273,10 @@ export function buildReport(input: {
       },
       usage: results.a.parley.usage,
       baselineUsage: results.a.baseline.usage,
+      cpuPerMessage: {
+        parley: cpuPerMessage(results.a.parley.usage, parley.accepted, 'parley'),
+        baseline: cpuPerMessage(results.a.baseline.usage, baseline.accepted, 'baseline'),
+      },
     };
   }
   if (results.b) {
@@ -192,6 +285,8 @@ export function buildReport(input: {
       runs.map((run, index) => storePerMessage(run, stats[index]?.accepted ?? 0, who));
     const parley = steps(results.b.parley);
     const baseline = steps(results.b.baseline);
+    const cpu = (runs: Measured<RunResult>[], stats: RunStats[], who: 'parley' | 'baseline') =>
+      runs.map((run, index) => cpuPerMessage(run.usage, stats[index]?.accepted ?? 0, who));
     const parleyOutcome = rampOutcome(parley, options.p99LimitMs);
     const baselineOutcome = rampOutcome(baseline, options.p99LimitMs);
     report.b = {
@@ -201,11 +296,13 @@ export function buildReport(input: {
         outcome: parleyOutcome,
         usage: results.b.parley.map((run) => run.usage),
         store: store(results.b.parley, parley, 'parley'),
+        cpuPerMessage: cpu(results.b.parley, parley, 'parley'),
       },
       baseline: {
         steps: baseline,
         outcome: baselineOutcome,
         store: store(results.b.baseline, baseline, 'baseline'),
+        cpuPerMessage: cpu(results.b.baseline, baseline, 'baseline'),
       },
       sustainableRatio: ratio(parleyOutcome.sustainableRate, baselineOutcome.sustainableRate),
     };
@@ -224,6 +321,10 @@ export function buildReport(input: {
       ),
       storePerReconnect: storePerMessage(results.c, storm.devices, 'parley'),
       usage: results.c.usage,
+      target: {
+        allSyncedMs: targets.stormAllSyncedMs,
+        introspectionsPerReconnect: targets.introspectionsPerReconnect,
+      },
     };
   }
   if (results.d) {
@@ -241,5 +342,6 @@ export function buildReport(input: {
       usage: results.d.usage,
     };
   }
+  if (results.e) report.e = idleMemoryReport(results.e);
   return report;
 }

@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchSystem } from './bench-system.js';
 import type { BenchOptions } from './flags.js';
+import { createMemoryProbe, type PerConnection, perConnection } from './ingress-memory.js';
 import type {
   BaselineCommand,
   BaselineReply,
@@ -39,6 +41,16 @@ export interface ScenarioResults {
   b?: { parley: Measured<RunResult>[]; baseline: Measured<RunResult>[] };
   c?: Measured<StormResult>;
   d?: Measured<RunResult>;
+  e?: IdleMemory;
+}
+
+/** Ingress's memory before and after idle streams were opened (scenario e). */
+export interface IdleMemory {
+  readonly requested: number;
+  readonly memory: PerConnection;
+  /** Whether each sample followed a forced full GC (through ingress's inspector). */
+  readonly forcedGc: boolean;
+  readonly errors: Readonly<Record<string, number>>;
 }
 
 export interface ScenarioContext {
@@ -169,10 +181,26 @@ export async function runScenarios(context: ScenarioContext): Promise<ScenarioRe
   }
 
   if (options.scenarios.has('c')) {
-    say(`(c) reconnect storm: all ${system.customers.length * options.devices} devices at once`);
+    const more = Math.max(0, options.stormDevices - system.customers.length * options.devices);
+    if (more > 0) {
+      const started = performance.now();
+      say(`(c) signing in ${more} more devices of the fast brand's customers for the storm`);
+      const tokens = await system.signInMoreDevices(more);
+      await load.request({ type: 'add-devices', tokens }, 'devices-added');
+      say(`    signed in and connected in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    say(`(c) reconnect storm: ${options.stormDevices} devices at once`);
     results.c = await measured(
-      async () => (await load.request({ type: 'storm', id: ++nextId, timeoutMs: 60_000 }, 'stormed')).result,
+      async () =>
+        (
+          await load.request(
+            { type: 'storm', id: ++nextId, timeoutMs: 60_000, count: options.stormDevices },
+            'stormed',
+          )
+        ).result,
     );
+    // Their streams would re-check their sessions every minute during the next scenarios.
+    if (more > 0) await load.request({ type: 'close-added-devices' }, 'added-devices-closed');
     const storm = results.c.value;
     say(`    ${storm.syncMs.length}/${storm.devices} resumed, all in ${ms(storm.allSyncedMs)}`);
   }
@@ -192,5 +220,40 @@ export async function runScenarios(context: ScenarioContext): Promise<ScenarioRe
       `    fast brand delivered p50 ${ms(fast.delivered.p50)} p99 ${ms(fast.delivered.p99)}; slow brand p50 ${ms(slowStats.delivered.p50)} p99 ${ms(slowStats.delivered.p99)}`,
     );
   }
+  if (options.scenarios.has('e')) results.e = await idleMemory(context, () => ++nextId);
   return results;
+}
+
+/** (e): ingress's RSS and V8 heap before and after `--idle-streams` idle streams, per stream. */
+async function idleMemory(context: ScenarioContext, nextId: () => number): Promise<IdleMemory> {
+  const { options, system, load, say } = context;
+  const ingress = system.processes().find((entry) => entry.name === 'ingress');
+  if (!ingress) throw new Error('ingress is not running');
+  const probe = createMemoryProbe({
+    pid: ingress.pid,
+    metricsUrl: `${system.ingressOps.url}/metrics`,
+    ...(system.ingressOps.inspectPort ? { inspectPort: system.ingressOps.inspectPort } : {}),
+  });
+  const gc = probe.forcedGc ? 'after a forced GC each' : 'without forced GC';
+  try {
+    say(`(e) idle streams: ingress's memory before and after ${options.idleStreams} idle streams`);
+    await system.waitUntilDrained(options.drain * 1000);
+    await sleep(2000);
+    const before = await probe.samples(5, 1000);
+    const opened = await load.request(
+      { type: 'open-idle', id: nextId(), count: options.idleStreams, timeoutMs: 60_000 },
+      'idle-opened',
+    );
+    await sleep(3000); // settle: the streams' first session checks and buffers
+    const after = await probe.samples(5, 1000);
+    await load.request({ type: 'close-idle', id: nextId() }, 'idle-closed');
+    const memory = perConnection(before, after, opened.opened);
+    const kb = (bytes: number | null) => (bytes === null ? '-' : `${(bytes / 1024).toFixed(1)} KB`);
+    say(
+      `    ${opened.opened}/${options.idleStreams} open; per stream RSS ${kb(memory.rssBytes)}, heap ${kb(memory.heapUsedBytes)} (medians of 5 samples, ${gc})`,
+    );
+    return { requested: options.idleStreams, memory, forcedGc: probe.forcedGc, errors: opened.errors };
+  } finally {
+    await probe.close();
+  }
 }

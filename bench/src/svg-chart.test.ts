@@ -64,4 +64,32 @@ describe('renderLatencyChart', () => {
     expect(empty).not.toMatch(/NaN|Infinity/);
     expect(empty).not.toContain('<path');
   });
+
+  it('puts x on a labelled log scale with 1/2/5 ticks, markers and unbroken lines when asked', () => {
+    const ramp = renderLatencyChart({
+      title: 'ramp',
+      series: [
+        {
+          label: 'p99',
+          color: '#333',
+          markers: true,
+          points: [
+            { x: 10, y: 20 },
+            { x: 20, y: 30 },
+            { x: 160, y: 900 },
+          ],
+        },
+      ],
+      xAxis: { label: 'offered rate, msg/s', log: true, breakOver: Number.POSITIVE_INFINITY },
+    });
+    expect(ramp).toContain('>offered rate, msg/s (log scale)</text>');
+    expect(ramp).not.toContain('seconds since');
+    for (const tick of [10, 20, 50, 100, 200]) expect(ramp).toContain(`text-anchor="middle">${tick}</text>`);
+    expect(ramp.match(/<circle /g)).toHaveLength(3);
+    const path = /<path d="([^"]+)"/.exec(ramp)?.[1] ?? '';
+    expect(path.match(/M/g)).toHaveLength(1);
+    // Equal ratios are equal distances: 10 → 20 as wide as 80 → 160 would be.
+    const xs = [...path.matchAll(/[ML]([\d.]+) /g)].map((match) => Number(match[1]));
+    expect((xs[2] as number) - (xs[1] as number)).toBeCloseTo(3 * ((xs[1] as number) - (xs[0] as number)), 0);
+  });
 });

@@ -3,6 +3,8 @@ export interface ChartSeries {
   readonly label: string;
   readonly color: string;
   readonly dashed?: boolean;
+  /** A dot on every point (few points, such as the steps of a ramp). */
+  readonly markers?: boolean;
   readonly points: readonly { readonly x: number; readonly y: number }[];
 }
 
@@ -21,6 +23,11 @@ export interface ChartOptions {
   readonly bands?: readonly ChartBand[];
   /** A dashed horizontal line, e.g. the p99 limit. */
   readonly limit?: { readonly y: number; readonly label: string };
+  /**
+   * The x axis: its label (default: seconds since the first measured send), a log scale (x > 0),
+   * and the step in x past which a line breaks (default 1.5: a second without a point).
+   */
+  readonly xAxis?: { readonly label?: string; readonly log?: boolean; readonly breakOver?: number };
   readonly width?: number;
   readonly height?: number;
 }
@@ -61,18 +68,27 @@ export function linearStep(span: number, maxTicks = 12): number {
  * renderLatencyChart({ title: 'send → delivered', series: [{ label: 'p50', color: '#1f77b4', points: [{ x: 0, y: 12 }] }] })
  */
 export function renderLatencyChart(options: ChartOptions): string {
-  const { title, series, bands = [], limit, width = 1000, height = 440 } = options;
+  const { title, series, bands = [], limit, xAxis = {}, width = 1000, height = 440 } = options;
+  const {
+    label: xLabel = 'seconds since the first measured send',
+    log: xLog = false,
+    breakOver = 1.5,
+  } = xAxis;
   const margin = { left: 64, right: 16, top: 40, bottom: 64 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const points = series.flatMap((line) => line.points).filter((point) => point.y > 0);
   const xs = [...points.map((point) => point.x), ...bands.flatMap((band) => [band.from, band.to])];
-  const xMin = xs.length ? Math.min(...xs) : 0;
-  const xMax = xs.length ? Math.max(xMin + 1, ...xs) : 1;
+  const xMin = xs.length ? Math.min(...xs) * (xLog ? 0.8 : 1) : xLog ? 1 : 0;
+  const xMax = xs.length ? Math.max(xMin + 1, ...xs) * (xLog ? 1.25 : 1) : 10;
   const ys = [...points.map((point) => point.y), ...(limit ? [limit.y] : [])];
   const yMin = 10 ** Math.floor(Math.log10(ys.length ? Math.max(0.1, Math.min(...ys)) : 1));
   const yMax = 10 ** Math.ceil(Math.log10(ys.length ? Math.max(yMin * 10, ...ys) : 1000));
-  const x = (value: number) => margin.left + ((value - xMin) / (xMax - xMin)) * plotWidth;
+  const x = xLog
+    ? (value: number) =>
+        margin.left +
+        ((Math.log10(value) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin))) * plotWidth
+    : (value: number) => margin.left + ((value - xMin) / (xMax - xMin)) * plotWidth;
   const y = (value: number) =>
     margin.top +
     plotHeight -
@@ -101,7 +117,10 @@ export function renderLatencyChart(options: ChartOptions): string {
     );
   }
   const step = linearStep(xMax - xMin);
-  for (let tick = Math.ceil(xMin / step) * step; tick <= xMax; tick += step) {
+  const xTicks: number[] = [];
+  if (xLog) xTicks.push(...logTicks(xMin, xMax));
+  else for (let tick = Math.ceil(xMin / step) * step; tick <= xMax; tick += step) xTicks.push(tick);
+  for (const tick of xTicks) {
     parts.push(
       `<line x1="${fixed(x(tick))}" x2="${fixed(x(tick))}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight + 4}" stroke="#333"/>`,
       `<text x="${fixed(x(tick))}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${tick}</text>`,
@@ -109,7 +128,7 @@ export function renderLatencyChart(options: ChartOptions): string {
   }
   parts.push(
     `<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`,
-    `<text x="${margin.left + plotWidth / 2}" y="${height - 30}" text-anchor="middle">seconds since the first measured send</text>`,
+    `<text x="${margin.left + plotWidth / 2}" y="${height - 30}" text-anchor="middle">${escapeXml(xLabel)}${xLog ? ' (log scale)' : ''}</text>`,
     `<text transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">latency, ms (log scale)</text>`,
   );
   if (limit) {
@@ -122,12 +141,17 @@ export function renderLatencyChart(options: ChartOptions): string {
     const sorted = line.points.filter((point) => point.y > 0).sort((a, b) => a.x - b.x);
     const path = sorted
       .map((point, index) => {
-        const gap = index === 0 || point.x - (sorted[index - 1] as { x: number }).x > 1.5;
+        const gap = index === 0 || point.x - (sorted[index - 1] as { x: number }).x > breakOver;
         return `${gap ? 'M' : 'L'}${fixed(x(point.x))} ${fixed(y(point.y))}`;
       })
       .join(' ');
     const dash = line.dashed ? ' stroke-dasharray="4 3"' : '';
     if (path) parts.push(`<path d="${path}" fill="none" stroke="${line.color}" stroke-width="1.5"${dash}/>`);
+    if (line.markers)
+      for (const point of sorted)
+        parts.push(
+          `<circle cx="${fixed(x(point.x))}" cy="${fixed(y(point.y))}" r="3" fill="${line.color}"/>`,
+        );
   }
   series.forEach((line, index) => {
     const left = margin.left + index * 120;
