@@ -129,16 +129,17 @@ describe('auth store on PostgreSQL', () => {
       "channel_id = 'mobile'",
     );
     await copy('channels', 'sealed_client_secret', "channel_id = 'web'", "channel_id = 'mobile'");
-    await expect(credentials.find(tenantId, 'attacker', 'web')).rejects.toMatchObject({
-      code: 'server_error',
-    });
+    // The refresh token opens only when used: the attacker's row reads, its refresh token does not open.
+    const attacker = await credentials.find(tenantId, 'attacker', 'web');
+    expect(attacker?.accessToken).toBe('at-attacker-web');
+    await expect(attacker?.openRefreshToken?.()).rejects.toMatchObject({ code: 'server_error' });
     await expect(credentials.find(tenantId, 'attacker', 'mobile')).rejects.toMatchObject({
       code: 'server_error',
     });
     await expect(channels.find(tenantId, 'mobile')).rejects.toMatchObject({ code: 'server_error' });
-    expect(await credentials.find(tenantId, 'victim', 'web')).toMatchObject({
-      refreshToken: 'rt-victim-web',
-    });
+    expect(await (await credentials.find(tenantId, 'victim', 'web'))?.openRefreshToken?.()).toBe(
+      'rt-victim-web',
+    );
     expect(await channels.find(tenantId, 'web')).toMatchObject({ client: { clientSecret: 'web-secret' } });
   });
 
@@ -161,20 +162,28 @@ describe('auth store on PostgreSQL', () => {
       `update ${schema}.credentials set sealed_access_token = $2, sealed_refresh_token = $3 where tenant_id = $1`,
       [tenantId, await secretBox.seal('at-1'), await secretBox.seal('rt-1')],
     );
-    expect(await credentials.find(tenantId, 'ck-1', 'web')).toMatchObject({
-      accessToken: 'at-1',
-      refreshToken: 'rt-1',
+    const sealedAtRest = async () => {
+      const [row] = await rowsAtRest<{ sealed_access_token: string; sealed_refresh_token: string }>(
+        `select sealed_access_token, sealed_refresh_token from ${schema}.credentials where tenant_id = $1`,
+        [tenantId],
+      );
+      return {
+        access: decodeProtectedHeader(row?.sealed_access_token ?? '').ctx,
+        refresh: decodeProtectedHeader(row?.sealed_refresh_token ?? '').ctx,
+      };
+    };
+    const found = await credentials.find(tenantId, 'ck-1', 'web');
+    expect(found?.accessToken).toBe('at-1');
+    // The refresh token is not opened by a read, so it is bound when it is first used.
+    expect(await sealedAtRest()).toEqual({
+      access: `credentials:${tenantId}/ck-1/web/access_token`,
+      refresh: undefined,
     });
-    const [row] = await rowsAtRest<{ sealed_access_token: string; sealed_refresh_token: string }>(
-      `select sealed_access_token, sealed_refresh_token from ${schema}.credentials where tenant_id = $1`,
-      [tenantId],
-    );
-    expect(decodeProtectedHeader(row?.sealed_access_token ?? '').ctx).toBe(
-      `credentials:${tenantId}/ck-1/web/access_token`,
-    );
-    expect(decodeProtectedHeader(row?.sealed_refresh_token ?? '').ctx).toBe(
-      `credentials:${tenantId}/ck-1/web/refresh_token`,
-    );
+    expect(await found?.openRefreshToken?.()).toBe('rt-1');
+    expect(await sealedAtRest()).toEqual({
+      access: `credentials:${tenantId}/ck-1/web/access_token`,
+      refresh: `credentials:${tenantId}/ck-1/web/refresh_token`,
+    });
     expect(await channels.find(tenantId, 'none')).toBeNull();
   });
 

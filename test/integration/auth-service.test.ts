@@ -32,11 +32,13 @@ describe('auth service against a real brand OAuth server and the real store', ()
   const schema = randomSchema('auth');
   /** The brand tokens stored for a customer, through the credentials port (which opens them). */
   const storedTokens = async (customerKey: string) =>
-    (await app.stores.credentials.findAllOfCustomer(tenantId, customerKey)).map((stored) => ({
-      channelId: stored.channelId,
-      accessToken: stored.accessToken,
-      refreshToken: stored.refreshToken ?? '',
-    }));
+    Promise.all(
+      (await app.stores.credentials.findAllOfCustomer(tenantId, customerKey)).map(async (stored) => ({
+        channelId: stored.channelId,
+        accessToken: stored.accessToken,
+        refreshToken: (await stored.openRefreshToken?.()) ?? '',
+      })),
+    );
 
   const channelSettings = (overrides: Record<string, unknown> = {}) => ({
     channel: {

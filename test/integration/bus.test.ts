@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import {
   createEventConsumer,
   createEventProducer,
@@ -13,7 +12,16 @@ import type { MessageReceived } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freshTopics, randomName, testInfra, testKafka, testLogger, waitFor } from '../support/harness.js';
+import {
+  freshTopics,
+  randomName,
+  repoRoot,
+  testInfra,
+  testKafka,
+  testLogger,
+  waitFor,
+} from '../support/harness.js';
+import { buildWorkspaces } from '../support/service-process.js';
 
 const topic = 'chat.messages.received.v1' as const;
 
@@ -310,12 +318,7 @@ describe('bus against the real broker', () => {
     },
     async ({ depth }) => {
       // The fixture runs libs/bus from dist, as a service would.
-      const root = fileURLToPath(new URL('../../', import.meta.url));
-      const build = spawnSync(
-        'npx',
-        ['turbo', 'run', 'build', '--filter=@parley/bus', '--output-logs=errors-only'],
-        { cwd: root, encoding: 'utf8' },
-      );
+      const build = buildWorkspaces(['@parley/bus']);
       expect(build.status, build.stderr).toBe(0);
 
       const groupId = randomName('group');
@@ -328,7 +331,7 @@ describe('bus against the real broker', () => {
       }
       let childOutput = '';
       const child = spawn(process.execPath, ['test/integration/fixtures/consumer-process.mjs'], {
-        cwd: root,
+        cwd: repoRoot,
         env: {
           ...process.env,
           FIXTURE_BROKERS: testInfra().kafkaBrokers.join(','),

@@ -268,19 +268,36 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
     }
   });
 
-  it('hands out access tokens to ingress and enrichment only, auditing the service its certificate proves', async () => {
+  it('hands enrichment its per-message access (counted) and ingress audited tokens, nobody else either', async () => {
     const asIngress = authClient(auth.grpcAddress(), { deadlineMs: 10_000 });
     const asEnrichment = authClient(auth.grpcAddress(), { as: 'enrichment', deadlineMs: 10_000 });
     const asHistory = authClient(auth.grpcAddress(), { as: 'history', deadlineMs: 10_000 });
+    const dataAccess = { tenantId, customerKey, channelId, messageId: 'm-1' };
     try {
-      // enrichment claims to be history: the audit names enrichment.
+      // Enrichment's one call per message: the channel's customer-data URL and mapping, and the token.
+      await expect(asEnrichment.call.GetCustomerDataAccess(dataAccess)).resolves.toMatchObject({
+        customerDataUrl: brand.endpoints.userinfo,
+        mapping: { customerId: expect.any(String) },
+        accessToken: expect.any(String),
+        expiresAt: expect.any(String),
+      });
+      await expect(asIngress.call.GetCustomerDataAccess(dataAccess)).rejects.toMatchObject(
+        refusedAs('permission_denied'),
+      );
+      await expect(asHistory.call.GetCustomerDataAccess(dataAccess)).rejects.toMatchObject(
+        refusedAs('permission_denied'),
+      );
+      // Enrichment reads no channel settings and takes no audited token any more.
       await expect(
         asEnrichment.call.GetAccessToken({
           tenantId,
           customerKey,
-          caller: { kind: 'service', id: 'history', reason: 'customer data for message m-1' },
+          caller: { kind: 'service', id: 'enrichment', reason: 'customer data for message m-1' },
         }),
-      ).resolves.toMatchObject({ tokenType: 'Bearer' });
+      ).rejects.toMatchObject(refusedAs('permission_denied'));
+      await expect(asEnrichment.call.GetChannel({ tenantId, channelId })).rejects.toMatchObject(
+        refusedAs('permission_denied'),
+      );
       await expect(
         asIngress.call.GetAccessToken({
           tenantId,
@@ -288,7 +305,6 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
           caller: { kind: 'bot', id: 'crm-bot (k1)', reason: 'look up open cases' },
         }),
       ).resolves.toMatchObject({ tokenType: 'Bearer' });
-      // Only ingress speaks for a bot: a refusal of enrichment for who it is, marked and audited.
       await expect(
         asEnrichment.call.GetAccessToken({
           tenantId: 'tenant-bot-claimed',
@@ -306,10 +322,8 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
       await expect(asHistory.call.GetChannel({ tenantId, channelId })).rejects.toMatchObject(
         refusedAs('permission_denied'),
       );
-      await expect(asEnrichment.call.GetChannel({ tenantId, channelId })).resolves.toMatchObject({
-        channelId,
-      });
 
+      // The bot's token is audited with the service its certificate proves; enrichment's is counted.
       expect(await auth.stores.audit.listOfCustomer(tenantId, customerKey)).toEqual([
         {
           tenantId,
@@ -320,26 +334,24 @@ describe('gRPC mutual TLS and per-method authorization by the caller’s certifi
           action: 'access_token_issued',
           at: expect.any(Date),
         },
-        {
-          tenantId,
-          customerKey,
-          caller: { kind: 'service', id: 'enrichment' },
-          reason: 'customer data for message m-1',
-          action: 'access_token_issued',
-          at: expect.any(Date),
-        },
       ]);
-      await waitFor('history’s refused GetAccessToken audited', async () =>
-        (await refusalsOf('/parley.auth.v1.AuthService/GetAccessToken')).find(
-          (refusal) => refusal.caller === 'history' && refusal.tenantId === tenantId,
-        ),
-      );
-      await waitFor('enrichment’s refused bot token audited', async () =>
-        (await refusalsOf('/parley.auth.v1.AuthService/GetAccessToken')).find(
-          (refusal) =>
-            refusal.caller === 'enrichment' &&
-            refusal.code === 'permission_denied' &&
-            refusal.tenantId === 'tenant-bot-claimed',
+      const metrics = await (await fetch(`${auth.opsUrl()}/metrics`)).text();
+      expect(metrics).toMatch(/parley_auth_customer_data_access_total\{[^}]*outcome="issued"[^}]*\} 1\b/);
+      // Refusals of one kind from one address in a minute share a record (the first tenant named):
+      // enrichment's two are one.
+      for (const caller of ['history', 'enrichment']) {
+        await waitFor(`${caller}’s refused GetAccessToken audited`, async () =>
+          (await refusalsOf('/parley.auth.v1.AuthService/GetAccessToken')).find(
+            (refusal) =>
+              refusal.caller === caller &&
+              refusal.code === 'permission_denied' &&
+              refusal.tenantId === tenantId,
+          ),
+        );
+      }
+      await waitFor('enrichment’s refused GetChannel audited', async () =>
+        (await refusalsOf('/parley.auth.v1.AuthService/GetChannel')).find(
+          (refusal) => refusal.caller === 'enrichment' && refusal.code === 'permission_denied',
         ),
       );
     } finally {

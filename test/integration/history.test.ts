@@ -13,10 +13,12 @@ import {
   freshTopics,
   kafkaServiceEnv,
   randomName,
+  repoRoot,
   testKafka,
   testLogger,
   waitFor,
 } from '../support/harness.js';
+import { buildWorkspaces } from '../support/service-process.js';
 import { dropStore, startHistory } from '../support/services.js';
 
 const topics = [
@@ -321,14 +323,8 @@ describe('history killed mid-batch', () => {
   it('stores every message exactly once, numbered without gaps, after a SIGKILL and a restart', {
     timeout: 180_000,
   }, async () => {
-    const { spawn, spawnSync } = await import('node:child_process');
-    const { fileURLToPath } = await import('node:url');
-    const root = fileURLToPath(new URL('../../', import.meta.url));
-    const build = spawnSync(
-      'npx',
-      ['turbo', 'run', 'build', '--filter=@parley/history', '--output-logs=errors-only'],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const { spawn } = await import('node:child_process');
+    const build = buildWorkspaces(['@parley/history']);
     expect(build.status, build.stderr).toBe(0);
 
     const kafka = testKafka();
@@ -378,7 +374,7 @@ describe('history killed mid-batch', () => {
       (await Promise.all(threads.map(storedOf))).reduce((sum, stored) => sum + stored.length, 0);
     try {
       const first = spawn(process.execPath, ['services/history/dist/main.js'], {
-        cwd: root,
+        cwd: repoRoot,
         env,
         stdio: 'ignore',
       });
@@ -392,7 +388,7 @@ describe('history killed mid-batch', () => {
       expect(storedAtKill).toBeLessThan(threads.length * perThread);
 
       const second = spawn(process.execPath, ['services/history/dist/main.js'], {
-        cwd: root,
+        cwd: repoRoot,
         env,
         stdio: 'ignore',
       });

@@ -12,15 +12,12 @@ import {
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { kafkaAdminCredentials, serviceKafkaCredentials } from '../../scripts/infra/kafka.mjs';
-import { freePort } from '../support/dedicated-postgres.js';
-import { testInfra } from '../support/harness.js';
+import { freePort, repoRoot, testInfra } from '../support/harness.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const scratches: string[] = [];
 
 function scratchDir(): string {
@@ -31,7 +28,7 @@ function scratchDir(): string {
 
 /** Runs the launcher CLI in a scratch state directory, never touching the servers the tests use. */
 function infra(command: string, env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [join(root, 'scripts/infra.mjs'), command], {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts/infra.mjs'), command], {
     encoding: 'utf8',
     env: {
       PATH: process.env.PATH ?? '',
@@ -172,7 +169,7 @@ describe('infrastructure launcher', () => {
     const [port, controllerPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       // The repository's jar cache (downloaded once), a scratch data dir.
-      PARLEY_CACHE_DIR: join(root, '.cache'),
+      PARLEY_CACHE_DIR: join(repoRoot, '.cache'),
       PARLEY_INFRA_DATA_DIR: join(scratch, 'infra'),
       PARLEY_KAFKA_PORT: String(port),
       PARLEY_KAFKA_CONTROLLER_PORT: String(controllerPort),

@@ -1,60 +1,39 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { connect as connectTcp, createServer, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { dropSchema, serviceStore } from '../support/database.js';
-import { authClient, grpcTlsEnv } from '../support/grpc.js';
-import { freshTopics, kafkaServiceEnv, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { openDeviceStream } from '../support/device-stream.js';
+import { authClient } from '../support/grpc.js';
 import {
-  brandChannel,
+  freePort,
+  freshTopics,
+  kafkaServiceEnv,
+  testKafka,
+  testLogger,
+  waitFor,
+  waitForReady,
+} from '../support/harness.js';
+import { buildWorkspaces, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
+import {
   dropStore,
   pipelineTopics,
+  putBrandChannel,
+  signInThroughAuth,
   startAuth,
   startHistory,
   startIngress,
 } from '../support/services.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
 /** Signs `sub` in on a device at the brand and through auth, as a chat window would. */
 async function signIn(auth: { grpcAddress(): string }, brand: BrandServer, sub: string, deviceId: string) {
-  const { code, codeVerifier, redirectUri } = await brand.authorize(sub);
   const grpc = authClient(auth.grpcAddress());
   try {
-    return await grpc.call.ExchangeCode({
-      tenantId: 'acme',
-      channelId: 'web',
-      code,
-      codeVerifier,
-      redirectUri,
-      iss: brand.issuer,
-      device: { id: deviceId, platform: 'web' },
-    });
+    return await signInThroughAuth(grpc, brand, sub, { tenantId: 'acme', channelId: 'web', deviceId });
   } finally {
     grpc.close();
   }
-}
-
-/** A device's stream with its frames and how it closed. */
-function connect(httpUrl: string, token?: string) {
-  const protocols = ['parley.v1', ...(token ? [`parley.token.${token}`] : [])];
-  const socket = new WebSocket(`${httpUrl.replace('http', 'ws')}/v1/stream`, protocols);
-  const frames: Record<string, unknown>[] = [];
-  let closed: { code: number; reason: string; at: number } | undefined;
-  socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
-  socket.on('close', (code, reason) => {
-    closed = { code, reason: reason.toString(), at: Date.now() };
-  });
-  socket.on('error', () => {});
-  return {
-    socket,
-    frames,
-    closed: () => closed,
-    ready: () => waitFor('ready', () => frames.find((frame) => frame.type === 'ready')),
-  };
 }
 
 describe('ingress streams across pods', () => {
@@ -70,9 +49,7 @@ describe('ingress streams across pods', () => {
     const prefix = await freshTopics(testKafka(), pipelineTopics);
     history = await startHistory(prefix, logger);
     auth = await startAuth(logger);
-    const grpc = authClient(auth.grpcAddress());
-    await grpc.call.PutChannel({ channel: brandChannel(brand, 'acme', 'web') });
-    grpc.close();
+    await putBrandChannel(auth.grpcAddress(), brand);
     for (const instance of ['pod-1', 'pod-2']) {
       pods.push(
         await startIngress(prefix, { auth: auth.grpcAddress(), history: history.grpcAddress() }, logger, {
@@ -99,10 +76,10 @@ describe('ingress streams across pods', () => {
     const [pod1, pod2] = pods as [(typeof pods)[0], (typeof pods)[0]];
     const tablet = await signIn(auth, brand, 'c-1', 'tablet');
     const phone = await signIn(auth, brand, 'c-1', 'phone');
-    const ended = connect(pod2.httpUrl(), tablet.sessionToken);
-    const other = connect(pod2.httpUrl(), phone.sessionToken);
-    await ended.ready();
-    await other.ready();
+    const ended = openDeviceStream(pod2.httpUrl(), tablet.sessionToken);
+    const other = openDeviceStream(pod2.httpUrl(), phone.sessionToken);
+    await ended.frame('ready');
+    await other.frame('ready');
 
     const loggedOutAt = Date.now();
     const logout = await fetch(`${pod1.httpUrl()}/v1/session`, {
@@ -112,49 +89,35 @@ describe('ingress streams across pods', () => {
     expect(logout.status).toBe(200);
     const closed = await waitFor('the close on pod 2', () => ended.closed(), { timeoutMs: 1000 });
     expect(closed).toMatchObject({ code: 4403, reason: 'session_ended' });
-    expect(closed.at - loggedOutAt).toBeLessThan(1000);
+    expect((ended.closedAt() ?? Number.POSITIVE_INFINITY) - loggedOutAt).toBeLessThan(1000);
     // The customer's other device keeps its stream.
     expect(other.closed()).toBeUndefined();
     other.socket.close();
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('stopping an ingress process (SIGTERM) with clients connected', () => {
   const logger = testLogger('ingress-sigterm-test');
   let brand: BrandServer;
   let auth: Awaited<ReturnType<typeof startAuth>>;
   let history: Awaited<ReturnType<typeof startHistory>>;
-  let child: ChildProcess | undefined;
+  let pod: ServiceProcess | undefined;
   let prefix = '';
   const store = serviceStore('ingress');
 
   beforeAll(async () => {
-    const build = spawnSync(
-      'npx',
-      ['turbo', 'run', 'build', '--filter=@parley/ingress', '--output-logs=errors-only'],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const build = buildWorkspaces(['@parley/ingress']);
     expect(build.status, build.stderr).toBe(0);
     brand = await startBrandServer();
     brand.customers.set('c-1', { name: 'Ada' });
     auth = await startAuth(logger);
     prefix = await freshTopics(testKafka(), pipelineTopics);
     history = await startHistory(prefix, logger);
-    const grpc = authClient(auth.grpcAddress());
-    await grpc.call.PutChannel({ channel: brandChannel(brand, 'acme', 'web') });
-    grpc.close();
+    await putBrandChannel(auth.grpcAddress(), brand);
   }, 180_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (pod && pod.child.exitCode === null) pod.child.kill('SIGKILL');
     await history?.stop();
     await auth?.stop();
     await Promise.all([dropStore(history), dropStore(auth), dropSchema(store.DATABASE_SCHEMA)]);
@@ -165,40 +128,19 @@ describe('stopping an ingress process (SIGTERM) with clients connected', () => {
     timeout: 120_000,
   }, async () => {
     const [httpPort, opsPort] = [await freePort(), await freePort()];
-    child = spawn(process.execPath, ['services/ingress/dist/main.js'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        LOG_PRETTY: 'false',
-        ...grpcTlsEnv('ingress'),
-        ...kafkaServiceEnv('ingress'),
-        ...store,
-        BIND_HOST: '127.0.0.1',
-        KAFKA_TOPIC_PREFIX: prefix,
-        AUTH_GRPC_ADDRESS: auth.grpcAddress(),
-        HISTORY_GRPC_ADDRESS: history.grpcAddress(),
-        INTEGRATIONS_GRPC_ADDRESS: '127.0.0.1:9',
-        HTTP_PORT: String(httpPort),
-        OPS_PORT: String(opsPort),
-        SHUTDOWN_TIMEOUT_SECONDS: '25',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    pod = startServiceProcess('ingress', {
+      ...kafkaServiceEnv('ingress'),
+      ...store,
+      BIND_HOST: '127.0.0.1',
+      KAFKA_TOPIC_PREFIX: prefix,
+      AUTH_GRPC_ADDRESS: auth.grpcAddress(),
+      HISTORY_GRPC_ADDRESS: history.grpcAddress(),
+      INTEGRATIONS_GRPC_ADDRESS: '127.0.0.1:9',
+      HTTP_PORT: String(httpPort),
+      OPS_PORT: String(opsPort),
+      SHUTDOWN_TIMEOUT_SECONDS: '25',
     });
-    let output = '';
-    for (const stream of [child.stdout, child.stderr])
-      stream?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child?.once('close', (code) => resolve({ code, at: Date.now() })),
-    );
-    await waitFor('ingress ready', () =>
-      fetch(`http://127.0.0.1:${opsPort}/readyz`).then(
-        (response) => response.ok,
-        () => false,
-      ),
-    );
+    await waitForReady('ingress', `http://127.0.0.1:${opsPort}`);
     const api = `http://127.0.0.1:${httpPort}`;
 
     // An idle keep-alive connection: one request answered, the socket kept open by the agent.
@@ -223,9 +165,9 @@ describe('stopping an ingress process (SIGTERM) with clients connected', () => {
 
     // Streams: one authorized, one that has not sent its credentials yet.
     const session = await signIn(auth, brand, 'c-1', 'laptop');
-    const ready = connect(api, session.sessionToken);
-    await ready.ready();
-    const waiting = connect(api);
+    const ready = openDeviceStream(api, session.sessionToken);
+    await ready.frame('ready');
+    const waiting = openDeviceStream(api);
     await waitFor('the second stream open', () => waiting.socket.readyState === WebSocket.OPEN);
     // A device gone silent (asleep, or its network lost): upgraded, and then it never answers.
     const silent = connectTcp(httpPort, '127.0.0.1');
@@ -253,9 +195,9 @@ describe('stopping an ingress process (SIGTERM) with clients connected', () => {
     await waitFor('the silent stream upgraded', () => upgraded.startsWith('HTTP/1.1 101'));
 
     const stoppedAt = Date.now();
-    child.kill('SIGTERM');
-    const exit = await exited;
-    expect(output).not.toContain('shutdown timed out');
+    pod.child.kill('SIGTERM');
+    const exit = await pod.exited;
+    expect(pod.output).not.toContain('shutdown timed out');
     expect(exit.code).toBe(0);
     expect(exit.at - stoppedAt).toBeLessThan(8000);
     expect(ready.closed()).toMatchObject({ code: 1001 });

@@ -4,9 +4,9 @@ import { createLogger } from '@parley/logger';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { createHttpApp } from '../../services/ingress/src/http/create-http-app.js';
 import type { openApiDocument } from '../../services/ingress/src/http/openapi.js';
+import { openDeviceStream } from '../support/device-stream.js';
 import { freshTopics, randomName, testKafka, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,
@@ -499,30 +499,12 @@ describe('ingress WebSocket stream', () => {
   const signIn = (sub: string, deviceId: string) =>
     signInOverHttp(ingress.httpUrl(), brand, sub, { tenantId: 'acme', deviceId });
 
-  /** A device's socket with its received frames and how it closed. */
-  function connect(protocols: string[] = ['parley.v1']) {
-    const socket = new WebSocket(`${ingress.httpUrl().replace('http', 'ws')}/v1/stream`, protocols);
-    const frames: Record<string, unknown>[] = [];
-    let closed: { code: number; reason: string } | undefined;
-    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
-    socket.on('close', (code, reason) => {
-      closed = { code, reason: reason.toString() };
-    });
-    return {
-      socket,
-      frames,
-      closed: () => closed,
-      opened: new Promise<void>((resolve, reject) => {
-        socket.once('open', () => resolve());
-        socket.once('error', reject);
-      }),
-    };
-  }
+  const connect = (token?: string) => openDeviceStream(ingress.httpUrl(), token);
 
   it('authorizes on connect (subprotocol or first frame) and fans deliveries out to every device', async () => {
     const laptop = await signIn('c-1', 'laptop');
     const phone = await signIn('c-1', 'phone');
-    const first = connect(['parley.v1', `parley.token.${laptop.sessionToken}`]);
+    const first = connect(laptop.sessionToken);
     await first.opened;
     expect(first.socket.protocol).toBe('parley.v1');
     const second = connect();
@@ -560,7 +542,7 @@ describe('ingress WebSocket stream', () => {
 
   it('acknowledges send frames, and closes with 4401 once the brand revoked the grant', async () => {
     const session = await signIn('c-2', 'tablet');
-    const device = connect(['parley.v1', `parley.token.${session.sessionToken}`]);
+    const device = connect(session.sessionToken);
     await device.opened;
     await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
     device.socket.send(JSON.stringify({ type: 'send', clientMessageId: 'w-1', text: 'over the socket' }));
@@ -583,7 +565,7 @@ describe('ingress WebSocket stream', () => {
 
   it('answers a send frame with text the store cannot hold, or a control character, with invalid_argument, publishing nothing', async () => {
     const session = await signIn('c-1', 'unicode-tablet');
-    const device = connect(['parley.v1', `parley.token.${session.sessionToken}`]);
+    const device = connect(session.sessionToken);
     await device.opened;
     await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
     const before = await publishedCount(kafka, prefix);
@@ -629,7 +611,7 @@ describe('ingress WebSocket stream', () => {
   it('closes a device’s stream soon after the customer logged out everywhere from another device', async () => {
     const tablet = await signIn('c-2', 'tablet-9');
     const phone = await signIn('c-2', 'phone-9');
-    const device = connect(['parley.v1', `parley.token.${tablet.sessionToken}`]);
+    const device = connect(tablet.sessionToken);
     await device.opened;
     await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
     const logout = await fetch(`${ingress.httpUrl()}/v1/session?allDevices=true`, {
@@ -643,7 +625,7 @@ describe('ingress WebSocket stream', () => {
   });
 
   it('closes on a forged token (4403) and on a frame that is not JSON (4400)', async () => {
-    const forged = connect(['parley.v1', 'parley.token.forged']);
+    const forged = connect('forged');
     await forged.opened;
     expect(await waitFor('the close', () => forged.closed())).toMatchObject({ code: 4403 });
     const garbage = connect();
@@ -654,7 +636,7 @@ describe('ingress WebSocket stream', () => {
 
   it('syncs what a device missed, over HTTP and on connect, and delivers a bot reply live', async () => {
     const laptop = await signIn('c-1', 'laptop-2');
-    const device = connect(['parley.v1', `parley.token.${laptop.sessionToken}`]);
+    const device = connect(laptop.sessionToken);
     await device.opened;
     await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
 
@@ -705,7 +687,7 @@ describe('ingress WebSocket stream', () => {
       return page.messages.some((message) => message.text === 'Your order ships today') ? page : undefined;
     });
     const lastSeq = synced.messages.at(-1)?.seq ?? 0;
-    const later = connect(['parley.v1', `parley.token.${laptop.sessionToken}`]);
+    const later = connect(laptop.sessionToken);
     await later.opened;
     const sync = await waitFor('the sync frame', () => later.frames.find((frame) => frame.type === 'sync'));
     expect((sync.messages as { seq: number }[]).map((message) => message.seq).at(-1)).toBe(lastSeq);

@@ -1,6 +1,6 @@
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { openDeviceStream } from '../support/device-stream.js';
 import { freshTopics, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,
@@ -63,12 +63,7 @@ describe('the whole pipeline: ingress → enrichment → history → every devic
   it('delivers a message sent on one device to the other, stored once with fresh customer data', async () => {
     const laptop = await signIn('laptop');
     const phone = await signIn('phone');
-    const frames: Record<string, unknown>[] = [];
-    const socket = new WebSocket(`${api.replace('http', 'ws')}/v1/stream`, [
-      'parley.v1',
-      `parley.token.${phone.sessionToken}`,
-    ]);
-    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    const { socket, frames } = openDeviceStream(api, phone.sessionToken);
     await waitFor('the phone ready', () => frames.find((frame) => frame.type === 'sync'));
 
     const sent = await fetch(`${api}/v1/messages`, {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParleyError } from '@parley/errors';
+import type { StatementTiming } from '@parley/ops';
 import {
   createExpirySweeper,
   createPostgresComponent,
@@ -317,6 +318,29 @@ describe('one round trip per tenant statement', () => {
         .query('insert then fail', sql`insert into notes select 'a', 'n1', (1 / 0)::text, null`),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(await single.forTenant('a').query('list', sql`select note_id from notes`)).toEqual([]);
+  });
+});
+
+describe('statement timing', () => {
+  it('tells the observer of every statement, alone and in a transaction, with its operation and outcome', async () => {
+    const timings: StatementTiming[] = [];
+    const { db } = await startedStore('history', { statements: { statement: (t) => timings.push(t) } });
+    await db.forTenant('a').query('insert note', sql`insert into notes values ('a', 'n1', 'x', null)`);
+    await db.forTenant('a').transaction('two notes', async (tx) => {
+      await tx.query('insert second note', sql`insert into notes values ('a', 'n2', 'y', null)`);
+      await tx.query('count notes', sql`select count(*) from notes`);
+    });
+    await expect(
+      db.forTenant('a').query('insert duplicate note', sql`insert into notes values ('a', 'n1', 'z', null)`),
+    ).rejects.toMatchObject({ code: 'already_exists' });
+
+    expect(timings.map(({ operation, outcome }) => [operation, outcome])).toEqual([
+      ['insert note', 'ok'],
+      ['insert second note', 'ok'],
+      ['count notes', 'ok'],
+      ['insert duplicate note', 'error'],
+    ]);
+    for (const { seconds } of timings) expect(seconds).toBeGreaterThan(0);
   });
 });
 

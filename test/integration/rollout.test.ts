@@ -1,33 +1,30 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { createParleyClient, type ParleyClient, type ThreadMessage } from '@parley/client';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { dropSchema, serviceStore } from '../support/database.js';
-import { authClient, grpcTlsEnv, historyClient } from '../support/grpc.js';
-import { freshTopics, kafkaServiceEnv, testKafka, testLogger, waitFor } from '../support/harness.js';
+import { authClient, historyClient } from '../support/grpc.js';
 import {
-  brandChannel,
+  freePort,
+  freshTopics,
+  kafkaServiceEnv,
+  testKafka,
+  testLogger,
+  waitFor,
+  waitForReady,
+} from '../support/harness.js';
+import { buildWorkspaces, type ServiceProcess, startServiceProcess } from '../support/service-process.js';
+import {
   dropStore,
   pipelineTopics,
+  putBrandChannel,
   signInThroughAuth,
   startAuth,
   startHistory,
 } from '../support/services.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * A Kubernetes Service in miniature: each new connection goes to the first pod that accepts it, so
@@ -65,34 +62,6 @@ async function serviceProxy(ports: () => number[]): Promise<{ url: string; close
   };
 }
 
-interface Pod {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; at: number }>;
-  output: string;
-}
-
-/** A built service in a process of its own, as a pod runs it. */
-function startPod(name: string, service: 'ingress' | 'enrichment', env: Record<string, string>): Pod {
-  const child = spawn(process.execPath, [`services/${service}/dist/main.js`], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...grpcTlsEnv(service), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const pod: Pod = {
-    name,
-    child,
-    output: '',
-    // 'close', not 'exit': the output is complete by then (an error logged while stopping included).
-    exited: new Promise((resolve) => child.once('close', (code) => resolve({ code, at: Date.now() }))),
-  };
-  for (const stream of [child.stdout, child.stderr])
-    stream?.on('data', (chunk: Buffer) => {
-      pod.output += chunk.toString();
-    });
-  return pod;
-}
-
 /**
  * A rolling restart under load: enrichment and an ingress pod get SIGTERM while customers send and
  * devices listen. Every accepted message must end up stored exactly once and reach the listening
@@ -104,34 +73,21 @@ describe('SIGTERM under load (rolling restart)', () => {
   let auth: Awaited<ReturnType<typeof startAuth>>;
   let history: Awaited<ReturnType<typeof startHistory>>;
   let proxy: Awaited<ReturnType<typeof serviceProxy>>;
-  const pods: Pod[] = [];
+  const pods: ServiceProcess[] = [];
   const listeners: ParleyClient[] = [];
   let enrichmentEnv: () => Promise<Record<string, string>>;
   // The ingress pods share one schema, as the pods of a deployment do (and migrate it together).
   const ingressStore = serviceStore('ingress');
 
   beforeAll(async () => {
-    const build = spawnSync(
-      'npx',
-      [
-        'turbo',
-        'run',
-        'build',
-        '--filter=@parley/ingress',
-        '--filter=@parley/enrichment',
-        '--output-logs=errors-only',
-      ],
-      { cwd: root, encoding: 'utf8' },
-    );
+    const build = buildWorkspaces(['@parley/ingress', '@parley/enrichment']);
     expect(build.status, build.stderr).toBe(0);
     brand = await startBrandServer();
     for (let i = 0; i < 4; i += 1) brand.customers.set(`c-${i}`, { name: `Customer ${i}`, tier: 'gold' });
     auth = await startAuth(logger);
     const prefix = await freshTopics(testKafka(), pipelineTopics);
     history = await startHistory(prefix, logger);
-    const client = authClient(auth.grpcAddress());
-    await client.call.PutChannel({ channel: brandChannel(brand, 'acme', 'web') });
-    client.close();
+    await putBrandChannel(auth.grpcAddress(), brand);
     const common = {
       BIND_HOST: '127.0.0.1',
       KAFKA_TOPIC_PREFIX: prefix,
@@ -157,9 +113,9 @@ describe('SIGTERM under load (rolling restart)', () => {
       OPS_PORT: String(await freePort()),
     });
     const [i1, i2] = [await ingressEnv('ingress-1'), await ingressEnv('ingress-2')];
-    pods.push(startPod('ingress-1', 'ingress', i1), startPod('ingress-2', 'ingress', i2));
+    pods.push(startServiceProcess('ingress', i1), startServiceProcess('ingress', i2));
     const e1 = await enrichmentEnv();
-    pods.push(startPod('enrichment-1', 'enrichment', e1));
+    pods.push(startServiceProcess('enrichment', e1));
     const alive = new Set(['ingress-1', 'ingress-2']);
     const httpPorts = { 'ingress-1': Number(i1.HTTP_PORT), 'ingress-2': Number(i2.HTTP_PORT) };
     proxy = await serviceProxy(() => [...alive].map((name) => httpPorts[name as keyof typeof httpPorts]));
@@ -169,12 +125,7 @@ describe('SIGTERM under load (rolling restart)', () => {
       [i2, 'ingress-2'],
       [e1, 'enrichment-1'],
     ] as const) {
-      await waitFor(`${name} ready`, async () =>
-        fetch(`http://127.0.0.1:${env.OPS_PORT}/readyz`).then(
-          (response) => response.ok,
-          () => false,
-        ),
-      );
+      await waitForReady(name, `http://127.0.0.1:${env.OPS_PORT}`);
     }
   }, 180_000);
 
@@ -257,9 +208,9 @@ describe('SIGTERM under load (rolling restart)', () => {
     })();
 
     await sleep(3000);
-    const [ingress1, , enrichment1] = pods as [Pod, Pod, Pod];
+    const [ingress1, , enrichment1] = pods as [ServiceProcess, ServiceProcess, ServiceProcess];
     // Roll enrichment: the replacement starts, the old pod gets SIGTERM and drains.
-    pods.push(startPod('enrichment-2', 'enrichment', await enrichmentEnv()));
+    pods.push(startServiceProcess('enrichment', await enrichmentEnv()));
     const enrichmentStopped = Date.now();
     enrichment1.child.kill('SIGTERM');
     await sleep(3000);

@@ -94,6 +94,16 @@ async function expectOpsEndpoints(opsUrl: string, service: string, checks: strin
   expect(Object.keys(ready.checks).sort()).toEqual([...checks].sort());
   const metrics = await (await fetch(`${opsUrl}/metrics`)).text();
   expect(metrics).toContain(`nodejs_heap_size_used_bytes{service="${service}",version="test"}`);
+  // /readyz as series (docs/operations.md, "Readiness metrics"), and the store's statement times.
+  expect(metrics).toContain(`parley_ready{service="${service}",version="test"} 1`);
+  for (const check of checks) {
+    expect(metrics).toContain(
+      `parley_readiness_check{check="${check}",service="${service}",version="test"} 1`,
+    );
+  }
+  expect(metrics.includes('# TYPE parley_store_statement_duration_seconds histogram')).toBe(
+    checks.includes('postgres'),
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { parseTraceparent } from '@parley/ops';
 import { type BrandServer, startBrandServer } from '@parley/test-brand';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { openDeviceStream } from '../support/device-stream.js';
 import { freshTopics, randomName, testKafka, testLogger, waitFor } from '../support/harness.js';
 import {
   createTestApiKey,
@@ -126,12 +126,7 @@ describe('tracing and consumer metrics across the services', () => {
 
   it('makes a WebSocket send one trace of its own, through every hop', async () => {
     const phone = await signInOverHttp(api, brand, 'c-1', { tenantId: 'acme', deviceId: 'phone' });
-    const frames: Record<string, unknown>[] = [];
-    const socket = new WebSocket(`${api.replace('http', 'ws')}/v1/stream`, [
-      'parley.v1',
-      `parley.token.${phone.sessionToken}`,
-    ]);
-    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    const { socket, frames } = openDeviceStream(api, phone.sessionToken);
     try {
       await waitFor('the stream ready', () => frames.find((frame) => frame.type === 'sync'));
       socket.send(JSON.stringify({ type: 'send', clientMessageId: 't-ws', text: 'traced over ws' }));

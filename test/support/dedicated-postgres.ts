@@ -1,5 +1,4 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,16 +9,7 @@ import {
 } from '../../scripts/infra/postgres.mjs';
 import { infraSettings } from '../../scripts/infra/settings.mjs';
 import type { StoreService } from './database.js';
-
-/** A loopback port free right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort } from './harness.js';
 
 /**
  * A PostgreSQL server of one test's own, started by the launcher in a scratch data dir on a free

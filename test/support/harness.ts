@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { ensureAcls, ensureTopics, topicNameFor } from '@parley/bus';
 import type { TopicName } from '@parley/contracts';
 import { createLogger, type Logger } from '@parley/logger';
@@ -7,6 +9,9 @@ import { type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 import { serviceKafkaCredentials } from '../../scripts/infra/index.mjs';
 import { demoPorts, freePortOffset, servicePorts } from '../../scripts/system.mjs';
+
+/** The repository's root: where built services, fixtures and scripts are run from. */
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The servers the global setup ensured. */
 export function testInfra() {
@@ -83,6 +88,29 @@ export async function waitFor<T>(
   }
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${description}; last value: ${JSON.stringify(last)}`,
+  );
+}
+
+/** A loopback port free right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * Waits until the ops server at `opsUrl` answers /readyz with 2xx (consumers joined, stores up);
+ * a refused connection, as from a process still starting, counts as not ready yet.
+ */
+export async function waitForReady(name: string, opsUrl: string): Promise<void> {
+  await waitFor(`${name} ready`, () =>
+    fetch(`${opsUrl}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    ),
   );
 }
 

@@ -23,7 +23,7 @@ import { type ApiKeyScope, newApiKey } from '../../services/ingress/src/domain/a
 import { createApp as createIntegrations } from '../../services/integrations/src/app.js';
 import { loadConfig as integrationsConfig } from '../../services/integrations/src/config.js';
 import { dropSchema, type StoreService, serviceStore, storeComponent } from './database.js';
-import { grpcTlsEnv } from './grpc.js';
+import { authClient, grpcTlsEnv } from './grpc.js';
 import { type KafkaService, kafkaServiceEnv } from './harness.js';
 
 /** Every topic the services use, for `freshTopics`. */
@@ -236,6 +236,16 @@ export function brandChannel(
     customerDataUrl: brand.endpoints.userinfo,
     ...extra,
   };
+}
+
+/** Stores the test brand's `acme`/`web` channel (`brandChannel`) through auth's gRPC API. */
+export async function putBrandChannel(authAddress: string, brand: BrandServer): Promise<void> {
+  const grpc = authClient(authAddress);
+  try {
+    await grpc.call.PutChannel({ channel: brandChannel(brand, 'acme', 'web') });
+  } finally {
+    grpc.close();
+  }
 }
 
 /** Signs `sub` in at the brand and exchanges the code through auth, as a chat window would. */

@@ -1,8 +1,5 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { freeUpPortOffset, randomName, testInfra, waitFor } from './harness.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { freeUpPortOffset, randomName, repoRoot, testInfra, waitFor } from './harness.js';
 
 /** `npm run up` (scripts/up.mjs) as tests run it: on the run's Kafka and store, at a free port offset. */
 export interface UpProcess {
@@ -29,7 +26,7 @@ export async function startUp(name: string, env: Record<string, string> = {}): P
   const offset = await freeUpPortOffset();
   let output = '';
   const child = spawn(process.execPath, ['scripts/up.mjs'], {
-    cwd: root,
+    cwd: repoRoot,
     env: {
       ...process.env,
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrandFailure, callerGone, isBrandFailure, ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { openSpan } from '@parley/ops';
 import type { Registry } from 'prom-client';
 import { createBrandHttpMetrics } from './brand-http-metrics.js';
 import { type CircuitBreakers, createCircuitBreakers } from './circuit-breakers.js';
@@ -107,7 +108,12 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
   const limiter = createHostLimiter(maxConcurrentPerHost);
   const policy = createHostPolicy(options.allowHosts ?? []);
   const breakers: CircuitBreakers = createCircuitBreakers(breaker);
-  const metrics = createBrandHttpMetrics({ registry, maxHostLabels, listed: policy.listed });
+  const metrics = createBrandHttpMetrics({
+    registry,
+    maxHostLabels,
+    listed: policy.listed,
+    isOpen: (key) => breakers.isOpen(key),
+  });
 
   const send = createExchange({ logger, policy, timeoutMs, maxResponseBytes });
   // Timeouts waiting for a host slot (not the host failing), and the 5xx answers behind failures.
@@ -144,7 +150,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
     if (verdict === 'succeeded') return breakers.succeeded(stay.key);
     if (verdict === undefined) return stay.admission === 'trial' && breakers.abandoned(stay.key);
     if (!breakers.failed(stay.key)) return;
-    metrics.circuitOpened(metrics.hostLabel(stay.url));
+    metrics.circuitOpened(metrics.hostLabel(stay.url), stay.key);
     logger.warn({ tenant, host: stay.url.host, reason }, 'circuit to brand host opened');
   }
 
@@ -155,20 +161,38 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
   }
 
   /** One hop, timed into the metrics under its host. */
-  async function timedHop(url: URL, hop: () => Promise<BrandResponse>) {
+  async function timedHop(url: URL, init: BrandRequest, hop: () => Promise<BrandResponse>) {
     const started = process.hrtime.bigint();
     let outcome = 'error';
+    // A client span per hop: the host, never the URL's path or query, headers or body
+    // (docs/operations.md, "Tracing").
+    const method = init.method ?? 'GET';
+    const span = openSpan(`brand ${method}`, {
+      kind: 'client',
+      attributes: {
+        'http.request.method': method,
+        'server.address': url.hostname,
+        'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+        'url.scheme': url.protocol.replace(/:$/, ''),
+        'parley.tenant_id': init.tenant,
+      },
+    });
+    let failed: { code: string } | undefined;
     try {
-      const response = await hop();
+      const response = await span.run(hop);
       outcome = `${Math.floor(response.status / 100)}xx`;
+      span.span.setAttribute('http.response.status_code', response.status);
+      if (response.status >= 500) failed = { code: String(response.status) };
       return response;
     } catch (error) {
       const failure = error instanceof ParleyError ? error : unavailable(url.hostname, 'unreachable', error);
       if (queuedFailures.has(failure)) outcome = 'queue_timeout';
       else if (isBrandFailure(failure) && failure.reason !== 'not_allowed') outcome = failure.reason;
       else outcome = failure.code;
+      failed = { code: outcome };
       throw failure;
     } finally {
+      span.end(failed);
       metrics.observe(metrics.hostLabel(url), outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
@@ -195,7 +219,7 @@ export function createBrandHttpClient(options: BrandHttpOptions): BrandHttpClien
         }
         const target = current;
         const sent = hopInit;
-        const response = await timedHop(target, async () => {
+        const response = await timedHop(target, sent, async () => {
           stay ??= await enter(key, target, sent.signal);
           return send(target, sent);
         });

@@ -224,11 +224,13 @@ describe('brand HTTP client against local servers', () => {
       context: { reason: 'circuit_open' },
     });
     expect(hits.get('/always-503')).toBe(before + 2);
+    expect(await registry.metrics()).toMatch(/parley_brand_http_circuits_open\{host="127\.0\.0\.1:\d+"\} 1/);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await client.request(`${base}/json`, { tenant: 'acme' })).status).toBe(200);
     expect((await client.request(`${base}/json`, { tenant: 'acme' })).status).toBe(200);
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/parley_brand_http_circuit_opened_total\{host="127\.0\.0\.1:\d+"\} 1/);
+    expect(metrics).toMatch(/parley_brand_http_circuits_open\{host="127\.0\.0\.1:\d+"\} 0/);
     expect(metrics).toMatch(
       /parley_brand_http_request_duration_seconds_count\{host="127\.0\.0\.1:\d+",outcome="5xx"\} 2/,
     );

@@ -12,9 +12,12 @@ describe('circuit breaker trial', () => {
   it('re-opens for one more open period when the trial ends without a verdict, then a trial can close it', () => {
     let now = 0;
     const breakers = createCircuitBreakers({ failureThreshold: 1, openMs: 100, now: () => now });
+    expect(breakers.isOpen('brand')).toBe(false);
     breakers.failed('brand');
+    expect(breakers.isOpen('brand')).toBe(true);
     now = 100;
     expect(breakers.admit('brand')).toBe('trial');
+    expect(breakers.isOpen('brand')).toBe(true); // half-open still counts as open
     breakers.abandoned('brand');
     expect(breakers.allows('brand')).toBe(false);
     now = 199;
@@ -23,6 +26,7 @@ describe('circuit breaker trial', () => {
     expect(breakers.admit('brand')).toBe('trial');
     breakers.succeeded('brand');
     expect(breakers.admit('brand')).toBe('closed');
+    expect(breakers.isOpen('brand')).toBe(false);
   });
 
   it('leaves the circuit alone when a request it did not count as a trial ends without a verdict', () => {

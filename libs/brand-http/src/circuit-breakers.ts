@@ -14,6 +14,8 @@ export interface CircuitBreakers {
    * stays open for one more open period, then lets the next trial through. No-op without a trial.
    */
   abandoned(host: string): void;
+  /** True while the circuit is open (a trial in flight included), until a success closes it. */
+  isOpen(host: string): boolean;
 }
 
 interface HostState {
@@ -81,6 +83,10 @@ export function createCircuitBreakers(options: {
       state.trialInFlight = false;
       if (isOpen(state)) state.openUntil = now() + openMs;
       return !wasOpen && isOpen(state);
+    },
+    isOpen(host) {
+      const state = hosts.get(host);
+      return state !== undefined && isOpen(state);
     },
     abandoned(host) {
       const state = hosts.get(host);

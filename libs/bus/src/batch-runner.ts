@@ -2,24 +2,27 @@ import type { Logger } from '@parley/logger';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { LagReporter } from './consumer-options.js';
 import { processInKeyOrder } from './keyed-concurrency.js';
+import type { OffsetCommitter } from './offset-committer.js';
 import { type HandleRecord, StopRequested } from './record-handling.js';
 
 /**
  * The batch mode of the consumer (the default): each fetched batch of a partition is handled
  * before the next, distinct keys of the batch concurrently (`keyConcurrency`), each key in offset
- * order. Offsets are committed after the batch, up to the first record not handled; a record
- * failing its retries fails the batch (kafkajs retries it, then the consumer restarts).
+ * order. After the batch, the OffsetCommitter commits up to the first record not handled, in the
+ * background, so the next fetch does not wait for it; a record failing its retries fails the batch
+ * (kafkajs retries it, then the consumer restarts).
  */
 export function createBatchRunner(options: {
+  committer: OffsetCommitter;
   handle: HandleRecord;
   logger: Logger;
   groupId: string;
   keyConcurrency: number;
   onLag: LagReporter;
 }): (payload: EachBatchPayload) => Promise<void> {
-  const { handle, logger, groupId, keyConcurrency, onLag } = options;
+  const { committer, handle, logger, groupId, keyConcurrency, onLag } = options;
   return async function eachBatch(payload) {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const messages = batch.messages;
     // Set when a record fails for good, the consumer stops or the group rebalances: no new record
     // of this batch starts, so that little is handled again after the redelivery.
@@ -54,14 +57,14 @@ export function createBatchRunner(options: {
     // Offsets are committed only up to the first record not handled, so nothing is skipped.
     const firstPending = done.indexOf(false);
     const lastHandled = firstPending === -1 ? messages.length - 1 : firstPending - 1;
-    if (lastHandled >= 0) resolveOffset((messages[lastHandled] as KafkaMessage).offset);
     const first = messages[0];
     if (first) {
+      if (lastHandled >= 0) resolveOffset((messages[lastHandled] as KafkaMessage).offset);
       const position =
         lastHandled >= 0 ? BigInt((messages[lastHandled] as KafkaMessage).offset) + 1n : BigInt(first.offset);
       onLag(batch.topic, batch.partition, BigInt(batch.highWatermark) - position);
+      if (lastHandled >= 0) committer.mark(batch.topic, batch.partition, position);
     }
-    await commitOffsetsIfNecessary();
     const failure = failures.find(({ error }) => !(error instanceof StopRequested));
     if (failure) throw failure.error;
   };

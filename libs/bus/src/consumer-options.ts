@@ -83,5 +83,34 @@ export const consumerDefaults = {
   keyConcurrency: 16,
 } as const;
 
+/**
+ * The options with their defaults applied: the one object the consumer's parts (event-consumer.ts,
+ * record-handling.ts) read, so an option is declared, defaulted and checked here only.
+ */
+export type ResolvedConsumerOptions<T extends TopicName> = Readonly<
+  Required<Omit<EventConsumerOptions<T>, 'pipelineDepth' | 'metrics'>> &
+    Pick<EventConsumerOptions<T>, 'pipelineDepth' | 'metrics'>
+>;
+
+/** Checks the options and applies `consumerDefaults` to those left unset. */
+export function resolveConsumerOptions<T extends TopicName>(
+  options: EventConsumerOptions<T>,
+): ResolvedConsumerOptions<T> {
+  const { pipelineDepth } = options;
+  if (pipelineDepth !== undefined && (!Number.isInteger(pipelineDepth) || pipelineDepth < 1)) {
+    throw new RangeError(`pipelineDepth must be a positive integer, got ${pipelineDepth}`);
+  }
+  return Object.freeze({
+    ...options,
+    topicPrefix: options.topicPrefix ?? '',
+    maxAttempts: options.maxAttempts ?? consumerDefaults.maxAttempts,
+    batchRetries: options.batchRetries ?? consumerDefaults.batchRetries,
+    retryBackoffMs: options.retryBackoffMs ?? consumerDefaults.retryBackoffMs,
+    maxRetryBackoffMs: options.maxRetryBackoffMs ?? consumerDefaults.maxRetryBackoffMs,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? consumerDefaults.sessionTimeoutMs,
+    onCrash: options.onCrash ?? (() => {}),
+  });
+}
+
 /** The partition lag reporter the runners call (topic as deployed). */
 export type LagReporter = (topic: string, partition: number, lag: bigint) => void;

@@ -6,7 +6,9 @@ import {
   type EventConsumer,
   type EventConsumerOptions,
   type LagReporter,
+  resolveConsumerOptions,
 } from './consumer-options.js';
+import { createOffsetCommitter } from './offset-committer.js';
 import { createPipelinedRunner } from './pipelined-runner.js';
 import { createRecordHandling } from './record-handling.js';
 
@@ -26,78 +28,68 @@ import { createRecordHandling } from './record-handling.js';
  * await consumer.start();
  */
 export function createEventConsumer<T extends TopicName>(options: EventConsumerOptions<T>): EventConsumer {
-  const {
-    kafka,
-    groupId,
-    handlers,
-    dlqProducer,
-    logger,
-    topicPrefix = '',
-    pipelineDepth,
-    maxAttempts = consumerDefaults.maxAttempts,
-    batchRetries = consumerDefaults.batchRetries,
-    retryBackoffMs = consumerDefaults.retryBackoffMs,
-    maxRetryBackoffMs = consumerDefaults.maxRetryBackoffMs,
-    sessionTimeoutMs = consumerDefaults.sessionTimeoutMs,
-    fromBeginning,
-    onCrash = () => {},
-    metrics,
-  } = options;
-  if (pipelineDepth !== undefined && (!Number.isInteger(pipelineDepth) || pipelineDepth < 1)) {
-    throw new RangeError(`pipelineDepth must be a positive integer, got ${pipelineDepth}`);
-  }
+  const settings = resolveConsumerOptions(options);
+  const { kafka, groupId, logger, topicPrefix, pipelineDepth, maxRetryBackoffMs, sessionTimeoutMs, metrics } =
+    settings;
 
-  const records = createRecordHandling({
-    handlers,
-    topicPrefix,
-    groupId,
-    dlqProducer,
-    logger,
-    maxAttempts,
-    retryBackoffMs,
-    maxRetryBackoffMs,
-    metrics,
-  });
+  const records = createRecordHandling(settings);
   const consumer: Consumer = kafka.consumer({
     // Groups are prefixed like topics: systems sharing a broker under different prefixes (staging
     // beside production, tests, the benchmark) never share a group.
     groupId: `${topicPrefix}${groupId}`,
     sessionTimeout: sessionTimeoutMs,
     allowAutoTopicCreation: false,
-    retry: { retries: batchRetries },
+    retry: { retries: settings.batchRetries },
   });
   const onLag: LagReporter = (topic, partition, lag) =>
     metrics?.lag({ topic: records.baseTopicOf(topic), partition, lag: Number(lag) });
+  // Both modes commit in the background (offset-committer.ts), never on the fetch path.
+  const committer = createOffsetCommitter({ consumer, logger });
   const pipeline =
     pipelineDepth === undefined
       ? undefined
       : createPipelinedRunner({
-          consumer,
+          committer,
           depth: pipelineDepth,
           logger,
           retryPauseMs: maxRetryBackoffMs,
           handle: records.handle,
           onLag,
         });
-  const eachBatch =
+  const runBatch =
     pipeline?.eachBatch ??
     createBatchRunner({
+      committer,
       handle: records.handle,
       logger,
       groupId,
       keyConcurrency: consumerDefaults.keyConcurrency,
       onLag,
     });
+  /** Batches being handled: a stop lets them finish and commits them while still a group member. */
+  const handling = new Set<Promise<void>>();
+  const eachBatch = async (payload: Parameters<typeof runBatch>[0]) => {
+    const running = runBatch(payload);
+    handling.add(running);
+    try {
+      await running;
+    } finally {
+      handling.delete(running);
+    }
+  };
 
   let joined = false;
+  /** Between `run` and the first stop: what a stop must let finish and commit. */
+  let running = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
+    committer.reassigned(payload.memberAssignment);
     pipeline?.reassigned(payload.memberAssignment);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
     logger.error({ err: payload.error, groupId, restart: payload.restart }, 'consumer crashed');
-    onCrash({ error: payload.error, restart: payload.restart });
+    settings.onCrash({ error: payload.error, restart: payload.restart });
   });
   consumer.on(consumer.events.STOP, () => {
     joined = false;
@@ -107,16 +99,36 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
     isReady: () => joined,
     async start() {
       await consumer.connect();
-      await consumer.subscribe({ topics: [...records.topics], fromBeginning });
-      await consumer.run({ eachBatchAutoResolve: false, autoCommit: !pipeline, eachBatch });
+      await consumer.subscribe({ topics: [...records.topics], fromBeginning: settings.fromBeginning });
+      await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch });
+      running = true;
     },
     async stop() {
-      if (pipeline) {
+      // No new batch starts; the ones in hand finish and are committed before the group is left.
+      if (running) {
+        running = false;
         consumer.pause(records.topics.map((topic) => ({ topic })));
-        await pipeline.drain(sessionTimeoutMs / 2);
+        if (pipeline) await pipeline.drain(sessionTimeoutMs / 2);
+        else {
+          await Promise.allSettled([...handling]);
+          await committer.flush();
+        }
       }
       await consumer.disconnect();
       joined = false;
     },
+  };
+}
+
+/**
+ * The consumer as a service lifecycle component named `consumer` (start joins the group,
+ * readiness while a member, stop commits and leaves), as every service's ops endpoints report it.
+ */
+export function consumerComponent(consumer: EventConsumer) {
+  return {
+    name: 'consumer',
+    start: () => consumer.start(),
+    stop: () => consumer.stop(),
+    isReady: () => consumer.isReady(),
   };
 }

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { type EventOf, eventContracts, type TopicName } from '@parley/contracts';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { contextOfTraceparent, inSpan, withMessageId } from '@parley/ops';
 import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { cloudEventHeaders } from './cloud-events.js';
+import { createSendBatcher } from './send-batcher.js';
 import { topicNameFor } from './topics.js';
 
 export interface EventProducerOptions {
@@ -57,9 +60,14 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     connected = false;
   });
 
+  // Concurrent sends share a produce request (send-batcher.ts), acks=all either way.
+  const batcher = createSendBatcher((topicMessages) =>
+    producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None }),
+  );
+
   async function send(topic: string, messages: Message[]): Promise<void> {
     try {
-      await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
+      await batcher.send(topic, messages);
     } catch (error) {
       // kafkajs says whether trying again can help (a leader election can, an unknown topic or a
       // record over the size limit cannot).
@@ -91,11 +99,34 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
           },
         });
       }
-      const headers = cloudEventHeaders({ source, type: contract.type, ...publishOptions });
       const key = (contract.key as (value: unknown) => string)(parsed.data);
+      const messageOf = (contract as { messageOf?: (value: unknown) => string }).messageOf;
       const deployedTopic = topicNameFor(topicPrefix, topic);
-      await send(deployedTopic, [{ key, value: JSON.stringify(parsed.data), headers }]);
-      logger.debug({ topic: deployedTopic, eventId: headers.ce_id }, 'event published');
+      const id = publishOptions.id ?? randomUUID();
+      // A producer span per event; the record carries its context, so the consumer's span is its
+      // child (docs/operations.md, "Tracing").
+      await withMessageId(messageOf?.(parsed.data), () =>
+        inSpan(
+          `send ${topic}`,
+          {
+            kind: 'producer',
+            ...(publishOptions.traceparent
+              ? { parent: contextOfTraceparent(publishOptions.traceparent) }
+              : {}),
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': deployedTopic,
+              'messaging.message.id': id,
+            },
+          },
+          async () => {
+            const headers = cloudEventHeaders({ source, type: contract.type, ...publishOptions, id });
+            await send(deployedTopic, [{ key, value: JSON.stringify(parsed.data), headers }]);
+            logger.debug({ topic: deployedTopic, eventId: id }, 'event published');
+          },
+        ),
+      );
     },
   };
 }

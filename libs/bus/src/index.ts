@@ -5,7 +5,7 @@ export {
   readCloudEventHeaders,
 } from './cloud-events.js';
 export type { EventConsumer, EventConsumerOptions, EventHandlers, EventMeta } from './consumer-options.js';
-export { createEventConsumer } from './event-consumer.js';
+export { consumerComponent, createEventConsumer } from './event-consumer.js';
 export {
   createEventProducer,
   type EventProducer,

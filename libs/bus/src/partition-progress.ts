@@ -13,14 +13,11 @@ export class PartitionProgress {
   readonly #open: { readonly offset: bigint; done: boolean }[] = [];
   /** The offset after the last record taken. */
   #next: bigint;
-  /** The offset last committed (or the one the partition started from). */
-  committed: bigint;
   /** False once the partition is revoked or the consumer stops: its records are abandoned. */
   active = true;
 
   constructor(startOffset: bigint) {
     this.#next = startOffset;
-    this.committed = startOffset;
   }
 
   /** True when `offset` was taken already (a re-fetch after a rebalance or a retried fetch). */

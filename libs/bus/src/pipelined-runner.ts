@@ -1,24 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@parley/logger';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { LagReporter } from './consumer-options.js';
+import type { OffsetCommitter } from './offset-committer.js';
 import { PartitionProgress } from './partition-progress.js';
 import { type HandleRecord, StopRequested } from './record-handling.js';
 
 /**
  * The pipelined mode of the consumer: records are taken from each batch into per-key lanes and the
- * batch returns at once, so kafkajs fetches on while slow keys are still running. kafkajs commits
- * nothing by itself here; offsets are committed from each partition's PartitionProgress.
+ * batch returns at once, so kafkajs fetches on while slow keys are still running. Each partition's
+ * PartitionProgress says how far it is done; the OffsetCommitter commits that in the background.
  */
 export function createPipelinedRunner(options: {
-  consumer: Consumer;
+  committer: OffsetCommitter;
   depth: number;
   logger: Logger;
   retryPauseMs: number;
   handle: HandleRecord;
   onLag: LagReporter;
 }) {
-  const { consumer, depth, logger, retryPauseMs, handle, onLag } = options;
+  const { committer, depth, logger, retryPauseMs, handle, onLag } = options;
   const partitions = new Map<
     string,
     { topic: string; partition: number; progress: PartitionProgress; highWatermark: bigint }
@@ -31,49 +32,12 @@ export function createPipelinedRunner(options: {
     wake = resolve;
   });
   let stopping = false;
-  let committing: Promise<void> | undefined;
-  let commitPending = false;
 
   function signal() {
     wake();
     wakeUp = new Promise<void>((resolve) => {
       wake = resolve;
     });
-  }
-
-  async function commitLoop(): Promise<void> {
-    while (commitPending) {
-      commitPending = false;
-      const due = [...partitions.values()]
-        .filter(({ progress }) => progress.active && progress.committable() > progress.committed)
-        .map(({ topic, partition, progress }) => ({
-          topic,
-          partition,
-          progress,
-          offset: progress.committable(),
-        }));
-      if (due.length === 0) continue;
-      try {
-        await consumer.commitOffsets(
-          due.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })),
-        );
-        for (const { progress, offset } of due) if (offset > progress.committed) progress.committed = offset;
-      } catch (error) {
-        // Not a member right now (rebalancing, reconnecting): the next finished record tries again, and
-        // whatever stays uncommitted is redelivered, never lost.
-        logger.warn({ err: error }, 'could not commit offsets; will try again');
-        await sleep(500);
-        if (!stopping) commitPending = true;
-      }
-    }
-  }
-
-  function commitSoon(): Promise<void> {
-    commitPending = true;
-    committing ??= commitLoop().finally(() => {
-      committing = undefined;
-    });
-    return committing;
   }
 
   async function run(
@@ -101,8 +65,8 @@ export function createPipelinedRunner(options: {
     progress.finish(entry);
     const state = partitions.get(`${topic}:${partition}`);
     if (state?.progress === progress) onLag(topic, partition, state.highWatermark - progress.committable());
+    if (progress.active) committer.mark(topic, partition, progress.committable());
     signal();
-    void commitSoon();
     return true;
   }
 
@@ -131,6 +95,7 @@ export function createPipelinedRunner(options: {
           partitions.delete(id);
         }
       }
+      committer.reassigned(assignment);
       signal();
     },
 
@@ -178,9 +143,7 @@ export function createPipelinedRunner(options: {
         }),
       ]);
       clearTimeout(timer);
-      if (committing) await committing;
-      commitPending = true;
-      await commitLoop();
+      await committer.flush();
       for (const { progress } of partitions.values()) progress.active = false;
     },
   };

@@ -1,13 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TopicName } from '@parley/contracts';
+import { eventContracts, type TopicName } from '@parley/contracts';
 import { ParleyError, toParleyError } from '@parley/errors';
-import type { Logger } from '@parley/logger';
-import type { ConsumerObserver, RecordOutcome } from '@parley/ops';
-import { currentTraceId, runInTrace } from '@parley/ops';
+import type { RecordOutcome } from '@parley/ops';
+import { contextOfTraceparent, currentTraceId, inSpan, withMessageId } from '@parley/ops';
 import type { KafkaMessage } from 'kafkajs';
-import type { EventHandlers, EventMeta } from './consumer-options.js';
+import type { EventMeta, ResolvedConsumerOptions } from './consumer-options.js';
 import { deadLetterRecord, decodeRecord, PoisonEvent } from './decode-record.js';
-import type { EventProducer } from './event-producer.js';
 import { dlqTopicFor, topicNameFor } from './topics.js';
 
 /** Thrown for records left unhandled because the consumer is stopping; they stay uncommitted. */
@@ -38,17 +36,9 @@ export interface RecordHandling {
  * in the record's trace (`traceparent`) with retries and doubling backoff for anything but a
  * deliberate refusal, and dead-letter poison records to `<topic>.dlq` with the error in headers.
  */
-export function createRecordHandling<T extends TopicName>(options: {
-  handlers: EventHandlers<T>;
-  topicPrefix: string;
-  groupId: string;
-  dlqProducer: EventProducer;
-  logger: Logger;
-  maxAttempts: number;
-  retryBackoffMs: number;
-  maxRetryBackoffMs: number;
-  metrics?: ConsumerObserver | undefined;
-}): RecordHandling {
+export function createRecordHandling<T extends TopicName>(
+  options: ResolvedConsumerOptions<T>,
+): RecordHandling {
   const {
     handlers,
     topicPrefix,
@@ -58,8 +48,8 @@ export function createRecordHandling<T extends TopicName>(options: {
     maxAttempts,
     retryBackoffMs,
     maxRetryBackoffMs,
+    metrics,
   } = options;
-  const metrics = options.metrics;
   const baseTopicOf = new Map<string, T>(
     (Object.keys(handlers) as T[]).map((base) => [topicNameFor(topicPrefix, base), base]),
   );
@@ -93,42 +83,57 @@ export function createRecordHandling<T extends TopicName>(options: {
       });
     try {
       const { event, cloudEvent } = decode(topic, message);
-      const handler = handlers[baseTopicOf.get(topic) as T] as (
-        event: unknown,
-        meta: EventMeta,
-      ) => Promise<void>;
-      // The handler runs as a hop of the record's trace: what it produces and the gRPC calls it
-      // makes carry the same trace id (docs/operations.md, "Tracing").
-      await runInTrace(cloudEvent.traceparent, async () => {
-        const meta: EventMeta = {
-          topic,
-          partition,
-          offset: message.offset,
-          key,
-          cloudEvent,
-          logger: recordLogger.child({ eventId: cloudEvent.id, traceId: currentTraceId() }),
-        };
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            await handler(event, meta);
-            return;
-          } catch (thrown) {
-            // Only a deliberate, permanent refusal dead-letters an event. Anything else (a dependency
-            // down, a network error, a bug) is retried and then redelivered: nothing accepted is lost.
-            if (thrown instanceof ParleyError && !thrown.retriable) {
-              throw new PoisonEvent(thrown.code, thrown.message, { cause: thrown });
+      const base = baseTopicOf.get(topic) as T;
+      const handler = handlers[base] as (event: unknown, meta: EventMeta) => Promise<void>;
+      const messageOf = (eventContracts[base] as { messageOf?: (value: unknown) => string }).messageOf;
+      const span = {
+        kind: 'consumer',
+        parent: contextOfTraceparent(cloudEvent.traceparent),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.consumer.group.name': groupId,
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.message.id': cloudEvent.id,
+        },
+      } as const;
+      // The handler runs in a consumer span, child of the producer's, in the context of the message
+      // the event is about: what it produces and the gRPC calls it makes carry the same trace id
+      // (docs/operations.md, "Tracing").
+      await inSpan(`process ${base}`, span, () =>
+        withMessageId(messageOf?.(event), async () => {
+          const meta: EventMeta = {
+            topic,
+            partition,
+            offset: message.offset,
+            key,
+            cloudEvent,
+            logger: recordLogger.child({ eventId: cloudEvent.id, traceId: currentTraceId() }),
+          };
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              await handler(event, meta);
+              return;
+            } catch (thrown) {
+              // Only a deliberate, permanent refusal dead-letters an event. Anything else (a dependency
+              // down, a network error, a bug) is retried and then redelivered: nothing accepted is lost.
+              if (thrown instanceof ParleyError && !thrown.retriable) {
+                throw new PoisonEvent(thrown.code, thrown.message, { cause: thrown });
+              }
+              const error = toParleyError(thrown, 'dependency_unavailable');
+              report('retried');
+              if (attempt >= maxAttempts) throw error;
+              const backoff = Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** (attempt - 1));
+              meta.logger.warn({ err: error, attempt, backoffMs: backoff }, 'handler failed, retrying');
+              await sleep(backoff);
+              // Heartbeat while retrying so the group keeps this member; stop if it is leaving.
+              if (!(await shouldGoOn())) throw new StopRequested('consumer stopping or rebalancing');
             }
-            const error = toParleyError(thrown, 'dependency_unavailable');
-            report('retried');
-            if (attempt >= maxAttempts) throw error;
-            const backoff = Math.min(maxRetryBackoffMs, retryBackoffMs * 2 ** (attempt - 1));
-            meta.logger.warn({ err: error, attempt, backoffMs: backoff }, 'handler failed, retrying');
-            await sleep(backoff);
-            // Heartbeat while retrying so the group keeps this member; stop if it is leaving.
-            if (!(await shouldGoOn())) throw new StopRequested('consumer stopping or rebalancing');
           }
-        }
-      });
+        }),
+      );
       report('handled');
     } catch (error) {
       if (!(error instanceof PoisonEvent)) throw error;

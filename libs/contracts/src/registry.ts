@@ -14,6 +14,8 @@ export interface EventContract<S extends z.ZodType = z.ZodType> {
   readonly type: string;
   readonly schema: S;
   readonly key: (event: z.output<S>) => string;
+  /** The message the event is about (its spans carry it as `parley.message_id`), for message topics. */
+  readonly messageOf?: (event: z.output<S>) => string;
   readonly description: string;
 }
 
@@ -28,6 +30,7 @@ export const eventContracts = {
     type: 'parley.chat.message.received.v1',
     schema: messageReceived,
     key: (event) => event.threadId,
+    messageOf: (event) => event.messageId,
     description: 'A customer message accepted by ingress after the brand authorized it. Carries no token.',
   }),
   'chat.messages.enriched.v1': contract({
@@ -35,6 +38,7 @@ export const eventContracts = {
     type: 'parley.chat.message.enriched.v1',
     schema: messageEnriched,
     key: (event) => event.threadId,
+    messageOf: (event) => event.messageId,
     description: 'A received message with the customer data fetched from the brand for this very message.',
   }),
   'chat.messages.outbound.v1': contract({
@@ -42,6 +46,7 @@ export const eventContracts = {
     type: 'parley.chat.message.outbound.v1',
     schema: messageOutbound,
     key: (event) => event.threadId,
+    messageOf: (event) => event.messageId,
     description: 'A reply from a bot or an agent to a customer thread.',
   }),
   'chat.deliveries.v1': contract({
@@ -49,6 +54,7 @@ export const eventContracts = {
     type: 'parley.chat.delivery.v1',
     schema: delivery,
     key: (event) => event.customerKey,
+    messageOf: (event) => event.message.messageId,
     description: 'A stored message with its thread sequence number, for every device of the customer.',
   }),
   'chat.customers.updated.v1': contract({

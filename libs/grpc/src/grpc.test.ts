@@ -47,6 +47,7 @@ const ingressOnly: MethodCallers<AuthServiceDefinition> = {
   AuthorizeSession: ['ingress'],
   AuthorizeMessage: ['ingress'],
   GetChannel: ['ingress'],
+  GetCustomerDataAccess: ['ingress'],
 };
 
 const notImplemented = async () => {
@@ -58,6 +59,7 @@ const signals: { aborted: boolean; deadlineInFuture: boolean }[] = [];
 const handlers: UnaryImplementation<AuthServiceDefinition> = {
   ExchangeCode: notImplemented,
   GetAccessToken: notImplemented,
+  GetCustomerDataAccess: notImplemented,
   RevokeSession: notImplemented,
   PutChannel: notImplemented,
   TestChannel: notImplemented,

@@ -22,5 +22,5 @@ export {
 export { type ServiceIdentity, serviceIdentities } from './service-identity.js';
 export { errorCodeTrailer, fromServiceError, refusedCallTrailer, toServiceError } from './status-mapping.js';
 export { fromStruct, toStruct } from './struct-values.js';
-export { inTraceOf, withTraceparent } from './trace-metadata.js';
+export { traceContextOf, withTraceparent } from './trace-metadata.js';
 export { withoutUnsetFields } from './unset-fields.js';

@@ -8,10 +8,11 @@ import type {
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { isParleyError, ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
+import { inSpan } from '@parley/ops';
 import { callerOf } from './call-authorization.js';
 import type { ServiceIdentity } from './service-identity.js';
 import { toServiceError } from './status-mapping.js';
-import { inTraceOf } from './trace-metadata.js';
+import { rpcAttributes, traceContextOf } from './trace-metadata.js';
 
 export interface CallContext {
   readonly metadata: Metadata;
@@ -59,7 +60,9 @@ export function implementService<D extends ServiceDefinition>(
   for (const name of Object.keys(definition)) {
     const handle = byName[name];
     if (!handle) throw new TypeError(`no implementation for ${definition[name]?.path}`);
-    const methodLogger = logger.child({ grpcMethod: definition[name]?.path });
+    const path = definition[name]?.path ?? name;
+    const methodLogger = logger.child({ grpcMethod: path });
+    const attributes = rpcAttributes(path);
     handlers[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const caller = callerOf(call);
       // The server's authorization refused such a call already; this guards a server built without it.
@@ -88,7 +91,21 @@ export function implementService<D extends ServiceDefinition>(
         signal: controller.signal,
         logger: methodLogger,
       };
-      inTraceOf(call.metadata, () => handle(call.request, context)).then(
+      // The handler runs in a server span continuing its caller's (docs/operations.md, "Tracing").
+      inSpan(
+        path.replace(/^\//, ''),
+        { kind: 'server', parent: traceContextOf(call.metadata), attributes },
+        async (span) => {
+          try {
+            const response = await handle(call.request, context);
+            span.setAttribute('rpc.grpc.status_code', 0);
+            return response;
+          } catch (error) {
+            span.setAttribute('rpc.grpc.status_code', toServiceError(error).code);
+            throw error;
+          }
+        },
+      ).then(
         (response) => {
           clearTimeout(timer);
           callback(null, response);

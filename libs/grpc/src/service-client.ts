@@ -1,9 +1,10 @@
 import { type CallOptions, Client, Metadata, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
+import { openSpan } from '@parley/ops';
 import { clientCredentials, type GrpcTls } from './grpc-tls.js';
 import type { ServiceIdentity } from './service-identity.js';
 import { fromServiceError } from './status-mapping.js';
-import { withTraceparent } from './trace-metadata.js';
+import { rpcAttributes, withTraceparent } from './trace-metadata.js';
 
 export interface ClientOptions {
   /** This service's mutual TLS (`loadGrpcTls`): the certificate it presents, the CA it trusts. */
@@ -57,24 +58,35 @@ export function createServiceClient<D extends ServiceDefinition>(
   const secure = clientCredentials(tls, server);
   const client = new Client(address, secure.credentials, secure.options);
   const call = {} as Record<string, unknown>;
+  const peer = serverAttributes(address);
   for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
+    const attributes = { ...rpcAttributes(method.path), ...peer };
     call[name] = (request: unknown, callOptions: CallParameters = {}) =>
       new Promise((resolve, reject) => {
         const relative = Date.now() + (callOptions.deadlineMs ?? defaultDeadlineMs);
         const grpcOptions: CallOptions = { deadline: Math.min(relative, callOptions.deadline ?? relative) };
         const { signal } = callOptions;
         const cancel = () => unary.cancel();
+        // One client span per call; the server continues it (docs/operations.md, "Tracing").
+        const span = openSpan(method.path.slice(1), { kind: 'client', attributes });
         const unary = client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          withTraceparent(callOptions.metadata ?? new Metadata()),
+          span.run(() => withTraceparent(callOptions.metadata ?? new Metadata())),
           grpcOptions,
           (error: ServiceError | null, response?: unknown) => {
             signal?.removeEventListener('abort', cancel);
-            if (error) reject(fromServiceError(error, method.path));
-            else resolve(response);
+            span.span.setAttribute('rpc.grpc.status_code', error ? error.code : 0);
+            if (error) {
+              const failure = fromServiceError(error, method.path);
+              span.end(failure);
+              reject(failure);
+            } else {
+              span.end();
+              resolve(response);
+            }
           },
         );
         if (signal?.aborted) cancel();
@@ -89,6 +101,14 @@ export function createServiceClient<D extends ServiceDefinition>(
       ),
     close: () => client.close(),
   };
+}
+
+/** server.address and server.port of a `host:port` target, for the client spans. */
+function serverAttributes(address: string): Record<string, string | number> {
+  const match = /^(?:dns:(?:\/\/[^/]*\/)?)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address);
+  if (!match) return {};
+  const [, host = '', port] = match;
+  return { 'server.address': host, ...(port ? { 'server.port': Number(port) } : {}) };
 }
 
 /**

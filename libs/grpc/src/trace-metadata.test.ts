@@ -7,9 +7,11 @@ import { createLogger } from '@parley/logger';
 import {
   currentTraceId,
   currentTraceparent,
+  inSpan,
   newTraceparent,
   parseTraceparent,
   runInTrace,
+  withMessageId,
 } from '@parley/ops';
 import { describe, expect, it } from 'vitest';
 import { ensureDevCertificates } from '../../../scripts/infra/certs.mjs';
@@ -17,11 +19,11 @@ import {
   type AuthServiceDefinition,
   createServiceClient,
   implementService,
-  inTraceOf,
   loadGrpcTls,
   loadParleyProtos,
   type ServiceIdentity,
   startGrpcServer,
+  traceContextOf,
   type UnaryImplementation,
   withTraceparent,
 } from './index.js';
@@ -40,12 +42,22 @@ describe('traceparent in gRPC metadata', () => {
     });
   });
 
-  it('runs a handler in the caller’s trace, or a new one', () => {
+  it('continues the caller’s trace, or a new one', () => {
     const incoming = newTraceparent();
     const metadata = new Metadata();
     metadata.set('traceparent', incoming);
-    expect(inTraceOf(metadata, () => currentTraceId())).toBe(parseTraceparent(incoming)?.traceId);
-    expect(inTraceOf(new Metadata(), () => currentTraceId())).toMatch(/^[0-9a-f]{32}$/);
+    const traceIdIn = (received: Metadata) =>
+      inSpan('server', { kind: 'server', parent: traceContextOf(received) }, () => currentTraceId());
+    expect(traceIdIn(metadata)).toBe(parseTraceparent(incoming)?.traceId);
+    expect(traceIdIn(new Metadata())).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIdIn(new Metadata())).not.toBe(parseTraceparent(incoming)?.traceId);
+  });
+
+  it('sends the message id as baggage to the called service', () => {
+    const sent = runInTrace(undefined, () => withMessageId('m-1', () => withTraceparent(new Metadata())));
+    expect(sent.get('baggage')).toEqual(['parley.message_id=m-1']);
+    // Without a message under way, no baggage goes.
+    expect(runInTrace(undefined, () => withTraceparent(new Metadata())).get('baggage')).toEqual([]);
   });
 
   it('carries the client’s trace to the server’s handler over a real call', async () => {
@@ -73,6 +85,7 @@ describe('traceparent in gRPC metadata', () => {
       TestChannel: notHere,
       AuthorizeSession: notHere,
       AuthorizeMessage: notHere,
+      GetCustomerDataAccess: notHere,
       async GetChannel(request) {
         await new Promise((resolve) => setTimeout(resolve, 1));
         seen.push(currentTraceId());

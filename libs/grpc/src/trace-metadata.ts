@@ -1,21 +1,31 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { currentTraceparent, runInTrace } from '@parley/ops';
+import { type Attributes, type Context, contextOfHeaders, traceHeaders } from '@parley/ops';
 
 /**
- * The metadata of an outgoing call: `metadata` with the current hop's `traceparent`
- * (docs/operations.md, "Tracing") unless it has one already (a copy: the caller's is not changed).
- * Outside any trace it is `metadata` itself.
+ * The metadata of an outgoing call: `metadata` with the trace context (`traceparent`) and baggage
+ * (the message id) of the span under way (docs/operations.md, "Tracing"), unless it has a
+ * traceparent already (a copy: the caller's is not changed). Outside any span it is `metadata` itself.
  */
 export function withTraceparent(metadata: Metadata): Metadata {
-  const traceparent = currentTraceparent();
-  if (traceparent === undefined || metadata.get('traceparent').length > 0) return metadata;
+  const headers = traceHeaders({ baggage: true });
+  if (headers.traceparent === undefined || metadata.get('traceparent').length > 0) return metadata;
   const traced = metadata.clone();
-  traced.set('traceparent', traceparent);
+  for (const [name, value] of Object.entries(headers)) traced.set(name, value);
   return traced;
 }
 
-/** Runs a handler as a hop of the trace its caller sent (`traceparent` metadata), else of a new trace. */
-export function inTraceOf<T>(metadata: Metadata, work: () => T): T {
-  const [traceparent] = metadata.get('traceparent');
-  return runInTrace(typeof traceparent === 'string' ? traceparent : undefined, work);
+/** The context a call continues: its caller's trace and baggage (another Parley service's), else none. */
+export function traceContextOf(metadata: Metadata): Context {
+  const headers: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate', 'baggage']) {
+    const [value] = metadata.get(name);
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return contextOfHeaders(headers, { baggage: true });
+}
+
+/** The rpc.* attributes of a call to `path` (`/parley.auth.v1.AuthService/GetChannel`). */
+export function rpcAttributes(path: string): Attributes {
+  const [, service = '', method = ''] = /^\/?([^/]*)\/(.*)$/.exec(path) ?? [];
+  return { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method };
 }

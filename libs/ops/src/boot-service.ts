@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isParleyError } from '@parley/errors';
 import { createLogger, type Logger } from '@parley/logger';
 import { type RunnableService, runService } from './run-service.js';
+import { startTracing, type Tracing } from './start-tracing.js';
 
 export interface BootOptions<C extends BootConfig> {
   readonly name: string;
@@ -32,7 +33,8 @@ export function packageVersion(mainUrl: string): string {
 
 /**
  * What every service's `main.ts` does: load config (a bad one is one line on stderr and exit 2),
- * create the one root logger, create the app and run it until SIGTERM.
+ * create the one root logger, start tracing (`startTracing`), create the app and run it until
+ * SIGTERM, exporting the last spans after it stopped.
  *
  * @example
  * await bootService({ name: 'auth', mainUrl: import.meta.url, loadConfig, createApp });
@@ -49,6 +51,27 @@ export async function bootService<C extends BootConfig>(options: BootOptions<C>)
   const version = packageVersion(mainUrl);
   const pretty = config.LOG_PRETTY ?? Boolean(process.stdout.isTTY);
   const logger = createLogger({ service: name, version, level: config.LOG_LEVEL, pretty });
-  const service = await createApp({ config, logger, version });
+  // The standard OTEL_* variables are OpenTelemetry's, the same in every service, so they are read
+  // here beside the service's config (docs/operations.md, "Tracing"); off unless they ask for it.
+  let tracing: Tracing;
+  try {
+    tracing = await startTracing({ service: name, version, env: process.env, logger });
+  } catch (error) {
+    console.error(`${name}: ${isParleyError(error) ? error.message : String(error)}`);
+    process.exit(2);
+  }
+  if (tracing.config.enabled)
+    logger.info({ tracesUrl: tracing.config.url, serviceName: tracing.config.serviceName }, 'tracing on');
+  const app = await createApp({ config, logger, version });
+  const service: RunnableService = {
+    start: () => app.start(),
+    async stop() {
+      try {
+        await app.stop();
+      } finally {
+        await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'spans not exported'));
+      }
+    },
+  };
   await runService({ logger, service, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 });
 }

@@ -61,6 +61,42 @@ describe('ops server', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
+  it('exports /readyz as parley_ready and parley_readiness_check, evaluated at each scrape', async () => {
+    const registry = createMetricsRegistry({ service: 'history', version: '1' });
+    let kafkaReady = false;
+    const start = () =>
+      startOpsServer({
+        port: 0,
+        host: '127.0.0.1',
+        registry,
+        logger,
+        readiness: { kafka: () => kafkaReady, postgres: async () => true },
+      });
+    server = await start();
+    const scrape = async () => (await fetch(`${server?.url}/metrics`)).text();
+
+    let text = await scrape();
+    expect(text).toContain('parley_ready{service="history",version="1"} 0');
+    expect(text).toContain('parley_readiness_check{check="kafka",service="history",version="1"} 0');
+    expect(text).toContain('parley_readiness_check{check="postgres",service="history",version="1"} 1');
+
+    kafkaReady = true;
+    text = await scrape();
+    expect(text).toContain('parley_ready{service="history",version="1"} 1');
+    expect(text).toContain('parley_readiness_check{check="kafka",service="history",version="1"} 1');
+
+    server.drain();
+    text = await scrape();
+    expect(text).toContain('parley_ready{service="history",version="1"} 0');
+    expect(text).toContain('parley_readiness_check{check="kafka",service="history",version="1"} 1');
+
+    // Closed, the series leave the registry: a new ops server on it registers them again.
+    await server.close();
+    expect(registry.getSingleMetric('parley_ready')).toBeUndefined();
+    server = await start();
+    expect(await scrape()).toContain('parley_ready{service="history",version="1"} 1');
+  });
+
   it('treats a hanging or throwing check as failing', async () => {
     server = await startOpsServer({
       port: 0,

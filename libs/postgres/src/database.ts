@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
+import { inSpan, type StatementObserver } from '@parley/ops';
 import type pg from 'pg';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { sqlState, toStoreError } from './postgres-errors.js';
@@ -82,6 +83,49 @@ async function execute<Row extends QueryResultRow>(
   return results.at(-1)?.rows ?? [];
 }
 
+/** `execute`, reported to the observer (when there is one) with its operation, outcome and time. */
+async function observed<Row extends QueryResultRow>(
+  statements: StatementObserver | undefined,
+  operation: string,
+  send: () => Promise<Row[]>,
+): Promise<Row[]> {
+  if (!statements) return send();
+  const started = process.hrtime.bigint();
+  let outcome: 'ok' | 'error' = 'error';
+  try {
+    const rows = await send();
+    outcome = 'ok';
+    return rows;
+  } finally {
+    statements.statement({ operation, outcome, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+  }
+}
+
+/**
+ * `execute` in a client span of its own: the statement's name and its first keyword, never its
+ * text's values nor the tenant's setting (docs/operations.md, "Tracing").
+ */
+function traced<Row extends QueryResultRow>(
+  operation: string,
+  statement: SqlStatement,
+  send: () => Promise<Row[]>,
+): Promise<Row[]> {
+  const keyword = /^\s*([a-z]+)/i.exec(statement.text)?.[1]?.toUpperCase() ?? 'QUERY';
+  return inSpan(
+    operation,
+    {
+      kind: 'client',
+      attributes: {
+        'db.system': 'postgresql',
+        'db.system.name': 'postgresql',
+        'db.operation.name': keyword,
+        'db.query.summary': operation,
+      },
+    },
+    send,
+  );
+}
+
 /**
  * Whether the connection is still good after `error`: the server refused a statement (a
  * constraint, a value, a timeout) but kept the session. Anything else, a lost socket, a client-side
@@ -143,20 +187,24 @@ async function withConnection<T>(
 /** One statement on a connection of the pool, errors as ParleyErrors. */
 function run<Row extends QueryResultRow>(
   pool: Pool,
+  statements: StatementObserver | undefined,
   operation: string,
   statement: SqlStatement,
   setting?: Setting,
 ): Promise<Row[]> {
-  return withConnection(pool, operation, (client) => execute<Row>(client, statement, setting)).catch(
-    (error: unknown) => {
-      throw toStoreError(error, operation);
-    },
-  );
+  return withConnection(pool, operation, (client) =>
+    observed(statements, operation, () =>
+      traced(operation, statement, () => execute<Row>(client, statement, setting)),
+    ),
+  ).catch((error: unknown) => {
+    throw toStoreError(error, operation);
+  });
 }
 
 /** Several statements in one explicit transaction, each sent with the setting. */
 function inTransaction<T>(
   pool: Pool,
+  statements: StatementObserver | undefined,
   operation: string,
   setting: Setting,
   work: (tx: Queryable) => Promise<T>,
@@ -166,7 +214,9 @@ function inTransaction<T>(
     try {
       const tx: Queryable = {
         query: <Row extends QueryResultRow>(op: string, statement: SqlStatement) =>
-          execute<Row>(client, statement, setting).catch((error: unknown) => {
+          observed(statements, op, () =>
+            traced(op, statement, () => execute<Row>(client, statement, setting)),
+          ).catch((error: unknown) => {
             throw toStoreError(error, op);
           }),
       };
@@ -184,14 +234,16 @@ function inTransaction<T>(
 }
 
 /**
- * The database of a service over a connection pool.
+ * The database of a service over a connection pool; `statements` is told the time of each
+ * statement (`storeMetrics` from @parley/ops exports it on /metrics).
  *
  * @example
  * const db = createDatabase(pool);
  * const [session] = await db.forTenant(tenantId).query('find session',
  *   sql`select * from sessions where tenant_id = ${tenantId} and session_id = ${sessionId}`);
  */
-export function createDatabase(pool: Pool): Database {
+export function createDatabase(pool: Pool, options: { statements?: StatementObserver } = {}): Database {
+  const { statements } = options;
   return {
     forTenant(tenantId) {
       if (typeof tenantId !== 'string' || tenantId.length === 0)
@@ -200,13 +252,16 @@ export function createDatabase(pool: Pool): Database {
       return {
         tenantId,
         // One round trip: the setting and the statement in one implicit transaction.
-        query: (operation, statement) => run(pool, operation, statement, setting),
-        transaction: (operation, work) => inTransaction(pool, operation, setting, work),
+        query: (operation, statement) => run(pool, statements, operation, statement, setting),
+        transaction: (operation, work) => inTransaction(pool, statements, operation, setting, work),
       };
     },
-    global: { query: (operation, statement) => run(pool, operation, statement, ['parley.global', 'on']) },
+    global: {
+      query: (operation, statement) => run(pool, statements, operation, statement, ['parley.global', 'on']),
+    },
     maintenance: {
-      query: (operation, statement) => run(pool, operation, statement, ['parley.maintenance', 'on']),
+      query: (operation, statement) =>
+        run(pool, statements, operation, statement, ['parley.maintenance', 'on']),
     },
   };
 }

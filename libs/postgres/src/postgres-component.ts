@@ -1,4 +1,5 @@
 import type { Logger } from '@parley/logger';
+import type { StatementObserver } from '@parley/ops';
 import type pg from 'pg';
 import { createDatabase, type Database } from './database.js';
 import { createExpirySweeper, type ExpirySweep, type ExpirySweeper } from './expiry-sweeper.js';
@@ -23,6 +24,8 @@ export interface PostgresOptions {
   readonly statementTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly maxConnections?: number;
+  /** Told the time of every statement: `storeMetrics(registry)` from @parley/ops. */
+  readonly statements?: StatementObserver;
 }
 
 export interface PostgresComponent {
@@ -76,7 +79,7 @@ export function createPostgresComponent(options: PostgresOptions): PostgresCompo
         throw error;
       }
       pool = started;
-      database = createDatabase(started);
+      database = createDatabase(started, options.statements ? { statements: options.statements } : {});
       sweeper = createExpirySweeper({ db: database, sweeps, logger });
       sweeper.start();
     },

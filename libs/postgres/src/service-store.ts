@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '@parley/logger';
+import type { StatementObserver } from '@parley/ops';
 import type { ExpirySweep } from './expiry-sweeper.js';
 import { migrateSchema } from './migrate-command.js';
 import { createPostgresComponent, type PostgresComponent } from './postgres-component.js';
@@ -27,16 +28,18 @@ export const migrateCommandOf = (schema: ServiceSchema) => `node services/${sche
 
 /**
  * A service's store component from its config: its own role and schema, migrations applied or
- * verified at start (DATABASE_MIGRATIONS), its expiry sweeps.
+ * verified at start (DATABASE_MIGRATIONS), its expiry sweeps; `statements` is told the time of each
+ * statement.
  *
  * @example
- * const postgres = serviceStore(config, authSchema, logger);
+ * const postgres = serviceStore(config, authSchema, logger, { statements: storeMetrics(registry) });
  * const repositories = createAuthRepositories({ database: () => postgres.database(), secretBox });
  */
 export function serviceStore(
   config: PostgresConfig,
   schema: ServiceSchema,
   logger: Logger,
+  options: { statements?: StatementObserver } = {},
 ): PostgresComponent {
   return createPostgresComponent({
     url: config.DATABASE_URL,
@@ -48,6 +51,7 @@ export function serviceStore(
     ...(schema.sweeps ? { sweeps: schema.sweeps } : {}),
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     maxConnections: config.DATABASE_POOL_MAX,
+    ...(options.statements ? { statements: options.statements } : {}),
   });
 }
 

@@ -2,13 +2,13 @@ import { createBrandHttpClient, createHostPolicy } from '@parley/brand-http';
 import { ParleyError } from '@parley/errors';
 import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { composeService, createMetricsRegistry } from '@parley/ops';
+import { composeService, createMetricsRegistry, type MetricsRegistry, storeMetrics } from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import { createSecretBox, parseKeyRing } from '@parley/secrets';
+import { createAuthMetrics } from './adapters/auth-metrics.js';
 import { createAuthRepositories } from './adapters/auth-repositories.js';
 import { authSchema } from './adapters/auth-schema.js';
 import { createBrandOAuth } from './adapters/brand-oauth.js';
-import { cacheChannels } from './adapters/cached-channels.js';
 import { createSessionTokens } from './adapters/session-tokens.js';
 import type { AuthConfig } from './config.js';
 import { createAuthUseCases } from './domain/auth-use-cases.js';
@@ -38,8 +38,8 @@ function previousSessionKeys(text: string): Record<string, Uint8Array> {
 }
 
 /** The PostgreSQL store as a lifecycle component, and the repositories on it. */
-function postgresStores(config: AuthConfig, logger: Logger, secretBox: SecretBox) {
-  const postgres = serviceStore(config, authSchema, logger);
+function postgresStores(config: AuthConfig, logger: Logger, secretBox: SecretBox, registry: MetricsRegistry) {
+  const postgres = serviceStore(config, authSchema, logger, { statements: storeMetrics(registry) });
   return { postgres, stores: createAuthRepositories({ database: () => postgres.database(), secretBox }) };
 }
 
@@ -52,7 +52,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   });
   const { postgres, stores } = injected
     ? { postgres: undefined, stores: injected }
-    : postgresStores(config, logger, secretBox);
+    : postgresStores(config, logger, secretBox, registry);
   const http = createBrandHttpClient({
     logger,
     registry,
@@ -63,6 +63,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   // refusing early gives the admin a precise error at PutChannel.
   const hostPolicy = createHostPolicy(config.BRAND_HOST_ALLOW_LIST);
   const brandUrl = (url: URL, tenantId: string) => hostPolicy.refusal(url, tenantId) === undefined;
+  const metrics = createAuthMetrics(registry);
   const { auth } = loadParleyProtos();
   const refusals = auditRefusals({ refusals: stores.refusals, clock, logger });
   const grpc = createGrpcServerComponent({
@@ -74,10 +75,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     services: () => {
       const useCases = createAuthUseCases({
         ...stores,
-        channels: cacheChannels(stores.channels, {
-          ttlMs: config.CHANNEL_CACHE_SECONDS * 1000,
-          now: () => clock.now().getTime(),
-        }),
+        metrics,
         brand: createBrandOAuth({ http, clock, jwksCacheMaxEntries: config.JWKS_CACHE_MAX_ENTRIES }),
         sessionTokens: createSessionTokens({
           key: Buffer.from(config.SESSION_SIGNING_KEY, 'base64url'),

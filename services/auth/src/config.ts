@@ -38,12 +38,6 @@ export const schema = z.object({
     .default(24 * 3600),
   /** JWKS documents (one per JWKS URL) kept in memory for `jwt` validation; least recently used go first. */
   JWKS_CACHE_MAX_ENTRIES: envSchemas.positiveInt.max(100_000).default(1000),
-  /**
-   * Seconds a channel's settings are kept in memory (0: read the store every time). A channel saved
-   * through another auth replica takes effect within this time; customer data and tokens are never
-   * cached.
-   */
-  CHANNEL_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** Brand hosts that may be called over http or on non-public addresses (on-premises brands, demos). */
   BRAND_HOST_ALLOW_LIST: envSchemas.hostList,
   /**

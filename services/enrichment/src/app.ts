@@ -1,5 +1,5 @@
 import { createBrandHttpClient } from '@parley/brand-http';
-import { createServiceBus, producerComponent } from '@parley/bus';
+import { consumerComponent, createServiceBus, producerComponent } from '@parley/bus';
 import type { CustomerSnapshot } from '@parley/contracts';
 import { mappingDefaults } from '@parley/customer-mapping';
 import { BrandFailure } from '@parley/errors';
@@ -36,25 +36,17 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
   });
 
   const enrich = createEnricher({
-    async channelOf(tenantId, channelId) {
-      const channel = await auth.call.GetChannel({ tenantId, channelId });
+    async customerDataAccess(message) {
+      const access = await auth.call.GetCustomerDataAccess(message);
       return {
-        customerDataUrl: channel.customerDataUrl,
+        customerDataUrl: access.customerDataUrl,
         mapping: {
-          customerId: channel.mapping?.customerId || mappingDefaults.customerId,
-          ...(channel.mapping?.name ? { name: channel.mapping.name } : {}),
-          customFields: channel.mapping?.customFields ?? {},
+          customerId: access.mapping?.customerId || mappingDefaults.customerId,
+          ...(access.mapping?.name ? { name: access.mapping.name } : {}),
+          customFields: access.mapping?.customFields ?? {},
         },
+        accessToken: access.accessToken,
       };
-    },
-    async accessTokenFor(tenantId, customerKey, messageId, channelId) {
-      const token = await auth.call.GetAccessToken({
-        tenantId,
-        customerKey,
-        channelId,
-        caller: { kind: 'service', id: 'enrichment', reason: `customer data for message ${messageId}` },
-      });
-      return token.accessToken;
     },
     async fetchCustomerData(tenantId, url, accessToken) {
       const response = await brandHttp.request(url, {
@@ -95,12 +87,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     components: [
       producerComponent(producer),
       clientComponent('auth', auth, logger),
-      {
-        name: 'consumer',
-        start: () => consumer.start(),
-        stop: () => consumer.stop(),
-        isReady: () => consumer.isReady(),
-      },
+      consumerComponent(consumer),
     ],
   });
 }

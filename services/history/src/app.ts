@@ -1,7 +1,13 @@
-import { createServiceBus, producerComponent } from '@parley/bus';
+import { consumerComponent, createServiceBus, producerComponent } from '@parley/bus';
 import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
+import {
+  composeService,
+  createMetricsRegistry,
+  type MetricsRegistry,
+  stopProcessOnFatalCrash,
+  storeMetrics,
+} from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import { historySchema } from './adapters/history-schema.js';
 import { createHistoryStores } from './adapters/history-store.js';
@@ -23,8 +29,8 @@ export interface HistoryDeps {
 const systemClock: Clock = { now: () => new Date() };
 
 /** The PostgreSQL store (DATABASE_URL, history's own schema) and the ports on it. */
-function postgresStore(config: HistoryConfig, logger: Logger) {
-  const postgres = serviceStore(config, historySchema, logger);
+function postgresStore(config: HistoryConfig, logger: Logger, registry: MetricsRegistry) {
+  const postgres = serviceStore(config, historySchema, logger, { statements: storeMetrics(registry) });
   return { stores: createHistoryStores(() => postgres.database()), components: [postgres] };
 }
 
@@ -36,7 +42,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const registry = createMetricsRegistry({ service: 'history', version });
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
-    : postgresStore(config, logger);
+    : postgresStore(config, logger, registry);
   const { kafka, producer } = createServiceBus(config, 'history', logger);
   const history = createHistory({
     ...stores,
@@ -73,17 +79,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
     registry,
     opsPort: config.OPS_PORT,
     bindHost: config.BIND_HOST,
-    components: [
-      ...storeComponents,
-      producerComponent(producer),
-      grpc,
-      {
-        name: 'consumer',
-        start: () => consumer.start(),
-        stop: () => consumer.stop(),
-        isReady: () => consumer.isReady(),
-      },
-    ],
+    components: [...storeComponents, producerComponent(producer), grpc, consumerComponent(consumer)],
   });
   return { ...service, grpcAddress: () => grpc.address() };
 }

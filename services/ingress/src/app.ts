@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createServiceBus, type EventProducer, producerComponent } from '@parley/bus';
+import { consumerComponent, createServiceBus, type EventProducer, producerComponent } from '@parley/bus';
 import { clientComponent, createServiceClient, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
+import {
+  composeService,
+  createMetricsRegistry,
+  type MetricsRegistry,
+  stopProcessOnFatalCrash,
+  storeMetrics,
+} from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import type { FastifyInstance } from 'fastify';
 import { createApiKeyRepository } from './adapters/api-key-repository.js';
@@ -45,8 +51,8 @@ export interface IngressDeps {
 }
 
 /** The PostgreSQL store (DATABASE_URL, ingress's own schema) and the ports on it. */
-function postgresStore(config: IngressConfig, logger: Logger) {
-  const postgres = serviceStore(config, ingressSchema, logger);
+function postgresStore(config: IngressConfig, logger: Logger, registry: MetricsRegistry) {
+  const postgres = serviceStore(config, ingressSchema, logger, { statements: storeMetrics(registry) });
   const stores: IngressStores = { apiKeys: createApiKeyRepository(() => postgres.database()) };
   return { stores, components: [postgres] };
 }
@@ -59,7 +65,7 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
   const producer = ports.producer ?? bus.producer;
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
-    : postgresStore(config, logger);
+    : postgresStore(config, logger, registry);
   const protos = loadParleyProtos();
   // Loaded only for a client that is made here: in-memory ports need no certificates.
   let loadedTls: ReturnType<typeof loadGrpcTls> | undefined;
@@ -99,6 +105,7 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
   const metrics = createIngressMetrics(registry, {
     openBotStreams: () => botStreams.size(),
     pendingSessionEvents: () => sessionEnded.pending(),
+    openDeviceStreams: () => connections.size(),
   });
   const sessionEnded = createSessionEndedAnnouncer({
     publish: (event) => producer.publish('chat.sessions.ended.v1', event, { id: event.sessionEventId }),
@@ -143,6 +150,7 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
     maxPendingFrames: config.STREAM_MAX_PENDING_FRAMES,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
     corsOrigins: config.CORS_ALLOWED_ORIGINS,
+    onAnswered: metrics.answered,
   });
   const components = [
     ...storeComponents,
@@ -159,13 +167,8 @@ export function createApp({ config, logger, version, stores: given, ports = {} }
     ...(integrationsClient
       ? [{ ...clientComponent('integrations', integrationsClient, logger), isReady: undefined }]
       : []),
-    {
-      // The pod's own group: deliveries to push and logouts to close streams for.
-      name: 'consumer',
-      start: () => podEvents.start(),
-      stop: () => podEvents.stop(),
-      isReady: () => podEvents.isReady(),
-    },
+    // The pod's own group: deliveries to push and logouts to close streams for.
+    consumerComponent(podEvents),
     {
       name: 'http',
       async start() {

@@ -1,8 +1,14 @@
 import { createBrandHttpClient } from '@parley/brand-http';
-import { createServiceBus, producerComponent } from '@parley/bus';
+import { consumerComponent, createServiceBus, producerComponent } from '@parley/bus';
 import { createGrpcServerComponent, implementService, loadGrpcTls, loadParleyProtos } from '@parley/grpc';
 import type { Logger } from '@parley/logger';
-import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
+import {
+  composeService,
+  createMetricsRegistry,
+  type MetricsRegistry,
+  stopProcessOnFatalCrash,
+  storeMetrics,
+} from '@parley/ops';
 import { serviceStore } from '@parley/postgres';
 import { createSecretBox, parseKeyRing } from '@parley/secrets';
 import { integrationsSchema } from './adapters/integrations-schema.js';
@@ -39,8 +45,8 @@ const maxResponseBytes = 64 * 1024; // 64 KiB
 const leaseMarginMs = 30_000;
 
 /** The PostgreSQL store (DATABASE_URL, integrations' own schema) and the ports on it. */
-function postgresStore(config: IntegrationsConfig, logger: Logger) {
-  const postgres = serviceStore(config, integrationsSchema, logger);
+function postgresStore(config: IntegrationsConfig, logger: Logger, registry: MetricsRegistry) {
+  const postgres = serviceStore(config, integrationsSchema, logger, { statements: storeMetrics(registry) });
   return { stores: createIntegrationsStores(() => postgres.database()), components: [postgres] };
 }
 
@@ -53,7 +59,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
   const registry = createMetricsRegistry({ service: 'integrations', version });
   const { stores, components: storeComponents } = given
     ? { stores: given, components: [] }
-    : postgresStore(config, logger);
+    : postgresStore(config, logger, registry);
   // Only for dead-lettering what cannot be read: integrations publishes no events.
   const { kafka, producer } = createServiceBus(config, 'integrations', logger);
   const secretBox = createSecretBox({
@@ -149,12 +155,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
       ...storeComponents,
       producerComponent(producer),
       grpc,
-      {
-        name: 'consumer',
-        start: () => consumer.start(),
-        stop: () => consumer.stop(),
-        isReady: () => consumer.isReady(),
-      },
+      consumerComponent(consumer),
       {
         name: 'dispatcher',
         start: async () => dispatcher.start(),

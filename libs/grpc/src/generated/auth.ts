@@ -20,6 +20,8 @@ import type { FieldMapping as _parley_auth_v1_FieldMapping, FieldMapping__Output
 import type { GetAccessTokenRequest as _parley_auth_v1_GetAccessTokenRequest, GetAccessTokenRequest__Output as _parley_auth_v1_GetAccessTokenRequest__Output } from './parley/auth/v1/GetAccessTokenRequest.js';
 import type { GetAccessTokenResponse as _parley_auth_v1_GetAccessTokenResponse, GetAccessTokenResponse__Output as _parley_auth_v1_GetAccessTokenResponse__Output } from './parley/auth/v1/GetAccessTokenResponse.js';
 import type { GetChannelRequest as _parley_auth_v1_GetChannelRequest, GetChannelRequest__Output as _parley_auth_v1_GetChannelRequest__Output } from './parley/auth/v1/GetChannelRequest.js';
+import type { GetCustomerDataAccessRequest as _parley_auth_v1_GetCustomerDataAccessRequest, GetCustomerDataAccessRequest__Output as _parley_auth_v1_GetCustomerDataAccessRequest__Output } from './parley/auth/v1/GetCustomerDataAccessRequest.js';
+import type { GetCustomerDataAccessResponse as _parley_auth_v1_GetCustomerDataAccessResponse, GetCustomerDataAccessResponse__Output as _parley_auth_v1_GetCustomerDataAccessResponse__Output } from './parley/auth/v1/GetCustomerDataAccessResponse.js';
 import type { JwtValidation as _parley_auth_v1_JwtValidation, JwtValidation__Output as _parley_auth_v1_JwtValidation__Output } from './parley/auth/v1/JwtValidation.js';
 import type { PutChannelRequest as _parley_auth_v1_PutChannelRequest, PutChannelRequest__Output as _parley_auth_v1_PutChannelRequest__Output } from './parley/auth/v1/PutChannelRequest.js';
 import type { RevokeSessionRequest as _parley_auth_v1_RevokeSessionRequest, RevokeSessionRequest__Output as _parley_auth_v1_RevokeSessionRequest__Output } from './parley/auth/v1/RevokeSessionRequest.js';
@@ -59,6 +61,8 @@ export interface ProtoGrpcType {
         GetAccessTokenRequest: MessageTypeDefinition<_parley_auth_v1_GetAccessTokenRequest, _parley_auth_v1_GetAccessTokenRequest__Output>
         GetAccessTokenResponse: MessageTypeDefinition<_parley_auth_v1_GetAccessTokenResponse, _parley_auth_v1_GetAccessTokenResponse__Output>
         GetChannelRequest: MessageTypeDefinition<_parley_auth_v1_GetChannelRequest, _parley_auth_v1_GetChannelRequest__Output>
+        GetCustomerDataAccessRequest: MessageTypeDefinition<_parley_auth_v1_GetCustomerDataAccessRequest, _parley_auth_v1_GetCustomerDataAccessRequest__Output>
+        GetCustomerDataAccessResponse: MessageTypeDefinition<_parley_auth_v1_GetCustomerDataAccessResponse, _parley_auth_v1_GetCustomerDataAccessResponse__Output>
         JwtValidation: MessageTypeDefinition<_parley_auth_v1_JwtValidation, _parley_auth_v1_JwtValidation__Output>
         PutChannelRequest: MessageTypeDefinition<_parley_auth_v1_PutChannelRequest, _parley_auth_v1_PutChannelRequest__Output>
         RevokeSessionRequest: MessageTypeDefinition<_parley_auth_v1_RevokeSessionRequest, _parley_auth_v1_RevokeSessionRequest__Output>

@@ -2,25 +2,51 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSecretBox } from '@parley/secrets';
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
+import type {
+  AuditEntry,
+  Channel,
+  Credentials,
+  RefusedCall,
+  Session,
+  StoredCredentials,
+} from '../domain/model.js';
 import type { AuthRepositories, SecretBox } from '../domain/ports.js';
 
 const hour = 3_600_000;
 const tenant = () => `tenant-${randomBytes(5).toString('hex')}`;
 
-/** A secret box that remembers every plaintext it sealed. */
+/** A secret box that remembers every plaintext it sealed and the context of every value it opened. */
 function recordingSecretBox() {
   const box = createSecretBox({ keys: { k1: new Uint8Array(randomBytes(32)) }, activeKid: 'k1' });
   const sealed: string[] = [];
+  const opened: (string | undefined)[] = [];
   const secretBox: SecretBox = {
     seal: (plaintext, context) => {
       sealed.push(plaintext);
       return box.seal(plaintext, context);
     },
-    open: (value, context) => box.open(value, context),
-    openRebinding: (value, context) => box.openRebinding(value, context),
+    open: (value, context) => {
+      opened.push(context);
+      return box.open(value, context);
+    },
+    openRebinding: (value, context) => {
+      opened.push(context);
+      return box.openRebinding(value, context);
+    },
   };
-  return { secretBox, sealed };
+  return { secretBox, sealed, opened };
+}
+
+/**
+ * Stored credentials with their refresh token opened, to compare with the credentials saved.
+ *
+ * @example
+ * expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(saved);
+ */
+export async function opened(stored: StoredCredentials | null | undefined): Promise<Credentials | null> {
+  if (!stored) return null;
+  const { openRefreshToken, ...rest } = stored;
+  return openRefreshToken ? { ...rest, refreshToken: await openRefreshToken() } : rest;
 }
 
 const channelOf = (tenantId: string, overrides: Partial<Channel> = {}): Channel => ({
@@ -99,8 +125,8 @@ export function authRepositoriesContract(
   create: (deps: { secretBox: SecretBox }) => AuthRepositories | Promise<AuthRepositories>,
 ): void {
   async function setup() {
-    const { secretBox, sealed } = recordingSecretBox();
-    return { ...(await create({ secretBox })), sealed };
+    const { secretBox, sealed, opened: openedContexts } = recordingSecretBox();
+    return { ...(await create({ secretBox })), sealed, openedContexts };
   }
 
   describe(`auth repositories (${name})`, () => {
@@ -152,7 +178,9 @@ export function authRepositoriesContract(
         expect(await credentials.find(tenantId, 'ck-1', 'web')).toBeNull();
         await credentials.save(credentialsOf(tenantId));
         expect(sealed).toEqual(expect.arrayContaining(['brand-access-token-1', 'brand-refresh-token-1']));
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(credentialsOf(tenantId));
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(
+          credentialsOf(tenantId),
+        );
 
         // A new sign-in where the brand issued no refresh token and no scope replaces both.
         const {
@@ -164,7 +192,7 @@ export function authRepositoriesContract(
           version: 2,
         });
         await credentials.save(signIn);
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(signIn);
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(signIn);
 
         const refreshed = credentialsOf(tenantId, {
           accessToken: 'brand-access-token-3',
@@ -173,7 +201,7 @@ export function authRepositoriesContract(
           updatedAt: new Date('2026-05-01T10:30:00.000Z'),
         });
         expect(await credentials.replace(refreshed)).toBe(true);
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(refreshed);
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(refreshed);
       });
 
       it('never brings deleted credentials back: replace after delete is false', async () => {
@@ -201,7 +229,7 @@ export function authRepositoriesContract(
           updatedAt: new Date('2026-05-01T10:30:00.000Z'),
         });
         expect(await credentials.replace(second)).toBe(true);
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(second);
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(second);
 
         // A late writer that read version 1 (its lease lapsed) also writes version 2: refused.
         const late = credentialsOf(tenantId, { accessToken: 'late-access-token', version: 2 });
@@ -213,7 +241,7 @@ export function authRepositoriesContract(
         expect(await credentials.replace(credentialsOf(tenantId, { accessToken: 'back', version: 1 }))).toBe(
           false,
         );
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(second);
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(second);
 
         const third = credentialsOf(tenantId, {
           accessToken: 'brand-access-token-3',
@@ -221,7 +249,7 @@ export function authRepositoriesContract(
           updatedAt: new Date('2026-05-01T11:00:00.000Z'),
         });
         expect(await credentials.replace(third)).toBe(true);
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(third);
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(third);
       });
 
       it('lets exactly one of many concurrent replaces from the same version win', async () => {
@@ -233,7 +261,9 @@ export function authRepositoriesContract(
         );
         const results = await Promise.all(writers.map((next) => credentials.replace(next)));
         expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await credentials.find(tenantId, 'ck-1', 'web')).toStrictEqual(writers[results.indexOf(true)]);
+        expect(await opened(await credentials.find(tenantId, 'ck-1', 'web'))).toStrictEqual(
+          writers[results.indexOf(true)],
+        );
       });
 
       it('finds all credentials of a customer, across channels', async () => {
@@ -255,7 +285,119 @@ export function authRepositoriesContract(
         expect((await credentials.findAllOfCustomer(tenantId, 'ck-1')).map((c) => c.channelId)).toEqual([
           'web',
         ]);
-        expect(await credentials.find(tenantId, 'ck-2', 'web')).toStrictEqual(other);
+        expect(await opened(await credentials.find(tenantId, 'ck-2', 'web'))).toStrictEqual(other);
+      });
+    });
+
+    describe('credentials: the refresh token opens only when used', () => {
+      it('opens the access token on a read and the refresh token only on openRefreshToken', async () => {
+        const { credentials, openedContexts } = await setup();
+        const tenantId = tenant();
+        await credentials.save(credentialsOf(tenantId));
+        const found = await credentials.find(tenantId, 'ck-1', 'web');
+        expect(openedContexts.filter((context) => context?.includes('refresh_token'))).toEqual([]);
+        expect(openedContexts.filter((context) => context?.includes('access_token'))).toHaveLength(1);
+        expect(found?.accessToken).toBe('brand-access-token-1');
+        expect(await found?.openRefreshToken?.()).toBe('brand-refresh-token-1');
+        expect(openedContexts.filter((context) => context?.includes('refresh_token'))).toHaveLength(1);
+
+        const { refreshToken: _none, ...withoutRefresh } = credentialsOf(tenantId, { channelId: 'mobile' });
+        await credentials.save(withoutRefresh);
+        expect((await credentials.find(tenantId, 'ck-1', 'mobile'))?.openRefreshToken).toBeUndefined();
+      });
+    });
+
+    describe('access reads', () => {
+      it('reads a customer’s credentials on a channel, the channel and whether they are signed in there', async () => {
+        const { channels, credentials, sessions, access, openedContexts } = await setup();
+        const tenantId = tenant();
+        expect(await access.customerChannel(tenantId, 'ck-1', 'web')).toStrictEqual({
+          credentials: null,
+          channel: null,
+          signedIn: false,
+        });
+        await channels.save(channelOf(tenantId));
+        await credentials.save(credentialsOf(tenantId));
+        // Sessions that do not count: another channel, another customer, expired, idle.
+        await sessions.create(sessionOf(tenantId, 'm', { channelId: 'mobile' }));
+        await sessions.create(sessionOf(tenantId, 'o', { customerKey: 'ck-2' }));
+        await sessions.create(sessionOf(tenantId, 'x', { expiresAt: new Date(Date.now() - 1000) }));
+        await sessions.create(sessionOf(tenantId, 'i', { idleExpiresAt: new Date(Date.now() - 1000) }));
+        const signedOut = await access.customerChannel(tenantId, 'ck-1', 'web');
+        expect(signedOut.signedIn).toBe(false);
+        expect(await signedOut.channel?.open()).toStrictEqual(channelOf(tenantId));
+        expect(await opened(signedOut.credentials)).toStrictEqual(credentialsOf(tenantId));
+
+        await sessions.create(sessionOf(tenantId, 'w'));
+        openedContexts.length = 0;
+        const signedIn = await access.customerChannel(tenantId, 'ck-1', 'web');
+        expect(signedIn.signedIn).toBe(true);
+        // The read opens the access token only: the client secret and the refresh token stay sealed.
+        expect(openedContexts).toEqual([expect.stringContaining('access_token')]);
+        const { client, ...settings } = channelOf(tenantId);
+        const { clientSecret: _secret, ...publicClient } = client;
+        expect(signedIn.channel).toStrictEqual({
+          ...settings,
+          client: publicClient,
+          open: expect.any(Function),
+        });
+        expect(await signedIn.channel?.open()).toStrictEqual(channelOf(tenantId));
+        expect(await opened(signedIn.credentials)).toStrictEqual(credentialsOf(tenantId));
+
+        // The channel's credentials only: none on mobile, and no mobile channel.
+        expect(await access.customerChannel(tenantId, 'ck-1', 'mobile')).toStrictEqual({
+          credentials: null,
+          channel: null,
+          signedIn: true,
+        });
+        await credentials.delete(tenantId, 'ck-1', 'web');
+        expect((await access.customerChannel(tenantId, 'ck-1', 'web')).credentials).toBeNull();
+      });
+
+      it('reads a live session with its channel and its customer’s credentials on that channel', async () => {
+        const { channels, credentials, sessions, access } = await setup();
+        const tenantId = tenant();
+        expect(await access.session(tenantId, 's1')).toBeNull();
+        const session = sessionOf(tenantId, 's1');
+        await sessions.create(session);
+        expect(await access.session(tenantId, 's1')).toStrictEqual({
+          session,
+          channel: null,
+          credentials: null,
+        });
+
+        await channels.save(channelOf(tenantId));
+        await channels.save(channelOf(tenantId, { channelId: 'mobile' }));
+        await credentials.save(credentialsOf(tenantId, { channelId: 'mobile' }));
+        await credentials.save(credentialsOf(tenantId, { customerKey: 'ck-2' }));
+        // Credentials of another channel or another customer are not the session's.
+        expect(await access.session(tenantId, 's1')).toStrictEqual({
+          session,
+          channel: channelOf(tenantId),
+          credentials: null,
+        });
+        await credentials.save(credentialsOf(tenantId));
+        const found = await access.session(tenantId, 's1');
+        expect(found?.session).toStrictEqual(session);
+        expect(found?.channel).toStrictEqual(channelOf(tenantId));
+        expect(await opened(found?.credentials)).toStrictEqual(credentialsOf(tenantId));
+
+        const { refreshToken: _none, ...withoutRefresh } = credentialsOf(tenantId, { version: 2 });
+        await credentials.save(withoutRefresh);
+        expect(await opened((await access.session(tenantId, 's1'))?.credentials)).toStrictEqual(
+          withoutRefresh,
+        );
+      });
+
+      it('treats a session past its expiry or its idle expiry as absent', async () => {
+        const { channels, credentials, sessions, access } = await setup();
+        const tenantId = tenant();
+        await channels.save(channelOf(tenantId));
+        await credentials.save(credentialsOf(tenantId));
+        await sessions.create(sessionOf(tenantId, 'old', { expiresAt: new Date(Date.now() - 1000) }));
+        await sessions.create(sessionOf(tenantId, 'idle', { idleExpiresAt: new Date(Date.now() - 1000) }));
+        expect(await access.session(tenantId, 'old')).toBeNull();
+        expect(await access.session(tenantId, 'idle')).toBeNull();
       });
     });
 
@@ -527,7 +669,7 @@ export function authRepositoriesContract(
           false,
         );
         await credentials.delete(b, 'ck-1', 'web');
-        expect(await credentials.find(a, 'ck-1', 'web')).toStrictEqual(credentialsOf(a));
+        expect(await opened(await credentials.find(a, 'ck-1', 'web'))).toStrictEqual(credentialsOf(a));
       });
 
       it('never shows, counts or ends one tenant’s sessions for another', async () => {
@@ -542,6 +684,27 @@ export function authRepositoriesContract(
         // The same id in another tenant is another session.
         await sessions.create(sessionOf(b, 'shared-id'));
         expect(await sessions.find(a, 'shared-id')).toStrictEqual(session);
+      });
+
+      it('never reads one tenant’s channels, credentials or sessions for another in the access reads', async () => {
+        const { channels, credentials, sessions, access } = await setup();
+        const [a, b] = [tenant(), tenant()];
+        await channels.save(channelOf(a));
+        await credentials.save(credentialsOf(a));
+        await sessions.create(sessionOf(a, 'shared-id'));
+        expect(await access.customerChannel(b, 'ck-1', 'web')).toStrictEqual({
+          credentials: null,
+          channel: null,
+          signedIn: false,
+        });
+        expect(await access.session(b, 'shared-id')).toBeNull();
+        // b's own session of the same id sees b's (absent) channel and credentials, not a's.
+        await sessions.create(sessionOf(b, 'shared-id'));
+        expect(await access.session(b, 'shared-id')).toMatchObject({ channel: null, credentials: null });
+        expect((await access.session(a, 'shared-id'))?.channel).toStrictEqual(channelOf(a));
+        expect(await (await access.customerChannel(a, 'ck-1', 'web')).channel?.open()).toStrictEqual(
+          channelOf(a),
+        );
       });
 
       it('never lists one tenant’s audit entries for another', async () => {
@@ -561,8 +724,10 @@ export function authRepositoriesContract(
       });
 
       it('refuses a call without a tenant', async () => {
-        const { channels, credentials, sessions, audit, refreshLocks } = await setup();
+        const { channels, credentials, sessions, access, audit, refreshLocks } = await setup();
         const refused = { code: 'invalid_argument' };
+        await expect(access.customerChannel('', 'ck-1', 'web')).rejects.toMatchObject(refused);
+        await expect(access.session('', 's')).rejects.toMatchObject(refused);
         await expect(channels.find('', 'web')).rejects.toMatchObject(refused);
         await expect(credentials.findAllOfCustomer('', 'ck-1')).rejects.toMatchObject(refused);
         await expect(sessions.find('', 's')).rejects.toMatchObject(refused);

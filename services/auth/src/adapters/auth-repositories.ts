@@ -1,7 +1,16 @@
 import { ParleyError } from '@parley/errors';
 import { type Database, type SqlStatement, sql } from '@parley/postgres';
-import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
+import type {
+  AuditEntry,
+  Channel,
+  Credentials,
+  RefusedCall,
+  Session,
+  StoredCredentials,
+  UnopenedChannel,
+} from '../domain/model.js';
 import {
+  type AccessReads,
   type AuditLog,
   type AuthRepositories,
   type ChannelRepository,
@@ -79,6 +88,20 @@ interface RefusalRow {
   count: number;
 }
 
+/** A row as `to_jsonb` renders it: timestamps as text. */
+type Json<Row> = { [K in keyof Row]: Row[K] extends Date ? string : Row[K] };
+
+const channelRowOf = (json: Json<ChannelRow>): ChannelRow => ({
+  ...json,
+  updated_at: new Date(json.updated_at),
+});
+
+const credentialsRowOf = (json: Json<CredentialsRow>): CredentialsRow => ({
+  ...json,
+  access_token_expires_at: new Date(json.access_token_expires_at),
+  updated_at: new Date(json.updated_at),
+});
+
 /** How long refused calls are kept (the expiry sweep removes them after). */
 const refusalRetentionDays = 90;
 
@@ -136,35 +159,44 @@ export function createAuthRepositories(deps: {
         'find channel',
         sql`select * from channels where tenant_id = ${tenantId} and channel_id = ${channelId}`,
       );
-      if (!row) return null;
-      const clientSecret = await openBound(
-        tenantId,
-        row.sealed_client_secret,
-        secretContexts.clientSecret(tenantId, channelId),
-        (rebound) =>
-          sql`update channels set sealed_client_secret = ${rebound}
-            where tenant_id = ${tenantId} and channel_id = ${channelId}
-              and sealed_client_secret = ${row.sealed_client_secret}`,
-      );
-      return {
-        tenantId: row.tenant_id,
-        channelId: row.channel_id,
-        issuer: row.issuer,
-        allowWithoutPkce: row.allow_without_pkce,
-        endpoints: row.endpoints,
-        client: {
-          clientId: row.client_id,
-          clientSecret,
-          method: row.client_auth_method,
-        },
-        redirectUris: row.redirect_uris,
-        validation: row.validation,
-        mapping: row.mapping,
-        messagingMode: row.messaging_mode,
-        updatedAt: row.updated_at,
-      };
+      return row ? openChannel(row) : null;
     },
   };
+
+  /** A channel row's settings, its client secret still sealed. */
+  const settingsOf = (row: ChannelRow) => ({
+    tenantId: row.tenant_id,
+    channelId: row.channel_id,
+    issuer: row.issuer,
+    allowWithoutPkce: row.allow_without_pkce,
+    endpoints: row.endpoints,
+    client: { clientId: row.client_id, method: row.client_auth_method },
+    redirectUris: row.redirect_uris,
+    validation: row.validation,
+    mapping: row.mapping,
+    messagingMode: row.messaging_mode,
+    updatedAt: row.updated_at,
+  });
+
+  async function openChannel(row: ChannelRow): Promise<Channel> {
+    const { tenant_id: tenantId, channel_id: channelId } = row;
+    const clientSecret = await openBound(
+      tenantId,
+      row.sealed_client_secret,
+      secretContexts.clientSecret(tenantId, channelId),
+      (rebound) =>
+        sql`update channels set sealed_client_secret = ${rebound}
+          where tenant_id = ${tenantId} and channel_id = ${channelId}
+            and sealed_client_secret = ${row.sealed_client_secret}`,
+    );
+    const settings = settingsOf(row);
+    return { ...settings, client: { ...settings.client, clientSecret } };
+  }
+
+  const unopenedChannel = (row: ChannelRow): UnopenedChannel => ({
+    ...settingsOf(row),
+    open: () => openChannel(row),
+  });
 
   /**
    * Opens a sealed column bound to `context`. A value sealed before secrets were bound (no context)
@@ -182,7 +214,11 @@ export function createAuthRepositories(deps: {
     return plaintext;
   }
 
-  async function openCredentials(row: CredentialsRow): Promise<Credentials> {
+  /**
+   * Opens the access token; the refresh token stays sealed until `openRefreshToken` (a refresh or
+   * a revocation), so a read costs one decryption.
+   */
+  async function openCredentials(row: CredentialsRow): Promise<StoredCredentials> {
     const { tenant_id: tenantId, customer_key: customerKey, channel_id: channelId } = row;
     const inRow = sql`tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId}`;
     const accessToken = await openBound(
@@ -194,17 +230,6 @@ export function createAuthRepositories(deps: {
           where ${inRow} and sealed_access_token = ${row.sealed_access_token}`,
     );
     const sealedRefresh = row.sealed_refresh_token;
-    const refreshToken =
-      sealedRefresh === null
-        ? undefined
-        : await openBound(
-            tenantId,
-            sealedRefresh,
-            secretContexts.refreshToken(tenantId, customerKey, channelId),
-            (rebound) =>
-              sql`update credentials set sealed_refresh_token = ${rebound}
-                where ${inRow} and sealed_refresh_token = ${sealedRefresh}`,
-          );
     return {
       tenantId,
       customerKey,
@@ -212,7 +237,19 @@ export function createAuthRepositories(deps: {
       subject: row.subject,
       accessToken,
       accessTokenExpiresAt: row.access_token_expires_at,
-      ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(sealedRefresh === null
+        ? {}
+        : {
+            openRefreshToken: () =>
+              openBound(
+                tenantId,
+                sealedRefresh,
+                secretContexts.refreshToken(tenantId, customerKey, channelId),
+                (rebound) =>
+                  sql`update credentials set sealed_refresh_token = ${rebound}
+                    where ${inRow} and sealed_refresh_token = ${sealedRefresh}`,
+              ),
+          }),
       ...(row.scope === null ? {} : { scope: row.scope }),
       version: row.version,
       updatedAt: row.updated_at,
@@ -374,6 +411,57 @@ export function createAuthRepositories(deps: {
     },
   };
 
+  // Each read one statement: rows of other tables come as JSON (to_jsonb), under the same tenant
+  // scope, their timestamps revived.
+  const access: AccessReads = {
+    async customerChannel(tenantId, customerKey, channelId) {
+      const [row] = await tenant(tenantId).query<{
+        credentials: Json<CredentialsRow> | null;
+        channel: Json<ChannelRow> | null;
+        signed_in: boolean;
+      }>(
+        'find customer channel access',
+        sql`select
+            (select to_jsonb(credentials) from credentials
+              where tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId})
+              as credentials,
+            (select to_jsonb(channels) from channels
+              where tenant_id = ${tenantId} and channel_id = ${channelId}) as channel,
+            exists (select 1 from sessions
+              where tenant_id = ${tenantId} and customer_key = ${customerKey} and channel_id = ${channelId}
+                and ${liveSession}) as signed_in`,
+      );
+      return {
+        credentials: row?.credentials ? await openCredentials(credentialsRowOf(row.credentials)) : null,
+        channel: row?.channel ? unopenedChannel(channelRowOf(row.channel)) : null,
+        signedIn: row?.signed_in ?? false,
+      };
+    },
+    async session(tenantId, sessionId) {
+      const [row] = await tenant(tenantId).query<
+        SessionRow & { channel: Json<ChannelRow> | null; credentials: Json<CredentialsRow> | null }
+      >(
+        'find session access',
+        sql`select ${sessionColumns},
+            (select to_jsonb(channels) from channels
+              where channels.tenant_id = sessions.tenant_id and channels.channel_id = sessions.channel_id)
+              as channel,
+            (select to_jsonb(credentials) from credentials
+              where credentials.tenant_id = sessions.tenant_id
+                and credentials.customer_key = sessions.customer_key
+                and credentials.channel_id = sessions.channel_id) as credentials
+          from sessions
+          where tenant_id = ${tenantId} and session_id = ${sessionId} and ${liveSession}`,
+      );
+      if (!row) return null;
+      return {
+        session: toSession(row),
+        channel: row.channel ? await openChannel(channelRowOf(row.channel)) : null,
+        credentials: row.credentials ? await openCredentials(credentialsRowOf(row.credentials)) : null,
+      };
+    },
+  };
+
   const audit: AuditLog = {
     async record(entry) {
       await tenant(entry.tenantId).query(
@@ -464,5 +552,5 @@ export function createAuthRepositories(deps: {
     },
   };
 
-  return { channels, credentials, sessions, audit, refusals, refreshLocks };
+  return { channels, credentials, sessions, access, audit, refusals, refreshLocks };
 }

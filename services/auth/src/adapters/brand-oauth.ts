@@ -45,19 +45,31 @@ export function createBrandOAuth(deps: {
   });
   const issuerMetadata = createIssuerMetadata({ http, clock });
 
+  /** Every form post to the brand: the channel's client authentication, its tenant, POST. */
+  function postForm(
+    channel: Channel,
+    url: string,
+    form: URLSearchParams,
+    options: { retries: number; signal?: AbortSignal | undefined },
+  ): Promise<BrandResponse> {
+    const headers = clientAuthentication(channel, form);
+    return http.request(url, {
+      tenant: channel.tenantId,
+      method: 'POST',
+      form,
+      headers,
+      retries: options.retries,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
   async function tokenRequest(
     channel: Channel,
     form: URLSearchParams,
     refusal: 'unauthenticated' | 'reauthentication_required',
   ) {
-    const headers = clientAuthentication(channel, form);
     // No caller's signal: tokens the brand grants must reach Parley (BrandOAuth).
-    const response = await http.request(channel.endpoints.token, {
-      tenant: channel.tenantId,
-      method: 'POST',
-      form,
-      headers,
-    });
+    const response = await postForm(channel, channel.endpoints.token, form, { retries: 0 });
     if (response.status >= 500)
       throw new BrandFailure('server_error', `the brand's token endpoint answered ${response.status}`);
     const body = objectBody(response, 'token');
@@ -142,15 +154,7 @@ export function createBrandOAuth(deps: {
               redirect_uri: channel.redirectUris[0] ?? '',
             })
           : new URLSearchParams({ token: made, token_type_hint: 'access_token' });
-      const headers = clientAuthentication(channel, form);
-      const response = await http.request(url, {
-        tenant: channel.tenantId,
-        method: 'POST',
-        form,
-        headers,
-        retries: 0,
-        ...(signal ? { signal } : {}),
-      });
+      const response = await postForm(channel, url, form, { retries: 0, signal });
       let error: unknown;
       try {
         error = (response.json() as { error?: unknown } | null)?.error;
@@ -194,16 +198,8 @@ export function createBrandOAuth(deps: {
       const endpoint = channel.endpoints.introspection;
       if (!endpoint) throw new ParleyError('brand_error', 'the channel has no introspection endpoint');
       const form = new URLSearchParams({ token: accessToken, token_type_hint: 'access_token' });
-      const headers = clientAuthentication(channel, form);
       // Introspection only reads: safe to retry once.
-      const response = await http.request(endpoint, {
-        tenant: channel.tenantId,
-        method: 'POST',
-        form,
-        headers,
-        retries: 1,
-        ...(signal ? { signal } : {}),
-      });
+      const response = await postForm(channel, endpoint, form, { retries: 1, signal });
       if (response.status >= 500)
         throw new BrandFailure(
           'server_error',
@@ -236,14 +232,7 @@ export function createBrandOAuth(deps: {
       const endpoint = channel.endpoints.revocation;
       if (!endpoint) return false;
       const form = new URLSearchParams({ token, token_type_hint: hint });
-      const headers = clientAuthentication(channel, form);
-      const response = await http.request(endpoint, {
-        tenant: channel.tenantId,
-        method: 'POST',
-        form,
-        headers,
-        retries: 1,
-      });
+      const response = await postForm(channel, endpoint, form, { retries: 1 });
       return response.status === 200;
     },
 

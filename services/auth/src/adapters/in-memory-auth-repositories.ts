@@ -1,6 +1,15 @@
 import { ParleyError } from '@parley/errors';
-import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from '../domain/model.js';
+import type {
+  AuditEntry,
+  Channel,
+  Credentials,
+  RefusedCall,
+  Session,
+  StoredCredentials,
+  UnopenedChannel,
+} from '../domain/model.js';
 import {
+  type AccessReads,
   type AuditLog,
   type AuthRepositories,
   type ChannelRepository,
@@ -75,16 +84,25 @@ export function createInMemoryAuthRepositories(deps: {
     },
     async find(tenantId, channelId) {
       const row = channelRows.of(tenantId).get(channelId);
-      if (!row) return null;
-      const { sealedSecret, ...publicClient } = row.client;
-      const copy = structuredClone(row);
-      const clientSecret = await secretBox.open(
-        sealedSecret,
-        secretContexts.clientSecret(tenantId, channelId),
-      );
-      return { ...copy, client: { ...publicClient, clientSecret } };
+      return row ? openChannel(row) : null;
     },
   };
+
+  async function openChannel(row: SealedChannel): Promise<Channel> {
+    const { client, ...settings } = structuredClone(row);
+    const { sealedSecret, ...publicClient } = client;
+    const context = secretContexts.clientSecret(row.tenantId, row.channelId);
+    return {
+      ...settings,
+      client: { ...publicClient, clientSecret: await secretBox.open(sealedSecret, context) },
+    };
+  }
+
+  function unopenedChannel(row: SealedChannel): UnopenedChannel {
+    const { client, ...settings } = structuredClone(row);
+    const { sealedSecret: _sealed, ...publicClient } = client;
+    return { ...settings, client: publicClient, open: () => openChannel(row) };
+  }
 
   async function seal({ accessToken, refreshToken, ...rest }: Credentials): Promise<SealedCredentials> {
     const { tenantId, customerKey, channelId } = rest;
@@ -101,7 +119,8 @@ export function createInMemoryAuthRepositories(deps: {
     });
   }
 
-  async function open(row: SealedCredentials): Promise<Credentials> {
+  /** Opens the access token; the refresh token only when `openRefreshToken` is called. */
+  async function open(row: SealedCredentials): Promise<StoredCredentials> {
     const { sealedAccessToken, sealedRefreshToken, ...rest } = structuredClone(row);
     const { tenantId, customerKey, channelId } = rest;
     const refreshContext = secretContexts.refreshToken(tenantId, customerKey, channelId);
@@ -113,7 +132,7 @@ export function createInMemoryAuthRepositories(deps: {
       ),
       ...(sealedRefreshToken === undefined
         ? {}
-        : { refreshToken: await secretBox.open(sealedRefreshToken, refreshContext) }),
+        : { openRefreshToken: () => secretBox.open(sealedRefreshToken, refreshContext) }),
     };
   }
 
@@ -191,6 +210,27 @@ export function createInMemoryAuthRepositories(deps: {
     },
   };
 
+  const access: AccessReads = {
+    async customerChannel(tenantId, customerKey, channelId) {
+      const row = channelRows.of(tenantId).get(channelId);
+      const signedIn = sessionsOf(tenantId, customerKey, channelId).some(live);
+      return {
+        credentials: await credentials.find(tenantId, customerKey, channelId),
+        channel: row ? unopenedChannel(row) : null,
+        signedIn,
+      };
+    },
+    async session(tenantId, sessionId) {
+      const session = await sessions.find(tenantId, sessionId);
+      if (!session) return null;
+      return {
+        session,
+        channel: await channels.find(tenantId, session.channelId),
+        credentials: await credentials.find(tenantId, session.customerKey, session.channelId),
+      };
+    },
+  };
+
   const audit: AuditLog = {
     async record(entry) {
       auditSeq += 1;
@@ -250,5 +290,5 @@ export function createInMemoryAuthRepositories(deps: {
     },
   };
 
-  return { channels, credentials, sessions, audit, refusals, refreshLocks };
+  return { channels, credentials, sessions, access, audit, refusals, refreshLocks };
 }

@@ -1,3 +1,4 @@
+import { createCustomerDataAccess } from './customer-data-access.js';
 import { createCodeExchange, createMessageAuthorization } from './customer-sessions.js';
 import { createAccessTokenIssuer, createLogout } from './customer-tokens.js';
 import type { AuthDomainDeps } from './deps.js';
@@ -31,6 +32,7 @@ export function createAuthUseCases(
     exchangeCode: createCodeExchange(full),
     authorizeSession: createMessageAuthorization(full),
     getAccessToken: createAccessTokenIssuer(full),
+    getCustomerDataAccess: createCustomerDataAccess(full),
     revokeSession: createLogout(full),
     testChannel: createChannelTest(full),
   };

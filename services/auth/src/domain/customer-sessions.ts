@@ -157,8 +157,9 @@ export function createCodeExchange(deps: AuthDomainDeps) {
       return previous;
     });
     // The customer's other devices move to the new grant; the one it replaces is revoked.
-    if (replaced?.refreshToken && replaced.refreshToken !== tokens.refreshToken) {
-      await brand.revoke(channel, replaced.refreshToken, 'refresh_token').catch(() => false);
+    const replacedRefreshToken = await replaced?.openRefreshToken?.();
+    if (replacedRefreshToken && replacedRefreshToken !== tokens.refreshToken) {
+      await brand.revoke(channel, replacedRefreshToken, 'refresh_token').catch(() => false);
     }
 
     const sessionId = randomBytes(18).toString('base64url');
@@ -216,25 +217,25 @@ export async function endGrant(
  * fires, brand requests and the wait for a refresh stop (TokenRefresher).
  */
 export function createMessageAuthorization(deps: AuthDomainDeps) {
-  const { channels, credentials, sessions, brand, refresher, sessionTokens, clock } = deps;
+  const { access, sessions, brand, refresher, sessionTokens, clock } = deps;
   const { sessionIdleTimeoutSeconds } = deps;
   return async function authorizeSession(
     sessionToken: string,
     signal?: AbortSignal,
   ): Promise<AuthorizedSession> {
     const claims = await sessionTokens.verify(sessionToken);
-    const session = await sessions.find(claims.tenantId, claims.sessionId);
+    // The session, its channel and its credentials: one store read per message.
+    const found = await access.session(claims.tenantId, claims.sessionId);
     const now = clock.now();
     if (
-      !session ||
-      session.customerKey !== claims.customerKey ||
-      (session.idleExpiresAt && session.idleExpiresAt <= now)
+      !found ||
+      found.session.customerKey !== claims.customerKey ||
+      (found.session.idleExpiresAt && found.session.idleExpiresAt <= now)
     ) {
       throw new ParleyError('unauthenticated', 'the session has ended');
     }
-    const channel = await channels.find(session.tenantId, session.channelId);
+    const { session, channel, credentials: stored } = found;
     if (!channel) throw new ParleyError('unauthenticated', 'the channel is no longer configured');
-    const stored = await credentials.find(session.tenantId, session.customerKey, session.channelId);
     if (!stored) throw new ParleyError('reauthentication_required', 'the customer must sign in again');
     try {
       let current = await refresher.fresh(channel, stored, signal);

@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/errors';
-import { endGrant, failClosed } from './customer-sessions.js';
+import { currentCredentials } from './customer-data-access.js';
 import type { AuthDomainDeps } from './deps.js';
 
 export interface AccessTokenRequest {
@@ -12,7 +12,7 @@ export interface AccessTokenRequest {
    * bot's `id`; and why the token is wanted.
    */
   readonly caller: { readonly kind: string; readonly id: string; readonly reason: string };
-  /** The channel whose OAuth client's token is wanted (enrichment: the message's channel). */
+  /** The channel whose OAuth client's token is wanted. */
   readonly channelId?: string;
   /** Or the thread (a bot's): the channel of the customer's live sessions on it. */
   readonly threadId?: string;
@@ -51,13 +51,13 @@ async function channelOfRequest(deps: AuthDomainDeps, request: AccessTokenReques
 }
 
 /**
- * GetAccessToken: a current brand access token for enrichment or an authorized bot, for a customer
- * who is signed in (a live session) in this tenant, from the credentials of the channel the
- * request names (directly or by its thread). Every token handed out is audited with the service
- * that proved who it is, and the bot ingress asked for.
+ * GetAccessToken: a current brand access token for an authorized bot (through ingress), for a
+ * customer who is signed in (a live session) in this tenant, from the credentials of the channel
+ * the request names (directly or by its thread). Every token handed out is audited with the
+ * service that proved who it is, and the bot ingress asked for.
  */
 export function createAccessTokenIssuer(deps: AuthDomainDeps) {
-  const { channels, credentials, sessions, refresher, audit, clock } = deps;
+  const { audit, clock } = deps;
   /** `signal`: the caller's; once it fires the wait for a refresh stops (TokenRefresher). */
   return async function getAccessToken(request: AccessTokenRequest, signal?: AbortSignal) {
     const { tenantId, customerKey, service, caller } = request;
@@ -81,20 +81,12 @@ export function createAccessTokenIssuer(deps: AuthDomainDeps) {
         'channelId (at most 64) or threadId (at most 128) is too long',
       );
     const channelId = await channelOfRequest(deps, request);
-    const stored = channelId ? await credentials.find(tenantId, customerKey, channelId) : null;
-    if (!stored) throw notSignedIn();
-    // Credentials outlive sessions only until cleanup; a signed-out customer's tokens are not handed out.
-    if ((await sessions.countOfCustomer(tenantId, customerKey, stored.channelId)) === 0) throw notSignedIn();
-    const channel = await channels.find(tenantId, stored.channelId);
-    if (!channel) throw new ParleyError('not_found', 'the customer’s channel is no longer configured');
-    let current = stored;
-    try {
-      current = await refresher.fresh(channel, stored, signal);
-    } catch (error) {
-      if (error instanceof ParleyError && error.code === 'reauthentication_required')
-        await endGrant(deps, stored);
-      failClosed(error);
-    }
+    if (!channelId) throw notSignedIn();
+    const { credentials: current } = await currentCredentials(
+      deps,
+      { tenantId, customerKey, channelId },
+      signal,
+    );
     await audit.record({
       tenantId,
       customerKey,
@@ -133,11 +125,15 @@ export function createLogout(deps: AuthDomainDeps) {
         const latest = await credentials.find(tenantId, customerKey, stored.channelId);
         if (!latest) return;
         const channel = await channels.find(tenantId, latest.channelId);
-        const token = latest.refreshToken ?? latest.accessToken;
         // Logging out must work while the brand is down: the local credentials go regardless.
         if (channel) {
+          const refreshToken = await latest.openRefreshToken?.();
           const revoked = await brand
-            .revoke(channel, token, latest.refreshToken ? 'refresh_token' : 'access_token')
+            .revoke(
+              channel,
+              refreshToken ?? latest.accessToken,
+              refreshToken ? 'refresh_token' : 'access_token',
+            )
             .catch(() => false);
           revokedAtBrand ||= revoked;
         }

@@ -1,6 +1,8 @@
 import type { IssuerEndpointException } from './issuer-endpoints.js';
 import type {
+  AccessReads,
   AuditLog,
+  AuthMetrics,
   BrandOAuth,
   ChannelRepository,
   Clock,
@@ -15,7 +17,9 @@ export interface AuthDomainDeps {
   readonly channels: ChannelRepository;
   readonly credentials: CredentialRepository;
   readonly sessions: SessionRepository;
+  readonly access: AccessReads;
   readonly audit: AuditLog;
+  readonly metrics: AuthMetrics;
   readonly brand: BrandOAuth;
   readonly refresher: TokenRefresher;
   readonly sessionTokens: SessionTokens;

@@ -60,6 +60,43 @@ export interface Credentials {
   readonly updatedAt: Date;
 }
 
+/**
+ * Credentials as the store hands them out: the access token open, the refresh token still sealed
+ * until it is used (a refresh, a revocation), so a read costs one decryption, not two.
+ */
+export type StoredCredentials = Omit<Credentials, 'refreshToken'> & {
+  /** Present when the brand issued a refresh token: opens it (bound to these credentials). */
+  readonly openRefreshToken?: () => Promise<string>;
+};
+
+/**
+ * A channel read without opening its sealed client secret: `open` does, for a brand request that
+ * authenticates the client (a refresh), so a read that needs only the settings decrypts nothing.
+ */
+export type UnopenedChannel = Omit<Channel, 'client'> & {
+  readonly client: Omit<Channel['client'], 'clientSecret'>;
+  open(): Promise<Channel>;
+};
+
+/** What one customer-data fetch needs of a channel, read in one store statement. */
+export interface CustomerChannelAccess {
+  /** The customer's credentials on the channel; null when they hold none. */
+  readonly credentials: StoredCredentials | null;
+  /** The channel, its client secret still sealed; null when it is no longer configured. */
+  readonly channel: UnopenedChannel | null;
+  /** Whether the customer has a live session on the channel. */
+  readonly signedIn: boolean;
+}
+
+/** A live session with its channel and its credentials, read in one store statement. */
+export interface SessionAccess {
+  readonly session: Session;
+  /** Null when the channel is no longer configured. */
+  readonly channel: Channel | null;
+  /** Null when the customer holds no credentials on the session's channel. */
+  readonly credentials: StoredCredentials | null;
+}
+
 export interface Session {
   readonly sessionId: string;
   readonly tenantId: string;

@@ -1,5 +1,14 @@
 import { ParleyError } from '@parley/errors';
-import type { AuditEntry, Channel, Credentials, RefusedCall, Session } from './model.js';
+import type {
+  AuditEntry,
+  Channel,
+  Credentials,
+  CustomerChannelAccess,
+  RefusedCall,
+  Session,
+  SessionAccess,
+  StoredCredentials,
+} from './model.js';
 
 /** Every repository method takes the tenant: an unscoped read cannot be written. */
 export interface ChannelRepository {
@@ -12,8 +21,8 @@ export interface ChannelRepository {
  * token is bound to the client it was issued to (RFC 6749 §6).
  */
 export interface CredentialRepository {
-  find(tenantId: string, customerKey: string, channelId: string): Promise<Credentials | null>;
-  findAllOfCustomer(tenantId: string, customerKey: string): Promise<Credentials[]>;
+  find(tenantId: string, customerKey: string, channelId: string): Promise<StoredCredentials | null>;
+  findAllOfCustomer(tenantId: string, customerKey: string): Promise<StoredCredentials[]>;
   /** Inserts or replaces the credentials of a new sign-in. */
   save(credentials: Credentials): Promise<void>;
   /**
@@ -45,6 +54,41 @@ export interface SessionRepository {
   /** Ends every session of a customer (in one channel, when given); returns how many. */
   deleteAllOfCustomer(tenantId: string, customerKey: string, channelId?: string): Promise<number>;
   countOfCustomer(tenantId: string, customerKey: string, channelId?: string): Promise<number>;
+}
+
+/**
+ * Reads that span channels, credentials and sessions, each one store statement: what a message
+ * costs auth (docs/architecture.md "A message's path").
+ */
+export interface AccessReads {
+  /**
+   * The customer's credentials on the channel, the channel, and whether the customer has a live
+   * session on it (GetCustomerDataAccess).
+   */
+  customerChannel(tenantId: string, customerKey: string, channelId: string): Promise<CustomerChannelAccess>;
+  /**
+   * A live session (absent like `SessionRepository.find`) with its channel and the credentials of
+   * its customer on that channel (AuthorizeSession); null when the session is not live.
+   */
+  session(tenantId: string, sessionId: string): Promise<SessionAccess | null>;
+}
+
+/** How a GetCustomerDataAccess call ended: its token handed out, or the error code it failed with. */
+export type CustomerDataAccessOutcome =
+  | 'issued'
+  | 'not_found'
+  | 'reauthentication_required'
+  | 'auth_unavailable'
+  | 'invalid_argument'
+  | 'deadline_exceeded'
+  | 'error';
+
+/**
+ * What auth counts instead of auditing one by one: enrichment's per-message token use
+ * (docs/operations.md "Auth metrics"). Hand-outs to bots stay in the audit log.
+ */
+export interface AuthMetrics {
+  customerDataAccess(outcome: CustomerDataAccessOutcome): void;
 }
 
 /** Who was handed a customer's brand access token, and why (append-only). */
@@ -103,6 +147,7 @@ export interface AuthRepositories {
   readonly channels: ChannelRepository;
   readonly credentials: CredentialRepository;
   readonly sessions: SessionRepository;
+  readonly access: AccessReads;
   readonly audit: AuditLog;
   readonly refusals: RefusalLog;
   readonly refreshLocks: RefreshLocks;

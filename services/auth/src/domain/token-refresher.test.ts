@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ParleyError } from '@parley/errors';
 import { createSecretBox } from '@parley/secrets';
 import { describe, expect, it } from 'vitest';
+import { opened } from '../adapters/auth-repositories.contract.js';
 import { createInMemoryAuthRepositories } from '../adapters/in-memory-auth-repositories.js';
 import type { Channel, Credentials } from './model.js';
 import type { BrandOAuth, TokenSet } from './ports.js';
@@ -92,7 +93,9 @@ describe('token refresher', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => refresher.refresh(channel, initial)));
     expect(new Set(results.map((result) => result.accessToken))).toEqual(new Set(['at-1']));
     expect(refreshCalls).toEqual(['rt-0']);
-    expect(await credentials.find('t', 'ck', 'web')).toMatchObject({ refreshToken: 'rt-1', version: 2 });
+    const stored = await credentials.find('t', 'ck', 'web');
+    expect(stored?.version).toBe(2);
+    expect(await stored?.openRefreshToken?.()).toBe('rt-1');
     expect(await lockFree()).toBe(true);
   });
 
@@ -164,8 +167,10 @@ describe('token refresher', () => {
     expect(other).toMatchObject({ accessToken: 'at-other', version: 2 });
 
     release();
-    expect(await slow).toStrictEqual(other);
-    expect(await credentials.find('t', 'ck', 'web')).toStrictEqual(other);
+    const expected = await opened(other);
+    expect(expected).toMatchObject({ accessToken: 'at-other', refreshToken: 'rt-other' });
+    expect(await opened(await slow)).toStrictEqual(expected);
+    expect(await opened(await credentials.find('t', 'ck', 'web'))).toStrictEqual(expected);
     expect(await lockFree()).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callerGone, ParleyError, throwIfCallerGone, untilCallerGone } from '@parley/errors';
-import type { Channel, Credentials } from './model.js';
+import type { Channel, Credentials, StoredCredentials, UnopenedChannel } from './model.js';
 import type { BrandOAuth, Clock, CredentialRepository, RefreshLocks } from './ports.js';
 
 /**
@@ -12,9 +12,17 @@ import type { BrandOAuth, Clock, CredentialRepository, RefreshLocks } from './po
  */
 export interface TokenRefresher {
   /** The credentials with an access token that is not about to expire. */
-  fresh(channel: Channel, current: Credentials, signal?: AbortSignal): Promise<Credentials>;
+  fresh(
+    channel: RefreshChannel,
+    current: StoredCredentials,
+    signal?: AbortSignal,
+  ): Promise<StoredCredentials>;
   /** Refreshes now (the brand said the token is no longer active), unless someone just did. */
-  refresh(channel: Channel, current: Credentials, signal?: AbortSignal): Promise<Credentials>;
+  refresh(
+    channel: RefreshChannel,
+    current: StoredCredentials,
+    signal?: AbortSignal,
+  ): Promise<StoredCredentials>;
   /** Runs `work` while holding the credentials' lock (sign-in and logout must not race a refresh). */
   withLock<T>(
     credentials: { tenantId: string; customerKey: string; channelId: string },
@@ -23,9 +31,15 @@ export interface TokenRefresher {
   ): Promise<T>;
 }
 
+/** The channel of the credentials: open, or opened only if a refresh reaches the brand. */
+export type RefreshChannel = Channel | UnopenedChannel;
+
+const opened = (channel: RefreshChannel): Promise<Channel> | Channel =>
+  'open' in channel ? channel.open() : channel;
+
 /** A refresh in flight, shared by the callers of this process that wait for it. */
 interface Flight {
-  readonly result: Promise<Credentials>;
+  readonly result: Promise<StoredCredentials>;
   /** Fires once every caller waiting has gone (never while one without a signal waits). */
   readonly abandoned: AbortController;
   waiting: number;
@@ -35,6 +49,13 @@ interface Flight {
 /** The lock key of one set of credentials. */
 const lockKey = ({ customerKey, channelId }: { customerKey: string; channelId: string }) =>
   `${customerKey}/${channelId}`;
+
+/** Credentials just written, as a read hands them out (their refresh token already open). */
+function asStored({ refreshToken, ...credentials }: Credentials): StoredCredentials {
+  return refreshToken === undefined
+    ? credentials
+    : { ...credentials, openRefreshToken: () => Promise.resolve(refreshToken) };
+}
 
 /**
  * Refresh with refresh-token rotation, once per set of credentials however many messages arrive at
@@ -86,10 +107,10 @@ export function createTokenRefresher(deps: {
   }
 
   async function refreshOnce(
-    channel: Channel,
-    seen: Credentials,
+    channel: RefreshChannel,
+    seen: StoredCredentials,
     abandoned: AbortSignal,
-  ): Promise<Credentials> {
+  ): Promise<StoredCredentials> {
     const { tenantId, customerKey, channelId } = seen;
     return withLock(
       seen,
@@ -97,23 +118,25 @@ export function createTokenRefresher(deps: {
         const latest = await credentials.find(tenantId, customerKey, channelId);
         if (!latest) throw gone('the customer signed out');
         if (latest.version !== seen.version) return latest; // refreshed while we waited for the lock
-        if (!latest.refreshToken) throw gone('the brand issued no refresh token');
+        if (!latest.openRefreshToken) throw gone('the brand issued no refresh token');
         throwIfCallerGone(abandoned); // no one waits: the brand is not asked
-        const tokens = await brand.refresh(channel, latest.refreshToken);
+        const { openRefreshToken, ...held } = latest;
+        const refreshToken = await openRefreshToken();
+        const tokens = await brand.refresh(await opened(channel), refreshToken);
         const now = clock.now();
         const next: Credentials = {
-          ...latest,
+          ...held,
           accessToken: tokens.accessToken,
           accessTokenExpiresAt: new Date(now.getTime() + tokens.expiresInSeconds * 1000),
           // A brand that does not rotate keeps the old refresh token valid.
-          refreshToken: tokens.refreshToken ?? latest.refreshToken,
+          refreshToken: tokens.refreshToken ?? refreshToken,
           scope: tokens.scope ?? latest.scope,
           version: latest.version + 1,
           updatedAt: now,
         };
         // Replace, never insert, and only from the version we read: a logout that deleted the
         // credentials meanwhile stays a logout, and newer credentials are never overwritten.
-        if (await credentials.replace(next)) return next;
+        if (await credentials.replace(next)) return asStored(next);
         const current = await credentials.find(tenantId, customerKey, channelId);
         if (!current) throw gone('the customer signed out');
         // Another process wrote them since we read (our lease lapsed and it refreshed): use its result.
@@ -123,7 +146,11 @@ export function createTokenRefresher(deps: {
     );
   }
 
-  function refresh(channel: Channel, current: Credentials, signal?: AbortSignal): Promise<Credentials> {
+  function refresh(
+    channel: RefreshChannel,
+    current: StoredCredentials,
+    signal?: AbortSignal,
+  ): Promise<StoredCredentials> {
     if (signal?.aborted) return Promise.reject(callerGone(signal));
     const key = `${current.tenantId}\u0000${lockKey(current)}`;
     let flight = inFlight.get(key);

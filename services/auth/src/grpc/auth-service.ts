@@ -62,8 +62,8 @@ function sampleFromJson(text: string): Record<string, unknown> {
 
 /**
  * Who may call each AuthService method, by the identity of their client certificate
- * (docs/service-identity.md): ingress, the edge, for everything; enrichment for what it needs to
- * fetch customer data.
+ * (docs/service-identity.md): ingress, the edge, for everything but enrichment's per-message read;
+ * enrichment only for that read.
  */
 export const authServiceCallers: MethodCallers<AuthServiceDefinition> = {
   ExchangeCode: ['ingress'],
@@ -72,8 +72,9 @@ export const authServiceCallers: MethodCallers<AuthServiceDefinition> = {
   RevokeSession: ['ingress'],
   PutChannel: ['ingress'],
   TestChannel: ['ingress'],
-  GetChannel: ['ingress', 'enrichment'],
-  GetAccessToken: ['ingress', 'enrichment'],
+  GetChannel: ['ingress'],
+  GetAccessToken: ['ingress'],
+  GetCustomerDataAccess: ['enrichment'],
 };
 
 /** gRPC AuthService over the use cases: message mapping only, no decisions. */
@@ -163,6 +164,28 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
         accessToken: token.accessToken,
         tokenType: token.tokenType,
         expiresAt: token.expiresAt.toISOString(),
+      };
+    },
+    async GetCustomerDataAccess(request, context) {
+      const access = await useCases.getCustomerDataAccess(
+        {
+          tenantId: request.tenantId,
+          customerKey: request.customerKey,
+          channelId: request.channelId,
+          messageId: request.messageId,
+        },
+        context.signal,
+      );
+      const { mapping } = access;
+      return {
+        customerDataUrl: access.customerDataUrl,
+        mapping: {
+          customerId: mapping.customerId,
+          name: mapping.name ?? '',
+          customFields: { ...mapping.customFields },
+        },
+        accessToken: access.accessToken,
+        expiresAt: access.expiresAt.toISOString(),
       };
     },
     async RevokeSession(request) {

@@ -37,18 +37,20 @@ describe('createEnricher', () => {
   let enriched: MessageEnriched[];
   let updates: CustomerUpdated[];
   let tokenFailure: unknown;
+  let accessCalls: number;
   let clock: number;
   let enrich: (event: MessageReceived) => Promise<MessageEnriched>;
 
   function enricher(overrides: Partial<EnricherDeps> = {}) {
     return createEnricher({
-      channelOf: async () => ({
-        customerDataUrl: 'https://crm.acme.example/me',
-        mapping: { customerId: '$.sub', name: '$.name', customFields: { tier: '$.profile.tier' } },
-      }),
-      accessTokenFor: async (tenantId, customerKey, messageId, channelId) => {
+      customerDataAccess: async ({ tenantId, customerKey, channelId, messageId }) => {
+        accessCalls += 1;
         if (tokenFailure) throw tokenFailure;
-        return `token-of-${tenantId}-${customerKey}-${channelId}-for-${messageId}`;
+        return {
+          customerDataUrl: 'https://crm.acme.example/me',
+          mapping: { customerId: '$.sub', name: '$.name', customFields: { tier: '$.profile.tier' } },
+          accessToken: `token-of-${tenantId}-${customerKey}-${channelId}-for-${messageId}`,
+        };
       },
       fetchCustomerData: brand.fetch,
       publishEnriched: async (event) => void enriched.push(event),
@@ -69,6 +71,7 @@ describe('createEnricher', () => {
     enriched = [];
     updates = [];
     tokenFailure = undefined;
+    accessCalls = 0;
     clock = 0;
     enrich = enricher();
   });
@@ -84,6 +87,7 @@ describe('createEnricher', () => {
     expect(brand.calls).toEqual([
       { tenantId: 'acme', url: 'https://crm.acme.example/me', accessToken: 'token-of-acme-ck-1-web-for-m1' },
     ]);
+    expect(accessCalls).toBe(1); // one call to auth per message
     expect(updates).toEqual([]); // the first snapshot of a customer is no change
   });
 
@@ -187,7 +191,7 @@ describe('createEnricher', () => {
 
   it('leaves a failure of Parley itself to the consumer’s retry: nothing is published', async () => {
     enrich = enricher({
-      channelOf: async () => {
+      customerDataAccess: async () => {
         throw new ParleyError('dependency_unavailable', 'auth did not answer');
       },
     });

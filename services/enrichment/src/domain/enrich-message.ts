@@ -11,18 +11,16 @@ import { BrandFailure, type BrandFailureReason, type ParleyError, toParleyError 
 
 /** What enrichment needs, as ports. */
 export interface EnricherDeps {
-  /** The channel's customer-data endpoint and mapping (from auth). */
-  readonly channelOf: (
-    tenantId: string,
-    channelId: string,
-  ) => Promise<{ customerDataUrl: string; mapping: CustomerMapping }>;
-  /** A current brand access token for the customer, of the message's channel (from auth, audited there). */
-  readonly accessTokenFor: (
-    tenantId: string,
-    customerKey: string,
-    messageId: string,
-    channelId: string,
-  ) => Promise<string>;
+  /**
+   * The channel's customer-data endpoint and mapping with the customer's current brand access token
+   * of that channel: one call to auth per message (GetCustomerDataAccess).
+   */
+  readonly customerDataAccess: (message: {
+    tenantId: string;
+    customerKey: string;
+    channelId: string;
+    messageId: string;
+  }) => Promise<{ customerDataUrl: string; mapping: CustomerMapping; accessToken: string }>;
   /** GET the customer data with the token (through the guarded brand client, for the tenant). */
   readonly fetchCustomerData: (tenantId: string, url: string, accessToken: string) => Promise<unknown>;
   readonly publishEnriched: (event: MessageEnriched) => Promise<void>;
@@ -80,8 +78,7 @@ function changedFields(before: CustomerSnapshot, after: CustomerSnapshot): strin
  */
 export function createEnricher(deps: EnricherDeps) {
   const {
-    channelOf,
-    accessTokenFor,
+    customerDataAccess,
     fetchCustomerData,
     publishEnriched,
     publishCustomerUpdated,
@@ -94,15 +91,10 @@ export function createEnricher(deps: EnricherDeps) {
   async function fetchSnapshot(event: MessageReceived): Promise<CustomerSnapshot> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const channel = await channelOf(event.tenantId, event.channelId);
-        const token = await accessTokenFor(
-          event.tenantId,
-          event.customerKey,
-          event.messageId,
-          event.channelId,
-        );
-        const data = await fetchCustomerData(event.tenantId, channel.customerDataUrl, token);
-        return mapCustomer(data, channel.mapping);
+        const { tenantId, customerKey, channelId, messageId } = event;
+        const access = await customerDataAccess({ tenantId, customerKey, channelId, messageId });
+        const data = await fetchCustomerData(tenantId, access.customerDataUrl, access.accessToken);
+        return mapCustomer(data, access.mapping);
       } catch (thrown) {
         const error = toParleyError(thrown, 'dependency_unavailable');
         if (!error.retriable || attempt >= maxAttempts) throw error;

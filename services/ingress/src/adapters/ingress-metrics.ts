@@ -1,15 +1,35 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { AnnouncementOutcome } from '../domain/session-ended-announcer.js';
 import type { BotStreamObserver } from '../http/bot-events-route.js';
+import type { AnsweredRequest } from '../http/create-http-app.js';
 
 /**
- * Ingress's own Prometheus series: the bot event streams and the session.ended events of logouts.
- * `open` and `pending` are read when scraped.
+ * Ingress's own Prometheus series: HTTP requests, the devices' WebSocket streams, the bot event
+ * streams and the session.ended events of logouts. The gauges are read when scraped.
  */
 export function createIngressMetrics(
   registry: Registry,
-  current: { readonly openBotStreams: () => number; readonly pendingSessionEvents: () => number },
+  current: {
+    readonly openBotStreams: () => number;
+    readonly pendingSessionEvents: () => number;
+    readonly openDeviceStreams: () => number;
+  },
 ) {
+  const requests = new Histogram({
+    name: 'parley_ingress_http_request_duration_seconds',
+    help: 'Answered HTTP requests by method, route pattern (unmatched: no route) and status class, from arrival to answer.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'parley_ingress_websocket_connections',
+    help: 'Devices connected to this pod by WebSocket (GET /v1/stream).',
+    registers: [registry],
+    collect() {
+      this.set(current.openDeviceStreams());
+    },
+  });
   const streams = new Counter({
     name: 'parley_ingress_bot_streams_total',
     help: 'Bot event streams asked for, by outcome (opened, or why refused).',
@@ -57,6 +77,8 @@ export function createIngressMetrics(
     sent: (type) => events.inc({ type }),
   };
   return {
+    answered: ({ method, route, statusCode, seconds }: AnsweredRequest) =>
+      requests.observe({ method, route, status: `${Math.floor(statusCode / 100)}xx` }, seconds),
     botStreams,
     sessionEnded: (outcome: AnnouncementOutcome) => sessionEvents.inc({ outcome }),
   };

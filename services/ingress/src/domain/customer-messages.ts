@@ -1,5 +1,6 @@
 import type { EventProducer } from '@parley/bus';
 import type { SendMessageRequest } from '@parley/contracts';
+import { withMessageId } from '@parley/ops';
 import { deriveMessageId } from './message-ids.js';
 import type { AuthorizedSession, AuthPort } from './ports.js';
 import type { SessionQuota } from './session-quota.js';
@@ -45,21 +46,24 @@ export async function sendCustomerMessage(
     author: { kind: 'customer' },
     clientMessageId: message.clientMessageId,
   });
-  await deps.producer.publish(
-    'chat.messages.received.v1',
-    {
-      messageId,
-      clientMessageId: message.clientMessageId,
-      tenantId: session.tenantId,
-      channelId: session.channelId,
-      threadId: session.threadId,
-      customerKey: session.customerKey,
-      deviceId: session.deviceId,
-      text: message.text,
-      sentAt: new Date().toISOString(),
-    },
-    // The same message twice is one event id too, so consumers can tell.
-    { id: messageId },
+  // From here on the request's span, and what it starts, belong to the message.
+  await withMessageId(messageId, () =>
+    deps.producer.publish(
+      'chat.messages.received.v1',
+      {
+        messageId,
+        clientMessageId: message.clientMessageId,
+        tenantId: session.tenantId,
+        channelId: session.channelId,
+        threadId: session.threadId,
+        customerKey: session.customerKey,
+        deviceId: session.deviceId,
+        text: message.text,
+        sentAt: new Date().toISOString(),
+      },
+      // The same message twice is one event id too, so consumers can tell.
+      { id: messageId },
+    ),
   );
   deps.sessionQuota.learn(sessionToken, session.sessionId);
   return { messageId, threadId: session.threadId, session };

@@ -1,6 +1,6 @@
 import { clientFrame, identifiers, type ServerFrame, streamCloseCodes } from '@parley/contracts';
 import { type ParleyError, toParleyError } from '@parley/errors';
-import { runInTrace } from '@parley/ops';
+import { inSpan } from '@parley/ops';
 import { z } from 'zod';
 import { admitCustomerMessage, type CustomerMessageDeps, sendCustomerMessage } from './customer-messages.js';
 import { authorizeCustomerSession } from './customer-sessions.js';
@@ -217,8 +217,10 @@ export function openStreamConnection(
     try {
       // Each send frame is a trace of its own (docs/operations.md, "Tracing").
       const sender = token;
-      const { messageId, threadId } = await runInTrace(undefined, () =>
-        sendCustomerMessage(deps, sender, { clientMessageId: frame.clientMessageId, text: frame.text }),
+      const { messageId, threadId } = await inSpan(
+        'WebSocket send',
+        { kind: 'server', root: true, attributes: { 'parley.stream.frame': 'send' } },
+        () => sendCustomerMessage(deps, sender, { clientMessageId: frame.clientMessageId, text: frame.text }),
       );
       send({ type: 'ack', clientMessageId: frame.clientMessageId, messageId, threadId });
     } catch (error) {

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import websocket from '@fastify/websocket';
 import { ParleyError } from '@parley/errors';
 import type { Logger } from '@parley/logger';
-import { runInTrace } from '@parley/ops';
+import { contextOfHeaders, type OpenSpan, openSpan } from '@parley/ops';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ipRateLimitKey } from '../adapters/rate-limiter.js';
 import type { RateLimiter } from '../domain/ports.js';
@@ -27,6 +27,15 @@ import { registerWebhookRoutes, type WebhookRouteDeps } from './webhook-routes.j
 // The routes share one session quota, made here from the session limiter.
 type WithoutQuota<T> = Omit<T, 'sessionQuota'>;
 
+/** One answered request, for the request metrics (docs/operations.md, "Ingress metrics"). */
+export interface AnsweredRequest {
+  readonly method: string;
+  /** The route's pattern (`/v1/threads/:threadId/messages`), or `unmatched` when no route matched. */
+  readonly route: string;
+  readonly statusCode: number;
+  readonly seconds: number;
+}
+
 export interface HttpAppDeps
   extends WithoutQuota<CustomerRouteDeps>,
     WithoutQuota<StreamRouteDeps>,
@@ -46,6 +55,8 @@ export interface HttpAppDeps
   readonly trustedProxyHops: number;
   /** Browser origins allowed to call the API (CORS); none by default. */
   readonly corsOrigins?: readonly string[];
+  /** Told of every answered request; streams taken over by their route (WebSocket, bot events) are not. */
+  readonly onAnswered?: (request: AnsweredRequest) => void;
 }
 
 /**
@@ -72,9 +83,53 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ParleyError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
-  // Each request is a hop of its caller's trace (the `traceparent` header) or starts a new one:
+  // Each request is a server span of its caller's trace (the `traceparent` header) or of a new one:
   // the events it produces and the gRPC calls it makes carry it (docs/operations.md, "Tracing").
-  app.addHook('onRequest', (request, _reply, done) => runInTrace(request.headers.traceparent, done));
+  const spans = new WeakMap<object, OpenSpan>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const route = request.routeOptions.url;
+    const { traceparent, tracestate } = request.headers;
+    const span = openSpan(route ? `${request.method} ${route}` : request.method, {
+      kind: 'server',
+      parent: contextOfHeaders({
+        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+        tracestate: typeof tracestate === 'string' ? tracestate : undefined,
+      }),
+      // The route's pattern, never the URL: a query string may carry what no trace should keep.
+      attributes: {
+        'http.request.method': request.method,
+        'url.scheme': request.protocol,
+        ...(route ? { 'http.route': route } : {}),
+      },
+    });
+    spans.set(request, span);
+    // A WebSocket's upgrade request is answered by its route, not by Fastify: its span is the stream's.
+    if (request.headers.upgrade?.toLowerCase() === 'websocket')
+      request.raw.socket.once('close', () => span.end());
+    span.run(done);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const span = spans.get(request);
+    span?.span.setAttribute('http.response.status_code', reply.statusCode);
+    span?.end(reply.statusCode >= 500 ? { code: String(reply.statusCode) } : undefined);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    spans.get(request)?.end({ code: 'aborted' });
+    done();
+  });
+  const { onAnswered } = deps;
+  if (onAnswered) {
+    app.addHook('onResponse', (request, reply, done) => {
+      onAnswered({
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        statusCode: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+      });
+      done();
+    });
+  }
   app.addHook('onRequest', async (request) => {
     const quota = deps.ipLimiter.take(ipRateLimitKey(request.ip, deps.ipv6RateLimitPrefix ?? 64));
     if (!quota.allowed) {

@@ -11,6 +11,8 @@ import type { ExchangeCodeResponse as _parley_auth_v1_ExchangeCodeResponse, Exch
 import type { GetAccessTokenRequest as _parley_auth_v1_GetAccessTokenRequest, GetAccessTokenRequest__Output as _parley_auth_v1_GetAccessTokenRequest__Output } from '../../../parley/auth/v1/GetAccessTokenRequest.js';
 import type { GetAccessTokenResponse as _parley_auth_v1_GetAccessTokenResponse, GetAccessTokenResponse__Output as _parley_auth_v1_GetAccessTokenResponse__Output } from '../../../parley/auth/v1/GetAccessTokenResponse.js';
 import type { GetChannelRequest as _parley_auth_v1_GetChannelRequest, GetChannelRequest__Output as _parley_auth_v1_GetChannelRequest__Output } from '../../../parley/auth/v1/GetChannelRequest.js';
+import type { GetCustomerDataAccessRequest as _parley_auth_v1_GetCustomerDataAccessRequest, GetCustomerDataAccessRequest__Output as _parley_auth_v1_GetCustomerDataAccessRequest__Output } from '../../../parley/auth/v1/GetCustomerDataAccessRequest.js';
+import type { GetCustomerDataAccessResponse as _parley_auth_v1_GetCustomerDataAccessResponse, GetCustomerDataAccessResponse__Output as _parley_auth_v1_GetCustomerDataAccessResponse__Output } from '../../../parley/auth/v1/GetCustomerDataAccessResponse.js';
 import type { PutChannelRequest as _parley_auth_v1_PutChannelRequest, PutChannelRequest__Output as _parley_auth_v1_PutChannelRequest__Output } from '../../../parley/auth/v1/PutChannelRequest.js';
 import type { RevokeSessionRequest as _parley_auth_v1_RevokeSessionRequest, RevokeSessionRequest__Output as _parley_auth_v1_RevokeSessionRequest__Output } from '../../../parley/auth/v1/RevokeSessionRequest.js';
 import type { RevokeSessionResponse as _parley_auth_v1_RevokeSessionResponse, RevokeSessionResponse__Output as _parley_auth_v1_RevokeSessionResponse__Output } from '../../../parley/auth/v1/RevokeSessionResponse.js';
@@ -68,14 +70,14 @@ export interface AuthServiceClient extends grpc.Client {
   exchangeCode(argument: _parley_auth_v1_ExchangeCodeRequest, callback: grpc.requestCallback<_parley_auth_v1_ExchangeCodeResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Hands out a current brand access token (enrichment, audited bot access).
+   * Hands out a current brand access token (audited: bots through ingress).
    */
   GetAccessToken(argument: _parley_auth_v1_GetAccessTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetAccessTokenResponse__Output>): grpc.ClientUnaryCall;
   GetAccessToken(argument: _parley_auth_v1_GetAccessTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_GetAccessTokenResponse__Output>): grpc.ClientUnaryCall;
   GetAccessToken(argument: _parley_auth_v1_GetAccessTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetAccessTokenResponse__Output>): grpc.ClientUnaryCall;
   GetAccessToken(argument: _parley_auth_v1_GetAccessTokenRequest, callback: grpc.requestCallback<_parley_auth_v1_GetAccessTokenResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Hands out a current brand access token (enrichment, audited bot access).
+   * Hands out a current brand access token (audited: bots through ingress).
    */
   getAccessToken(argument: _parley_auth_v1_GetAccessTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetAccessTokenResponse__Output>): grpc.ClientUnaryCall;
   getAccessToken(argument: _parley_auth_v1_GetAccessTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_GetAccessTokenResponse__Output>): grpc.ClientUnaryCall;
@@ -86,6 +88,23 @@ export interface AuthServiceClient extends grpc.Client {
   GetChannel(argument: _parley_auth_v1_GetChannelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_Channel__Output>): grpc.ClientUnaryCall;
   GetChannel(argument: _parley_auth_v1_GetChannelRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_Channel__Output>): grpc.ClientUnaryCall;
   GetChannel(argument: _parley_auth_v1_GetChannelRequest, callback: grpc.requestCallback<_parley_auth_v1_Channel__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Enrichment's one call per message: the channel's customer-data URL and mapping with the
+   * customer's current access token of that channel (counted, not audited one by one).
+   */
+  GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Enrichment's one call per message: the channel's customer-data URL and mapping with the
+   * customer's current access token of that channel (counted, not audited one by one).
+   */
+  getCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  getCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  getCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
+  getCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
   
   PutChannel(argument: _parley_auth_v1_PutChannelRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_Channel__Output>): grpc.ClientUnaryCall;
   PutChannel(argument: _parley_auth_v1_PutChannelRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_Channel__Output>): grpc.ClientUnaryCall;
@@ -147,11 +166,17 @@ export interface AuthServiceHandlers extends grpc.UntypedServiceImplementation {
   ExchangeCode: grpc.handleUnaryCall<_parley_auth_v1_ExchangeCodeRequest__Output, _parley_auth_v1_ExchangeCodeResponse>;
   
   /**
-   * Hands out a current brand access token (enrichment, audited bot access).
+   * Hands out a current brand access token (audited: bots through ingress).
    */
   GetAccessToken: grpc.handleUnaryCall<_parley_auth_v1_GetAccessTokenRequest__Output, _parley_auth_v1_GetAccessTokenResponse>;
   
   GetChannel: grpc.handleUnaryCall<_parley_auth_v1_GetChannelRequest__Output, _parley_auth_v1_Channel>;
+  
+  /**
+   * Enrichment's one call per message: the channel's customer-data URL and mapping with the
+   * customer's current access token of that channel (counted, not audited one by one).
+   */
+  GetCustomerDataAccess: grpc.handleUnaryCall<_parley_auth_v1_GetCustomerDataAccessRequest__Output, _parley_auth_v1_GetCustomerDataAccessResponse>;
   
   PutChannel: grpc.handleUnaryCall<_parley_auth_v1_PutChannelRequest__Output, _parley_auth_v1_Channel>;
   
@@ -173,6 +198,7 @@ export interface AuthServiceDefinition extends grpc.ServiceDefinition {
   ExchangeCode: MethodDefinition<_parley_auth_v1_ExchangeCodeRequest, _parley_auth_v1_ExchangeCodeResponse, _parley_auth_v1_ExchangeCodeRequest__Output, _parley_auth_v1_ExchangeCodeResponse__Output>
   GetAccessToken: MethodDefinition<_parley_auth_v1_GetAccessTokenRequest, _parley_auth_v1_GetAccessTokenResponse, _parley_auth_v1_GetAccessTokenRequest__Output, _parley_auth_v1_GetAccessTokenResponse__Output>
   GetChannel: MethodDefinition<_parley_auth_v1_GetChannelRequest, _parley_auth_v1_Channel, _parley_auth_v1_GetChannelRequest__Output, _parley_auth_v1_Channel__Output>
+  GetCustomerDataAccess: MethodDefinition<_parley_auth_v1_GetCustomerDataAccessRequest, _parley_auth_v1_GetCustomerDataAccessResponse, _parley_auth_v1_GetCustomerDataAccessRequest__Output, _parley_auth_v1_GetCustomerDataAccessResponse__Output>
   PutChannel: MethodDefinition<_parley_auth_v1_PutChannelRequest, _parley_auth_v1_Channel, _parley_auth_v1_PutChannelRequest__Output, _parley_auth_v1_Channel__Output>
   RevokeSession: MethodDefinition<_parley_auth_v1_RevokeSessionRequest, _parley_auth_v1_RevokeSessionResponse, _parley_auth_v1_RevokeSessionRequest__Output, _parley_auth_v1_RevokeSessionResponse__Output>
   TestChannel: MethodDefinition<_parley_auth_v1_TestChannelRequest, _parley_auth_v1_TestChannelResponse, _parley_auth_v1_TestChannelRequest__Output, _parley_auth_v1_TestChannelResponse__Output>

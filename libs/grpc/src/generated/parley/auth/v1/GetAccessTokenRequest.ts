@@ -8,7 +8,7 @@ export interface GetAccessTokenRequest {
   'customerKey'?: (string);
   'caller'?: (_parley_auth_v1_Caller | null);
   /**
-   * Whose OAuth client's token: the channel (enrichment: the message's), or the thread (a bot's),
+   * Whose OAuth client's token: the channel, or the thread (a bot's),
    * whose live sessions name the channel. Neither: only a customer signed in on one channel.
    */
   'channelId'?: (string);
@@ -20,7 +20,7 @@ export interface GetAccessTokenRequest__Output {
   'customerKey': (string);
   'caller': (_parley_auth_v1_Caller__Output | null);
   /**
-   * Whose OAuth client's token: the channel (enrichment: the message's), or the thread (a bot's),
+   * Whose OAuth client's token: the channel, or the thread (a bot's),
    * whose live sessions name the channel. Neither: only a customer signed in on one channel.
    */
   'channelId': (string);
