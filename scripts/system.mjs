@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +44,16 @@ export const services = [
 export const servicePorts = services.flatMap((service) =>
   [service.ops, service.grpc, service.http].filter((port) => port !== undefined),
 );
+
+/**
+ * The HTTP and ops ports of each of `pods` ingress processes before an offset: the first pod has
+ * ingress's own (8080, 9400), pod i (from 1) those + 100 × i, clear of the other services' ports.
+ * A caller starting more than one pod checks these too when it looks for a free offset.
+ * @param {number} pods @returns {{ http: number, ops: number }[]}
+ */
+export function ingressPodPorts(pods) {
+  return Array.from({ length: pods }, (_, index) => ({ http: 8080 + 100 * index, ops: 9400 + 100 * index }));
+}
 
 /** Ports of the demo `npm run up` starts beside the services (brand and chat page), before an offset. */
 export const demoPorts = { brand: 4000, web: 8088 };
@@ -171,8 +182,12 @@ export async function waitUntilReady(name, url, { group, timeoutMs = 60_000 } = 
  *   database: { adminUrl: string, schemaPrefix?: string },
  *   grpcTls: import('./infra/certs.mjs').DevCertificates,
  *   extraEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>,
- *   nodeArgs?: (service: ServiceName) => readonly string[],
+ *   nodeArgs?: (service: ServiceName, processName: string) => readonly string[],
+ *   ingressPods?: number,
  * }} ServicesOptions
+ * `ingressPods` (1 unless given): ingress processes, `ingress`, `ingress-2`, …, each with its own
+ * ports (ingressPodPorts) and INSTANCE_ID (`<INSTANCE_ID or host name>-<n>` from the second on),
+ * as separate pods behind a load balancer would be.
  */
 
 /**
@@ -253,16 +268,35 @@ export function serviceEnv(service, { host, offset, env, secrets, database, grpc
  * @param {ProcessGroup} group @param {ServicesOptions} options
  */
 export async function startServices(group, options) {
+  const { host, offset, ingressPods = 1 } = options;
+  /** @type {{ name: string, service: ServiceName, ops: string, url?: string }[]} */
+  const started = [];
   for (const service of services) {
-    group.start(service.name, `services/${service.name}/dist/main.js`, serviceEnv(service, options), {
-      nodeArgs: options.nodeArgs?.(service.name) ?? [],
-    });
+    const pods = service.name === 'ingress' ? ingressPodPorts(ingressPods) : [undefined];
+    for (const [index, ports] of pods.entries()) {
+      const name = index === 0 ? service.name : `${service.name}-${index + 1}`;
+      const definition = ports ? { ...service, ...ports } : service;
+      const env = serviceEnv(definition, options);
+      if (index > 0) env.INSTANCE_ID = `${env.INSTANCE_ID ?? hostname()}-${index + 1}`;
+      group.start(name, `services/${service.name}/dist/main.js`, env, {
+        nodeArgs: options.nodeArgs?.(service.name, name) ?? [],
+      });
+      started.push({
+        name,
+        service: service.name,
+        ops: `http://${host}:${definition.ops + offset}`,
+        ...(definition.http ? { url: `http://${host}:${definition.http + offset}` } : {}),
+      });
+    }
   }
-  const addresses = serviceAddresses(options.host, options.offset);
-  for (const service of services) {
-    await waitUntilReady(service.name, `${addresses.ops[service.name]}/readyz`, { group });
-  }
-  return addresses;
+  for (const entry of started) await waitUntilReady(entry.name, `${entry.ops}/readyz`, { group });
+  return {
+    ...serviceAddresses(host, offset),
+    /** Every ingress process (the first is `ingressUrl` and `ops.ingress`). */
+    ingressPods: started.flatMap((entry) =>
+      entry.service === 'ingress' ? [{ name: entry.name, url: entry.url ?? '', ops: entry.ops }] : [],
+    ),
+  };
 }
 
 /**

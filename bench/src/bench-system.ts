@@ -8,6 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BenchError } from './bench-error.js';
 import type { Cleanup } from './cleanup.js';
 import type { BenchOptions } from './flags.js';
+import { type DeliveryCounters, deliveryCounters } from './ingress-pods.js';
 import type { CustomerSession } from './load-protocol.js';
 import { type BenchBrand, putChannel, signInCustomers, signInMoreDevices } from './parley-setup.js';
 import { deleteTopics, dropSchemas, pipelineLag } from './pipeline-admin.js';
@@ -43,6 +44,10 @@ export interface BenchSystem {
   signInMoreDevices(count: number): Promise<string[]>;
   /** Ingress's ops server (`/metrics`), and its inspector's port once activated (scenario e only). */
   readonly ingressOps: { readonly url: string; readonly inspectPort: number | undefined };
+  /** Every ingress process (`--ingress-pods`; the first is `ingressUrl`), by sampler name. */
+  readonly ingressPods: readonly { readonly name: string; readonly url: string; readonly ops: string }[];
+  /** Each ingress pod's deliveries so far, from its `/metrics` (undefined where it did not answer). */
+  readDeliveries(): Promise<{ name: string; counters: DeliveryCounters | undefined }[]>;
   /** Services, Kafka and the store (when local), by name; for the process sampler. */
   processes(): SampledProcess[];
   /** The services' spans so far, per hop (`--spans` only). */
@@ -167,7 +172,17 @@ export async function startBenchSystem(
   });
   cleanup.defer('the services', () => group.stop());
 
-  const offset = await system.freePortOffset(system.servicePorts, host);
+  // The ports of the ingress pods after the first are free too (scripts/system.mjs ingressPodPorts).
+  const offset = await system.freePortOffset(
+    [
+      ...system.servicePorts,
+      ...system
+        .ingressPodPorts(options.ingressPods + options.idleIngressPods)
+        .slice(1)
+        .flatMap((ports) => [ports.http, ports.ops]),
+    ],
+    host,
+  );
   const profiles = join(out, 'profiles');
   // Scenario e forces a GC in ingress through its inspector, activated (SIGUSR1) only then.
   const inspectPort = options.scenarios.has('e') ? await freePort() : undefined;
@@ -207,13 +222,17 @@ export async function startBenchSystem(
       secrets: system.newServiceSecrets('bench'),
       database,
       grpcTls: infra.grpcTls,
-      // Its own deliveries group, not one shared with other ingress instances on this host.
+      // Its own deliveries group, not one shared with other ingress instances on this host (the
+      // second pod and later add `-<n>`).
       extraEnv: { ingress: { INSTANCE_ID: `bench-${runId}` } },
-      nodeArgs: (service) => [
+      // The idle ones (--idle-ingress-pods) last: the load generator connects to the first ones only.
+      ingressPods: options.ingressPods + options.idleIngressPods,
+      nodeArgs: (_service, name) => [
         ...(options.cpuProf
-          ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${service}.cpuprofile`]
+          ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${name}.cpuprofile`]
           : []),
-        ...(service === 'ingress' && inspectPort ? [`--inspect-port=${host}:${inspectPort}`] : []),
+        // (e) measures the first pod, which holds its idle streams.
+        ...(name === 'ingress' && inspectPort ? [`--inspect-port=${host}:${inspectPort}`] : []),
       ],
     })
     .catch((error: Error) => {
@@ -272,6 +291,16 @@ export async function startBenchSystem(
         throw new BenchError('setup_failed', error.message, { cause: error });
       }),
     ingressOps: { url: addresses.ops.ingress, inspectPort },
+    ingressPods: addresses.ingressPods,
+    readDeliveries: () =>
+      Promise.all(
+        addresses.ingressPods.map(async ({ name, ops }) => ({
+          name,
+          counters: await fetch(`${ops}/metrics`, { signal: AbortSignal.timeout(5000) })
+            .then(async (response) => (response.ok ? deliveryCounters(await response.text()) : undefined))
+            .catch(() => undefined),
+        })),
+      ),
     spans,
     processes: () => [
       ...[...group.children.entries()].flatMap(([name, child]) =>

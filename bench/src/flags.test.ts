@@ -39,6 +39,10 @@ describe('parseBenchFlags', () => {
       '--spans',
       '--top',
       '5',
+      '--ingress-pods',
+      '4',
+      '--idle-ingress-pods',
+      '1',
     ]);
     expect(parsed).toEqual({
       help: false,
@@ -60,6 +64,8 @@ describe('parseBenchFlags', () => {
         cpuProf: true,
         spans: true,
         top: 5,
+        ingressPods: 4,
+        idleIngressPods: 1,
       },
     });
   });
@@ -86,6 +92,9 @@ describe('parseBenchFlags', () => {
     [['--idle-streams', '20001'], '--idle-streams must be a whole number from 1 to 20000, got "20001"'],
     [['--scenarios', 'a,f'], '--scenarios must list some of a,b,c,d,e, got "a,f"'],
     [['--scenarios', ''], '--scenarios must list some of a,b,c,d,e, got ""'],
+    [['--ingress-pods', '0'], '--ingress-pods must be a whole number from 1 to 8, got "0"'],
+    [['--ingress-pods', '9'], '--ingress-pods must be a whole number from 1 to 8, got "9"'],
+    [['--idle-ingress-pods', '9'], '--idle-ingress-pods must be a whole number from 0 to 8, got "9"'],
   ])('refuses %j with a message naming the flag', (argv, message) => {
     expect(() => parseBenchFlags(argv)).toThrow(expect.objectContaining({ code: 'invalid_flag', message }));
   });

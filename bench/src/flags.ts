@@ -34,6 +34,10 @@ export interface BenchOptions {
   readonly spans: boolean;
   /** Functions listed per CPU profile. */
   readonly top: number;
+  /** Ingress processes; the devices are spread over them, a customer's on different pods. */
+  readonly ingressPods: number;
+  /** More ingress processes that hold no streams: what reading every delivery costs a pod by itself. */
+  readonly idleIngressPods: number;
 }
 
 export const defaultOptions: BenchOptions = {
@@ -54,6 +58,8 @@ export const defaultOptions: BenchOptions = {
   cpuProf: false,
   spans: false,
   top: 10,
+  ingressPods: 1,
+  idleIngressPods: 0,
 };
 
 export const usage = `npm run bench -- [flags]
@@ -75,6 +81,8 @@ export const usage = `npm run bench -- [flags]
   --cpu-prof             run the services with --cpu-prof; summarize the hottest one
   --spans                the services export spans to the bench: time per hop per message
   --top <n>              functions listed from a CPU profile                 (${defaultOptions.top})
+  --ingress-pods <n>     ingress processes, devices spread over them, 1 to 8 (${defaultOptions.ingressPods})
+  --idle-ingress-pods <n> more ingress processes holding no streams, 0 to 8 (${defaultOptions.idleIngressPods})
   --help                 this text
 `;
 
@@ -153,6 +161,8 @@ export function parseBenchFlags(
         'cpu-prof': { type: 'boolean' },
         spans: { type: 'boolean' },
         top: { type: 'string' },
+        'ingress-pods': { type: 'string' },
+        'idle-ingress-pods': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -182,6 +192,8 @@ export function parseBenchFlags(
       cpuProf: values['cpu-prof'] === true,
       spans: values.spans === true,
       top: number('top', text('top'), d.top, 1, 200),
+      ingressPods: number('ingress-pods', text('ingress-pods'), d.ingressPods, 1, 8),
+      idleIngressPods: number('idle-ingress-pods', text('idle-ingress-pods'), d.idleIngressPods, 0, 8),
     },
   };
 }

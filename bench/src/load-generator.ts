@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { WebSocket } from 'ws';
+import { podOfDevice } from './ingress-pods.js';
 import type {
   CustomerSession,
   LoadCommand,
@@ -20,6 +21,8 @@ import { serveWorker } from './worker-link.js';
 interface Device {
   readonly customer: CustomerSession;
   readonly token: string;
+  /** The stream URL of the ingress pod it connects to. */
+  readonly url: string;
   socket: WebSocket | undefined;
   lastSeq: number;
   closing: boolean;
@@ -34,7 +37,8 @@ interface InFlight {
 }
 
 const textPrefix = 'bench ';
-let streamUrl = '';
+/** One per ingress pod (`--ingress-pods`); idle streams (e) go to the first. */
+let streamUrls: readonly string[] = [];
 let devices: Device[][] = [];
 /** Devices added for the storm (c): sessions of their own, not sending in runs. */
 let added: Device[] = [];
@@ -82,7 +86,7 @@ function connect(device: Device, timeoutMs: number): Promise<{ readyMs: number; 
   const started = performance.now();
   let readyMs = Number.NaN;
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${streamUrl}?after=${device.lastSeq}`, [
+    const socket = new WebSocket(`${device.url}?after=${device.lastSeq}`, [
       'parley.v1',
       `parley.token.${device.token}`,
     ]);
@@ -237,9 +241,10 @@ async function storm(timeoutMs: number, count: number): Promise<StormResult> {
   };
 }
 
-const newDevice = (customer: CustomerSession, token: string): Device => ({
+const newDevice = (customer: CustomerSession, token: string, url: string): Device => ({
   customer,
   token,
+  url,
   socket: undefined,
   lastSeq: 0,
   closing: false,
@@ -264,7 +269,8 @@ function closeDevices(list: readonly Device[]) {
 /** Opens one idle stream of `device`'s session, resuming after its last seq; resolves at its `sync`. */
 function openIdle(device: Device, timeoutMs: number): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${streamUrl}?after=${device.lastSeq}`, [
+    // Ingress's memory (e) is measured on the first pod: its idle streams are all there.
+    const socket = new WebSocket(`${streamUrls[0]}?after=${device.lastSeq}`, [
       'parley.v1',
       `parley.token.${device.token}`,
     ]);
@@ -296,18 +302,30 @@ function openIdle(device: Device, timeoutMs: number): Promise<WebSocket> {
 serveWorker<LoadCommand, LoadReply>(async (command, reply) => {
   switch (command.type) {
     case 'connect': {
-      streamUrl = command.streamUrl;
-      devices = command.customers.map((customer) =>
-        customer.sessionTokens.map((token) => newDevice(customer, token)),
+      streamUrls = command.streamUrls;
+      const pods = streamUrls.length;
+      const perPod = Array.from({ length: pods }, () => 0);
+      devices = command.customers.map((customer, c) =>
+        customer.sessionTokens.map((token, d) => {
+          const pod = podOfDevice(c, d, customer.sessionTokens.length, pods);
+          perPod[pod] = (perPod[pod] ?? 0) + 1;
+          return newDevice(customer, token, streamUrls[pod] as string);
+        }),
       );
       await connectAll(devices.flat());
       await startBot(command.kafka);
-      return reply({ type: 'connected', devices: devices.flat().length });
+      return reply({ type: 'connected', devices: devices.flat().length, perPod });
     }
     case 'run':
       return reply({ type: 'ran', id: command.id, result: await run(command) });
     case 'add-devices': {
-      const more = command.tokens.map((token) => newDevice({ brand: 'fast', sessionTokens: [token] }, token));
+      const more = command.tokens.map((token, index) =>
+        newDevice(
+          { brand: 'fast', sessionTokens: [token] },
+          token,
+          streamUrls[(added.length + index) % streamUrls.length] as string,
+        ),
+      );
       added = [...added, ...more];
       await connectAll(more);
       return reply({ type: 'devices-added', devices: added.length });

@@ -60,7 +60,8 @@ export interface StormResult {
 export type LoadCommand =
   | {
       readonly type: 'connect';
-      readonly streamUrl: string;
+      /** Each ingress pod's stream URL; a customer's devices go to different pods (ingress-pods.ts). */
+      readonly streamUrls: readonly string[];
       readonly customers: readonly CustomerSession[];
       readonly kafka: {
         readonly brokers: readonly string[];
@@ -82,7 +83,8 @@ export type LoadCommand =
   | { readonly type: 'stop' };
 
 export type LoadReply =
-  | { readonly type: 'connected'; readonly devices: number }
+  /** `perPod`: the devices connected to each pod of `streamUrls`. */
+  | { readonly type: 'connected'; readonly devices: number; readonly perPod: readonly number[] }
   | { readonly type: 'ran'; readonly id: number; readonly result: RunResult }
   | { readonly type: 'devices-added'; readonly devices: number }
   | { readonly type: 'stormed'; readonly id: number; readonly result: StormResult }

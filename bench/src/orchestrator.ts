@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,10 +42,14 @@ function formatLikeTheRepository(file: string) {
 
 function summarizeProfiles(dir: string, top: number): BenchReport['profiles'] {
   const byService: Record<string, ProfileSummary> = {};
-  for (const service of ['ingress', 'auth', 'enrichment', 'history']) {
-    const file = join(dir, `${service}.cpuprofile`);
-    if (!existsSync(file)) continue;
-    byService[service] = summarizeCpuProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, top);
+  // One profile per process: `ingress-2.cpuprofile` is the second ingress pod's (--ingress-pods).
+  const files = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.cpuprofile')) : [];
+  for (const file of files) {
+    const name = file.slice(0, -'.cpuprofile'.length);
+    byService[name] = summarizeCpuProfile(
+      JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile,
+      top,
+    );
   }
   const hottest = Object.entries(byService).sort(([, a], [, b]) => b.busyMs - a.busyMs)[0]?.[0];
   return hottest ? { hottest, byService } : undefined;
@@ -93,11 +97,15 @@ export async function runBench(
     );
     cleanup.defer('the baseline', () => baseline.stop({ type: 'stop' }));
 
-    say(`opening ${system.customers.length * options.devices} device streams and the bot consumer`);
-    await load.request(
+    // The pods after --ingress-pods (--idle-ingress-pods) hold no streams.
+    const streamPods = system.ingressPods.slice(0, options.ingressPods);
+    say(
+      `opening ${system.customers.length * options.devices} device streams${streamPods.length > 1 ? ` over ${streamPods.length} ingress pods` : ''} and the bot consumer`,
+    );
+    const connected = await load.request(
       {
         type: 'connect',
-        streamUrl: `${system.ingressUrl.replace(/^http/, 'ws')}/v1/stream`,
+        streamUrls: streamPods.map((pod) => `${pod.url.replace(/^http/, 'ws')}/v1/stream`),
         customers: system.customers,
         kafka: {
           brokers: system.brokers,
@@ -166,6 +174,10 @@ export async function runBench(
       infrastructure: system.infraDescription,
       store: { counted: system.store.counted, notes: system.store.notes },
       warnings,
+      ingressPods: system.ingressPods.map((pod, index) => ({
+        name: pod.name,
+        sockets: connected.perPod[index] ?? 0,
+      })),
     });
     if (system.spans) {
       // The services export every second (OTEL_BSP_SCHEDULE_DELAY): wait for the last batch.

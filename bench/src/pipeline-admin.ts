@@ -5,8 +5,8 @@ import pg from 'pg';
 
 /**
  * Records the services' consumer groups have not yet committed on this run's topics. Groups carry
- * the topic prefix; ingress's per-pod group is `<prefix>ingress-pod-<INSTANCE_ID>-<random>`,
- * found by its own prefix.
+ * the topic prefix; ingress's per-pod groups are `<prefix>ingress-pod-<INSTANCE_ID>-<random>`,
+ * found by their own prefix (one per ingress pod, each reading every delivery: all are counted).
  */
 export async function pipelineLag(
   kafka: Kafka,
@@ -17,14 +17,16 @@ export async function pipelineLag(
   await admin.connect();
   try {
     const { groups } = await admin.listGroups();
-    const deliveriesGroup =
-      groups.find((group) => group.groupId.startsWith(deliveriesGroupPrefix))?.groupId ??
-      deliveriesGroupPrefix;
+    const deliveriesGroups = groups
+      .filter((group) => group.groupId.startsWith(deliveriesGroupPrefix))
+      .map((group) => group.groupId);
     let lag = 0;
     for (const [groupId, topic] of [
       [`${prefix}enrichment`, 'chat.messages.received.v1'],
       [`${prefix}history`, 'chat.messages.enriched.v1'],
-      [deliveriesGroup, 'chat.deliveries.v1'],
+      ...(deliveriesGroups.length > 0 ? deliveriesGroups : [deliveriesGroupPrefix]).map(
+        (group) => [group, 'chat.deliveries.v1'] as const,
+      ),
     ] as const) {
       const name = `${prefix}${topic}`;
       const ends = await admin.fetchTopicOffsets(name);

@@ -1,4 +1,5 @@
 import type { ProfileSummary } from './cpu-profile.js';
+import type { IngressPodsReport } from './ingress-pods.js';
 import type { ProcessUsage } from './process-sampler.js';
 import type { BenchReport, CpuPerMessage, IdleMemoryReport, StorePerMessage } from './report.js';
 import type { SpanBreakdown } from './span-breakdown.js';
@@ -85,6 +86,31 @@ export function cpuPerMessageTable(rows: readonly { name: string; cpu: CpuPerMes
       ...names.map((name) => n(row.cpu.byProcess[name], 2)),
     ]),
   ]);
+}
+
+/**
+ * The ingress pods during (a): per pod its streams, CPU (busy, idle), CPU per message, the deliveries
+ * it handled per message and their handling time; then the pods' sums.
+ */
+export function ingressPodsTable(pods: IngressPodsReport): string {
+  const { cluster } = pods;
+  return [
+    `Ingress pods during (a): CPU per accepted message; "busy" = minus the pod's idle CPU (during the baseline's (a)); deliveries handled by its pod-events consumer`,
+    formatTable([
+      ['pod', 'streams', 'CPU %', 'idle %', 'ms/msg', 'busy ms/msg', 'deliveries/msg', 'ms/delivery'],
+      ...pods.pods.map((pod) => [
+        pod.name,
+        String(pod.sockets),
+        n(pod.cpuPercent, 1),
+        n(pod.idleCpuPercent, 1),
+        n(pod.cpuMsPerMessage, 2),
+        n(pod.busyCpuMsPerMessage, 2),
+        n(pod.deliveriesPerMessage, 2),
+        n(pod.handlingMsPerDelivery, 3),
+      ]),
+    ]),
+    `  all pods: ${n(cluster.cpuMsPerMessage, 2)} ms CPU per message (busy ${n(cluster.busyCpuMsPerMessage, 2)}), deliveries' handling ${n(cluster.deliveryHandlingMsPerMessage, 3)} ms per message`,
+  ].join('\n');
 }
 
 const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
@@ -309,6 +335,7 @@ export function renderReport(report: BenchReport): string {
     })) ?? []),
   ];
   if (cpuRows.length) out.push(cpuPerMessageTable(cpuRows), '');
+  if (report.a?.ingressPods) out.push(ingressPodsTable(report.a.ingressPods), '');
   if (report.charts?.length) out.push(`Charts: ${report.charts.join(', ')}`, '');
   if (report.spans) out.push(spanTable(report.spans), '');
   if (report.profiles) {

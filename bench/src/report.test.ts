@@ -42,6 +42,7 @@ const measured = <T>(value: T, backlogAtStart = 0, store = parleyStore): Measure
   calls: { fast: { introspection: 20, userinfo: 20 } },
   store,
   backlogAtStart,
+  deliveries: [],
 });
 
 const results: ScenarioResults = {
@@ -186,6 +187,50 @@ describe('CPU per message', () => {
     expect(cpuPerMessageTable([{ name: 'x', cpu: { byProcess: { a: null }, own: 1 } }])).toMatch(
       /x\s+1\.00\s+-/,
     );
+  });
+});
+
+describe('the ingress pods of (a)', () => {
+  it("are in the report with the pods the run started, and counted in Parley's own CPU", () => {
+    const pods: ProcessUsage[] = [
+      { name: 'ingress', pid: 1, cpuPercent: 10, cpuSeconds: 2, rssMaxMb: 1, rssMeanMb: 1 },
+      { name: 'ingress-2', pid: 2, cpuPercent: 10, cpuSeconds: 2, rssMaxMb: 1, rssMeanMb: 1 },
+    ];
+    const withPods = buildReport({
+      options: defaultOptions,
+      results: {
+        a: {
+          parley: {
+            ...measured(run('a', 10, 80)),
+            usage: pods,
+            deliveries: [
+              { name: 'ingress', handled: 20, seconds: 0.01 },
+              { name: 'ingress-2', handled: 20, seconds: 0.02 },
+            ],
+          },
+          baseline: measured(run('a baseline', 10, 8)),
+        },
+      },
+      startedAt: new Date(0),
+      finishedAt: new Date(1000),
+      machine: { cpus: 2, cpuModel: 'test', node: 'v20', loadAverage: [1, 1, 1] },
+      infrastructure: 'Kafka: test',
+      store: { counted: 'statements', notes: [] },
+      warnings: [],
+      ingressPods: [
+        { name: 'ingress', sockets: 10 },
+        { name: 'ingress-2', sockets: 10 },
+      ],
+    });
+    // 20 accepted messages: 4 s of both pods' CPU is 200 ms per message.
+    expect(withPods.a?.cpuPerMessage.parley.own).toBe(200);
+    expect(withPods.a?.ingressPods?.pods.map((pod) => [pod.name, pod.deliveriesPerMessage])).toEqual([
+      ['ingress', 1],
+      ['ingress-2', 1],
+    ]);
+    expect(withPods.a?.ingressPods?.cluster.deliveryHandlingMsPerMessage).toBeCloseTo(1.5, 9);
+    expect(renderReport(withPods)).toContain('Ingress pods during (a)');
+    expect(report.a?.ingressPods).toBeUndefined();
   });
 });
 

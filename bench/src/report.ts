@@ -1,5 +1,6 @@
 import type { ProfileSummary } from './cpu-profile.js';
 import type { BenchOptions } from './flags.js';
+import { type IngressPodsReport, ingressPodsReport } from './ingress-pods.js';
 import type { RunResult } from './load-protocol.js';
 import type { ProcessUsage } from './process-sampler.js';
 import type { BrandCalls, IdleMemory, Measured, ScenarioResults } from './scenarios.js';
@@ -39,6 +40,8 @@ export interface BenchReport {
     readonly usage: readonly ProcessUsage[];
     readonly baselineUsage: readonly ProcessUsage[];
     readonly cpuPerMessage: { readonly parley: CpuPerMessage; readonly baseline: CpuPerMessage };
+    /** Each ingress pod's CPU and deliveries (with `--ingress-pods`, one row per pod; also for 1). */
+    readonly ingressPods?: IngressPodsReport;
   };
   readonly b?: {
     readonly p99LimitMs: number;
@@ -107,6 +110,9 @@ export const targets = { stormAllSyncedMs: 5000, introspectionsPerReconnect: 1, 
 /** Parley's services among the sampled processes; the rest (brands, Kafka, store) serve both sides. */
 export const parleyServices: readonly string[] = ['ingress', 'auth', 'enrichment', 'history', 'integrations'];
 
+/** The service a sampled process runs: `ingress-2` (the second ingress pod) is `ingress`. */
+const serviceOf = (name: string) => name.replace(/-\d+$/, '');
+
 /** CPU time per accepted message of one measurement, ms. */
 export interface CpuPerMessage {
   /** By sampled process; null where it was not measured or nothing was accepted. */
@@ -129,7 +135,7 @@ export function cpuPerMessage(
   const ms = (seconds: number | null) => (seconds === null ? null : ratio(seconds * 1000, accepted));
   const byProcess = Object.fromEntries(usage.map((entry) => [entry.name, ms(entry.cpuSeconds)]));
   const own = usage.filter((entry) =>
-    who === 'parley' ? parleyServices.includes(entry.name) : entry.name === 'baseline',
+    who === 'parley' ? parleyServices.includes(serviceOf(entry.name)) : entry.name === 'baseline',
   );
   const measured = own.length > 0 && own.every((entry) => entry.cpuSeconds !== null);
   return {
@@ -228,6 +234,8 @@ export function buildReport(input: {
   infrastructure: string;
   store: BenchReport['store'];
   warnings: readonly string[];
+  /** The ingress pods by sampler name, with the device streams the load generator holds on each. */
+  ingressPods?: readonly { name: string; sockets: number }[];
 }): BenchReport {
   const { options, results } = input;
   const measurements: { label: string; backlogAtStart: number }[] = [
@@ -277,6 +285,17 @@ export function buildReport(input: {
         parley: cpuPerMessage(results.a.parley.usage, parley.accepted, 'parley'),
         baseline: cpuPerMessage(results.a.baseline.usage, baseline.accepted, 'baseline'),
       },
+      ...(input.ingressPods
+        ? {
+            ingressPods: ingressPodsReport({
+              pods: input.ingressPods,
+              usage: results.a.parley.usage,
+              idleUsage: results.a.baseline.usage,
+              deliveries: results.a.parley.deliveries,
+              accepted: parley.accepted,
+            }),
+          }
+        : {}),
     };
   }
   if (results.b) {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchSystem } from './bench-system.js';
 import type { BenchOptions } from './flags.js';
 import { createMemoryProbe, type PerConnection, perConnection } from './ingress-memory.js';
+import { deliveriesDuring, type PodDeliveries } from './ingress-pods.js';
 import type {
   BaselineCommand,
   BaselineReply,
@@ -32,6 +33,8 @@ export interface Measured<T> {
   readonly store: StoreActivity | undefined;
   /** Records the services had not consumed yet when it started (0: a quiet pipeline). */
   readonly backlogAtStart: number;
+  /** Deliveries each ingress pod's pod-events consumer handled meanwhile, with their handling time. */
+  readonly deliveries: readonly PodDeliveries[];
 }
 
 export interface ScenarioResults {
@@ -104,11 +107,13 @@ export async function runScenarios(context: ScenarioContext): Promise<ScenarioRe
       say(`    (starting with ${backlogAtStart} records of backlog after waiting ${options.drain} s)`);
     const before = brandCalls();
     const storeBefore = await system.store.read();
+    const deliveriesBefore = await system.readDeliveries();
     const segment = context.measure();
     const value = await work();
     const usage = segment.end();
     const after = brandCalls();
     const storeAfter = await system.store.read();
+    const deliveries = deliveriesDuring(deliveriesBefore, await system.readDeliveries());
     const calls: Partial<Record<BrandLabel, BrandCalls>> = {};
     for (const label of Object.keys(after) as BrandLabel[]) {
       calls[label] = {
@@ -118,7 +123,7 @@ export async function runScenarios(context: ScenarioContext): Promise<ScenarioRe
     }
     const store =
       storeBefore && storeAfter ? storeActivity(storeBefore, storeAfter, system.store.labels) : undefined;
-    return { value, usage, calls, store, backlogAtStart };
+    return { value, usage, calls, store, backlogAtStart, deliveries };
   }
 
   const request = (

@@ -36,8 +36,25 @@ describe('span breakdown', () => {
         }),
       ),
     ).toBe('ingress: call AuthorizeSession');
-    const unrelated = span({ name: 'GET /v1/threads', kind: 2, spanId: 'e' });
-    expect(hopOf({ ...unrelated, attributes: {} })).toBeUndefined();
+  });
+
+  it('counts the spans of a message’s trace started before it had its id, and no other trace', () => {
+    const breakdown = createSpanBreakdown();
+    const before = span({ name: 'parley.auth.v1.AuthService/AuthorizeSession', kind: 2, spanId: 'a' });
+    breakdown.add({ ...before, serviceName: 'parley-auth', endNs: 5_000_000n, attributes: {} });
+    breakdown.add({ ...before, spanId: 'o', traceId: 'o'.repeat(32), attributes: {} }); // a sign-in's
+    breakdown.add(span({ name: 'WebSocket send', kind: 2, spanId: 'w', endNs: 9_000_000n }));
+    const after = span({ name: 'brand POST', kind: 3, spanId: 'b', serviceName: 'parley-auth' });
+    breakdown.add({ ...after, endNs: 1_000_000n, attributes: {} });
+    expect(breakdown.summary()).toMatchObject({
+      messages: 1,
+      spans: 3,
+      hops: [
+        { hop: 'ingress: WebSocket send', msPerMessage: 9 },
+        { hop: 'auth: parley.auth.v1.AuthService/AuthorizeSession', msPerMessage: 5 },
+        { hop: 'auth: brand calls', msPerMessage: 1 },
+      ],
+    });
   });
 
   it('times every hop per message and the Kafka wait between a producer and its consumers', () => {

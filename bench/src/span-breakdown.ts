@@ -1,5 +1,7 @@
 // Where a message's time goes, hop by hop, from the spans the services export during a run
-// (`--spans`; docs/operations.md, "Tracing"): only spans of a message (`parley.message_id`) count.
+// (`--spans`; docs/operations.md, "Tracing"): the spans of traces that carry a message
+// (`parley.message_id`), also those started before the message had its id (ingress's
+// AuthorizeSession call); spans of other traces (sign-ins, syncs) do not count.
 import type { ReceivedSpan } from './span-receiver.js';
 import { summarize } from './stats.js';
 
@@ -23,9 +25,8 @@ export interface SpanBreakdown {
 
 const kind = { server: 2, client: 3, producer: 4, consumer: 5 };
 
-/** The hop a span counts under, or undefined for spans of no message. */
-export function hopOf(span: ReceivedSpan): string | undefined {
-  if (span.attributes['parley.message_id'] === undefined) return undefined;
+/** The hop a span counts under. */
+export function hopOf(span: ReceivedSpan): string {
   const service = (span.serviceName ?? 'unknown').replace(/^parley-/, '');
   if (span.attributes['db.system'] === 'postgresql') return `${service}: store statements`;
   if (span.name.startsWith('brand ')) return `${service}: brand calls`;
@@ -50,6 +51,10 @@ export function createSpanBreakdown() {
   let spans = 0;
   const producers = new Map<string, { endNs: bigint; topic: string }>();
   const waiting = new Map<string, { startNs: bigint; service: string }[]>();
+  const messageTraces = new Set<string>();
+  // Spans of traces not (yet) known to carry a message, oldest first; most never will.
+  const undecided = new Map<string, ReceivedSpan[]>();
+  const maxUndecidedTraces = 20_000;
 
   const record = (hop: string, value: number) => {
     const list = durations.get(hop) ?? [];
@@ -65,25 +70,45 @@ export function createSpanBreakdown() {
       Math.max(0, ms(consumer.startNs - producer.endNs)),
     );
 
+  function count(span: ReceivedSpan): void {
+    const hop = hopOf(span);
+    spans += 1;
+    record(hop, ms(span.endNs - span.startNs));
+    if (span.kind === kind.producer) {
+      const producer = { endNs: span.endNs, topic: span.name.replace(/^send /, '') };
+      const consumers = waiting.get(span.spanId);
+      waiting.delete(span.spanId);
+      if (consumers) for (const consumer of consumers) transit(producer, consumer);
+      else producers.set(span.spanId, producer);
+    } else if (span.kind === kind.consumer && span.parentSpanId) {
+      const consumer = { startNs: span.startNs, service: hop.split(':')[0] as string };
+      const producer = producers.get(span.parentSpanId);
+      if (producer) transit(producer, consumer);
+      else waiting.set(span.parentSpanId, [...(waiting.get(span.parentSpanId) ?? []), consumer]);
+    }
+  }
+
   return {
     add(span: ReceivedSpan): void {
-      const hop = hopOf(span);
-      if (hop === undefined) return;
-      spans += 1;
-      messages.add(String(span.attributes['parley.message_id']));
-      record(hop, ms(span.endNs - span.startNs));
-      if (span.kind === kind.producer) {
-        const producer = { endNs: span.endNs, topic: span.name.replace(/^send /, '') };
-        const consumers = waiting.get(span.spanId);
-        waiting.delete(span.spanId);
-        if (consumers) for (const consumer of consumers) transit(producer, consumer);
-        else producers.set(span.spanId, producer);
-      } else if (span.kind === kind.consumer && span.parentSpanId) {
-        const consumer = { startNs: span.startNs, service: hop.split(':')[0] as string };
-        const producer = producers.get(span.parentSpanId);
-        if (producer) transit(producer, consumer);
-        else waiting.set(span.parentSpanId, [...(waiting.get(span.parentSpanId) ?? []), consumer]);
+      const messageId = span.attributes['parley.message_id'];
+      if (messageId !== undefined) {
+        messages.add(String(messageId));
+        messageTraces.add(span.traceId);
+        const earlier = undecided.get(span.traceId);
+        undecided.delete(span.traceId);
+        for (const other of earlier ?? []) count(other);
       }
+      if (messageTraces.has(span.traceId)) {
+        count(span);
+        return;
+      }
+      const list = undecided.get(span.traceId);
+      if (list) {
+        list.push(span);
+        return;
+      }
+      undecided.set(span.traceId, [span]);
+      if (undecided.size > maxUndecidedTraces) undecided.delete(undecided.keys().next().value as string);
     },
     summary(): SpanBreakdown {
       const count = Math.max(1, messages.size);

@@ -24,6 +24,13 @@ describe('the shared scripts the benchmark starts the system with', () => {
     ]);
   });
 
+  it('give each ingress pod ports of its own, clear of every service port', () => {
+    const pods = system.ingressPodPorts(8);
+    expect(pods[0]).toEqual({ http: 8080, ops: 9400 });
+    const extra = pods.slice(1).flatMap((ports) => [ports.http, ports.ops]);
+    expect(new Set([...system.servicePorts, ...extra]).size).toBe(system.servicePorts.length + extra.length);
+  });
+
   it('make fresh service keys in the form the services read', () => {
     const secrets = system.newServiceSecrets('bench');
     expect(secrets.SECRET_ACTIVE_KID).toBe('bench');

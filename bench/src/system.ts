@@ -34,6 +34,8 @@ export interface SystemModule {
   readonly repositoryRoot: string;
   readonly SystemError: new (message?: string) => Error;
   readonly servicePorts: readonly number[];
+  /** HTTP and ops ports of each ingress process before the offset (the first pod's are ingress's own). */
+  ingressPodPorts(pods: number): { http: number; ops: number }[];
   freePortOffset(ports: readonly number[], host?: string): Promise<number>;
   newServiceSecrets(kid?: string): ServiceSecrets;
   createProcessGroup(options?: {
@@ -50,9 +52,17 @@ export interface SystemModule {
       database: ServicesDatabase;
       grpcTls: DevCertificates;
       extraEnv?: Partial<Record<ServiceName, Env>>;
-      nodeArgs?: (service: ServiceName) => readonly string[];
+      nodeArgs?: (service: ServiceName, processName: string) => readonly string[];
+      /** Ingress processes (`ingress`, `ingress-2`, …), each with its own ports and INSTANCE_ID. */
+      ingressPods?: number;
     },
-  ): Promise<{ ingressUrl: string; authGrpc: string; historyGrpc: string; ops: Record<ServiceName, string> }>;
+  ): Promise<{
+    ingressUrl: string;
+    authGrpc: string;
+    historyGrpc: string;
+    ops: Record<ServiceName, string>;
+    ingressPods: { name: string; url: string; ops: string }[];
+  }>;
   serviceStoreEnv(database: ServicesDatabase, store: StoreService): Env;
   createApiKey(env: Env, key: { tenant: string; name: string; scope: 'admin' | 'bot' | 'agent' }): string;
   ensureServiceTopics(options: {
