@@ -76,14 +76,18 @@ describe('bus against the real broker', () => {
       batchRetries?: number;
       onCrash?: (crash: { restart: boolean }) => void;
       pipelineDepth?: number;
+      skip?: (key: string | null) => boolean;
     } = {},
   ): EventConsumer {
-    const created = createEventConsumer({
+    const created = createEventConsumer<typeof topic>({
       kafka,
       batchRetries: options.batchRetries ?? 5,
       fromBeginning: true,
       ...(options.onCrash ? { onCrash: options.onCrash } : {}),
       ...(options.pipelineDepth ? { pipelineDepth: options.pipelineDepth, maxRetryBackoffMs: 200 } : {}),
+      ...(options.skip
+        ? { skip: (_topic: unknown, key: string | null) => options.skip?.(key) ?? false }
+        : {}),
       groupId: options.groupId ?? randomName('group'),
       topicPrefix: prefix,
       dlqProducer: producer,
@@ -230,6 +234,49 @@ describe('bus against the real broker', () => {
     expect(dlq.records[0]?.value?.toString()).toBe('{not json');
     expect(String(dlq.records[2]?.headers?.dlq_original_topic)).toBe(deployed);
     expect(handled).toEqual(['thread-p-m2']);
+  });
+
+  it('skips records by key without decoding them, and commits past them', async () => {
+    const deployed = topicNameFor(prefix, topic);
+    const groupId = randomName('group');
+    const handled: string[] = [];
+    const skippedKeys: (string | null)[] = [];
+    const events = consumer(async (event) => void handled.push(event.messageId), {
+      groupId,
+      skip: (key) => {
+        if (key !== 'thread-skip') return false;
+        skippedKeys.push(key);
+        return true;
+      },
+    });
+    const raw = kafka.producer();
+    await raw.connect();
+    // Poison: dead-lettered if it were decoded.
+    await raw.send({ topic: deployed, messages: [{ key: 'thread-skip', value: '{not json' }] });
+    await raw.disconnect();
+    await producer.publish(topic, received('thread-skip', 1));
+    for (let n = 1; n <= 3; n += 1) await producer.publish(topic, received('thread-keep', n));
+
+    await events.start();
+    await waitFor('the kept thread', () => handled.length === 3);
+    await events.stop();
+    expect(handled).toEqual(['thread-keep-m1', 'thread-keep-m2', 'thread-keep-m3']);
+    expect(skippedKeys).toEqual(['thread-skip', 'thread-skip']);
+    // Every partition is committed to its end (the skipped records too), and nothing was dead-lettered.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(deployed);
+      const [committed] = await admin.fetchOffsets({ groupId: `${prefix}${groupId}`, topics: [deployed] });
+      for (const { partition, high } of ends) {
+        const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset;
+        expect(high === '0' ? '0' : at, `partition ${partition}`).toBe(high);
+      }
+      const dlqEnds = await admin.fetchTopicOffsets(dlqTopicFor(deployed));
+      expect(dlqEnds.every(({ high }) => high === '0')).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('retries errors that are not deliberate refusals instead of dead-lettering them', async () => {

@@ -52,6 +52,13 @@ export interface EventConsumerOptions<T extends TopicName> {
    */
   readonly fromBeginning: boolean;
   /**
+   * Records this consumer has nothing to do with, told by their key alone (the contract's key):
+   * they are counted `skipped` and committed without being decoded or handled. For consumers that
+   * read a whole topic for a few keys, e.g. an ingress pod's deliveries for the customers holding a
+   * stream on it (docs/scaling.md). Only for records whose handling would do nothing.
+   */
+  readonly skip?: (topic: T, key: string | null) => boolean;
+  /**
    * Called when the kafkajs consumer crashes. With `restart: false` it will not come back by itself:
    * services exit so that Kubernetes restarts the pod.
    */
@@ -88,8 +95,8 @@ export const consumerDefaults = {
  * record-handling.ts) read, so an option is declared, defaulted and checked here only.
  */
 export type ResolvedConsumerOptions<T extends TopicName> = Readonly<
-  Required<Omit<EventConsumerOptions<T>, 'pipelineDepth' | 'metrics'>> &
-    Pick<EventConsumerOptions<T>, 'pipelineDepth' | 'metrics'>
+  Required<Omit<EventConsumerOptions<T>, 'pipelineDepth' | 'metrics' | 'skip'>> &
+    Pick<EventConsumerOptions<T>, 'pipelineDepth' | 'metrics' | 'skip'>
 >;
 
 /** Checks the options and applies `consumerDefaults` to those left unset. */

@@ -49,6 +49,7 @@ export function createRecordHandling<T extends TopicName>(
     retryBackoffMs,
     maxRetryBackoffMs,
     metrics,
+    skip,
   } = options;
   const baseTopicOf = new Map<string, T>(
     (Object.keys(handlers) as T[]).map((base) => [topicNameFor(topicPrefix, base), base]),
@@ -81,6 +82,11 @@ export function createRecordHandling<T extends TopicName>(
         outcome,
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
       });
+    const skipped = baseTopicOf.get(topic);
+    if (skip && skipped && skip(skipped, key)) {
+      report('skipped');
+      return;
+    }
     try {
       const { event, cloudEvent } = decode(topic, message);
       const base = baseTopicOf.get(topic) as T;

@@ -9,7 +9,7 @@ export interface RecordOutcome {
    * `handled`: the handler succeeded; `dead_lettered`: sent to `<topic>.dlq`; `retried`: an attempt
    * failed and the record will be tried again (by the consumer, or after a redelivery).
    */
-  readonly outcome: 'handled' | 'retried' | 'dead_lettered';
+  readonly outcome: 'handled' | 'retried' | 'dead_lettered' | 'skipped';
   /** From the record's start to this outcome. */
   readonly seconds: number;
 }
@@ -42,7 +42,7 @@ function series(registry: MetricsRegistry): ConsumerSeries {
     found = {
       records: new Counter({
         name: 'parley_consumer_records_total',
-        help: 'Consumed records by consumer, topic and outcome (handled, retried: an attempt failed and it will be tried again, dead_lettered).',
+        help: 'Consumed records by consumer, topic and outcome (handled, retried: an attempt failed and it will be tried again, dead_lettered, skipped: not for this consumer, by its key).',
         labelNames: ['consumer', 'topic', 'outcome'],
         registers: [registry],
       }),

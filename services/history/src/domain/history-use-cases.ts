@@ -37,8 +37,12 @@ export function createHistory(deps: HistoryUseCaseDeps) {
   const { messages, threads, customers, clock, deliver } = deps;
 
   // The store creates the thread with its first message, owned by that message's customer.
-  async function record(message: Omit<StoredMessage, 'seq' | 'storedAt'>) {
-    const { message: stored } = await messages.store({ ...message, storedAt: clock.now() });
+  /** Stores the message (and `alongside`, written concurrently), then delivers it. */
+  async function record(message: Omit<StoredMessage, 'seq' | 'storedAt'>, alongside?: Promise<unknown>) {
+    const [{ message: stored }] = await Promise.all([
+      messages.store({ ...message, storedAt: clock.now() }),
+      alongside,
+    ]);
     await deliver(toDelivery(stored));
     return stored;
   }
@@ -61,28 +65,34 @@ export function createHistory(deps: HistoryUseCaseDeps) {
 
   return {
     async recordEnriched(event: MessageEnriched) {
-      // The profile first: once a device sees the message, the customer data it came with is stored.
-      if (event.customer && event.enrichment.status === 'ok') {
-        await saveSnapshot(event, event.customer, event.enrichment.fetchedAt);
-      }
-      return record({
-        tenantId: event.tenantId,
-        threadId: event.threadId,
-        customerKey: event.customerKey,
-        messageId: event.messageId,
-        author: {
-          kind: 'customer',
-          id: event.customerKey,
-          ...(event.customer?.name ? { name: event.customer.name } : {}),
+      // The profile is written beside the message (two independent, idempotent writes: one round
+      // trip of waiting, not two), both before the delivery: once a device sees the message, the
+      // customer data it came with is stored.
+      const snapshot =
+        event.customer && event.enrichment.status === 'ok'
+          ? saveSnapshot(event, event.customer, event.enrichment.fetchedAt)
+          : undefined;
+      return record(
+        {
+          tenantId: event.tenantId,
+          threadId: event.threadId,
+          customerKey: event.customerKey,
+          messageId: event.messageId,
+          author: {
+            kind: 'customer',
+            id: event.customerKey,
+            ...(event.customer?.name ? { name: event.customer.name } : {}),
+          },
+          deviceId: event.deviceId,
+          text: event.text,
+          sentAt: new Date(event.sentAt),
+          customerData:
+            event.enrichment.status === 'ok'
+              ? { status: 'ok' }
+              : { status: 'unavailable', reason: event.enrichment.reason },
         },
-        deviceId: event.deviceId,
-        text: event.text,
-        sentAt: new Date(event.sentAt),
-        customerData:
-          event.enrichment.status === 'ok'
-            ? { status: 'ok' }
-            : { status: 'unavailable', reason: event.enrichment.reason },
-      });
+        snapshot,
+      );
     },
 
     async recordOutbound(event: MessageOutbound) {

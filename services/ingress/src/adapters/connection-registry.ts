@@ -17,6 +17,8 @@ export function createConnectionRegistry(limits: {
 }): ConnectionRegistry {
   const byCustomer = new Map<string, Set<DeviceConnection>>();
   const keyOf = (tenantId: string, customerKey: string) => `${tenantId}\u0000${customerKey}`;
+  /** Connected customers per customer key, whatever the tenant: the pod's events are keyed so. */
+  const tenantsOfKey = new Map<string, number>();
   return {
     add(
       tenantId: string,
@@ -29,14 +31,21 @@ export function createConnectionRegistry(limits: {
       for (const other of set) if (other.sessionId === connection.sessionId) ofSession += 1;
       if (ofSession >= limits.perSession) return { refused: 'session_limit' };
       if (set.size >= limits.perCustomer) return { refused: 'customer_limit' };
+      if (set.size === 0) tenantsOfKey.set(customerKey, (tenantsOfKey.get(customerKey) ?? 0) + 1);
       set.add(connection);
       byCustomer.set(key, set);
       return {
         unregister() {
-          set.delete(connection);
-          if (set.size === 0 && byCustomer.get(key) === set) byCustomer.delete(key);
+          if (!set.delete(connection) || set.size > 0 || byCustomer.get(key) !== set) return;
+          byCustomer.delete(key);
+          const tenants = (tenantsOfKey.get(customerKey) ?? 1) - 1;
+          if (tenants > 0) tenantsOfKey.set(customerKey, tenants);
+          else tenantsOfKey.delete(customerKey);
         },
       };
+    },
+    holdsCustomerKey(customerKey: string): boolean {
+      return tenantsOfKey.has(customerKey);
     },
     /** Sends a frame to every connected device of a customer; returns how many. */
     broadcast(tenantId: string, customerKey: string, frame: object): number {

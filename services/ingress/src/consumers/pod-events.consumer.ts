@@ -37,6 +37,9 @@ export function createPodEventsConsumer(deps: {
     logger: logger.child({ consumer: 'pod-events' }),
     metrics: consumerMetrics(registry, 'pod-events'),
     onCrash,
+    // Both events are keyed by customer: one for a customer with no stream here would do nothing,
+    // so it is not even decoded (most of a pod's deliveries; docs/scaling.md, "Step 0").
+    skip: (_topic, key) => key === null || !connections.holdsCustomerKey(key),
     handlers: {
       'chat.deliveries.v1': async (delivery) => {
         connections.broadcast(delivery.tenantId, delivery.customerKey, liveMessageFrame(delivery));

@@ -262,6 +262,8 @@ export interface ConnectionRegistry {
     customerKey: string,
     connection: DeviceConnection,
   ): { unregister: () => void } | { refused: ConnectionRefusal };
+  /** Whether any device of a customer with this key (of any tenant) is connected here. */
+  holdsCustomerKey(customerKey: string): boolean;
   /** Sends a frame to every connected device of a customer; returns how many. */
   broadcast(tenantId: string, customerKey: string, frame: object): number;
   /** Closes the streams of sessions that ended (4403); returns how many. */
