@@ -36,11 +36,12 @@ function topicsByName(objects: readonly K8sObject[]): Map<string, KafkaTopic> {
 
 describe('consumers in code', () => {
   it('are found: enrichment, history and integrations in fixed groups, ingress in one group per pod', () => {
-    const consumers = Object.fromEntries(consumersInCode().map((consumer) => [consumer.service, consumer]));
-    expect(consumers.enrichment).toMatchObject({
-      groupId: 'enrichment',
-      topics: ['chat.messages.received.v1'],
-    });
+    const found = consumersInCode();
+    expect(found.filter((consumer) => consumer.service === 'enrichment')).toEqual([
+      expect.objectContaining({ groupId: 'enrichment-changes', topics: ['chat.messages.enriched.v1'] }),
+      expect.objectContaining({ groupId: 'enrichment', topics: ['chat.messages.received.v1'] }),
+    ]);
+    const consumers = Object.fromEntries(found.map((consumer) => [consumer.service, consumer]));
     expect(consumers.history?.groupId).toBe('history');
     expect(consumers.history?.topics.length).toBeGreaterThanOrEqual(2);
     expect(consumers.integrations?.groupId).toBe('integrations');
@@ -79,32 +80,31 @@ describe.each(kustomizeTargets())('Kafka topics and scaling in %s', (target) => 
   it('scales every fixed-group consumer with KEDA on its own group and topics, within the partitions', () => {
     const scaledObjects = ofKind<ScaledObject>(objects, 'ScaledObject');
     const fixedGroups = consumersInCode().filter((consumer) => consumer.groupId !== undefined);
-    expect(scaledObjects.map((scaled) => scaled.spec.scaleTargetRef.name).sort()).toEqual(
-      fixedGroups.map((consumer) => consumer.service).sort(),
-    );
-    for (const consumer of fixedGroups) {
-      const scaled = scaledObjects.find(
-        (candidate) => candidate.spec.scaleTargetRef.name === consumer.service,
-      );
+    const services = [...new Set(fixedGroups.map((consumer) => consumer.service))].sort();
+    expect(scaledObjects.map((scaled) => scaled.spec.scaleTargetRef.name).sort()).toEqual(services);
+    for (const service of services) {
+      // One ScaledObject per service, a trigger per topic of each of its groups.
+      const consumers = fixedGroups.filter((consumer) => consumer.service === service);
+      const scaled = scaledObjects.find((candidate) => candidate.spec.scaleTargetRef.name === service);
       const triggers = scaled?.spec.triggers ?? [];
       expect(triggers.every((trigger) => trigger.type === 'kafka')).toBe(true);
-      expect(new Set(triggers.map((trigger) => trigger.metadata.consumerGroup))).toEqual(
-        new Set([consumer.groupId]),
+      expect(
+        triggers.map((trigger) => `${trigger.metadata.consumerGroup} ${trigger.metadata.topic}`).sort(),
+      ).toEqual(
+        consumers
+          .flatMap(({ groupId, topics: names }) => names.map((topic) => `${groupId} ${prefix}${topic}`))
+          .sort(),
       );
       expect(new Set(triggers.map((trigger) => trigger.metadata.bootstrapServers))).toEqual(
         new Set([brokers]),
       );
-      expect(triggers.map((trigger) => trigger.metadata.topic).sort()).toEqual(
-        consumer.topics.map((topic) => `${prefix}${topic}`).sort(),
-      );
       const max = scaled?.spec.maxReplicaCount ?? 100;
-      expect(scaled?.spec.minReplicaCount ?? 0, `${consumer.service} keeps a pod`).toBeGreaterThanOrEqual(1);
+      expect(scaled?.spec.minReplicaCount ?? 0, `${service} keeps a pod`).toBeGreaterThanOrEqual(1);
       for (const trigger of triggers) {
         const partitions = topics.get(trigger.metadata.topic ?? '')?.spec.partitions ?? 0;
-        expect(
-          max,
-          `${consumer.service} pods <= partitions of ${trigger.metadata.topic}`,
-        ).toBeLessThanOrEqual(partitions);
+        expect(max, `${service} pods <= partitions of ${trigger.metadata.topic}`).toBeLessThanOrEqual(
+          partitions,
+        );
         expect(trigger.metadata.offsetResetPolicy).toBe('earliest');
       }
     }

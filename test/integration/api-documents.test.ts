@@ -169,7 +169,11 @@ describe('the API documents against a running ingress', () => {
       enrichment: { status: 'ok', fetchedAt: now, latencyMs: 3 },
     });
     await producer.disconnect();
-    const live = await waitFor('the live message', () => frames.find((frame) => frame.type === 'message'));
+    const live = await waitFor('the live message', () =>
+      frames.find(
+        (frame) => frame.type === 'message' && (frame.message as Json | undefined)?.messageId === 'm-doc-1',
+      ),
+    );
     socket.send(JSON.stringify({ type: 'ping' }));
     await waitFor('the pong', () => frames.find((frame) => frame.type === 'pong'));
     socket.close();
@@ -180,7 +184,9 @@ describe('the API documents against a running ingress', () => {
       '/v1/thread/messages',
       'get',
     );
-    expect((page.messages as Json[])[0]).toEqual(live.message);
+    expect((page.messages as Json[]).find((message) => message.messageId === 'm-doc-1')).toEqual(
+      live.message,
+    );
     // Not vacuous: the same schema refuses a message without its seq.
     const { seq: _seq, ...withoutSeq } = (page.messages as Json[])[0] as Json;
     expect(responseSchema('/v1/thread/messages', 'get', 200)({ ...page, messages: [withoutSeq] })).toBe(

@@ -8,6 +8,7 @@ import { createApp } from '../../services/auth/src/app.js';
 import { loadConfig } from '../../services/auth/src/config.js';
 import { dropSchema, randomSchema, rowsAtRest, serviceStore } from '../support/database.js';
 import { authClient, grpcTlsEnv } from '../support/grpc.js';
+import { waitFor } from '../support/harness.js';
 import { brandChannel, dropStore, signInThroughAuth, startAuth } from '../support/services.js';
 
 /** Every log line of the auth service, to prove no token or secret is ever written. */
@@ -347,6 +348,55 @@ describe('auth service against a real brand OAuth server and the real store', ()
     await expect(auth.call.AuthorizeSession({ sessionToken: 'not-a-token' })).rejects.toMatchObject({
       code: 'unauthenticated',
     });
+  });
+
+  it('fetches a message’s customer data beside the introspection, fresh each time, with the same token', async () => {
+    const { sessionToken } = await signIn('c-2');
+    const count = (path: string) => brand.calls.get(path) ?? 0;
+    const ask = () => auth.call.AuthorizeSession({ sessionToken, withCustomerData: true });
+    const dataOf = (answer: { customerDataJson: string }) => JSON.parse(answer.customerDataJson);
+
+    // Without the flag (sync, stream checks), no customer data and no call for it.
+    const meBefore = count('/me');
+    expect((await auth.call.AuthorizeSession({ sessionToken })).customerDataJson).toBe('');
+    expect(count('/me')).toBe(meBefore);
+
+    // Both of the brand's round trips at once: the data is asked while the introspection waits.
+    brand.delays.set('/token/introspection', 400);
+    const introspections = count('/token/introspection');
+    try {
+      const pending = ask();
+      await waitFor('the customer-data request during the introspection', () =>
+        count('/me') > meBefore && count('/token/introspection') > introspections ? true : undefined,
+      );
+      expect(count('/me')).toBe(meBefore + 1);
+      expect(dataOf(await pending)).toMatchObject({
+        customer: { name: 'Grace Hopper', customFields: { tier: 'silver', openCase: null } },
+        enrichment: { status: 'ok' },
+      });
+    } finally {
+      brand.delays.delete('/token/introspection');
+    }
+
+    // Nothing cached between messages: what the brand changed shows in the next message.
+    brand.customers.set('c-2', { name: 'Grace Hopper', tier: 'gold' });
+    expect(dataOf(await ask()).customer.customFields.tier).toBe('gold');
+
+    // A failing customer-data endpoint does not refuse the message: it flows on, marked, after one
+    // more quick try (CUSTOMER_DATA_MAX_ATTEMPTS, 2).
+    brand.down.add('/me');
+    try {
+      const failing = count('/me');
+      const answer = await ask();
+      expect(answer).toMatchObject({ tenantId, channelId });
+      expect(dataOf(answer)).toMatchObject({
+        customer: null,
+        enrichment: { status: 'unavailable', reason: 'http_error' },
+      });
+      expect(count('/me') - failing).toBe(2);
+    } finally {
+      brand.down.delete('/me');
+    }
   });
 
   it('abandons the brand call once the caller’s deadline passes, doing no further work for it', async () => {

@@ -19,7 +19,8 @@ import {
   startIngress,
 } from '../support/services.js';
 
-const topic = 'chat.messages.received.v1' as const;
+// Ingress publishes a customer's message enriched: auth fetched the data beside the introspection.
+const topic = 'chat.messages.enriched.v1' as const;
 
 /** How many events were ever published to a topic (under the test's prefix). */
 async function publishedCount(kafka: Kafka, prefix: string, name: TopicName = topic) {
@@ -146,7 +147,7 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
     expect(sent.status).toBe(202);
     const { messageId, threadId } = (await sent.json()) as { messageId: string; threadId: string };
     expect(threadId).toBe(session.thread.id);
-    const event = await waitFor('the received event', () =>
+    const event = await waitFor('the enriched event', () =>
       received.find((message) => JSON.parse(message.value?.toString() ?? '{}').messageId === messageId),
     );
     expect(event.key?.toString()).toBe(threadId);
@@ -155,6 +156,9 @@ describe('ingress with the real auth service, brand, Kafka and store', () => {
       tenantId: 'acme',
       channelId: 'web',
       deviceId: 'laptop',
+      // Fetched by auth from the brand beside the introspection, with the customer's token.
+      customer: { customFields: { tier: 'gold' } },
+      enrichment: { status: 'ok' },
     });
     const everything = `${event.value?.toString()} ${JSON.stringify(event.headers)}`;
     expect(everything).not.toContain(session.sessionToken);
@@ -462,7 +466,7 @@ describe('ingress WebSocket stream', () => {
 
   beforeAll(async () => {
     brand = await startBrandServer();
-    for (const sub of ['c-1', 'c-2']) brand.customers.set(sub, { name: sub });
+    for (const sub of ['c-1', 'c-2', 'c-7']) brand.customers.set(sub, { name: sub });
     prefix = await freshTopics(kafka, pipelineTopics);
     history = await startHistory(prefix, logger);
     auth = await startAuth(logger);
@@ -635,7 +639,8 @@ describe('ingress WebSocket stream', () => {
   });
 
   it('syncs what a device missed, over HTTP and on connect, and delivers a bot reply live', async () => {
-    const laptop = await signIn('c-1', 'laptop-2');
+    // A customer who has sent nothing yet: history has no thread of theirs.
+    const laptop = await signIn('c-7', 'laptop-2');
     const device = connect(laptop.sessionToken);
     await device.opened;
     await waitFor('ready', () => device.frames.find((frame) => frame.type === 'ready'));
@@ -659,7 +664,7 @@ describe('ingress WebSocket stream', () => {
       deviceId: 'laptop-2',
       text: 'Where is my order?',
       sentAt: new Date().toISOString(),
-      customer: { id: 'c-1', name: 'c-1', customFields: { tier: 'gold' } },
+      customer: { id: 'c-7', name: 'c-7', customFields: { tier: 'gold' } },
       enrichment: { status: 'ok', fetchedAt: new Date().toISOString(), latencyMs: 5 },
     });
     await producer.disconnect();
@@ -723,7 +728,8 @@ describe('ingress WebSocket stream', () => {
   });
 
   it('shows agents the profile and refuses edits of OAuth-managed fields', async () => {
-    const session = await signIn('c-1', 'laptop-4');
+    // The customer whose stored message (the sync test's) carried the brand's tier.
+    const session = await signIn('c-7', 'laptop-4');
     const agent = (path: string, init: { method?: string; body?: unknown } = {}) =>
       fetch(`${ingress.httpUrl()}${path}`, {
         method: init.method ?? 'GET',

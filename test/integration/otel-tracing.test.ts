@@ -64,7 +64,7 @@ describe('OpenTelemetry spans across the services', () => {
     await receiver?.stop();
   });
 
-  it('makes one trace of a message: ingress, auth, enrichment, history and the delivery back at ingress', async () => {
+  it('makes one trace of a message: ingress, auth (with both brand calls), history and the delivery back at ingress', async () => {
     const laptop = await signInOverHttp(api, brand, 'c-1', { tenantId: 'acme', deviceId: 'laptop' });
     const phone = await signInOverHttp(api, brand, 'c-1', { tenantId: 'acme', deviceId: 'phone' });
     const stream = openDeviceStream(api, phone.sessionToken);
@@ -101,15 +101,19 @@ describe('OpenTelemetry spans across the services', () => {
         async () => {
           await tracing.flush();
           const spans = receiver.spans.filter((span) => span.traceId === traceId);
+          const request = find(spans, 'POST /v1/messages', kinds.server);
           const found = {
-            request: find(spans, 'POST /v1/messages', kinds.server),
-            received: find(spans, 'send chat.messages.received.v1', kinds.producer),
-            enrichment: find(spans, 'process chat.messages.received.v1', kinds.consumer, 'enrichment'),
+            request,
+            // The message's one auth call, made before the message has an id (it is derived from
+            // the session auth confirms): auth's server span of ingress's AuthorizeSession.
             auth: spans.find(
               (span) =>
                 span.kind === kinds.server &&
                 span.attributes['rpc.service'] === 'parley.auth.v1.AuthService' &&
-                ofMessage(span),
+                span.attributes['rpc.method'] === 'AuthorizeSession' &&
+                spans.some(
+                  (client) => client.spanId === span.parentSpanId && client.parentSpanId === request?.spanId,
+                ),
             ),
             enriched: find(spans, 'send chat.messages.enriched.v1', kinds.producer),
             history: find(spans, 'process chat.messages.enriched.v1', kinds.consumer, 'history'),
@@ -127,8 +131,9 @@ describe('OpenTelemetry spans across the services', () => {
         new Set([traceId]),
       );
       expect(found.request?.parentSpanId).toBe('00f067aa0ba902b7');
-      expect(found.received?.parentSpanId).toBe(found.request?.spanId);
-      expect(found.enrichment?.parentSpanId).toBe(found.received?.spanId);
+      // Ingress publishes the message enriched: no enrichment hop on its path.
+      expect(found.enriched?.parentSpanId).toBe(found.request?.spanId);
+      expect(spans.some((span) => span.name === 'process chat.messages.received.v1')).toBe(false);
       expect(found.history?.parentSpanId).toBe(found.enriched?.spanId);
       expect(found.deliveredAtIngress?.parentSpanId).toBe(found.delivery?.spanId);
       expect(found.request?.attributes).toMatchObject({
@@ -136,23 +141,14 @@ describe('OpenTelemetry spans across the services', () => {
         'http.route': '/v1/messages',
         'http.response.status_code': 202,
       });
-      expect(found.enrichment?.attributes).toMatchObject({
+      expect(found.history?.attributes).toMatchObject({
         'messaging.system': 'kafka',
         'messaging.operation.type': 'process',
         'messaging.message.id': messageId,
       });
-      // The auth call enrichment made is the client side of auth's server span.
+      // Ingress's call to auth is the client side of auth's server span.
       const authClient = spans.find((span) => span.spanId === found.auth?.parentSpanId);
       expect(authClient).toMatchObject({ kind: kinds.client, attributes: { 'rpc.system': 'grpc' } });
-      // Ingress's own call to auth (before the message had an id) is in the same trace.
-      expect(
-        spans.some(
-          (span) =>
-            span.kind === kinds.client &&
-            span.attributes['rpc.method'] === 'AuthorizeSession' &&
-            span.parentSpanId === found.request?.spanId,
-        ),
-      ).toBe(true);
 
       // Brand calls and store statements are child spans, with the host and the statement's name.
       const byId = new Map(spans.map((span) => [span.spanId, span]));
@@ -163,7 +159,8 @@ describe('OpenTelemetry spans across the services', () => {
         return false;
       };
       const brandCalls = spans.filter((span) => span.name.startsWith('brand ') && span.kind === kinds.client);
-      expect(brandCalls.some((span) => under(span, found.enrichment) && ofMessage(span))).toBe(true);
+      // The introspection and the customer-data GET, both made by auth within the one call.
+      expect(brandCalls.filter((span) => under(span, found.auth))).toHaveLength(2);
       expect(brandCalls[0]?.attributes).toMatchObject({
         'server.address': '127.0.0.1',
         'parley.tenant_id': 'acme',

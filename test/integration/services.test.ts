@@ -181,7 +181,7 @@ describe('the four services start on the real broker and store', () => {
     }
   });
 
-  it('enrichment: producer, auth connection and consumer, ops endpoints', async () => {
+  it('enrichment: producer, auth connection and both consumers, ops endpoints', async () => {
     const prefix = await freshTopics(testKafka(), [
       'chat.messages.received.v1',
       'chat.messages.enriched.v1',
@@ -199,7 +199,12 @@ describe('the four services start on the real broker and store', () => {
     });
     await app.start();
     try {
-      await expectOpsEndpoints(app.opsUrl(), 'enrichment', ['kafka-producer', 'auth', 'consumer']);
+      await expectOpsEndpoints(app.opsUrl(), 'enrichment', [
+        'kafka-producer',
+        'auth',
+        'consumer',
+        'changes-consumer',
+      ]);
     } finally {
       await app.stop();
       await auth.stop();

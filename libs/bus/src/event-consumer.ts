@@ -121,12 +121,13 @@ export function createEventConsumer<T extends TopicName>(options: EventConsumerO
 }
 
 /**
- * The consumer as a service lifecycle component named `consumer` (start joins the group,
- * readiness while a member, stop commits and leaves), as every service's ops endpoints report it.
+ * The consumer as a service lifecycle component named `consumer` unless a service with two names
+ * them (start joins the group, readiness while a member, stop commits and leaves), as every
+ * service's ops endpoints report it.
  */
-export function consumerComponent(consumer: EventConsumer) {
+export function consumerComponent(consumer: EventConsumer, name = 'consumer') {
   return {
-    name: 'consumer',
+    name,
     start: () => consumer.start(),
     stop: () => consumer.stop(),
     isReady: () => consumer.isReady(),

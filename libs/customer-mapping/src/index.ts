@@ -1,3 +1,4 @@
+export { type CustomerData, type CustomerDataOptions, customerDataOf } from './customer-data.js';
 export {
   type CustomerMapping,
   isSupportedPath,

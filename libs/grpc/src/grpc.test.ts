@@ -141,6 +141,7 @@ describe('gRPC server and client', () => {
       deviceId: 'd1',
       threadId: 'th1',
       sessionId: 's1',
+      customerDataJson: '',
     });
     await expect(client.call.GetChannel({ tenantId: 't', channelId: 'c' })).resolves.toMatchObject({
       redirectUris: ['https://brand.example/cb'],

@@ -87,6 +87,7 @@ export function createApp({ config, logger, version, clock = systemClock, stores
         issuerEndpointExceptions: config.BRAND_ISSUER_ENDPOINT_EXCEPTIONS,
         sessionTtlSeconds: config.SESSION_TTL_SECONDS,
         sessionIdleTimeoutSeconds: config.SESSION_IDLE_TIMEOUT_SECONDS,
+        customerDataAttempts: config.CUSTOMER_DATA_MAX_ATTEMPTS,
         brandTimeoutMs: config.BRAND_HTTP_TIMEOUT_MS,
       });
       const definition = auth.AuthService.service;

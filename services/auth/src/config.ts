@@ -57,6 +57,11 @@ export const schema = z.object({
     }),
   // Bounded: refresh locks last twice this long, and callers wait for them.
   BRAND_HTTP_TIMEOUT_MS: envSchemas.positiveInt.max(30_000).default(5000),
+  /**
+   * Attempts at a message's customer data before it flows on marked `unavailable`; only quick
+   * failures are tried again (a timeout or an open circuit is not), so the send is never held long.
+   */
+  CUSTOMER_DATA_MAX_ATTEMPTS: envSchemas.positiveInt.max(5).default(2),
 });
 
 export type AuthConfig = ReturnType<typeof loadConfig>;

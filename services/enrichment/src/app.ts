@@ -8,8 +8,9 @@ import type { Logger } from '@parley/logger';
 import { composeService, createMetricsRegistry, stopProcessOnFatalCrash } from '@parley/ops';
 import { createLastSeen } from './adapters/last-seen.js';
 import type { EnrichmentConfig } from './config.js';
+import { createChangesConsumer } from './consumers/changes.consumer.js';
 import { createReceivedConsumer } from './consumers/received.consumer.js';
-import { createEnricher } from './domain/enrich-message.js';
+import { createChangeAnnouncer, createEnricher } from './domain/enrich-message.js';
 
 export interface EnrichmentDeps {
   readonly config: EnrichmentConfig;
@@ -17,7 +18,10 @@ export interface EnrichmentDeps {
   readonly version: string;
 }
 
-/** The enrichment service: fresh customer data from the brand for every received message. */
+/**
+ * The enrichment service: announces what the brand changed about a customer (from every enriched
+ * message), and for one release drains the received messages of previous ingress pods.
+ */
 export function createApp({ config, logger, version }: EnrichmentDeps) {
   const registry = createMetricsRegistry({ service: 'enrichment', version });
   const { kafka, producer } = createServiceBus(config, 'enrichment', logger);
@@ -64,8 +68,6 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
       return response.json();
     },
     publishEnriched: (event) => producer.publish('chat.messages.enriched.v1', event, { id: event.messageId }),
-    publishCustomerUpdated: (event) => producer.publish('chat.customers.updated.v1', event),
-    lastSeen: createLastSeen<CustomerSnapshot>(),
     now: () => new Date(),
     maxAttempts: config.ENRICHMENT_MAX_ATTEMPTS,
   });
@@ -79,6 +81,18 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
     pipelineDepth: config.ENRICHMENT_PIPELINE_DEPTH,
     onCrash: stopProcessOnFatalCrash,
   });
+  const changes = createChangesConsumer({
+    kafka,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    announceChanges: createChangeAnnouncer({
+      publishCustomerUpdated: (event) => producer.publish('chat.customers.updated.v1', event),
+      lastSeen: createLastSeen<CustomerSnapshot>(),
+    }),
+    dlqProducer: producer,
+    logger,
+    registry,
+    onCrash: stopProcessOnFatalCrash,
+  });
   return composeService({
     logger,
     registry,
@@ -88,6 +102,7 @@ export function createApp({ config, logger, version }: EnrichmentDeps) {
       producerComponent(producer),
       clientComponent('auth', auth, logger),
       consumerComponent(consumer),
+      consumerComponent(changes, 'changes-consumer'),
     ],
   });
 }

@@ -236,17 +236,22 @@ export function createBrandOAuth(deps: {
       return response.status === 200;
     },
 
-    async fetchCustomerData(channel, accessToken, signal) {
+    async fetchCustomerData(channel, accessToken, signal, retries) {
       const response = await http.request(channel.endpoints.customerData, {
         tenant: channel.tenantId,
         headers: { authorization: `Bearer ${accessToken}` },
         ...(signal ? { signal } : {}),
+        ...(retries === undefined ? {} : { retries }),
       });
-      if (response.status !== 200)
-        throw new ParleyError(
-          'brand_error',
+      if (response.status !== 200) {
+        // A 5xx is the brand being down (retriable); anything else, an answer Parley cannot use.
+        const host = new URL(channel.endpoints.customerData).host;
+        throw new BrandFailure(
+          response.status >= 500 ? 'server_error' : 'invalid_response',
           `the brand's customer-data endpoint answered ${response.status}`,
+          { host },
         );
+      }
       return objectBody(response, 'customer-data');
     },
   };

@@ -55,7 +55,7 @@ async function setup(refresh: (token: string) => Promise<TokenSet> = refreshed) 
   const getCustomerDataAccess = createCustomerDataAccess({
     ...stores,
     refresher,
-    metrics: { customerDataAccess: (outcome) => void outcomes.push(outcome) },
+    metrics: { customerDataAccess: (outcome) => void outcomes.push(outcome), customerData: () => undefined },
   });
   await stores.channels.save(channel);
   await stores.credentials.save(signedInCredentials);
@@ -146,7 +146,10 @@ describe('GetCustomerDataAccess', () => {
         }),
       },
       refresher,
-      metrics: { customerDataAccess: (outcome) => void outcomes.push(outcome) },
+      metrics: {
+        customerDataAccess: (outcome) => void outcomes.push(outcome),
+        customerData: () => undefined,
+      },
     });
     await expect(getCustomerDataAccess(request)).rejects.toMatchObject({
       code: 'not_found',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { identifiers } from '@parley/contracts';
-import { mapCustomer } from '@parley/customer-mapping';
+import { type CustomerData, customerDataOf, mapCustomer } from '@parley/customer-mapping';
 import { ParleyError, throwIfCallerGone } from '@parley/errors';
 import type { AuthDomainDeps } from './deps.js';
 import { deriveCustomerKey, threadIdFor } from './identity.js';
@@ -25,6 +25,15 @@ export interface AuthorizedSession {
   readonly deviceId: string;
   readonly threadId: string;
   readonly sessionId: string;
+  /** With `withCustomerData`: the message's customer data, fetched beside the introspection. */
+  readonly customerData?: CustomerData;
+}
+
+export interface AuthorizeOptions {
+  /** The caller's: once it fires, brand requests and the wait for a refresh stop. */
+  readonly signal?: AbortSignal;
+  /** For a message: fetch the customer data too (docs/architecture.md, "Customer data beside the introspection"). */
+  readonly withCustomerData?: boolean;
 }
 
 const platforms = new Set(['web', 'ios', 'android']);
@@ -215,14 +224,20 @@ export async function endGrant(
  * still accept the customer's access token (refreshed when expired or refused). A refused grant
  * ends every session that used it, with `reauthentication_required`. Once `signal` (the caller's)
  * fires, brand requests and the wait for a refresh stop (TokenRefresher).
+ *
+ * With `withCustomerData` (a message), the customer data is fetched with the same token at the
+ * same time as the introspection, so the message's event leaves ingress enriched: the brand's two
+ * round trips overlap, and the token never leaves auth. Data fetched with a token the brand then
+ * refuses is dropped (a refreshed token fetches again).
  */
 export function createMessageAuthorization(deps: AuthDomainDeps) {
-  const { access, sessions, brand, refresher, sessionTokens, clock } = deps;
-  const { sessionIdleTimeoutSeconds } = deps;
+  const { access, sessions, brand, refresher, sessionTokens, clock, metrics } = deps;
+  const { sessionIdleTimeoutSeconds, customerDataAttempts } = deps;
   return async function authorizeSession(
     sessionToken: string,
-    signal?: AbortSignal,
+    options: AuthorizeOptions = {},
   ): Promise<AuthorizedSession> {
+    const { signal, withCustomerData = false } = options;
     const claims = await sessionTokens.verify(sessionToken);
     // The session, its channel and its credentials: one store read per message.
     const found = await access.session(claims.tenantId, claims.sessionId);
@@ -237,12 +252,28 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
     const { session, channel, credentials: stored } = found;
     if (!channel) throw new ParleyError('unauthenticated', 'the channel is no longer configured');
     if (!stored) throw new ParleyError('reauthentication_required', 'the customer must sign in again');
+    let customerData: Promise<CustomerData> | undefined;
+    // Both of the brand's round trips at once; the data waits for the verdict on its token.
+    const check = async (accessToken: string) => {
+      customerData = withCustomerData
+        ? customerDataOf(
+            async () => ({
+              data: await brand.fetchCustomerData(channel, accessToken, signal, 0),
+              mapping: channel.mapping,
+            }),
+            { maxAttempts: customerDataAttempts, now: () => clock.now(), ...(signal ? { signal } : {}) },
+          )
+        : undefined;
+      // Settled either way, so a refused token's fetch is never an unhandled rejection.
+      customerData?.catch(() => undefined);
+      return brand.validate(channel, accessToken, signal);
+    };
     try {
       let current = await refresher.fresh(channel, stored, signal);
-      let verdict = await brand.validate(channel, current.accessToken, signal);
+      let verdict = await check(current.accessToken);
       if (!verdict.active) {
         current = await refresher.refresh(channel, current, signal);
-        verdict = await brand.validate(channel, current.accessToken, signal);
+        verdict = await check(current.accessToken);
       }
       if (!verdict.active || verdict.subject !== current.subject) {
         throw new ParleyError(
@@ -262,6 +293,8 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
     ) {
       await sessions.touch(session.tenantId, session.sessionId, idleExpiresAt, idleStepMs);
     }
+    const data = customerData ? await customerData : undefined;
+    if (data) metrics.customerData(data.enrichment.status === 'ok' ? 'ok' : data.enrichment.reason);
     return {
       tenantId: session.tenantId,
       channelId: session.channelId,
@@ -269,6 +302,7 @@ export function createMessageAuthorization(deps: AuthDomainDeps) {
       deviceId: session.deviceId,
       threadId: session.threadId,
       sessionId: session.sessionId,
+      ...(data ? { customerData: data } : {}),
     };
   };
 }

@@ -31,4 +31,6 @@ export interface AuthDomainDeps {
   readonly sessionTtlSeconds: number;
   /** A session unused this long ends (0: no idle limit). */
   readonly sessionIdleTimeoutSeconds: number;
+  /** Attempts at a message's customer data (quick failures only: `customerDataOf`). */
+  readonly customerDataAttempts: number;
 }

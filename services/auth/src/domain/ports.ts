@@ -84,11 +84,13 @@ export type CustomerDataAccessOutcome =
   | 'error';
 
 /**
- * What auth counts instead of auditing one by one: enrichment's per-message token use
+ * What auth counts instead of auditing one by one: the per-message customer data it fetched (`ok`
+ * or the event's unavailable reason) and the deprecated GetCustomerDataAccess's token use
  * (docs/operations.md "Auth metrics"). Hand-outs to bots stay in the audit log.
  */
 export interface AuthMetrics {
   customerDataAccess(outcome: CustomerDataAccessOutcome): void;
+  customerData(outcome: string): void;
 }
 
 /** Who was handed a customer's brand access token, and why (append-only). */
@@ -219,7 +221,16 @@ export interface BrandOAuth {
   refresh(channel: Channel, refreshToken: string): Promise<TokenSet>;
   validate(channel: Channel, accessToken: string, signal?: AbortSignal): Promise<TokenVerdict>;
   revoke(channel: Channel, token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean>;
-  fetchCustomerData(channel: Channel, accessToken: string, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * The customer's data with their token. `retries` (default: the brand client's one retry of a
+   * GET) is 0 for a message's data, whose retries `customerDataOf` decides (no second timeout).
+   */
+  fetchCustomerData(
+    channel: Channel,
+    accessToken: string,
+    signal?: AbortSignal,
+    retries?: number,
+  ): Promise<unknown>;
 }
 
 /**

@@ -138,11 +138,15 @@ export function authServiceHandlers(useCases: AuthUseCases): UnaryImplementation
       };
     },
     async AuthorizeSession(request, context) {
-      return useCases.authorizeSession(request.sessionToken, context.signal);
+      const { customerData, ...session } = await useCases.authorizeSession(request.sessionToken, {
+        signal: context.signal,
+        withCustomerData: request.withCustomerData,
+      });
+      return { ...session, customerDataJson: customerData ? JSON.stringify(customerData) : '' };
     },
     // The former name, for the previous release's ingress pods during a rollout (auth.proto).
     async AuthorizeMessage(request, context) {
-      return useCases.authorizeSession(request.sessionToken, context.signal);
+      return useCases.authorizeSession(request.sessionToken, { signal: context.signal });
     },
     async GetAccessToken(request, context) {
       const token = await useCases.getAccessToken(

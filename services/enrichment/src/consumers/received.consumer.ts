@@ -4,7 +4,10 @@ import type { Logger } from '@parley/logger';
 import { consumerMetrics, type MetricsRegistry } from '@parley/ops';
 import type { Kafka } from 'kafkajs';
 
-/** Enrichment's consumer of received messages (group `enrichment`); threads in parallel as messages arrive. */
+/**
+ * Deprecated, for one release: enrichment's consumer of received messages (group `enrichment`),
+ * draining what ingress pods of the previous release publish; threads in parallel as messages arrive.
+ */
 export function createReceivedConsumer(deps: {
   kafka: Kafka;
   topicPrefix: string;

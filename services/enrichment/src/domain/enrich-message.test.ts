@@ -2,7 +2,7 @@ import type { CustomerSnapshot, CustomerUpdated, MessageEnriched, MessageReceive
 import { BrandFailure, ParleyError } from '@parley/errors';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLastSeen } from '../adapters/last-seen.js';
-import { createEnricher, type EnricherDeps } from './enrich-message.js';
+import { createChangeAnnouncer, createEnricher, type EnricherDeps } from './enrich-message.js';
 
 const received: MessageReceived = {
   messageId: 'm1',
@@ -32,10 +32,9 @@ function fakeBrand(data: unknown = { sub: 'cust-1', name: 'Ada', profile: { tier
   return brand;
 }
 
-describe('createEnricher', () => {
+describe('createEnricher (the drain of received messages)', () => {
   let brand: ReturnType<typeof fakeBrand>;
   let enriched: MessageEnriched[];
-  let updates: CustomerUpdated[];
   let tokenFailure: unknown;
   let accessCalls: number;
   let clock: number;
@@ -54,8 +53,6 @@ describe('createEnricher', () => {
       },
       fetchCustomerData: brand.fetch,
       publishEnriched: async (event) => void enriched.push(event),
-      publishCustomerUpdated: async (event) => void updates.push(event),
-      lastSeen: createLastSeen<CustomerSnapshot>(),
       // Every reading of the clock is 5 ms after the one before.
       now: () => {
         clock += 5;
@@ -69,7 +66,6 @@ describe('createEnricher', () => {
   beforeEach(() => {
     brand = fakeBrand();
     enriched = [];
-    updates = [];
     tokenFailure = undefined;
     accessCalls = 0;
     clock = 0;
@@ -88,60 +84,29 @@ describe('createEnricher', () => {
       { tenantId: 'acme', url: 'https://crm.acme.example/me', accessToken: 'token-of-acme-ck-1-web-for-m1' },
     ]);
     expect(accessCalls).toBe(1); // one call to auth per message
-    expect(updates).toEqual([]); // the first snapshot of a customer is no change
   });
 
-  it('fetches fresh data for every message and announces what the brand changed', async () => {
-    await enrich(received);
-    await enrich({ ...received, messageId: 'm2' });
-    expect(updates).toEqual([]);
-    brand.data = { sub: 'cust-1', name: 'Ada L.', profile: { tier: 'platinum' } };
-    await enrich({ ...received, messageId: 'm3' });
-    expect(brand.calls).toHaveLength(3);
-    expect(updates).toEqual([
-      {
-        tenantId: 'acme',
-        customerKey: 'ck-1',
-        customer: { id: 'cust-1', name: 'Ada L.', customFields: { tier: 'platinum' } },
-        changedFields: ['name', 'customFields.tier'],
-        fetchedAt: enriched[2]?.enrichment.status === 'ok' ? enriched[2].enrichment.fetchedAt : '',
-      },
-    ]);
-  });
-
-  it('announces a change again when publishing it failed, since it was not remembered', async () => {
-    let failNext = false;
-    enrich = enricher({
-      publishCustomerUpdated: async (event) => {
-        if (failNext) throw new ParleyError('dependency_unavailable', 'kafka is down');
-        updates.push(event);
-      },
-    });
-    await enrich(received);
-    brand.data = { sub: 'cust-1', name: 'Ada', profile: { tier: 'platinum' } };
-    failNext = true;
-    await expect(enrich({ ...received, messageId: 'm2' })).rejects.toMatchObject({
-      code: 'dependency_unavailable',
-    });
-    failNext = false;
-    await enrich({ ...received, messageId: 'm2' });
-    expect(updates.map((update) => update.changedFields)).toEqual([['customFields.tier']]);
-  });
-
-  it('retries a retriable brand failure up to maxAttempts, then the message flows on unavailable', async () => {
+  it('retries a quick retriable brand failure up to maxAttempts, then the message flows on unavailable', async () => {
     brand.failures.push(
-      new BrandFailure('timeout', 'no answer in time'),
-      new BrandFailure('timeout', 'no answer in time'),
-      new BrandFailure('timeout', 'no answer in time'),
+      ...Array.from({ length: 3 }, () => new BrandFailure('unreachable', 'connection refused')),
     );
     const result = await enrich(received);
     expect(brand.calls).toHaveLength(3);
     expect(result).toMatchObject({
       customer: null,
-      enrichment: { status: 'unavailable', reason: 'timeout' },
+      enrichment: { status: 'unavailable', reason: 'unreachable' },
     });
     expect(enriched).toEqual([result]);
   });
+
+  it.each(['timeout', 'circuit_open'] as const)(
+    'does not retry a brand %s: the message flows on at once',
+    async (reason) => {
+      brand.failures.push(new BrandFailure(reason, `brand: ${reason}`));
+      expect((await enrich(received)).enrichment).toMatchObject({ status: 'unavailable', reason });
+      expect(brand.calls).toHaveLength(1);
+    },
+  );
 
   it('recovers within its attempts: one failure, then the data', async () => {
     brand.failures.push(new BrandFailure('unreachable', 'connection refused'));
@@ -197,5 +162,74 @@ describe('createEnricher', () => {
     });
     await expect(enrich(received)).rejects.toMatchObject({ code: 'dependency_unavailable' });
     expect(enriched).toEqual([]);
+  });
+});
+
+describe('createChangeAnnouncer', () => {
+  let updates: CustomerUpdated[];
+  let announce: ReturnType<typeof createChangeAnnouncer>;
+  const enrichedAs = (messageId: string, customer: CustomerSnapshot, fetchedAt: string): MessageEnriched => ({
+    ...received,
+    messageId,
+    customer,
+    enrichment: { status: 'ok', fetchedAt, latencyMs: 3 },
+  });
+  const ada = { id: 'cust-1', name: 'Ada', customFields: { tier: 'gold' } };
+
+  beforeEach(() => {
+    updates = [];
+    announce = createChangeAnnouncer({
+      publishCustomerUpdated: async (event) => void updates.push(event),
+      lastSeen: createLastSeen<CustomerSnapshot>(),
+    });
+  });
+
+  it('announces what the brand changed since the customer’s last message, nothing for the first', async () => {
+    await announce(enrichedAs('m1', ada, '2025-05-06T07:00:01.000Z'));
+    await announce(enrichedAs('m2', ada, '2025-05-06T07:00:02.000Z'));
+    expect(updates).toEqual([]);
+    const changed = { id: 'cust-1', name: 'Ada L.', customFields: { tier: 'platinum' } };
+    await announce(enrichedAs('m3', changed, '2025-05-06T07:00:03.000Z'));
+    expect(updates).toEqual([
+      {
+        tenantId: 'acme',
+        customerKey: 'ck-1',
+        customer: changed,
+        changedFields: ['name', 'customFields.tier'],
+        fetchedAt: '2025-05-06T07:00:03.000Z',
+      },
+    ]);
+  });
+
+  it('ignores messages without data (unavailable): they say nothing about a change', async () => {
+    await announce(enrichedAs('m1', ada, '2025-05-06T07:00:01.000Z'));
+    await announce({
+      ...received,
+      messageId: 'm2',
+      customer: null,
+      enrichment: { status: 'unavailable', reason: 'timeout', latencyMs: 3000 },
+    });
+    await announce(enrichedAs('m3', ada, '2025-05-06T07:00:03.000Z'));
+    expect(updates).toEqual([]);
+  });
+
+  it('announces a change again when publishing it failed, since it was not remembered', async () => {
+    let failNext = false;
+    announce = createChangeAnnouncer({
+      publishCustomerUpdated: async (event) => {
+        if (failNext) throw new ParleyError('dependency_unavailable', 'kafka is down');
+        updates.push(event);
+      },
+      lastSeen: createLastSeen<CustomerSnapshot>(),
+    });
+    await announce(enrichedAs('m1', ada, '2025-05-06T07:00:01.000Z'));
+    const platinum = { ...ada, customFields: { tier: 'platinum' } };
+    failNext = true;
+    await expect(announce(enrichedAs('m2', platinum, '2025-05-06T07:00:02.000Z'))).rejects.toMatchObject({
+      code: 'dependency_unavailable',
+    });
+    failNext = false;
+    await announce(enrichedAs('m2', platinum, '2025-05-06T07:00:02.000Z'));
+    expect(updates.map((update) => update.changedFields)).toEqual([['customFields.tier']]);
   });
 });

@@ -1,4 +1,4 @@
-import { type SyncPage, syncPage as syncPageView } from '@parley/contracts';
+import { messageEnriched, type SyncPage, syncPage as syncPageView } from '@parley/contracts';
 import {
   type AuthServiceDefinition,
   fromStruct,
@@ -45,12 +45,27 @@ function storedCustomer(profile: CustomerAnswer): StoredCustomer {
   };
 }
 
+/** The event's customer data as auth sends it beside a message's authorization (auth.proto). */
+const customerDataView = messageEnriched.pick({ customer: true, enrichment: true });
+
 /** The auth port over the auth service's gRPC client. */
 export function authPort(client: ServiceClient<AuthServiceDefinition>): AuthPort {
   const { call } = client;
   return {
     // The proto's AuthorizeSession authorizes a session for any customer request, not only messages.
-    authorizeSession: (sessionToken) => call.AuthorizeSession({ sessionToken }),
+    async authorizeSession(sessionToken) {
+      const { customerDataJson: _, ...session } = await call.AuthorizeSession({ sessionToken });
+      return session;
+    },
+    async authorizeMessage(sessionToken) {
+      const { customerDataJson, ...session } = await call.AuthorizeSession({
+        sessionToken,
+        withCustomerData: true,
+      });
+      return customerDataJson
+        ? { ...session, customerData: customerDataView.parse(JSON.parse(customerDataJson)) }
+        : session;
+    },
     async exchangeCode(request) {
       const { customer, ...session } = await call.ExchangeCode(request);
       return {

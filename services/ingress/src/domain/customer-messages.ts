@@ -31,15 +31,17 @@ export function admitCustomerMessage(
 
 /**
  * Sends one customer message, over HTTP or WebSocket alike (admitted first by
- * `admitCustomerMessage`): the brand authorizes it (through auth), then it is published keyed by
- * thread, in the current trace. The event carries no token.
+ * `admitCustomerMessage`): the brand authorizes it and gives the customer's data (through auth, in
+ * one call), then it is published enriched, keyed by thread, in the current trace
+ * (docs/architecture.md, "Customer data beside the introspection"). An auth of the previous release
+ * gives no data: the message then goes as received, for enrichment. The event carries no token.
  */
 export async function sendCustomerMessage(
   deps: CustomerMessageDeps,
   sessionToken: string,
   message: SendMessageRequest,
 ): Promise<SentMessage> {
-  const session = await deps.auth.authorizeSession(sessionToken);
+  const { customerData, ...session } = await deps.auth.authorizeMessage(sessionToken);
   const messageId = deriveMessageId({
     tenantId: session.tenantId,
     threadId: session.threadId,
@@ -47,23 +49,26 @@ export async function sendCustomerMessage(
     clientMessageId: message.clientMessageId,
   });
   // From here on the request's span, and what it starts, belong to the message.
+  const received = {
+    messageId,
+    clientMessageId: message.clientMessageId,
+    tenantId: session.tenantId,
+    channelId: session.channelId,
+    threadId: session.threadId,
+    customerKey: session.customerKey,
+    deviceId: session.deviceId,
+    text: message.text,
+    sentAt: new Date().toISOString(),
+  };
+  // The same message twice is one event id too, so consumers can tell.
   await withMessageId(messageId, () =>
-    deps.producer.publish(
-      'chat.messages.received.v1',
-      {
-        messageId,
-        clientMessageId: message.clientMessageId,
-        tenantId: session.tenantId,
-        channelId: session.channelId,
-        threadId: session.threadId,
-        customerKey: session.customerKey,
-        deviceId: session.deviceId,
-        text: message.text,
-        sentAt: new Date().toISOString(),
-      },
-      // The same message twice is one event id too, so consumers can tell.
-      { id: messageId },
-    ),
+    customerData
+      ? deps.producer.publish(
+          'chat.messages.enriched.v1',
+          { ...received, ...customerData },
+          { id: messageId },
+        )
+      : deps.producer.publish('chat.messages.received.v1', received, { id: messageId }),
   );
   deps.sessionQuota.learn(sessionToken, session.sessionId);
   return { messageId, threadId: session.threadId, session };

@@ -6,6 +6,7 @@ import {
   createInMemoryHistory,
   createRecordingAnnouncer,
   createRecordingProducer,
+  customerDataFor,
   testSession,
 } from '../http/edge.fixture.js';
 import { newApiKey } from './api-keys.js';
@@ -94,8 +95,36 @@ describe('customer messages', () => {
     const first = await sendCustomerMessage(deps, 'tok-1', { clientMessageId: 'c-1', text: 'hi' });
     const again = await sendCustomerMessage(deps, 'tok-1', { clientMessageId: 'c-1', text: 'hi' });
     expect(again.messageId).toBe(first.messageId);
-    expect(published[0]?.topic).toBe('chat.messages.received.v1');
+    expect(published[0]?.topic).toBe('chat.messages.enriched.v1');
     expect(JSON.stringify(published)).not.toContain('tok-1');
+  });
+
+  it('publishes the message enriched with the customer data auth gave beside the authorization', async () => {
+    const { auth } = createInMemoryAuth({ 'tok-1': testSession() });
+    const { producer, published } = createRecordingProducer();
+    await sendCustomerMessage({ auth, producer, sessionQuota: quota() }, 'tok-1', {
+      clientMessageId: 'c-1',
+      text: 'hi',
+    });
+    expect(published).toHaveLength(1);
+    expect(published[0]?.event).toMatchObject({
+      text: 'hi',
+      ...customerDataFor(testSession()),
+    });
+  });
+
+  it('sends the message as received, for enrichment, when auth (previous release) gave no data', async () => {
+    const { auth } = createInMemoryAuth(
+      { 'tok-1': testSession() },
+      { authorizeMessage: async () => testSession() },
+    );
+    const { producer, published } = createRecordingProducer();
+    await sendCustomerMessage({ auth, producer, sessionQuota: quota() }, 'tok-1', {
+      clientMessageId: 'c-1',
+      text: 'hi',
+    });
+    expect(published.map(({ topic }) => topic)).toEqual(['chat.messages.received.v1']);
+    expect(published[0]?.event).not.toHaveProperty('customer');
   });
 
   it('refuses an unknown session and publishes nothing', async () => {

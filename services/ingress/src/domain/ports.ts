@@ -1,6 +1,8 @@
 import type {
+  CustomerSnapshot,
   CustomFieldSource,
   channelSettingsRequest,
+  MessageEnriched,
   SignInRequest,
   SyncPage,
   webhookCreateRequest,
@@ -21,6 +23,18 @@ export interface AuthorizedSession {
   readonly deviceId: string;
   readonly threadId: string;
   readonly sessionId: string;
+}
+
+/**
+ * A session authorized for one message, with the customer's data that auth fetched beside the
+ * introspection (the event's `customer` and `enrichment`); none from an auth of the previous
+ * release, which does not fetch it (the message then goes to enrichment as received).
+ */
+export interface AuthorizedMessage extends AuthorizedSession {
+  readonly customerData?: {
+    readonly customer: CustomerSnapshot | null;
+    readonly enrichment: MessageEnriched['enrichment'];
+  };
 }
 
 /** A value of a custom field, as JSON carries it. */
@@ -83,6 +97,8 @@ export interface ChannelSelfTest {
 export interface AuthPort {
   /** Asks auth (and so the brand) whether a session token stands, for any customer request. */
   authorizeSession(sessionToken: string): Promise<AuthorizedSession>;
+  /** `authorizeSession` for a message: the customer's data comes with it. */
+  authorizeMessage(sessionToken: string): Promise<AuthorizedMessage>;
   exchangeCode(
     request: { readonly tenantId: string; readonly channelId: string } & SignInRequest,
   ): Promise<SignedIn>;

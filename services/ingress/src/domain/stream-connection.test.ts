@@ -147,7 +147,7 @@ describe('a stream connection', () => {
     expect(stream.types()).toEqual(['ready', 'sync', 'ack', 'error']);
     expect(stream.state.frames[2]).toMatchObject({ type: 'ack', clientMessageId: 'c-1', threadId: 't-k-1' });
     expect(stream.state.frames[3]).toMatchObject({ clientMessageId: 'c-2', code: 'invalid_argument' });
-    expect(stream.published.map(({ topic }) => topic)).toEqual(['chat.messages.received.v1']);
+    expect(stream.published.map(({ topic }) => topic)).toEqual(['chat.messages.enriched.v1']);
     stream.connection.closed();
   });
 

@@ -225,6 +225,6 @@ describe('bad requests, answered by the edge alone', () => {
       payload: { clientMessageId: 'ok', text: 'hi' },
     });
     expect(response.statusCode).toBe(202);
-    expect(published.map(({ topic }) => topic)).toEqual(['chat.messages.received.v1']);
+    expect(published.map(({ topic }) => topic)).toEqual(['chat.messages.enriched.v1']);
   });
 });

@@ -33,6 +33,14 @@ export function testSession(
 
 const notInFake = (what: string) => () => Promise.reject(new Error(`the in-memory auth does not ${what}`));
 
+/** The data the in-memory auth gives with a message: the brand's view of a fixed customer. */
+export function customerDataFor(session: AuthorizedSession) {
+  return {
+    customer: { id: `brand-id-of-${session.customerKey}`, name: 'Ada', customFields: { tier: 'gold' } },
+    enrichment: { status: 'ok' as const, fetchedAt: '2025-05-06T07:00:00.000Z', latencyMs: 3 },
+  };
+}
+
 /**
  * An in-memory auth: `sessions` maps each token to its session (any other token is
  * `unauthenticated`); `state.down` makes every check fail as unreachable; `state.authorizeCalls`
@@ -50,6 +58,10 @@ export function createInMemoryAuth(
       const session = sessions[sessionToken];
       if (!session) throw new ParleyError('unauthenticated', 'session token is invalid or expired');
       return session;
+    },
+    async authorizeMessage(sessionToken) {
+      const session = await auth.authorizeSession(sessionToken);
+      return { ...session, customerData: customerDataFor(session) };
     },
     async revokeSession({ sessionToken }) {
       const session = sessions[sessionToken ?? ''];

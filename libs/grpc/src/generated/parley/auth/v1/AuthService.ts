@@ -90,16 +90,20 @@ export interface AuthServiceClient extends grpc.Client {
   GetChannel(argument: _parley_auth_v1_GetChannelRequest, callback: grpc.requestCallback<_parley_auth_v1_Channel__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Enrichment's one call per message: the channel's customer-data URL and mapping with the
-   * customer's current access token of that channel (counted, not audited one by one).
+   * Deprecated: enrichment's call for a received message of the previous release's ingress pods
+   * (customer data is now fetched in AuthorizeSession): the channel's customer-data URL and
+   * mapping with the customer's current access token (counted, not audited). Remove in the
+   * release after, with AuthorizeMessage.
    */
   GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
   GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
   GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
   GetCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Enrichment's one call per message: the channel's customer-data URL and mapping with the
-   * customer's current access token of that channel (counted, not audited one by one).
+   * Deprecated: enrichment's call for a received message of the previous release's ingress pods
+   * (customer data is now fetched in AuthorizeSession): the channel's customer-data URL and
+   * mapping with the customer's current access token (counted, not audited). Remove in the
+   * release after, with AuthorizeMessage.
    */
   getCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
   getCustomerDataAccess(argument: _parley_auth_v1_GetCustomerDataAccessRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_parley_auth_v1_GetCustomerDataAccessResponse__Output>): grpc.ClientUnaryCall;
@@ -173,8 +177,10 @@ export interface AuthServiceHandlers extends grpc.UntypedServiceImplementation {
   GetChannel: grpc.handleUnaryCall<_parley_auth_v1_GetChannelRequest__Output, _parley_auth_v1_Channel>;
   
   /**
-   * Enrichment's one call per message: the channel's customer-data URL and mapping with the
-   * customer's current access token of that channel (counted, not audited one by one).
+   * Deprecated: enrichment's call for a received message of the previous release's ingress pods
+   * (customer data is now fetched in AuthorizeSession): the channel's customer-data URL and
+   * mapping with the customer's current access token (counted, not audited). Remove in the
+   * release after, with AuthorizeMessage.
    */
   GetCustomerDataAccess: grpc.handleUnaryCall<_parley_auth_v1_GetCustomerDataAccessRequest__Output, _parley_auth_v1_GetCustomerDataAccessResponse>;
   

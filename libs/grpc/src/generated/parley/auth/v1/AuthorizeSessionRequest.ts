@@ -4,8 +4,18 @@
 
 export interface AuthorizeSessionRequest {
   'sessionToken'?: (string);
+  /**
+   * For a message: also fetch the customer's data from the brand, beside the introspection and with
+   * the same token (docs/architecture.md, "Customer data beside the introspection").
+   */
+  'withCustomerData'?: (boolean);
 }
 
 export interface AuthorizeSessionRequest__Output {
   'sessionToken': (string);
+  /**
+   * For a message: also fetch the customer's data from the brand, beside the introspection and with
+   * the same token (docs/architecture.md, "Customer data beside the introspection").
+   */
+  'withCustomerData': (boolean);
 }

@@ -9,6 +9,11 @@ export interface AuthorizeSessionResponse {
   'deviceId'?: (string);
   'threadId'?: (string);
   'sessionId'?: (string);
+  /**
+   * With with_customer_data: the message event's `customer` and `enrichment`, as JSON exactly as
+   * chat.messages.enriched.v1 carries them (libs/contracts messageEnriched); empty otherwise.
+   */
+  'customerDataJson'?: (string);
 }
 
 export interface AuthorizeSessionResponse__Output {
@@ -18,4 +23,9 @@ export interface AuthorizeSessionResponse__Output {
   'deviceId': (string);
   'threadId': (string);
   'sessionId': (string);
+  /**
+   * With with_customer_data: the message event's `customer` and `enrichment`, as JSON exactly as
+   * chat.messages.enriched.v1 carries them (libs/contracts messageEnriched); empty otherwise.
+   */
+  'customerDataJson': (string);
 }
