@@ -75,23 +75,23 @@ export function createRecordHandling<T extends TopicName>(
   ): Promise<void> {
     const started = process.hrtime.bigint();
     const key = message.key?.toString('utf8') ?? null;
+    const base = baseTopicOf.get(topic) as T | undefined;
     const recordLogger = logger.child({ topic, partition, offset: message.offset });
     const report = (outcome: RecordOutcome['outcome']) =>
       metrics?.outcome({
-        topic: baseTopicOf.get(topic) ?? topic,
+        topic: base ?? topic,
         outcome,
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
       });
-    const skipped = baseTopicOf.get(topic);
-    if (skip && skipped && skip(skipped, key)) {
+    if (skip && base && skip(base, key)) {
       report('skipped');
       return;
     }
     try {
+      // decode refuses a topic without a handler (a poison record): past it, `base` is known.
       const { event, cloudEvent } = decode(topic, message);
-      const base = baseTopicOf.get(topic) as T;
-      const handler = handlers[base] as (event: unknown, meta: EventMeta) => Promise<void>;
-      const messageOf = (eventContracts[base] as { messageOf?: (value: unknown) => string }).messageOf;
+      const handler = handlers[base as T] as (event: unknown, meta: EventMeta) => Promise<void>;
+      const messageOf = (eventContracts[base as T] as { messageOf?: (value: unknown) => string }).messageOf;
       const span = {
         kind: 'consumer',
         parent: contextOfTraceparent(cloudEvent.traceparent),
