@@ -635,3 +635,59 @@ describe('auth service in jwt validation mode', () => {
     }
   });
 });
+
+describe('auth service with a slow customer-data endpoint beside a fast brand', () => {
+  it('answers the fast brand’s messages while the slow brand’s data is still on its way', async () => {
+    const [fast, slow] = [await startBrandServer(), await startBrandServer()];
+    fast.customers.set('c-1', { name: 'Ada' });
+    slow.customers.set('c-2', { name: 'Grace' });
+    const app = await startAuth(silent());
+    const auth = authClient(app.grpcAddress(), { deadlineMs: 10_000 });
+    try {
+      await auth.call.PutChannel({ channel: brandChannel(fast, 'fast-co', 'web') });
+      await auth.call.PutChannel({ channel: brandChannel(slow, 'slow-co', 'web') });
+      const fastSession = await signInThroughAuth(auth, fast, 'c-1', {
+        tenantId: 'fast-co',
+        channelId: 'web',
+      });
+      const slowSession = await signInThroughAuth(auth, slow, 'c-2', {
+        tenantId: 'slow-co',
+        channelId: 'web',
+      });
+      slow.delays.set('/me', 1500);
+      // Twelve at once: with their introspections, 24 requests, within the host's 32 slots.
+      const settled: string[] = [];
+      const slowMessages = Array.from({ length: 12 }, (_, i) =>
+        auth.call
+          .AuthorizeSession({ sessionToken: slowSession.sessionToken, withCustomerData: true })
+          .then((answer) => {
+            settled.push(`slow-${i}`);
+            return answer;
+          }),
+      );
+      // Every slow message is waiting at the slow brand's customer data...
+      await waitFor('the slow brand’s customer-data requests', () =>
+        (slow.calls.get('/me') ?? 0) >= 13 ? true : undefined,
+      );
+      // ...and the fast brand's messages are answered, with their data, before any of them.
+      for (let i = 0; i < 5; i += 1) {
+        const answer = await auth.call.AuthorizeSession({
+          sessionToken: fastSession.sessionToken,
+          withCustomerData: true,
+        });
+        expect(JSON.parse(answer.customerDataJson)).toMatchObject({ customer: { name: 'Ada' } });
+      }
+      expect(settled).toEqual([]);
+      const slowAnswers = await Promise.all(slowMessages);
+      expect(slowAnswers.map((answer) => JSON.parse(answer.customerDataJson).enrichment.status)).toEqual(
+        slowAnswers.map(() => 'ok'),
+      );
+    } finally {
+      auth.close();
+      await app.stop();
+      await dropStore(app);
+      await fast.stop();
+      await slow.stop();
+    }
+  });
+});
