@@ -120,13 +120,16 @@ describe('SIGTERM under load (rolling restart)', () => {
     const httpPorts = { 'ingress-1': Number(i1.HTTP_PORT), 'ingress-2': Number(i2.HTTP_PORT) };
     proxy = await serviceProxy(() => [...alive].map((name) => httpPorts[name as keyof typeof httpPorts]));
     // Ready means the consumers have joined their groups: the load starts on a settled system.
-    for (const [env, name] of [
-      [i1, 'ingress-1'],
-      [i2, 'ingress-2'],
-      [e1, 'enrichment-1'],
-    ] as const) {
-      await waitForReady(name, `http://127.0.0.1:${env.OPS_PORT}`);
-    }
+    // All at once, and patient: three processes joining consumer groups on a busy two-core machine.
+    await Promise.all(
+      (
+        [
+          [i1, 'ingress-1'],
+          [i2, 'ingress-2'],
+          [e1, 'enrichment-1'],
+        ] as const
+      ).map(([env, name]) => waitForReady(name, `http://127.0.0.1:${env.OPS_PORT}`, 90_000)),
+    );
   }, 180_000);
 
   afterAll(async () => {

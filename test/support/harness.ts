@@ -105,12 +105,15 @@ export async function freePort(): Promise<number> {
  * Waits until the ops server at `opsUrl` answers /readyz with 2xx (consumers joined, stores up);
  * a refused connection, as from a process still starting, counts as not ready yet.
  */
-export async function waitForReady(name: string, opsUrl: string): Promise<void> {
-  await waitFor(`${name} ready`, () =>
-    fetch(`${opsUrl}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    ),
+export async function waitForReady(name: string, opsUrl: string, timeoutMs?: number): Promise<void> {
+  await waitFor(
+    `${name} ready`,
+    () =>
+      fetch(`${opsUrl}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    timeoutMs === undefined ? {} : { timeoutMs },
   );
 }
 
